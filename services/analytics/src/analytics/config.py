@@ -1,0 +1,11 @@
+"""Settings of the Analytics service (`PRM_*` environment variables)."""
+
+from typing import ClassVar
+
+from prm_kit.settings import BaseServiceSettings, database_url_field
+
+
+class Settings(BaseServiceSettings):
+    service_name: ClassVar[str] = "analytics"
+
+    database_url: str | None = database_url_field("ANALYTICS")

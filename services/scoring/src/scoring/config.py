@@ -1,0 +1,11 @@
+"""Settings of the Scoring service (`PRM_*` environment variables)."""
+
+from typing import ClassVar
+
+from prm_kit.settings import BaseServiceSettings, database_url_field
+
+
+class Settings(BaseServiceSettings):
+    service_name: ClassVar[str] = "scoring"
+
+    database_url: str | None = database_url_field("SCORING")

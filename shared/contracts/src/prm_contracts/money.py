@@ -1,0 +1,68 @@
+"""Money as it crosses every boundary: a decimal string and an ISO 4217 code, never a float."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Annotated, Any
+
+import pycountry
+from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, WithJsonSchema
+
+# Funds, precious metals and the testing/"no currency" codes are ISO 4217 entries but not money we pay.
+_NOT_MONEY = {"XAG", "XAU", "XPD", "XPT", "XBA", "XBB", "XBC", "XBD", "XDR", "XSU", "XUA", "XTS", "XXX"}
+CURRENCY_CODES: frozenset[str] = frozenset(c.alpha_3 for c in pycountry.currencies) - _NOT_MONEY
+
+AMOUNT_PATTERN = r"^-?\d{1,15}(\.\d{1,4})?$"
+_AMOUNT_RE = re.compile(AMOUNT_PATTERN)
+
+
+def parse_amount(value: Any) -> Decimal:
+    """Accept a decimal string (or a Decimal from Python code); refuse JSON numbers and non-finite values."""
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError("amount must be a finite decimal")
+        value = format(value, "f")
+    if isinstance(value, bool) or isinstance(value, int | float):
+        raise ValueError('amount must be sent as a decimal string such as "1234.50", not as a JSON number')
+    if not isinstance(value, str):
+        raise ValueError('amount must be a decimal string such as "1234.50"')
+    if not _AMOUNT_RE.fullmatch(value):
+        raise ValueError(
+            "amount must be a plain decimal string with up to 15 integer and 4 fractional digits "
+            '(such as "1234.50"); exponents, NaN and Infinity are not accepted'
+        )
+    return Decimal(value)
+
+
+def parse_currency(value: Any) -> str:
+    if not isinstance(value, str) or value not in CURRENCY_CODES:
+        raise ValueError(f"currency must be an ISO 4217 code such as EUR or USD, got {value!r}")
+    return value
+
+
+Amount = Annotated[
+    Decimal,
+    BeforeValidator(parse_amount),
+    PlainSerializer(lambda d: format(d, "f"), return_type=str),
+    WithJsonSchema({"type": "string", "pattern": AMOUNT_PATTERN, "examples": ["1234.50"]}),
+]
+CurrencyCode = Annotated[
+    str,
+    BeforeValidator(parse_currency),
+    WithJsonSchema({"type": "string", "pattern": "^[A-Z]{3}$", "examples": ["EUR"]}),
+]
+
+
+class Money(BaseModel):
+    """An exact amount of one currency."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    amount: Amount
+    currency: CurrencyCode
+
+    def __add__(self, other: Money) -> Money:
+        if other.currency != self.currency:
+            raise ValueError(f"cannot add {other.currency} to {self.currency}")
+        return Money(amount=self.amount + other.amount, currency=self.currency)

@@ -1,0 +1,43 @@
+"""Who is calling: the principal the gateway verified and forwards to services."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from prm_contracts.problem import Forbidden
+
+ADMIN_SCOPE = "admin"
+INTERNAL_SCOPE = "internal"
+
+
+class Principal(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    subject: str = Field(description="e.g. 'key:3f2a…' for an API key, 'service:scoring' for a service.")
+    scopes: frozenset[str] = frozenset()
+    partner_id: UUID | None = Field(
+        default=None, description="Set when the caller may act for one partner only."
+    )
+
+    def has_scope(self, scope: str) -> bool:
+        if ADMIN_SCOPE in self.scopes or INTERNAL_SCOPE in self.scopes:
+            return True
+        if scope in self.scopes:
+            return True
+        # write implies read on the same resource
+        resource, _, action = scope.partition(":")
+        return action == "read" and f"{resource}:write" in self.scopes
+
+    def require_scope(self, scope: str) -> None:
+        if not self.has_scope(scope):
+            raise Forbidden(f"this operation needs the scope '{scope}'")
+
+    def partner_scope(self, requested: UUID | None) -> UUID | None:
+        """The partner this call may act on: a bound principal only ever its own."""
+        if self.partner_id is None:
+            return requested
+        if requested is not None and requested != self.partner_id:
+            raise Forbidden("this credential may only act on its own partner")
+        return self.partner_id

@@ -1,0 +1,87 @@
+"""`create_service_app`: the one way a PRM service is assembled, so each service stays thin."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+
+from prm_kit.db.engine import make_engine, make_session_factory
+from prm_kit.errors import UnexpectedErrorMiddleware, install_problem_handlers
+from prm_kit.health import router as health_router
+from prm_kit.internal_auth import InternalCredentialMiddleware, PrincipalVerifier
+from prm_kit.logs import configure_logging
+from prm_kit.metrics import MetricsMiddleware, metrics_endpoint
+from prm_kit.migrations import ensure_database, head_revision
+from prm_kit.openapi import build_openapi, check_unique_operation_ids, operation_id
+from prm_kit.request_id import RequestIdMiddleware
+from prm_kit.settings import BaseServiceSettings
+
+ExtraLifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+
+def create_service_app(
+    settings: BaseServiceSettings,
+    *,
+    title: str,
+    description: str,
+    routers: Sequence[APIRouter],
+    migrations_dir: Path,
+    openapi_tags: list[dict[str, Any]] | None = None,
+    extra_lifespan: ExtraLifespan | None = None,
+) -> FastAPI:
+    """A FastAPI app with problem+json errors, request ids, logs, metrics, health and the internal check.
+
+    The lifespan owns the database engine; a test may set `app.state.engine` beforehand to share one.
+    """
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(settings.service_name, settings.log_level, settings.log_format)
+        owns_engine = getattr(app.state, "engine", None) is None
+        if owns_engine:
+            await ensure_database(settings.effective_database_url)
+            app.state.engine = make_engine(settings.effective_database_url, pool_size=settings.db_pool_size)
+        app.state.session_factory = make_session_factory(app.state.engine)
+        try:
+            async with AsyncExitStack() as stack:
+                if extra_lifespan is not None:
+                    await stack.enter_async_context(extra_lifespan(app))
+                yield
+        finally:
+            if owns_engine:
+                await app.state.engine.dispose()
+                app.state.engine = None
+
+    app = FastAPI(
+        title=title,
+        description=description,
+        version="0.1.0",
+        lifespan=lifespan,
+        openapi_tags=openapi_tags,
+        generate_unique_id_function=operation_id,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = None
+    app.state.head_revision = head_revision(migrations_dir)
+    install_problem_handlers(app)
+    app.include_router(health_router)
+    app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
+    for router in routers:
+        app.include_router(router)
+    check_unique_operation_ids(app)
+    app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
+
+    # Added innermost first: the request id wraps everything, so even a 500 carries it.
+    app.add_middleware(UnexpectedErrorMiddleware)
+    app.add_middleware(
+        InternalCredentialMiddleware, verifier=PrincipalVerifier(settings.internal_secret.get_secret_value())
+    )
+    app.add_middleware(MetricsMiddleware, service=settings.service_name)
+    app.add_middleware(RequestIdMiddleware, access_log=settings.access_log)
+    return app

@@ -1,0 +1,150 @@
+"""Every error answer is RFC 9457 problem+json; nothing internal ever leaks into one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from prm_contracts.problem import (
+    PROBLEM_MEDIA_TYPE,
+    AppError,
+    Conflict,
+    MethodNotAllowed,
+    NotFound,
+    Problem,
+    UnprocessableContent,
+    ValidationIssue,
+)
+from sqlalchemy.exc import IntegrityError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import Request as StarletteRequest
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+_log = structlog.get_logger("errors")
+_BY_STATUS: dict[int, type[AppError]] = {cls.status: cls for cls in AppError.__subclasses__()}
+
+
+class ProblemResponse(JSONResponse):
+    media_type = PROBLEM_MEDIA_TYPE
+
+
+def problem_response(error: AppError, request: Request | None = None) -> ProblemResponse:
+    instance = request.url.path if request is not None else None
+    body = error.to_problem(instance).model_dump(mode="json", exclude_none=True)
+    return ProblemResponse(body, status_code=error.status, headers=error.headers or None)
+
+
+def validation_issues(raw_errors: Any) -> list[ValidationIssue]:
+    issues = []
+    for err in raw_errors:
+        msg = str(err.get("msg", "invalid"))
+        # pydantic prefixes messages raised by validators; the client needs only the reason.
+        msg = msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+        issues.append(
+            ValidationIssue(loc=list(err.get("loc", ())), msg=msg, type=str(err.get("type", "invalid")))
+        )
+    return issues
+
+
+def summarise(issues: list[ValidationIssue]) -> str:
+    parts = [f"{'.'.join(str(p) for p in i.loc)}: {i.msg}" for i in issues[:5]]
+    more = f" (and {len(issues) - 5} more)" if len(issues) > 5 else ""
+    return "; ".join(parts) + more
+
+
+async def _app_error(request: Request, exc: Exception) -> ProblemResponse:
+    assert isinstance(exc, AppError)
+    return problem_response(exc, request)
+
+
+async def _validation_error(request: Request, exc: Exception) -> ProblemResponse:
+    assert isinstance(exc, RequestValidationError)
+    issues = validation_issues(exc.errors())
+    return problem_response(UnprocessableContent(summarise(issues), errors=issues), request)
+
+
+async def _http_error(request: Request, exc: Exception) -> ProblemResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 404:
+        error: AppError = NotFound(f"no resource at {request.method} {request.url.path}")
+    elif exc.status_code == 405:
+        error = MethodNotAllowed(f"{request.method} is not allowed on {request.url.path}")
+    else:
+        error_class = _BY_STATUS.get(exc.status_code, AppError)
+        error = error_class(str(exc.detail) if exc.detail else None)
+    if exc.headers:
+        error.headers.update(exc.headers)
+    response = problem_response(error, request)
+    response.status_code = exc.status_code
+    return response
+
+
+async def _integrity_error(request: Request, exc: Exception) -> ProblemResponse:
+    # A backstop: services check uniqueness themselves, but a race can still reach the constraint.
+    _log.warning("integrity_error", error=str(getattr(exc, "orig", exc))[:300])
+    return problem_response(Conflict("the change conflicts with data stored meanwhile; retry"), request)
+
+
+class UnexpectedErrorMiddleware:
+    """Answers an unhandled exception with a bare 500 problem (logged with its request id).
+
+    Starlette's own last-resort handler sits outside every middleware, so its answer would miss the
+    request id header; this one sits inside the request-id middleware.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            _log.error("unhandled_error", exc_info=exc, path=scope.get("path"))
+            if started:
+                raise
+            request_id = scope.get("state", {}).get("request_id")
+            error = AppError(f"an unexpected error occurred; quote request id {request_id} when reporting it")
+            await problem_response(error, StarletteRequest(scope))(scope, receive, send)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(IntegrityError, _integrity_error)
+
+
+def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The `responses=` of a route: each listed status documented as a problem+json answer."""
+    return {
+        status: {
+            "model": Problem,
+            "description": (_BY_STATUS.get(status) or AppError).title,
+            "content": {PROBLEM_MEDIA_TYPE: {}},
+        }
+        for status in statuses
+    }
+
+
+__all__ = [
+    "Problem",
+    "ProblemResponse",
+    "UnexpectedErrorMiddleware",
+    "install_problem_handlers",
+    "problem_response",
+    "problems",
+]

@@ -1,0 +1,45 @@
+"""httpx clients for service-to-service calls: pooled, time-limited, signed, carrying the request id."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+
+import httpx
+from prm_contracts.principal import INTERNAL_SCOPE, Principal
+
+from prm_kit.internal_auth import INTERNAL_HEADER, sign_principal
+from prm_kit.request_id import REQUEST_ID_HEADER, current_request_id
+
+
+class InternalAuth(httpx.Auth):
+    """Signs each outgoing call as this service (a short-lived token, re-signed when near expiry)."""
+
+    def __init__(self, service: str, secret: str) -> None:
+        self._principal = Principal(subject=f"service:{service}", scopes=frozenset({INTERNAL_SCOPE}))
+        self._secret = secret
+        self._token = ""
+        self._expires_at = 0.0
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        import time
+
+        now = time.time()
+        if now > self._expires_at - 30:
+            self._token = sign_principal(self._principal, self._secret, ttl_seconds=300)
+            self._expires_at = now + 300
+        request.headers[INTERNAL_HEADER] = self._token
+        request_id = current_request_id.get()
+        if request_id:
+            request.headers[REQUEST_ID_HEADER] = request_id
+        yield request
+
+
+def service_http_client(
+    base_url: str, *, service: str, secret: str, timeout: float = 5.0
+) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        base_url=base_url,
+        auth=InternalAuth(service, secret),
+        timeout=httpx.Timeout(timeout, connect=min(timeout, 2.0)),
+        limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+    )

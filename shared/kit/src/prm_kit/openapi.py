@@ -1,0 +1,77 @@
+"""Each service's OpenAPI document, shaped as the public contract: problem errors, bearer auth, unique ids."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
+from prm_contracts.problem import PROBLEM_MEDIA_TYPE, Problem
+
+BEARER_SCHEME = {
+    "bearerAuth": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "An API key (`prm_…`) created with `prm keys create` or the admin API.",
+    }
+}
+_STANDARD = {
+    "401": "Missing, unknown or revoked API key",
+    "403": "The key lacks the scope or the partner binding for this operation",
+    "422": "Request is not valid",
+    "429": "Too many requests",
+    "500": "Internal server error",
+}
+_PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+
+
+def operation_id(route: APIRoute) -> str:
+    return route.name
+
+
+def check_unique_operation_ids(app: FastAPI) -> None:
+    seen: set[str] = set()
+    for route in app.routes:
+        if isinstance(route, APIRoute) and route.include_in_schema:
+            if route.name in seen:
+                raise RuntimeError(
+                    f"duplicate operationId {route.name!r}: endpoint function names must be unique"
+                )
+            seen.add(route.name)
+
+
+def build_openapi(app: FastAPI) -> dict[str, Any]:
+    if app.openapi_schema:
+        return app.openapi_schema
+    document = get_openapi(
+        title=app.title,
+        version=app.version,
+        description=app.description,
+        routes=app.routes,
+        tags=app.openapi_tags,
+    )
+    components = document.setdefault("components", {})
+    schemas = components.setdefault("schemas", {})
+    schemas.update(Problem.model_json_schema(ref_template="#/components/schemas/{model}").pop("$defs", {}))
+    schemas["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas["Problem"].pop("$defs", None)
+    schemas.pop("HTTPValidationError", None)
+    schemas.pop("ValidationError", None)
+    components["securitySchemes"] = BEARER_SCHEME
+    document["security"] = [{"bearerAuth": []}]
+    for path_item in document.get("paths", {}).values():
+        for operation in path_item.values():
+            responses = operation.setdefault("responses", {})
+            for status, description in _STANDARD.items():
+                if status == "422" and "422" not in responses:
+                    continue
+                responses[status] = {
+                    "description": responses.get(status, {}).get("description", description),
+                    "content": {PROBLEM_MEDIA_TYPE: {"schema": _PROBLEM_REF}},
+                }
+            for status, response in responses.items():
+                if status.startswith(("4", "5")):
+                    response["content"] = {PROBLEM_MEDIA_TYPE: {"schema": _PROBLEM_REF}}
+    app.openapi_schema = document
+    return document

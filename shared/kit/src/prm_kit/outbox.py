@@ -1,0 +1,69 @@
+"""The transactional outbox and the consumer inbox every service shares (tables now; the relay follows)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from prm_kit.db.types import JSONDocument, UTCDateTime
+
+metadata = sa.MetaData()
+
+outbox_event = sa.Table(
+    "outbox_event",
+    metadata,
+    sa.Column("id", sa.Uuid(), primary_key=True),
+    sa.Column("type", sa.String(100), nullable=False),
+    sa.Column("occurred_at", UTCDateTime(), nullable=False),
+    sa.Column("payload", JSONDocument, nullable=False),
+    sa.Column("attempts", sa.Integer(), nullable=False, server_default="0"),
+    sa.Column("next_attempt_at", UTCDateTime(), nullable=False),
+    sa.Column("delivered_at", UTCDateTime(), nullable=True),
+    sa.Column("last_error", sa.Text(), nullable=True),
+)
+
+inbox_event = sa.Table(
+    "inbox_event",
+    metadata,
+    sa.Column("id", sa.Uuid(), primary_key=True),
+    sa.Column("type", sa.String(100), nullable=False),
+    sa.Column("received_at", UTCDateTime(), nullable=False),
+)
+
+
+def create_outbox_tables_v1(op: Any) -> None:
+    """Used by each service's first migration. Frozen: later changes to these tables get new migrations."""
+    op.create_table(
+        "outbox_event",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("type", sa.String(100), nullable=False),
+        sa.Column("occurred_at", UTCDateTime(), nullable=False),
+        sa.Column("payload", JSONDocument, nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False, server_default="0"),
+        sa.Column("next_attempt_at", UTCDateTime(), nullable=False),
+        sa.Column("delivered_at", UTCDateTime(), nullable=True),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.PrimaryKeyConstraint("id", name="pk_outbox_event"),
+    )
+    # The relay only ever looks for undelivered events; a partial index keeps that scan small forever.
+    op.create_index(
+        "ix_outbox_event_pending",
+        "outbox_event",
+        ["next_attempt_at"],
+        postgresql_where=sa.text("delivered_at IS NULL"),
+        sqlite_where=sa.text("delivered_at IS NULL"),
+    )
+    op.create_table(
+        "inbox_event",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("type", sa.String(100), nullable=False),
+        sa.Column("received_at", UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_inbox_event"),
+    )
+
+
+def drop_outbox_tables_v1(op: Any) -> None:
+    op.drop_table("inbox_event")
+    op.drop_index("ix_outbox_event_pending", table_name="outbox_event")
+    op.drop_table("outbox_event")

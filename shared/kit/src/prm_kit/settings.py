@@ -1,0 +1,66 @@
+"""Settings every service shares; read from `PRM_*` environment variables and failing fast when wrong."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def database_url_field(service_env_name: str) -> Any:
+    """`PRM_<SERVICE>_DATABASE_URL` wins over the shared `PRM_DATABASE_URL` template."""
+    return Field(
+        default=None,
+        validation_alias=AliasChoices(
+            f"PRM_{service_env_name}_DATABASE_URL", "PRM_DATABASE_URL", "database_url"
+        ),
+        description="SQLAlchemy async URL; may contain '{service}'. Default: a SQLite file under data_dir.",
+    )
+
+
+class BaseServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PRM_", extra="ignore", validate_by_name=True, frozen=True)
+
+    service_name: ClassVar[str] = "service"
+
+    data_dir: Path = Path(".prm-data")
+    database_url: str | None = None
+    internal_secret: SecretStr = Field(
+        min_length=32,
+        description="Shared by the gateway and the services to sign and verify the forwarded principal.",
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["json", "console"] = "json"
+    access_log: bool = True
+    registry_url: str = "http://127.0.0.1:8001"
+    scoring_url: str = "http://127.0.0.1:8002"
+    incentives_url: str = "http://127.0.0.1:8003"
+    analytics_url: str = "http://127.0.0.1:8004"
+    http_timeout_seconds: float = Field(default=5.0, gt=0, le=120)
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if value.startswith(("postgres://", "postgresql://")):
+            return "postgresql+asyncpg://" + value.split("://", 1)[1]
+        if value.startswith("sqlite://"):
+            return "sqlite+aiosqlite://" + value.split("://", 1)[1]
+        if not value.startswith(("postgresql+asyncpg://", "sqlite+aiosqlite://")):
+            raise ValueError("database_url must be a postgresql:// or sqlite:// URL")
+        return value
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url.replace("{service}", self.service_name)
+        return f"sqlite+aiosqlite:///{self.data_dir.resolve() / (self.service_name + '.db')}"
