@@ -23,7 +23,7 @@ def parse_amount(value: Any) -> Decimal:
         if not value.is_finite():
             raise ValueError("amount must be a finite decimal")
         value = format(value, "f")
-    if isinstance(value, bool) or isinstance(value, int | float):
+    if isinstance(value, bool | int | float):
         raise ValueError('amount must be sent as a decimal string such as "1234.50", not as a JSON number')
     if not isinstance(value, str):
         raise ValueError('amount must be a decimal string such as "1234.50"')

@@ -27,7 +27,7 @@ from prm_kit.db.engine import make_engine
 from prm_kit.internal_auth import INTERNAL_HEADER, sign_principal
 from prm_kit.migrations import ensure_database, upgrade
 
-TEST_SECRET = "test-internal-secret-0123456789abcdef"
+TEST_SECRET = "test-internal-secret-0123456789abcdef"  # noqa: S105 - a fixed secret for tests only
 ADMIN = Principal(subject="key:test-admin", scopes=frozenset({ADMIN_SCOPE}))
 
 
