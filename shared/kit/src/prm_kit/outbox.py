@@ -1,10 +1,20 @@
-"""The transactional outbox and the consumer inbox every service shares (tables now; the relay follows)."""
+"""The transactional outbox every service writes events to, its relay, and the consumer-side inbox."""
 
 from __future__ import annotations
 
+import asyncio
+import random
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import UUID, uuid4
 
+import httpx
 import sqlalchemy as sa
+import structlog
+from prm_contracts.events import EventEnvelope
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from prm_kit.db.types import JSONDocument, UTCDateTime
 
@@ -67,3 +77,115 @@ def drop_outbox_tables_v1(op: Any) -> None:
     op.drop_table("inbox_event")
     op.drop_index("ix_outbox_event_pending", table_name="outbox_event")
     op.drop_table("outbox_event")
+
+
+async def add_event(
+    session: AsyncSession, *, type: str, source: str, data: BaseModel | dict[str, Any]
+) -> UUID:
+    """Record an event in the same transaction as the change it describes; the relay sends it later."""
+    now = datetime.now(UTC)
+    event_id = uuid4()
+    payload = data.model_dump(mode="json") if isinstance(data, BaseModel) else data
+    envelope = EventEnvelope[dict[str, Any]](
+        id=event_id, type=type, occurred_at=now, source=source, data=payload
+    )
+    await session.execute(
+        sa.insert(outbox_event).values(
+            id=event_id,
+            type=type,
+            occurred_at=now,
+            payload=envelope.model_dump(mode="json"),
+            attempts=0,
+            next_attempt_at=now,
+        )
+    )
+    return event_id
+
+
+def retry_delay(attempts: int, *, max_seconds: float = 300.0) -> timedelta:
+    """Exponential backoff with full jitter: a subscriber that is down is not hammered in lock-step."""
+    ceiling = min(max_seconds, 2.0 ** min(attempts, 16))
+    return timedelta(seconds=random.uniform(ceiling / 2, ceiling))
+
+
+class OutboxRelay:
+    """Delivers pending outbox events in batches to each subscriber's `POST /internal/events`.
+
+    At least once: an event is marked delivered only when every subscriber accepted the batch;
+    otherwise the whole batch is retried later with backoff and consumers de-duplicate by event id.
+    On PostgreSQL, rows are claimed with FOR UPDATE SKIP LOCKED so several replicas can relay at once.
+    """
+
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        http: httpx.AsyncClient,
+        subscribers: Sequence[str],
+        *,
+        batch_size: int = 200,
+        poll_seconds: float = 0.5,
+    ) -> None:
+        self._session_factory = session_factory
+        self._http = http
+        self._subscribers = list(subscribers)
+        self._batch_size = batch_size
+        self._poll_seconds = poll_seconds
+
+    async def deliver_once(self) -> int:
+        """Send one batch; returns how many events were delivered."""
+        now = datetime.now(UTC)
+        async with self._session_factory() as session, session.begin():
+            rows = (
+                await session.execute(
+                    sa.select(outbox_event.c.id, outbox_event.c.payload, outbox_event.c.attempts)
+                    .where(outbox_event.c.delivered_at.is_(None), outbox_event.c.next_attempt_at <= now)
+                    .order_by(outbox_event.c.next_attempt_at, outbox_event.c.id)
+                    .limit(self._batch_size)
+                    .with_for_update(skip_locked=True)
+                )
+            ).all()
+            if not rows:
+                return 0
+            batch = {"events": [row.payload for row in rows]}
+            error = await self._send(batch)
+            ids = [row.id for row in rows]
+            if error is None:
+                await session.execute(
+                    sa.update(outbox_event)
+                    .where(outbox_event.c.id.in_(ids))
+                    .values(delivered_at=datetime.now(UTC))
+                )
+                return len(rows)
+            for row in rows:
+                await session.execute(
+                    sa.update(outbox_event)
+                    .where(outbox_event.c.id == row.id)
+                    .values(
+                        attempts=row.attempts + 1,
+                        next_attempt_at=now + retry_delay(row.attempts + 1),
+                        last_error=error[:500],
+                    )
+                )
+            return 0
+
+    async def _send(self, batch: dict[str, Any]) -> str | None:
+        for subscriber in self._subscribers:
+            try:
+                response = await self._http.post(f"{subscriber.rstrip('/')}/internal/events", json=batch)
+            except httpx.HTTPError as exc:
+                return f"{subscriber}: {type(exc).__name__}"
+            if not response.is_success:
+                return f"{subscriber}: HTTP {response.status_code}"
+        return None
+
+    async def run(self) -> None:
+        """Relay until cancelled; errors are logged and retried, never fatal."""
+        log = structlog.get_logger("outbox")
+        while True:
+            try:
+                delivered = await self.deliver_once()
+            except Exception as exc:  # the relay must outlive a database hiccup
+                log.warning("outbox_relay_failed", error=type(exc).__name__)
+                delivered = 0
+            if delivered < self._batch_size:
+                await asyncio.sleep(self._poll_seconds)

@@ -1,0 +1,48 @@
+"""The consumer side of events: `POST /internal/events` with de-duplication by event id."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+import sqlalchemy as sa
+from fastapi import APIRouter
+from prm_contracts.events import EventBatch, EventEnvelope, EventReceipt
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from prm_kit.db.session import SessionDep
+from prm_kit.internal_auth import require
+from prm_kit.outbox import inbox_event
+
+EventHandler = Callable[[AsyncSession, EventEnvelope[dict[str, Any]]], Awaitable[None]]
+
+
+async def first_delivery(session: AsyncSession, event_id: UUID, type: str) -> bool:
+    """True the first time an event id is seen, False for a redelivery (delivery is at least once)."""
+    seen = await session.scalar(sa.select(inbox_event.c.id).where(inbox_event.c.id == event_id))
+    if seen is not None:
+        return False
+    await session.execute(
+        sa.insert(inbox_event).values(id=event_id, type=type, received_at=datetime.now(UTC))
+    )
+    return True
+
+
+def events_router(handle: EventHandler) -> APIRouter:
+    """A service subscribes by mounting this with its handler; the batch is applied in one transaction."""
+    router = APIRouter(include_in_schema=False)
+
+    @router.post("/internal/events", response_model=EventReceipt, dependencies=[require("internal")])
+    async def receive_events(batch: EventBatch, session: SessionDep) -> EventReceipt:
+        accepted = duplicates = 0
+        for event in batch.events:
+            if await first_delivery(session, event.id, event.type):
+                await handle(session, event)
+                accepted += 1
+            else:
+                duplicates += 1
+        return EventReceipt(accepted=accepted, duplicates=duplicates)
+
+    return router
