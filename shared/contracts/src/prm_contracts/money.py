@@ -13,7 +13,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, Wi
 _NOT_MONEY = {"XAG", "XAU", "XPD", "XPT", "XBA", "XBB", "XBC", "XBD", "XDR", "XSU", "XUA", "XTS", "XXX"}
 CURRENCY_CODES: frozenset[str] = frozenset(c.alpha_3 for c in pycountry.currencies) - _NOT_MONEY
 
-AMOUNT_PATTERN = r"^-?\d{1,15}(\.\d{1,4})?$"
+# [0-9], not \d: Python's \d also matches other scripts' digits, which Decimal would silently read.
+AMOUNT_PATTERN = r"^-?[0-9]{1,15}(\.[0-9]{1,4})?$"
 _AMOUNT_RE = re.compile(AMOUNT_PATTERN)
 
 

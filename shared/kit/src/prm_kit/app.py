@@ -8,12 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
+from sqlalchemy.exc import SQLAlchemyError
 
 from prm_kit.db.engine import make_engine, make_session_factory
 from prm_kit.errors import UnexpectedErrorMiddleware, install_problem_handlers
 from prm_kit.health import router as health_router
 from prm_kit.internal_auth import InternalCredentialMiddleware, PrincipalVerifier
-from prm_kit.logs import configure_logging
+from prm_kit.logs import configure_logging, get_logger
 from prm_kit.metrics import MetricsMiddleware, metrics_endpoint
 from prm_kit.migrations import ensure_database, head_revision
 from prm_kit.openapi import build_openapi, check_unique_operation_ids, operation_id
@@ -43,7 +44,11 @@ def create_service_app(
         configure_logging(settings.service_name, settings.log_level, settings.log_format)
         owns_engine = getattr(app.state, "engine", None) is None
         if owns_engine:
-            await ensure_database(settings.effective_database_url)
+            try:
+                await ensure_database(settings.effective_database_url)
+            except (OSError, SQLAlchemyError) as exc:
+                # Start anyway: /readyz answers "unreachable" until the database does, instead of a crash loop.
+                get_logger("app").warning("database_not_reachable_at_start", error=type(exc).__name__)
             app.state.engine = make_engine(settings.effective_database_url, pool_size=settings.db_pool_size)
         app.state.session_factory = make_session_factory(app.state.engine)
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any
 
 import structlog
@@ -72,9 +73,25 @@ async def _http_error(request: Request, exc: Exception) -> ProblemResponse:
         error: AppError = NotFound(f"no resource at {request.method} {request.url.path}")
     elif exc.status_code == 405:
         error = MethodNotAllowed(f"{request.method} is not allowed on {request.url.path}")
+    elif exc.status_code in _BY_STATUS:
+        error = _BY_STATUS[exc.status_code](str(exc.detail) if exc.detail else None)
     else:
-        error_class = _BY_STATUS.get(exc.status_code, AppError)
-        error = error_class(str(exc.detail) if exc.detail else None)
+        # No AppError has this status: a plain problem, so that its members agree with the status line.
+        try:
+            title = HTTPStatus(exc.status_code).phrase
+        except ValueError:
+            title = "Error"
+        problem = Problem(
+            title=title,
+            status=exc.status_code,
+            detail=str(exc.detail) if exc.detail else None,
+            instance=request.url.path,
+        )
+        return ProblemResponse(
+            problem.model_dump(mode="json", exclude_none=True),
+            status_code=exc.status_code,
+            headers=exc.headers or None,
+        )
     if exc.headers:
         error.headers.update(exc.headers)
     response = problem_response(error, request)
@@ -133,7 +150,8 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {
         status: {
             "model": Problem,
-            "description": (_BY_STATUS.get(status) or AppError).title,
+            # statuses of AppError subclasses defined after this module (e.g. 428 in prm_kit.etag) too
+            "description": (_BY_STATUS.get(status) or AppError._by_status.get(status) or AppError).title,
             "content": {PROBLEM_MEDIA_TYPE: {}},
         }
         for status in statuses

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
 from prm_contracts.problem import PROBLEM_MEDIA_TYPE, Problem
 
 BEARER_SCHEME = {
@@ -32,13 +32,13 @@ def operation_id(route: APIRoute) -> str:
 
 def check_unique_operation_ids(app: FastAPI) -> None:
     seen: set[str] = set()
-    for route in app.routes:
-        if isinstance(route, APIRoute) and route.include_in_schema:
-            if route.name in seen:
-                raise RuntimeError(
-                    f"duplicate operationId {route.name!r}: endpoint function names must be unique"
-                )
-            seen.add(route.name)
+    # Included routers stay nested in `app.routes`; iter_route_contexts walks every route they hold.
+    for route in iter_route_contexts(app.routes):
+        if isinstance(route.original_route, APIRoute) and route.include_in_schema:
+            name = route.original_route.name
+            if name in seen:
+                raise RuntimeError(f"duplicate operationId {name!r}: endpoint function names must be unique")
+            seen.add(name)
 
 
 def build_openapi(app: FastAPI) -> dict[str, Any]:

@@ -8,6 +8,8 @@ from typing import Any, ClassVar, Literal
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+MIN_SECRET_LENGTH = 32
+
 
 def database_url_field(service_env_name: str) -> Any:
     """`PRM_<SERVICE>_DATABASE_URL` wins over the shared `PRM_DATABASE_URL` template."""
@@ -21,15 +23,18 @@ def database_url_field(service_env_name: str) -> Any:
 
 
 class BaseServiceSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="PRM_", extra="ignore", validate_by_name=True, frozen=True)
+    # hide_input_in_errors: a rejected secret or database URL (with its password) must not reach the logs.
+    model_config = SettingsConfigDict(
+        env_prefix="PRM_", extra="ignore", validate_by_name=True, frozen=True, hide_input_in_errors=True
+    )
 
     service_name: ClassVar[str] = "service"
 
     data_dir: Path = Path(".prm-data")
     database_url: str | None = None
     internal_secret: SecretStr = Field(
-        min_length=32,
-        description="Shared by the gateway and the services to sign and verify the forwarded principal.",
+        description="Shared by the gateway and the services to sign and verify the forwarded principal; "
+        f"at least {MIN_SECRET_LENGTH} characters.",
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "console"] = "json"
@@ -45,6 +50,16 @@ class BaseServiceSettings(BaseSettings):
     @classmethod
     def _upper(cls, value: Any) -> Any:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("internal_secret")
+    @classmethod
+    def _long_enough(cls, value: SecretStr) -> SecretStr:
+        if len(value.get_secret_value()) < MIN_SECRET_LENGTH:
+            raise ValueError(
+                f"internal_secret (PRM_INTERNAL_SECRET) must be at least {MIN_SECRET_LENGTH} characters; "
+                "use a long random value shared by the gateway and the services"
+            )
+        return value
 
     @field_validator("database_url")
     @classmethod

@@ -15,7 +15,14 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEn
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
     return create_async_engine(
-        url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, pool_recycle=1800
+        url,
+        echo=echo,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+        # fail fast when the server is unreachable instead of asyncpg's 60 s default
+        connect_args={"timeout": 5},
     )
 
 

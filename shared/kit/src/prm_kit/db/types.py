@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, DateTime, Dialect, Numeric
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator, TypeEngine
+
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 
 class ExactDecimal(TypeDecorator[Decimal]):
@@ -27,6 +29,7 @@ class ExactDecimal(TypeDecorator[Decimal]):
         self.scale = scale
         self._factor = Decimal(10) ** scale
         self._quantum = Decimal(1).scaleb(-scale)
+        self._limit = Decimal(10) ** (precision - scale)
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         if dialect.name == "sqlite":
@@ -34,22 +37,35 @@ class ExactDecimal(TypeDecorator[Decimal]):
         return dialect.type_descriptor(Numeric(self.precision, self.scale, asdecimal=True))
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        """Refuse, on every backend, what the column cannot hold exactly: PostgreSQL would round silently."""
         if value is None:
             return None
         value = Decimal(value)
-        if dialect.name == "sqlite":
-            scaled = value * self._factor
-            if scaled != scaled.to_integral_value():
+        if not value.is_finite():
+            raise ValueError(f"{value} is not a finite decimal")
+        if abs(value) >= self._limit:
+            raise ValueError(f"{value} does not fit NUMERIC({self.precision}, {self.scale})")
+        with localcontext() as exact:
+            # |value| < 10**(precision - scale): with this many digits the arithmetic below is exact
+            exact.prec = max(exact.prec, self.precision + 1)
+            if value % self._quantum != 0:
                 raise ValueError(f"{value} has more than {self.scale} decimal places")
-            return int(scaled)
+            scaled = int(value * self._factor)
+        if dialect.name == "sqlite":
+            if not _INT64_MIN <= scaled <= _INT64_MAX:
+                largest = Decimal(_INT64_MAX) / self._factor
+                raise ValueError(f"{value} is beyond what SQLite stores exactly in this column (±{largest})")
+            return scaled
         return value
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         if value is None:
             return None
-        if dialect.name == "sqlite":
-            return (Decimal(int(value)) / self._factor).quantize(self._quantum)
-        return Decimal(value).quantize(self._quantum)
+        # SQLite hands back the scaled integer; PostgreSQL the NUMERIC (a SUM may have more digits than a column)
+        number = Decimal(int(value)).scaleb(-self.scale) if dialect.name == "sqlite" else Decimal(value)
+        with localcontext() as exact:
+            exact.prec = max(exact.prec, number.adjusted() + self.scale + 2)
+            return number.quantize(self._quantum)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

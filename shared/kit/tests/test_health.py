@@ -1,0 +1,106 @@
+"""`/healthz` says the process lives; `/readyz` says whether the database answers and is migrated to head."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+from prm_kit.testing import drop_database, fresh_database_url, rolled_back_app
+
+AppFactory = Callable[..., FastAPI]
+
+
+def closed_port() -> int:
+    """A local port nothing listens on: connecting is refused at once, so the check fails fast."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+async def readiness_of(app: FastAPI) -> httpx.Response:
+    """Starts the app as a server would (its lifespan owns the engine) and asks /readyz, unsigned."""
+    async with (
+        LifespanManager(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client,
+    ):
+        return await client.get("/readyz")
+
+
+@pytest.mark.asyncio
+async def test_healthz_answers_ok(kit_app: AppFactory, kit_database_url: str) -> None:
+    async with rolled_back_app(kit_app(), kit_database_url, principal=None) as (client, _):
+        response = await client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "service": "kittest"}
+
+
+@pytest.mark.asyncio
+async def test_readyz_is_ready_when_the_database_is_at_head(
+    kit_app: AppFactory, kit_database_url: str
+) -> None:
+    async with rolled_back_app(kit_app(), kit_database_url, principal=None) as (client, _):
+        response = await client.get("/readyz")
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "status": "ready",
+        "service": "kittest",
+        "database": "ok",
+        "migrations": "at_head",
+        "detail": None,
+    }
+
+
+@pytest.mark.asyncio
+async def test_readyz_is_not_ready_when_migrations_have_not_run(kit_app: AppFactory, tmp_path: Path) -> None:
+    url = fresh_database_url("kitfresh", tmp_path)
+    try:
+        response = await readiness_of(kit_app(database_url=url))
+    finally:
+        await drop_database(url)
+
+    assert response.status_code == 503
+    body = response.json()
+    assert (body["status"], body["database"], body["migrations"]) == ("not_ready", "ok", "behind")
+    assert body["detail"] == "database at None, code expects scoring0001; run prm migrate"
+
+
+@pytest.mark.asyncio
+async def test_readyz_is_not_ready_when_postgresql_does_not_answer(kit_app: AppFactory) -> None:
+    url = f"postgresql+asyncpg://postgres@127.0.0.1:{closed_port()}/prm_kittest"
+
+    response = await readiness_of(kit_app(database_url=url))
+
+    assert response.status_code == 503
+    body = response.json()
+    assert (body["status"], body["database"], body["migrations"]) == ("not_ready", "unreachable", "unknown")
+    assert "127.0.0.1" not in response.text  # names the kind of failure, not the infrastructure
+
+
+@pytest.mark.asyncio
+async def test_readyz_is_not_ready_when_the_sqlite_file_cannot_be_opened(
+    kit_app: AppFactory, tmp_path: Path
+) -> None:
+    not_a_folder = tmp_path / "a-file"
+    not_a_folder.write_text("")
+    url = f"sqlite+aiosqlite:///{not_a_folder / 'kittest.db'}"
+
+    already_running = set(threading.enumerate())
+
+    response = await readiness_of(kit_app(database_url=url))
+
+    # aiosqlite stops the thread of a failed connection without waiting; let it finish while the loop runs
+    for thread in set(threading.enumerate()) - already_running:
+        if "_connection_worker_thread" in thread.name:
+            await asyncio.to_thread(thread.join, 10)
+    assert response.status_code == 503
+    assert response.json()["database"] == "unreachable"

@@ -1,0 +1,69 @@
+"""Each service's OpenAPI document is shaped as the public contract: operation ids, problems, money strings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from fastapi import APIRouter, FastAPI
+from prm_contracts.money import Money
+from prm_kit.errors import problems
+from prm_kit.testing import rolled_back_app
+from pydantic import BaseModel
+
+AppFactory = Callable[..., FastAPI]
+PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+
+router = APIRouter(prefix="/v1/invoices", tags=["invoices"])
+
+
+class InvoiceOut(BaseModel):
+    total: Money
+
+
+@router.get("/{invoice_id}", response_model=InvoiceOut, summary="Read an invoice", responses=problems(404))
+async def read_invoice(invoice_id: int) -> InvoiceOut:
+    return InvoiceOut(total=Money(amount="1.00", currency="EUR"))
+
+
+@pytest.mark.asyncio
+async def test_the_document_names_operations_and_documents_problems(
+    kit_app: AppFactory, kit_database_url: str
+) -> None:
+    async with rolled_back_app(kit_app(router), kit_database_url) as (client, _):
+        response = await client.get("/openapi.json")
+
+    assert response.status_code == 200
+    document = response.json()
+    operation = document["paths"]["/v1/invoices/{invoice_id}"]["get"]
+    assert operation["operationId"] == "read_invoice"
+    for status in ("401", "403", "404", "422", "429", "500"):
+        assert operation["responses"][status]["content"] == PROBLEM, status
+    assert operation["responses"]["404"]["description"] == "Not found"
+    assert "HTTPValidationError" not in document["components"]["schemas"]
+    assert document["components"]["schemas"]["Problem"]["properties"]["errors"]
+    assert document["security"] == [{"bearerAuth": []}]
+    assert "/healthz" not in document["paths"]
+    assert "/metrics" not in document["paths"]
+
+
+@pytest.mark.asyncio
+async def test_money_is_documented_as_a_string(kit_app: AppFactory, kit_database_url: str) -> None:
+    async with rolled_back_app(kit_app(router), kit_database_url) as (client, _):
+        document = (await client.get("/openapi.json")).json()
+
+    amount = document["components"]["schemas"]["Money"]["properties"]["amount"]
+    assert amount["type"] == "string"
+
+
+def test_two_operations_with_one_name_are_refused_at_startup(kit_app: AppFactory) -> None:
+    first, second = APIRouter(), APIRouter()
+
+    @first.get("/v1/a")
+    async def list_things() -> None: ...
+
+    @second.get("/v1/b")
+    async def list_things() -> None: ...  # noqa: F811 - the duplicate is the point
+
+    with pytest.raises(RuntimeError, match="duplicate operationId 'list_things'"):
+        kit_app(first, second)

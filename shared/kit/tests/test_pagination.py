@@ -1,0 +1,110 @@
+"""Cursors are opaque to clients: what the API issues comes back intact, anything else is a 422."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from fastapi import APIRouter, FastAPI
+from prm_contracts.pagination import Page
+from prm_contracts.problem import UnprocessableContent
+from prm_kit.pagination import CursorQuery, LimitQuery, decode_cursor, encode_cursor
+from prm_kit.testing import rolled_back_app
+
+AppFactory = Callable[..., FastAPI]
+
+router = APIRouter()
+NUMBERS = list(range(1, 8))
+
+
+@router.get("/v1/numbers")
+async def list_numbers(limit: LimitQuery = 3, cursor: CursorQuery = None) -> Page[int]:
+    after = decode_cursor(cursor)["after"] if cursor else 0
+    items = [n for n in NUMBERS if n > after][:limit]
+    more = bool(items) and items[-1] < NUMBERS[-1]
+    return Page[int](items=items, next_cursor=encode_cursor({"after": items[-1]}) if more else None)
+
+
+@pytest.mark.parametrize(
+    "position",
+    [
+        {"after": 42},
+        {"created_at": "2026-11-27T10:00:00+00:00", "id": "6f1c1d1e-1111-4a4a-8b8b-000000000001"},
+        {"name": "Zürich & Söhne", "rank": -1.5, "done": False, "nothing": None},
+        {},
+    ],
+)
+def test_a_cursor_decodes_to_the_position_it_encoded(position: dict[str, Any]) -> None:
+    cursor = encode_cursor(position)
+
+    assert decode_cursor(cursor) == position
+    assert "=" not in cursor  # safe in a query string as is
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "not a cursor",
+        "!!!",
+        "",
+        base64.urlsafe_b64encode(b"not json").decode(),
+        base64.urlsafe_b64encode(b"[1, 2, 3]").decode(),  # JSON, but not a position
+        base64.urlsafe_b64encode(b"\xff\xfe\xfd").decode(),  # not even text
+        "eyJhZnRlciI6",  # a valid cursor cut short
+    ],
+)
+def test_a_garbage_cursor_is_unprocessable_at_query_cursor(cursor: str) -> None:
+    with pytest.raises(UnprocessableContent) as caught:
+        decode_cursor(cursor)
+
+    [issue] = caught.value.errors or []
+    assert issue.loc == ["query", "cursor"]
+    assert issue.type == "cursor_invalid"
+
+
+@pytest.mark.asyncio
+async def test_a_client_walks_every_page_with_next_cursor(kit_app: AppFactory, kit_database_url: str) -> None:
+    seen: list[int] = []
+    pages = 0
+    async with rolled_back_app(kit_app(router), kit_database_url) as (client, _):
+        params: dict[str, str] = {}
+        while True:
+            page = (await client.get("/v1/numbers", params=params)).json()
+            pages += 1
+            seen += page["items"]
+            if page["next_cursor"] is None:
+                break
+            params = {"cursor": page["next_cursor"]}
+
+    assert seen == [1, 2, 3, 4, 5, 6, 7]
+    assert pages == 3  # 3 + 3 + 1
+
+
+@pytest.mark.asyncio
+async def test_a_garbage_cursor_is_a_422_problem(kit_app: AppFactory, kit_database_url: str) -> None:
+    async with rolled_back_app(kit_app(router), kit_database_url) as (client, _):
+        response = await client.get("/v1/numbers", params={"cursor": "garbage"})
+
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["type"] == "/problems/validation-error"
+    assert body["errors"] == [
+        {"loc": ["query", "cursor"], "msg": "not a cursor this API issued", "type": "cursor_invalid"}
+    ]
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(("limit", "bound"), [("0", "greater_than_equal"), ("201", "less_than_equal")])
+async def test_a_page_size_out_of_bounds_is_a_422_problem(
+    kit_app: AppFactory, kit_database_url: str, limit: str, bound: str
+) -> None:
+    async with rolled_back_app(kit_app(router), kit_database_url) as (client, _):
+        response = await client.get("/v1/numbers", params={"limit": limit})
+
+    assert response.status_code == 422
+    [issue] = response.json()["errors"]
+    assert issue["loc"] == ["query", "limit"]
+    assert issue["type"] == bound
