@@ -1,0 +1,161 @@
+"""Contacts of a partner: at most one primary; every change kept in the partner's history.
+
+A partner's own credential manages its own contacts. The partner row is locked while its contacts change,
+so two requests cannot both add a primary contact.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from uuid import UUID, uuid4
+
+from prm_contracts.pagination import Page
+from prm_contracts.principal import Principal
+from prm_contracts.problem import Conflict, NotFound
+from prm_kit.etag import check_if_match
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from partner_registry.contacts import repository
+from partner_registry.contacts.models import Contact
+from partner_registry.contacts.schemas import ContactIn, ContactOut, ContactPatch, ContactRole, contact_out
+from partner_registry.paging import keyset_cursor, keyset_position
+from partner_registry.partners.changes import field_changes, initial_values
+from partner_registry.partners.schemas import HistoryKind
+from partner_registry.partners.service import ensure_not_terminated, record_change, visible_partner
+
+
+class SecondPrimaryContact(Conflict):
+    slug, title = "second-primary-contact", "Partner already has a primary contact"
+
+
+def _contact_values(contact: ContactOut) -> dict[str, object]:
+    return contact.model_dump(mode="json", include={"name", "email", "phone", "role"})
+
+
+async def _ensure_no_other_primary(
+    session: AsyncSession, partner_id: UUID, *, other_than: UUID | None
+) -> None:
+    existing = await repository.primary_contact_id(session, partner_id, other_than=other_than)
+    if existing is not None:
+        raise SecondPrimaryContact(
+            f"contact {existing} is already the primary contact of partner {partner_id}; "
+            "give it another role first",
+            primary_contact_id=str(existing),
+        )
+
+
+async def list_contacts(
+    session: AsyncSession, partner_id: UUID, *, viewer: Principal, limit: int, cursor: str | None
+) -> Page[ContactOut]:
+    await visible_partner(session, partner_id, viewer=viewer)
+    after = keyset_position(cursor, "created_at", timestamp_key=True)
+    contacts = await repository.contact_page(session, partner_id, after=after, limit=limit + 1)
+    next_cursor = None
+    if len(contacts) > limit:
+        contacts = contacts[:limit]
+        next_cursor = keyset_cursor("created_at", contacts[-1].created_at.isoformat(), contacts[-1].id)
+    return Page[ContactOut](items=[contact_out(c) for c in contacts], next_cursor=next_cursor)
+
+
+async def visible_contact(
+    session: AsyncSession, partner_id: UUID, contact_id: UUID, *, viewer: Principal
+) -> Contact:
+    await visible_partner(session, partner_id, viewer=viewer)
+    contact = await repository.contact_of(session, partner_id, contact_id)
+    if contact is None:
+        raise NotFound(f"partner {partner_id} has no contact {contact_id}")
+    return contact
+
+
+async def add_contact(
+    session: AsyncSession, partner_id: UUID, body: ContactIn, *, actor: Principal
+) -> Contact:
+    partner = await visible_partner(session, partner_id, viewer=actor, for_update=True)
+    ensure_not_terminated(partner)
+    if body.role == ContactRole.PRIMARY:
+        await _ensure_no_other_primary(session, partner_id, other_than=None)
+    now = datetime.now(UTC)
+    contact = Contact(
+        id=uuid4(),
+        partner_id=partner_id,
+        name=body.name,
+        email=body.email,
+        phone=body.phone,
+        role=body.role.value,
+        version=1,
+        created_at=now,
+        updated_at=now,
+    )
+    await repository.add_contact(session, contact)
+    await record_change(
+        session,
+        partner,
+        HistoryKind.CONTACT_ADDED,
+        actor=actor,
+        at=now,
+        changes=initial_values(_contact_values(contact_out(contact))),
+        contact_id=contact.id,
+    )
+    return contact
+
+
+async def update_contact(
+    session: AsyncSession,
+    partner_id: UUID,
+    contact_id: UUID,
+    patch: ContactPatch,
+    *,
+    if_match: str | None,
+    actor: Principal,
+) -> Contact:
+    partner = await visible_partner(session, partner_id, viewer=actor, for_update=True)
+    contact = await repository.contact_of(session, partner_id, contact_id)
+    if contact is None:
+        raise NotFound(f"partner {partner_id} has no contact {contact_id}")
+    check_if_match(if_match, contact.version, required=True, resource="contact")
+    ensure_not_terminated(partner)
+    before = _contact_values(contact_out(contact))
+    changes = field_changes(before, {**before, **patch.model_dump(mode="json", exclude_unset=True)})
+    if not changes:
+        return contact
+    if patch.role == ContactRole.PRIMARY and contact.role != ContactRole.PRIMARY:
+        await _ensure_no_other_primary(session, partner_id, other_than=contact.id)
+    for change in changes:
+        value = getattr(patch, change.field)
+        setattr(contact, change.field, value.value if isinstance(value, ContactRole) else value)
+    now = datetime.now(UTC)
+    contact.version += 1
+    contact.updated_at = now
+    await session.flush()
+    await record_change(
+        session,
+        partner,
+        HistoryKind.CONTACT_UPDATED,
+        actor=actor,
+        at=now,
+        changes=changes,
+        contact_id=contact.id,
+    )
+    return contact
+
+
+async def remove_contact(
+    session: AsyncSession, partner_id: UUID, contact_id: UUID, *, if_match: str | None, actor: Principal
+) -> None:
+    """Remove a contact. Allowed on a terminated partner too: people's data should not outstay its use."""
+    partner = await visible_partner(session, partner_id, viewer=actor, for_update=True)
+    contact = await repository.contact_of(session, partner_id, contact_id)
+    if contact is None:
+        raise NotFound(f"partner {partner_id} has no contact {contact_id}")
+    check_if_match(if_match, contact.version, required=False, resource="contact")
+    before = _contact_values(contact_out(contact))
+    await repository.remove_contact(session, contact)
+    await record_change(
+        session,
+        partner,
+        HistoryKind.CONTACT_REMOVED,
+        actor=actor,
+        at=datetime.now(UTC),
+        changes=field_changes(before, dict.fromkeys(before)),
+        contact_id=contact_id,
+    )

@@ -1,0 +1,114 @@
+"""Partners, their specialisations and their history, as stored (see migration registry0002)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from prm_contracts.partners import PartnerStatus, PartnerType
+from prm_kit.db import ExactDecimal, JSONDocument
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from partner_registry.db import Base
+from partner_registry.partners.schemas import HistoryKind
+
+
+def _one_of(column: str, values: list[str]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Partner(Base):
+    __tablename__ = "partner"
+    __table_args__ = (
+        sa.CheckConstraint(_one_of("partner_type", [t.value for t in PartnerType]), name="partner_type"),
+        sa.CheckConstraint(_one_of("status", [s.value for s in PartnerStatus]), name="status"),
+        sa.CheckConstraint(
+            "(annual_revenue_amount IS NULL) = (annual_revenue_currency IS NULL)", name="annual_revenue"
+        ),
+        sa.UniqueConstraint("country", "registration_number_key"),
+        sa.Index("ix_partner_status", "status"),
+        sa.Index("ix_partner_partner_type", "partner_type"),
+        sa.Index("ix_partner_tier", "tier"),
+        sa.Index("ix_partner_country_region", "country", "region"),
+        sa.Index("ix_partner_region", "region"),
+        sa.Index("ix_partner_created_at", "created_at", "id"),
+        sa.Index("ix_partner_display_name_lower", sa.text("lower(display_name)"), "id"),
+        sa.Index("ix_partner_legal_name_lower", sa.text("lower(legal_name)"), "id"),
+        # PostgreSQL also has GIN trigram indexes on lower(display_name) and lower(legal_name) for the
+        # name search (LIKE '%…%'); they exist only in the migration, as SQLite has no such index.
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    legal_name: Mapped[str] = mapped_column(sa.String(200))
+    display_name: Mapped[str] = mapped_column(sa.String(200))
+    partner_type: Mapped[str] = mapped_column(sa.String(32))
+    status: Mapped[str] = mapped_column(sa.String(32))
+    status_changed_at: Mapped[datetime]
+    status_reason: Mapped[str | None] = mapped_column(sa.Text())
+    tier: Mapped[str | None] = mapped_column(sa.String(40))
+    country: Mapped[str] = mapped_column(sa.String(2))
+    region: Mapped[str | None] = mapped_column(sa.String(100))
+    registration_number: Mapped[str | None] = mapped_column(sa.String(64))
+    # upper-case letters and digits only: "HRB 123-456" and "hrb123456" are the same number
+    registration_number_key: Mapped[str | None] = mapped_column(sa.String(64))
+    website_domain: Mapped[str | None] = mapped_column(sa.String(253))
+    year_founded: Mapped[int | None]
+    employee_count: Mapped[int | None]
+    annual_revenue_amount: Mapped[Decimal | None] = mapped_column(ExactDecimal(19, 4))
+    annual_revenue_currency: Mapped[str | None] = mapped_column(sa.String(3))
+    segments_served: Mapped[list[str]] = mapped_column(JSONDocument)
+    custom_attributes: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    version: Mapped[int]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    specialisations: Mapped[list[PartnerSpecialisation]] = relationship(
+        lazy="raise",
+        cascade="all, delete-orphan",
+        order_by="(PartnerSpecialisation.kind, PartnerSpecialisation.position)",
+    )
+
+
+class PartnerSpecialisation(Base):
+    """One product line or industry of a partner; a row each so that the list filter can use an index."""
+
+    __tablename__ = "partner_specialisation"
+    __table_args__ = (
+        sa.CheckConstraint("kind IN ('product_line', 'industry')", name="kind"),
+        sa.Index("ix_partner_specialisation_value_key", "value_key", "partner_id"),
+    )
+
+    partner_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("partner.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    # case-folded, single-spaced: what the filter and the uniqueness compare
+    value_key: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(sa.String(100))
+    position: Mapped[int]
+
+
+class PartnerHistoryEntry(Base):
+    """One change to a partner: who made it, when, what changed (and for a transition, why)."""
+
+    __tablename__ = "partner_history_entry"
+    __table_args__ = (
+        sa.CheckConstraint(_one_of("kind", [k.value for k in HistoryKind]), name="kind"),
+        sa.Index("ix_partner_history_entry_partner_id", "partner_id", "occurred_at", "id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    partner_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("partner.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(sa.String(32))
+    occurred_at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(sa.String(200))
+    changes: Mapped[list[dict[str, Any]]] = mapped_column(JSONDocument)
+    from_status: Mapped[str | None] = mapped_column(sa.String(32))
+    to_status: Mapped[str | None] = mapped_column(sa.String(32))
+    reason: Mapped[str | None] = mapped_column(sa.Text())
+    # no foreign key: the entry outlives a removed contact
+    contact_id: Mapped[uuid.UUID | None]
+    partner_version: Mapped[int]

@@ -1,0 +1,191 @@
+"""HTTP of partners: `/v1/partners`, their status transitions and their history."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Response
+from prm_contracts.pagination import Page
+from prm_contracts.partners import (
+    CountryCode,
+    PartnerIn,
+    PartnerOut,
+    PartnerPatch,
+    PartnerStatus,
+    PartnerType,
+)
+from prm_kit.db import SessionDep
+from prm_kit.errors import problems
+from prm_kit.etag import IfMatchHeader, entity_tag, etag_headers, etag_response
+from prm_kit.idempotency import IdempotencyDep
+from prm_kit.internal_auth import PrincipalDep, require
+from prm_kit.pagination import CursorQuery, LimitQuery
+
+from partner_registry.partners import service
+from partner_registry.partners.changes import label_key
+from partner_registry.partners.schemas import (
+    HistoryEntryOut,
+    HistoryKind,
+    PartnerFilters,
+    PartnerSort,
+    StatusTransitionIn,
+    StatusTransitionOut,
+    partner_out,
+)
+
+router = APIRouter(prefix="/v1/partners", tags=["partners"])
+
+READ = require("partners:read")
+WRITE = require("partners:write")
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=PartnerOut,
+    summary="Register a partner",
+    responses={**etag_response(201), **problems(403, 409, 422)},
+    dependencies=[WRITE],
+)
+async def create_partner(
+    body: PartnerIn, session: SessionDep, who: PrincipalDep, idempotency: IdempotencyDep
+) -> Response:
+    """Registers a partner as a `prospect`. 409 when its registration number is already registered in its
+    country. Not open to a partner's own credential."""
+    if (replay := await idempotency.replay(session)) is not None:
+        return replay
+    partner = await service.create_partner(session, body, actor=who)
+    headers = {"Location": f"/v1/partners/{partner.id}", **etag_headers(partner.version)}
+    return await idempotency.respond(session, partner_out(partner), status_code=201, headers=headers)
+
+
+@router.get(
+    "",
+    response_model=Page[PartnerOut],
+    summary="List and search partners",
+    responses=problems(403, 422),
+    dependencies=[READ],
+)
+async def list_partners(
+    session: SessionDep,
+    who: PrincipalDep,
+    partner_type: Annotated[list[PartnerType] | None, Query(description="Any of these types.")] = None,
+    status: Annotated[list[PartnerStatus] | None, Query(description="Any of these statuses.")] = None,
+    tier: Annotated[list[str] | None, Query(description="Any of these tier keys.")] = None,
+    country: Annotated[list[CountryCode] | None, Query(description="Any of these countries.")] = None,
+    region: Annotated[list[str] | None, Query(description="Any of these regions (exact).")] = None,
+    specialisation: Annotated[
+        list[str] | None,
+        Query(description="Has any of these product lines or industries (case-insensitive)."),
+    ] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            min_length=1, max_length=100, description="Part of the display or legal name (case-insensitive)."
+        ),
+    ] = None,
+    sort: Annotated[
+        PartnerSort, Query(description="`-` in front sorts descending.")
+    ] = PartnerSort.DISPLAY_NAME,
+    limit: LimitQuery = 50,
+    cursor: CursorQuery = None,
+) -> Page[PartnerOut]:
+    """Partners matching every filter given (a repeated parameter matches any of its values), in `sort`
+    order. A partner's own credential sees only its own partner."""
+    filters = PartnerFilters(
+        partner_types=partner_type or [],
+        statuses=status or [],
+        tiers=tier or [],
+        countries=country or [],
+        regions=region or [],
+        specialisations=[label_key(label) for label in specialisation or []],
+        name_contains=q,
+    )
+    return await service.list_partners(session, filters, sort, viewer=who, limit=limit, cursor=cursor)
+
+
+@router.get(
+    "/{partner_id}",
+    response_model=PartnerOut,
+    summary="Get a partner",
+    responses={**etag_response(200), **problems(403, 404)},
+    dependencies=[READ],
+)
+async def get_partner(
+    partner_id: UUID, session: SessionDep, who: PrincipalDep, response: Response
+) -> PartnerOut:
+    """The partner, with its version as `ETag` for a later update."""
+    partner = await service.visible_partner(session, partner_id, viewer=who)
+    response.headers["ETag"] = entity_tag(partner.version)
+    return partner_out(partner)
+
+
+@router.patch(
+    "/{partner_id}",
+    response_model=PartnerOut,
+    summary="Update a partner",
+    responses={**etag_response(200), **problems(403, 404, 409, 412, 422, 428)},
+    dependencies=[WRITE],
+)
+async def update_partner(
+    partner_id: UUID,
+    body: PartnerPatch,
+    session: SessionDep,
+    who: PrincipalDep,
+    response: Response,
+    if_match: IfMatchHeader = None,
+) -> PartnerOut:
+    """Changes the fields sent. `If-Match` is required (428 without it, 412 when the partner has changed
+    since). A partner's own credential may change only how it presents itself (403 otherwise); a
+    terminated partner cannot change (409)."""
+    partner = await service.update_partner(session, partner_id, body, if_match=if_match, actor=who)
+    response.headers["ETag"] = entity_tag(partner.version)
+    return partner_out(partner)
+
+
+@router.post(
+    "/{partner_id}/status-transitions",
+    status_code=201,
+    response_model=StatusTransitionOut,
+    summary="Move a partner along its lifecycle",
+    responses=problems(403, 404, 409, 412, 422),
+    dependencies=[WRITE],
+)
+async def transition_partner_status(
+    partner_id: UUID,
+    body: StatusTransitionIn,
+    session: SessionDep,
+    who: PrincipalDep,
+    idempotency: IdempotencyDep,
+    if_match: IfMatchHeader = None,
+) -> Response:
+    """prospect → applied → onboarding → active ⇄ suspended, and any of them → terminated (final).
+    409 with `allowed` for a move that is not allowed; `suspended` and `terminated` need a `reason`.
+    `If-Match` is optional here and checked when sent."""
+    if (replay := await idempotency.replay(session)) is not None:
+        return replay
+    transition = await service.transition_status(session, partner_id, body, if_match=if_match, actor=who)
+    return await idempotency.respond(session, transition, status_code=201)
+
+
+@router.get(
+    "/{partner_id}/history",
+    response_model=Page[HistoryEntryOut],
+    summary="List a partner's history",
+    responses=problems(403, 404, 422),
+    dependencies=[READ],
+)
+async def list_partner_history(
+    partner_id: UUID,
+    session: SessionDep,
+    who: PrincipalDep,
+    kind: Annotated[list[HistoryKind] | None, Query(description="Only entries of these kinds.")] = None,
+    limit: LimitQuery = 50,
+    cursor: CursorQuery = None,
+) -> Page[HistoryEntryOut]:
+    """Every change to the partner, newest first: who made it, when, each field before and after, and for a
+    status transition its reason."""
+    return await service.partner_history(
+        session, partner_id, viewer=who, kinds=kind or [], limit=limit, cursor=cursor
+    )

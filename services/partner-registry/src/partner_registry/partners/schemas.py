@@ -1,0 +1,161 @@
+"""Bodies of the partner endpoints that stay inside the registry, and ORM → contract conversions.
+
+PartnerIn / PartnerPatch / PartnerOut cross service boundaries and live in `prm_contracts.partners`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated
+from uuid import UUID
+
+from prm_contracts.money import Money
+from prm_contracts.partners import (
+    FieldChange,
+    PartnerOut,
+    PartnerStatus,
+    PartnerType,
+    Specialisations,
+)
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+if TYPE_CHECKING:
+    from partner_registry.partners.models import Partner, PartnerHistoryEntry
+
+
+class HistoryKind(StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"
+    STATUS_CHANGED = "status_changed"
+    CONTACT_ADDED = "contact_added"
+    CONTACT_UPDATED = "contact_updated"
+    CONTACT_REMOVED = "contact_removed"
+
+
+class PartnerSort(StrEnum):
+    """Sort orders of the partner list; a leading `-` means descending. Names sort case-insensitively."""
+
+    DISPLAY_NAME = "display_name"
+    DISPLAY_NAME_DESC = "-display_name"
+    LEGAL_NAME = "legal_name"
+    LEGAL_NAME_DESC = "-legal_name"
+    CREATED_AT = "created_at"
+    CREATED_AT_DESC = "-created_at"
+
+
+@dataclass(frozen=True)
+class PartnerFilters:
+    """List filters: each list matches any of its values; empty lists do not filter."""
+
+    partner_types: list[PartnerType] = field(default_factory=list)
+    statuses: list[PartnerStatus] = field(default_factory=list)
+    tiers: list[str] = field(default_factory=list)
+    countries: list[str] = field(default_factory=list)
+    regions: list[str] = field(default_factory=list)
+    specialisations: list[str] = field(default_factory=list)
+    name_contains: str | None = None
+
+
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+
+
+class StatusTransitionIn(BaseModel):
+    """Move a partner to another lifecycle status. `suspended` and `terminated` need a reason."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    to_status: PartnerStatus
+    reason: Reason | None = Field(default=None, examples=["Unpaid invoices for 90 days"])
+
+
+class StatusTransitionOut(BaseModel):
+    """A status transition that took place, and the partner after it."""
+
+    id: UUID = Field(description="The id of the history entry that records the transition.")
+    partner_id: UUID
+    from_status: PartnerStatus
+    to_status: PartnerStatus
+    reason: str | None
+    transitioned_by: str = Field(description="The subject of the principal who made the transition.")
+    transitioned_at: AwareDatetime
+    partner: PartnerOut
+
+
+class HistoryEntryOut(BaseModel):
+    """One change to a partner: who, when, what (fields before/after) and, for a transition, why."""
+
+    id: UUID
+    partner_id: UUID
+    kind: HistoryKind
+    occurred_at: AwareDatetime
+    actor: str = Field(description="The subject of the principal who made the change.")
+    changes: list[FieldChange]
+    from_status: PartnerStatus | None = None
+    to_status: PartnerStatus | None = None
+    reason: str | None = None
+    contact_id: UUID | None = Field(default=None, description="Set on contact_* entries.")
+    partner_version: int = Field(description="The partner's version after the change.")
+
+
+def canonical_amount(amount: Decimal) -> Decimal:
+    """One spelling per value, whether read back from the database (4 places) or just received:
+    at least 2 and at most 4 decimal places ("1250.50", "0.1234")."""
+    exact = amount.quantize(Decimal("0.0001"))
+    for places in (2, 3):
+        shorter = exact.quantize(Decimal(1).scaleb(-places))
+        if shorter == exact:
+            return shorter
+    return exact
+
+
+def partner_out(partner: Partner) -> PartnerOut:
+    revenue = None
+    if partner.annual_revenue_amount is not None and partner.annual_revenue_currency is not None:
+        revenue = Money(
+            amount=canonical_amount(partner.annual_revenue_amount), currency=partner.annual_revenue_currency
+        )
+    product_lines = [s.value for s in partner.specialisations if s.kind == "product_line"]
+    industries = [s.value for s in partner.specialisations if s.kind == "industry"]
+    return PartnerOut.model_validate(
+        {
+            "id": partner.id,
+            "legal_name": partner.legal_name,
+            "display_name": partner.display_name,
+            "partner_type": partner.partner_type,
+            "status": partner.status,
+            "status_changed_at": partner.status_changed_at,
+            "status_reason": partner.status_reason,
+            "tier": partner.tier,
+            "country": partner.country,
+            "region": partner.region,
+            "registration_number": partner.registration_number,
+            "website_domain": partner.website_domain,
+            "year_founded": partner.year_founded,
+            "employee_count": partner.employee_count,
+            "annual_revenue": revenue,
+            "specialisations": Specialisations(product_lines=product_lines, industries=industries),
+            "segments_served": partner.segments_served,
+            "custom_attributes": partner.custom_attributes,
+            "version": partner.version,
+            "created_at": partner.created_at,
+            "updated_at": partner.updated_at,
+        }
+    )
+
+
+def history_entry_out(entry: PartnerHistoryEntry) -> HistoryEntryOut:
+    return HistoryEntryOut(
+        id=entry.id,
+        partner_id=entry.partner_id,
+        kind=HistoryKind(entry.kind),
+        occurred_at=entry.occurred_at,
+        actor=entry.actor,
+        changes=[FieldChange.model_validate(change) for change in entry.changes],
+        from_status=PartnerStatus(entry.from_status) if entry.from_status else None,
+        to_status=PartnerStatus(entry.to_status) if entry.to_status else None,
+        reason=entry.reason,
+        contact_id=entry.contact_id,
+        partner_version=entry.partner_version,
+    )
