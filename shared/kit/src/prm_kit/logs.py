@@ -41,6 +41,8 @@ def configure_logging(service: str, level: str = "INFO", fmt: str = "json") -> N
     # Our middleware writes one access line per request; uvicorn's own would duplicate it.
     logging.getLogger("uvicorn.access").disabled = True
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # alembic announces its dialect on every /readyz check otherwise
+    logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)
 
 
 def get_logger(name: str | None = None) -> structlog.stdlib.BoundLogger:

@@ -1,0 +1,9 @@
+from alembic import context
+from gateway.api_keys import models  # noqa: F401 - registers the tables on Base.metadata
+from gateway.db import Base
+from prm_kit.migrations import run_env
+
+url = context.get_x_argument(as_dictionary=True).get("url")
+if url:
+    context.config.set_main_option("sqlalchemy.url", url)
+run_env(Base.metadata)

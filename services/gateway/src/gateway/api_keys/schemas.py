@@ -1,0 +1,53 @@
+"""What the admin API accepts and answers about API keys; the secret appears only in `ApiKeyCreated`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from gateway.api_keys.service import NAME_MAX_LENGTH
+from gateway.scopes import KNOWN_SCOPES
+
+
+def _known(scope: str) -> str:
+    if scope not in KNOWN_SCOPES:
+        raise ValueError(f"unknown scope {scope!r}")
+    return scope
+
+
+ScopeName = Annotated[
+    str,
+    AfterValidator(_known),
+    Field(json_schema_extra={"enum": list(KNOWN_SCOPES)}, examples=["partners:read"]),
+]
+
+
+class ApiKeyIn(BaseModel):
+    name: str = Field(min_length=1, max_length=NAME_MAX_LENGTH, examples=["partner-portal"])
+    scopes: list[ScopeName] = Field(
+        min_length=1,
+        description="`admin` allows everything; `<resource>:write` implies `<resource>:read`.",
+    )
+    partner_id: UUID | None = Field(
+        default=None, description="Bind the key to one partner: it then sees and changes only that partner."
+    )
+
+
+class ApiKeyOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    name: str
+    prefix: str = Field(description="The key's public start, `prm_<id>`, to recognise it; not a secret.")
+    scopes: list[str]
+    partner_id: UUID | None
+    created_at: datetime
+    last_used_at: datetime | None = Field(description="Recorded at most once a minute.")
+    revoked_at: datetime | None
+
+
+class ApiKeyCreated(ApiKeyOut):
+    key: str = Field(description="The API key itself. Shown only in this answer: it is stored only hashed.")

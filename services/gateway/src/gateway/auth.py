@@ -1,0 +1,190 @@
+"""API-key authentication: `Authorization: Bearer prm_…` → a verified principal and its signed credential.
+
+Verified keys are cached in memory for `key_cache_ttl_seconds`, keyed by the raw header value, so the hot
+path is one dictionary lookup; concurrent misses for one key share a single database lookup. Refused
+values are remembered as long, so a flood of bad keys cannot turn into a flood of queries. Revocation
+through this process's admin API evicts the key at once (and keeps it out); other replicas notice within
+the cache lifetime.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TypeVar
+from uuid import UUID
+
+import structlog
+from prm_contracts.principal import Principal
+from prm_contracts.problem import ServiceUnavailable, Unauthorized
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from gateway.api_keys import service as api_keys
+from gateway.internal_credentials import InternalCredentials
+
+WEBHOOK_PRINCIPAL = Principal(subject="webhook:anonymous", scopes=frozenset())
+_WEBHOOK_ENTRY_SECONDS = 60.0
+_MAX_ENTRIES = 50_000
+_log = structlog.get_logger("auth")
+_V = TypeVar("_V")
+
+SessionFactorySource = Callable[[], async_sessionmaker[AsyncSession]]
+
+
+def missing_key() -> Unauthorized:
+    return Unauthorized(
+        "send an API key: 'Authorization: Bearer prm_…'", headers={"WWW-Authenticate": "Bearer"}
+    )
+
+
+def refused_key() -> Unauthorized:
+    return Unauthorized(
+        "the API key is unknown, malformed or revoked",
+        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Verified:
+    """A caller the gateway has authenticated, with what the proxy needs precomputed."""
+
+    principal: Principal
+    key_id: UUID | None
+    credential: str  # the signed x-prm-principal header value
+    limit_key: str  # the rate limiter's bucket for this caller
+    expires_at: float  # time.monotonic() after which the database is asked again
+
+
+class Authenticator:
+    def __init__(
+        self,
+        *,
+        credentials: InternalCredentials,
+        session_factory: SessionFactorySource,
+        ttl_seconds: float,
+    ) -> None:
+        self._credentials = credentials
+        self._session_factory = session_factory
+        self._ttl = ttl_seconds
+        self._verified: dict[bytes, Verified] = {}
+        self._refused: dict[bytes, float] = {}
+        self._pending: dict[bytes, asyncio.Task[Verified | None]] = {}
+        self._revoked: set[UUID] = set()
+        self._webhook: Verified | None = None
+        self._used: dict[UUID, datetime] = {}
+
+    def cached(self, authorization: bytes, now: float) -> Verified | None:
+        """The hot path: the verified caller for this exact header value, if still fresh."""
+        entry = self._verified.get(authorization)
+        if entry is not None and entry.expires_at > now:
+            return entry
+        return None
+
+    async def verify(self, authorization: bytes) -> Verified:
+        """The caller behind an `Authorization` header value, or Unauthorized (503 if keys cannot be read)."""
+        now = time.monotonic()
+        entry = self.cached(authorization, now)
+        if entry is not None:
+            return entry
+        refused_until = self._refused.get(authorization)
+        if refused_until is not None and refused_until > now:
+            raise refused_key()
+        task = self._pending.get(authorization)
+        if task is None:
+            task = asyncio.create_task(self._load(authorization))
+            self._pending[authorization] = task
+            task.add_done_callback(lambda done: self._settled(authorization, done))
+        verified = await asyncio.shield(task)
+        if verified is None:
+            raise refused_key()
+        return verified
+
+    def webhook(self, now: float) -> Verified:
+        """The anonymous principal of inbound webhooks (they are authenticated by signature downstream)."""
+        entry = self._webhook
+        if entry is None or entry.expires_at <= now:
+            entry = Verified(
+                principal=WEBHOOK_PRINCIPAL,
+                key_id=None,
+                credential=self._credentials.token(WEBHOOK_PRINCIPAL),
+                limit_key="",
+                expires_at=now + _WEBHOOK_ENTRY_SECONDS,
+            )
+            self._webhook = entry
+        return entry
+
+    def revoked(self, key_id: UUID) -> None:
+        """Stop honouring `key_id` in this process at once (called by the admin API's revoke)."""
+        self._revoked.add(key_id)
+        for header, entry in list(self._verified.items()):
+            if entry.key_id == key_id:
+                del self._verified[header]
+
+    async def record_uses(self) -> None:
+        """Write the pending last_used_at times (called every minute by the app, and at shutdown)."""
+        used, self._used = self._used, {}
+        if not used:
+            return
+        try:
+            async with self._session_factory()() as session:
+                await api_keys.record_uses(session, used)
+                await session.commit()
+        except (SQLAlchemyError, OSError) as exc:
+            _log.warning("api_key_use_not_recorded", keys=len(used), error=type(exc).__name__)
+
+    async def _load(self, authorization: bytes) -> Verified | None:
+        plaintext = _bearer_token(authorization)
+        key = None
+        if plaintext is not None:
+            try:
+                async with self._session_factory()() as session:
+                    key = await api_keys.verified_key(session, plaintext)
+            except (SQLAlchemyError, OSError) as exc:
+                _log.error("api_key_lookup_failed", error=type(exc).__name__)
+                raise ServiceUnavailable(
+                    "API keys cannot be verified right now; retry shortly", headers={"Retry-After": "1"}
+                ) from exc
+        now = time.monotonic()
+        if key is None or key.id in self._revoked:
+            self._remember(self._refused, authorization, now + self._ttl)
+            return None
+        if api_keys.use_worth_recording(key, datetime.now(UTC)):
+            # written in batches by record_uses(): authentication never waits for a write
+            self._used[key.id] = datetime.now(UTC)
+        principal = Principal(
+            subject=f"key:{key.id}", scopes=frozenset(key.scopes), partner_id=key.partner_id
+        )
+        verified = Verified(
+            principal=principal,
+            key_id=key.id,
+            credential=self._credentials.token(principal),
+            limit_key=principal.subject,
+            expires_at=now + self._ttl,
+        )
+        self._remember(self._verified, authorization, verified)
+        return verified
+
+    def _settled(self, authorization: bytes, task: asyncio.Task[Verified | None]) -> None:
+        self._pending.pop(authorization, None)
+        if not task.cancelled():
+            task.exception()  # retrieved here, so an error nobody awaited any more is not reported twice
+
+    @staticmethod
+    def _remember(table: dict[bytes, _V], authorization: bytes, value: _V) -> None:
+        if len(table) >= _MAX_ENTRIES:
+            table.clear()  # bounded memory; the next requests simply re-verify
+        table[authorization] = value
+
+
+def _bearer_token(authorization: bytes) -> str | None:
+    scheme, _, token = authorization.partition(b" ")
+    if scheme.lower() != b"bearer":
+        return None
+    try:
+        return token.strip().decode("ascii")
+    except UnicodeDecodeError:
+        return None

@@ -1,0 +1,75 @@
+"""Settings of the gateway (`PRM_*` environment variables), checked when the process starts."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, ClassVar
+
+from prm_kit.settings import BaseServiceSettings, database_url_field
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import NoDecode
+
+from gateway.api_keys.key_format import KEY_FORMAT_DESCRIPTION, parse_key
+
+MIB = 1024 * 1024
+
+
+class Settings(BaseServiceSettings):
+    service_name: ClassVar[str] = "gateway"
+
+    database_url: str | None = database_url_field("GATEWAY")
+    bootstrap_admin_key: SecretStr | None = Field(
+        default=None,
+        description="An admin API key created at start-up if absent (idempotent), so a deployment has a "
+        f"first key without a shell. Must be a full key: {KEY_FORMAT_DESCRIPTION}.",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="redis:// URL. When set, rate limits are shared by every gateway replica through Redis; "
+        "otherwise each process limits on its own.",
+    )
+    rate_limit_per_second: float = Field(default=50.0, gt=0, le=100_000)
+    rate_limit_burst: int = Field(default=100, ge=1, le=1_000_000)
+    max_body_bytes: int = Field(default=5 * MIB, ge=0, le=1024 * MIB)
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Browser origins allowed to call the API (JSON list or comma-separated); empty: no CORS.",
+    )
+    upstream_connect_timeout_seconds: float = Field(default=2.0, gt=0, le=60)
+    upstream_read_timeout_seconds: float = Field(
+        default=30.0, gt=0, le=600, description="Longest silence from a service while awaiting its answer."
+    )
+    upstream_pool_size: int = Field(default=256, ge=1, le=10_000)
+    upstream_keepalive_seconds: float = Field(
+        default=4.0,
+        gt=0,
+        le=300,
+        description="Idle pooled connections are closed after this; keep it below the services' own "
+        "keep-alive timeout (uvicorn: 5 s) so the gateway never reuses a connection being closed.",
+    )
+    key_cache_ttl_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        le=60,
+        description="How long a verified key is trusted without asking the database. Revocation through "
+        "this gateway's admin API takes effect at once; other replicas notice within this time.",
+    )
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _origins(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [origin.strip() for origin in text.split(",") if origin.strip()]
+        return value
+
+    @field_validator("bootstrap_admin_key")
+    @classmethod
+    def _key_format(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and parse_key(value.get_secret_value()) is None:
+            raise ValueError(
+                f"bootstrap_admin_key (PRM_BOOTSTRAP_ADMIN_KEY) must be {KEY_FORMAT_DESCRIPTION}"
+            )
+        return value

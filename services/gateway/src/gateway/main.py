@@ -1,0 +1,169 @@
+"""The PRM gateway: routing, API-key authentication, rate limits, request ids, the merged OpenAPI document.
+
+`create_app(settings)` for uvicorn's factory mode and for tests. Routed `/v1/...` paths are proxied to
+the owning service (see `gateway.routing`); the gateway itself serves the API-key admin API, `/v1/status`,
+`/openapi.json`, `/docs`, `/redoc`, `/healthz`, `/readyz` and `/metrics`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import structlog
+from fastapi import FastAPI
+from prm_kit.db.engine import make_engine, make_session_factory
+from prm_kit.errors import UnexpectedErrorMiddleware, install_problem_handlers
+from prm_kit.health import router as health_router
+from prm_kit.logs import configure_logging
+from prm_kit.metrics import MetricsMiddleware, metrics_endpoint
+from prm_kit.migrations import ensure_database, head_revision
+from prm_kit.openapi import build_openapi, check_unique_operation_ids, operation_id
+from prm_kit.request_id import RequestIdMiddleware
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.middleware.cors import CORSMiddleware
+
+from gateway.api_keys import service as api_keys
+from gateway.api_keys.router import router as api_keys_router
+from gateway.app import GatewayApp
+from gateway.auth import Authenticator
+from gateway.config import Settings
+from gateway.cors import cors_options
+from gateway.docs import MergedDocument
+from gateway.docs import router as docs_router
+from gateway.internal_credentials import InternalCredentials
+from gateway.proxy import Proxy
+from gateway.rate_limit import make_rate_limiter
+from gateway.status import router as status_router
+from gateway.upstream import base_urls, new_session
+
+MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+KEY_USE_RECORDING_SECONDS = 60.0
+TAGS = [
+    {"name": "api-keys", "description": "API keys of callers: created, listed and revoked by admins."},
+    {"name": "status", "description": "Readiness of the platform's services, for operators."},
+]
+_log = structlog.get_logger("gateway")
+
+
+def create_app(settings: Settings | None = None) -> GatewayApp:
+    settings = settings or Settings()
+    credentials = InternalCredentials(settings.internal_secret.get_secret_value())
+    app = GatewayApp(
+        title="PRM gateway",
+        description=__doc__ or "",
+        version="0.1.0",
+        lifespan=_lifespan,
+        openapi_tags=TAGS,
+        generate_unique_id_function=operation_id,
+        openapi_url=None,  # /openapi.json is the merged document (gateway.docs)
+        docs_url=None,
+        redoc_url=None,
+    )
+    upstream_urls = base_urls(settings)
+    authenticator = Authenticator(
+        credentials=credentials,
+        session_factory=lambda: app.state.session_factory,  # looked up late: tests swap it
+        ttl_seconds=settings.key_cache_ttl_seconds,
+    )
+    limiter = make_rate_limiter(
+        redis_url=settings.redis_url, rate=settings.rate_limit_per_second, burst=settings.rate_limit_burst
+    )
+    proxy = Proxy(
+        authenticator=authenticator,
+        limiter=limiter,
+        base_urls=upstream_urls,
+        max_body_bytes=settings.max_body_bytes,
+        access_log=settings.access_log,
+    )
+    app.state.settings = settings
+    app.state.engine = None
+    app.state.head_revision = head_revision(MIGRATIONS_DIR)
+    app.state.authenticator = authenticator
+    app.state.rate_limiter = limiter
+    app.state.proxy = proxy
+    app.state.base_urls = upstream_urls
+    app.state.merged_document = MergedDocument(
+        base_urls=upstream_urls, credentials=credentials, own_document=app.openapi
+    )
+
+    install_problem_handlers(app)
+    app.include_router(health_router)
+    app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
+    app.include_router(api_keys_router)
+    app.include_router(status_router)
+    app.include_router(docs_router)
+    check_unique_operation_ids(app)
+    app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
+
+    # The gateway's own endpoints get the kit's stack (innermost first); proxied paths skip it.
+    app.add_middleware(UnexpectedErrorMiddleware)
+    app.add_middleware(MetricsMiddleware, service=settings.service_name)
+    app.add_middleware(RequestIdMiddleware, access_log=settings.access_log)
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, **cors_options(settings.cors_origins))
+        app.proxied = CORSMiddleware(proxy, **cors_options(settings.cors_origins))
+    else:
+        app.proxied = proxy
+    return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Owns the database engine (unless a test set one), the upstream pool and the rate limiter."""
+    settings: Settings = app.state.settings
+    configure_logging(settings.service_name, settings.log_level, settings.log_format)
+    owns_engine = app.state.engine is None
+    if owns_engine:
+        await ensure_database(settings.effective_database_url)
+        app.state.engine = make_engine(settings.effective_database_url, pool_size=settings.db_pool_size)
+    app.state.session_factory = make_session_factory(app.state.engine)
+    proxy: Proxy = app.state.proxy
+    authenticator: Authenticator = app.state.authenticator
+    try:
+        if settings.bootstrap_admin_key is not None:
+            await _ensure_bootstrap_key(
+                app.state.session_factory, settings.bootstrap_admin_key.get_secret_value()
+            )
+        proxy.session = new_session(settings)
+        recorder = asyncio.create_task(_record_key_use(authenticator))
+        # What start-up built (app, models, pools) lives as long as the process: frozen, the garbage
+        # collector stops re-scanning it in every full collection, which measurably cheapens requests.
+        gc.freeze()
+        try:
+            yield
+        finally:
+            recorder.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await recorder
+            await authenticator.record_uses()
+            await proxy.session.close()
+            await app.state.rate_limiter.aclose()
+    finally:
+        if owns_engine:
+            await app.state.engine.dispose()
+            app.state.engine = None
+
+
+async def _ensure_bootstrap_key(factory: async_sessionmaker[AsyncSession], plaintext: str) -> None:
+    for attempt in range(2):
+        try:
+            async with factory() as session:
+                await api_keys.ensure_bootstrap_key(session, plaintext)
+                await session.commit()
+            return
+        except IntegrityError:
+            # another replica created it at the same moment: the second pass finds it
+            if attempt:
+                raise
+
+
+async def _record_key_use(authenticator: Authenticator) -> None:
+    while True:
+        await asyncio.sleep(KEY_USE_RECORDING_SECONDS)
+        await authenticator.record_uses()

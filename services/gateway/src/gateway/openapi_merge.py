@@ -1,0 +1,173 @@
+"""One OpenAPI 3.1 document for the whole API, merged from each service's document and the gateway's own.
+
+`merge_documents` is pure. Rules:
+- paths are united; a path and method defined twice, or an operationId used twice, is an error;
+- component schemas with one name and one definition are kept once; when services define different
+  schemas under one name, every service's variant is renamed `<Service><Name>` (e.g. `ScoringSummary`)
+  and that service's `$ref`s are rewritten, repeated until no clash is left (a schema that refers to a
+  renamed one may itself differ afterwards); a renamed schema that still clashes is an error;
+- tags are kept in first-seen order (the gateway's first), the bearer scheme is declared and required
+  everywhere except on `/v1/webhooks/…`, which is public (signed deliveries, no API key);
+- operations of the services also document the answers the gateway itself may give (413, 502-504).
+
+`build_merged_openapi` builds the document in-process, without running any service, for `prm openapi`.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import json
+import re
+from typing import Any
+
+from prm_contracts.problem import PROBLEM_MEDIA_TYPE
+from prm_kit.openapi import BEARER_SCHEME
+from pydantic import SecretStr
+
+GATEWAY = "gateway"
+# service name (as in PRM_DATABASE_URL's {service}) -> its Python package
+SERVICE_PACKAGES: dict[str, str] = {
+    "registry": "partner_registry",
+    "scoring": "scoring",
+    "incentives": "incentives",
+    "analytics": "analytics",
+}
+WEBHOOK_PREFIX = "/v1/webhooks"
+_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
+_SCHEMA_REF = "#/components/schemas/"
+_PROBLEM_CONTENT = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": _SCHEMA_REF + "Problem"}}}
+_GATEWAY_ANSWERS = {
+    "502": "The service failed to answer properly",
+    "503": "The service cannot be reached (see Retry-After)",
+    "504": "The service did not answer in time",
+}
+_BODY_TOO_LARGE = "Request body too large"
+_DESCRIPTION = (
+    "The PRM channel-partner-management API, served by its gateway.\n\n"
+    "Authenticate with an API key: `Authorization: Bearer prm_…`. Each key carries scopes "
+    "(`admin`, or `<resource>:read` / `<resource>:write`) and may be bound to one partner. "
+    "Errors are RFC 9457 `application/problem+json`; every answer carries `X-Request-ID`. "
+    "`/v1/webhooks/…` takes signed deliveries (Standard Webhooks) without an API key."
+)
+
+
+class MergeError(ValueError):
+    """The documents cannot be merged into one consistent API; the message says where."""
+
+
+def merge_documents(documents: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """One OpenAPI 3.1 document from each service's (keyed by service name), see the module's rules."""
+    documents = copy.deepcopy(documents)
+    renames = _schema_renames(documents)
+    merged_paths: dict[str, dict[str, Any]] = {}
+    schemas: dict[str, Any] = {}
+    tags: dict[str, dict[str, Any]] = {}
+    owners: dict[str, str] = {}  # operationId -> service
+    for service, document in documents.items():
+        rename = renames[service]
+        for name, schema in document.get("components", {}).get("schemas", {}).items():
+            schemas[rename.get(name, name)] = _rewrite_refs(schema, rename)
+        for tag in document.get("tags", []):
+            tags.setdefault(tag["name"], tag)
+        for path, item in document.get("paths", {}).items():
+            target = merged_paths.setdefault(path, {})
+            for key, operation in _rewrite_refs(item, rename).items():
+                if key not in _METHODS:
+                    target.setdefault(key, operation)
+                    continue
+                if key in target:
+                    raise MergeError(f"{key.upper()} {path} is defined by more than one service ({service})")
+                operation_id = operation.get("operationId")
+                if not operation_id:
+                    raise MergeError(f"{key.upper()} {path} of {service} has no operationId")
+                if operation_id in owners:
+                    raise MergeError(
+                        f"operationId {operation_id!r} is used by both {owners[operation_id]} and {service}"
+                    )
+                owners[operation_id] = service
+                for tag_name in operation.get("tags", []):
+                    tags.setdefault(tag_name, {"name": tag_name})
+                if service != GATEWAY:
+                    _document_gateway_answers(operation)
+                if path == WEBHOOK_PREFIX or path.startswith(WEBHOOK_PREFIX + "/"):
+                    operation["security"] = []
+                target[key] = operation
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "PRM API", "version": _version(documents), "description": _DESCRIPTION},
+        "tags": list(tags.values()),
+        "paths": dict(sorted(merged_paths.items())),
+        "components": {
+            "schemas": dict(sorted(schemas.items())),
+            "securitySchemes": copy.deepcopy(BEARER_SCHEME),
+        },
+        "security": [{"bearerAuth": []}],
+    }
+
+
+def build_merged_openapi() -> dict[str, Any]:
+    """The merged document built in-process from each service's app (no service needs to run)."""
+    from gateway.config import Settings
+    from gateway.main import create_app
+
+    secret = SecretStr("openapi-build-only-" + "0" * 32)  # the apps are built, never started
+    documents: dict[str, dict[str, Any]] = {GATEWAY: create_app(Settings(internal_secret=secret)).openapi()}
+    for service, package in SERVICE_PACKAGES.items():
+        settings_class = importlib.import_module(f"{package}.config").Settings
+        app = importlib.import_module(f"{package}.main").create_app(settings_class(internal_secret=secret))
+        documents[service] = app.openapi()
+    return merge_documents(documents)
+
+
+def _schema_renames(documents: dict[str, dict[str, Any]]) -> dict[str, dict[str, str]]:
+    """Per service, the schema names that must change so that one name means one definition."""
+    renames: dict[str, dict[str, str]] = {service: {} for service in documents}
+    while True:
+        variants: dict[str, dict[str, list[str]]] = {}  # final name -> definition -> services
+        for service, document in documents.items():
+            rename = renames[service]
+            for name, schema in document.get("components", {}).get("schemas", {}).items():
+                definition = json.dumps(_rewrite_refs(schema, rename), sort_keys=True)
+                variants.setdefault(rename.get(name, name), {}).setdefault(definition, []).append(service)
+        clashes = {name: found for name, found in variants.items() if len(found) > 1}
+        if not clashes:
+            return renames
+        for name, found in clashes.items():
+            for services in found.values():
+                for service in services:
+                    if name in renames[service].values():
+                        raise MergeError(f"schema {name!r} of {service} clashes even after renaming")
+                    renames[service][name] = _service_prefix(service) + name
+
+
+def _service_prefix(service: str) -> str:
+    return "".join(part.capitalize() for part in re.split(r"[^A-Za-z0-9]+", service) if part)
+
+
+def _rewrite_refs(node: Any, rename: dict[str, str]) -> Any:
+    if not rename:
+        return node
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith(_SCHEMA_REF) and ref[len(_SCHEMA_REF) :] in rename:
+            node = {**node, "$ref": _SCHEMA_REF + rename[ref[len(_SCHEMA_REF) :]]}
+        return {key: _rewrite_refs(value, rename) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_rewrite_refs(value, rename) for value in node]
+    return node
+
+
+def _document_gateway_answers(operation: dict[str, Any]) -> None:
+    responses = operation.setdefault("responses", {})
+    for status, description in _GATEWAY_ANSWERS.items():
+        responses.setdefault(status, {"description": description, "content": copy.deepcopy(_PROBLEM_CONTENT)})
+    if "requestBody" in operation:
+        responses.setdefault(
+            "413", {"description": _BODY_TOO_LARGE, "content": copy.deepcopy(_PROBLEM_CONTENT)}
+        )
+
+
+def _version(documents: dict[str, dict[str, Any]]) -> str:
+    own = documents.get(GATEWAY, {}).get("info", {}).get("version")
+    return str(own) if own else "0.1.0"

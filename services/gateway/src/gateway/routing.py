@@ -1,0 +1,89 @@
+"""The static routing table: which service owns each `/v1/<collection>` prefix, and the scope it needs.
+
+Every public prefix is a single path segment under `/v1`, so matching is one dictionary lookup on that
+segment, whatever the size of the table. GET and HEAD need `<resource>:read`, other methods
+`<resource>:write`; the webhook prefix is public (analytics verifies each delivery's signature itself).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gateway.scopes import RESOURCES, read_scope, write_scope
+
+REGISTRY, SCORING, INCENTIVES, ANALYTICS = "registry", "scoring", "incentives", "analytics"
+SERVICES: tuple[str, ...] = (REGISTRY, SCORING, INCENTIVES, ANALYTICS)
+_READ_METHODS = frozenset({"GET", "HEAD"})
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    prefix: str
+    service: str
+    resource: str | None  # None: public, no API key (the webhook receiver)
+    read_scope: str | None
+    write_scope: str | None
+
+    @property
+    def public(self) -> bool:
+        return self.resource is None
+
+    def scope_for(self, method: str) -> str | None:
+        return self.read_scope if method in _READ_METHODS else self.write_scope
+
+    @property
+    def metrics_route(self) -> str:
+        """The label used in metrics: the prefix, never the raw path (ids would explode cardinality)."""
+        return self.prefix + "/…"
+
+
+def _route(prefix: str, service: str, resource: str | None) -> Route:
+    if resource is not None and resource not in RESOURCES:
+        raise ValueError(f"{prefix}: {resource!r} is not a resource of gateway.scopes")
+    return Route(
+        prefix=prefix,
+        service=service,
+        resource=resource,
+        read_scope=read_scope(resource) if resource else None,
+        write_scope=write_scope(resource) if resource else None,
+    )
+
+
+ROUTES: tuple[Route, ...] = (
+    _route("/v1/partners", REGISTRY, "partners"),
+    _route("/v1/applications", REGISTRY, "partners"),
+    _route("/v1/territories", REGISTRY, "partners"),
+    _route("/v1/compliance", REGISTRY, "partners"),
+    _route("/v1/certifications", REGISTRY, "partners"),
+    _route("/v1/deal-registrations", REGISTRY, "deal-registrations"),
+    _route("/v1/conflict-cases", REGISTRY, "conflicts"),
+    _route("/v1/tiers", REGISTRY, "tiers"),
+    _route("/v1/scores", SCORING, "scoring"),
+    _route("/v1/evaluation-models", SCORING, "scoring"),
+    _route("/v1/assessments", SCORING, "scoring"),
+    _route("/v1/tier-recommendations", SCORING, "scoring"),
+    _route("/v1/programmes", INCENTIVES, "incentives"),
+    _route("/v1/calculation-runs", INCENTIVES, "incentives"),
+    _route("/v1/payouts", INCENTIVES, "incentives"),
+    _route("/v1/statements", INCENTIVES, "incentives"),
+    _route("/v1/mdf", INCENTIVES, "incentives"),
+    _route("/v1/fx-rates", INCENTIVES, "incentives"),
+    _route("/v1/webhooks", ANALYTICS, None),
+    _route("/v1/sales", ANALYTICS, "analytics"),
+    _route("/v1/kpis", ANALYTICS, "analytics"),
+    _route("/v1/surveys", ANALYTICS, "analytics"),
+    _route("/v1/targets", ANALYTICS, "analytics"),
+    _route("/v1/exports", ANALYTICS, "analytics"),
+    _route("/v1/leaderboards", ANALYTICS, "analytics"),
+    _route("/v1/market", ANALYTICS, "analytics"),
+)
+PUBLIC_PREFIXES: tuple[str, ...] = tuple(route.prefix for route in ROUTES if route.public)
+_BY_SEGMENT: dict[str, Route] = {route.prefix.removeprefix("/v1/"): route for route in ROUTES}
+
+
+def match(path: str) -> Route | None:
+    """The route owning `path`, or None when the gateway serves it itself (or nobody does: a 404)."""
+    if not path.startswith("/v1/"):
+        return None
+    end = path.find("/", 4)
+    return _BY_SEGMENT.get(path[4:] if end == -1 else path[4:end])

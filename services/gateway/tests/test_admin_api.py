@@ -1,0 +1,169 @@
+"""`/v1/admin/api-keys`: create (plaintext once), list, get, revoke; admin-only, problem+json errors."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import pytest
+
+from .harness import GatewayUnderTest
+
+PROBLEM = "application/problem+json"
+BASE = "/v1/admin/api-keys"
+
+
+@pytest.mark.asyncio
+async def test_a_created_key_is_shown_once_and_works(gw: GatewayUnderTest) -> None:
+    admin = await gw.key("admin")
+    partner_id = "0b7c8c39-55a4-4a8b-9d8e-3f0e2b7b6a01"
+
+    created = await gw.client.post(
+        BASE,
+        headers=gw.bearer(admin),
+        json={
+            "name": " portal ",
+            "scopes": ["partners:read", "partners:read", "tiers:read"],
+            "partner_id": partner_id,
+        },
+    )
+
+    assert created.status_code == 201
+    body = created.json()
+    plaintext = body["key"]
+    assert plaintext.startswith(body["prefix"] + "_")
+    assert len(body["prefix"]) == len("prm_") + 8
+    assert body["name"] == "portal"
+    assert body["scopes"] == ["partners:read", "tiers:read"]
+    assert body["partner_id"] == partner_id
+    assert body["revoked_at"] is None
+    used = await gw.client.get("/v1/tiers", headers=gw.bearer(plaintext))
+    assert used.status_code == 200
+    assert used.json()["principal"] == {
+        "subject": f"key:{body['id']}",
+        "scopes": ["partners:read", "tiers:read"],
+        "partner_id": partner_id,
+    }
+
+    listed = await gw.client.get(BASE, headers=gw.bearer(admin), params={"limit": 200})
+    fetched = await gw.client.get(f"{BASE}/{body['id']}", headers=gw.bearer(admin))
+    assert plaintext not in listed.text
+    assert plaintext not in fetched.text
+    assert "key" not in fetched.json()
+    assert fetched.json() == {k: v for k, v in body.items() if k != "key"}
+
+
+@pytest.mark.asyncio
+async def test_listing_pages_through_every_key_in_creation_order(gw: GatewayUnderTest) -> None:
+    admin = await gw.key("admin", name="admin")
+    for number in range(4):
+        await gw.key("partners:read", name=f"k{number}")
+
+    seen: list[str] = []
+    cursor = None
+    while True:
+        params: dict[str, str | int] = {"limit": 2} | ({"cursor": cursor} if cursor else {})
+        page = (await gw.client.get(BASE, headers=gw.bearer(admin), params=params)).json()
+        assert len(page["items"]) <= 2
+        seen += [item["name"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+
+    # the shared test database may hold committed keys from other tests (bootstrap); ours come last, in order
+    assert seen[-5:] == ["admin", "k0", "k1", "k2", "k3"]
+
+
+@pytest.mark.asyncio
+async def test_a_foreign_cursor_is_a_422_problem(gw: GatewayUnderTest) -> None:
+    admin = await gw.key("admin")
+
+    answer = await gw.client.get(BASE, headers=gw.bearer(admin), params={"cursor": "eyJ4IjoxfQ"})
+
+    assert answer.status_code == 422
+    assert answer.headers["content-type"] == PROBLEM
+
+
+@pytest.mark.asyncio
+async def test_revoking_sets_revoked_at_once_and_stays(gw: GatewayUnderTest) -> None:
+    admin = await gw.key("admin")
+    created = (
+        await gw.client.post(BASE, headers=gw.bearer(admin), json={"name": "x", "scopes": ["admin"]})
+    ).json()
+
+    first = await gw.client.post(f"{BASE}/{created['id']}/revoke", headers=gw.bearer(admin))
+    again = await gw.client.post(f"{BASE}/{created['id']}/revoke", headers=gw.bearer(admin))
+
+    assert first.status_code == 200
+    assert first.json()["revoked_at"] is not None
+    assert again.json()["revoked_at"] == first.json()["revoked_at"]
+    assert (await gw.client.get(BASE, headers=gw.bearer(created["key"]))).status_code == 401
+
+
+@pytest.mark.asyncio
+async def test_revoking_an_unknown_key_is_a_404_problem(gw: GatewayUnderTest) -> None:
+    admin = await gw.key("admin")
+
+    answer = await gw.client.post(f"{BASE}/{UUID(int=7)}/revoke", headers=gw.bearer(admin))
+
+    assert answer.status_code == 404
+    assert answer.headers["content-type"] == PROBLEM
+
+
+@pytest.mark.asyncio
+async def test_unknown_scopes_are_a_422_naming_each(gw: GatewayUnderTest) -> None:
+    admin = await gw.key("admin")
+
+    answer = await gw.client.post(
+        BASE,
+        headers=gw.bearer(admin),
+        json={"name": "x", "scopes": ["partners:read", "root", "tiers:delete"]},
+    )
+
+    assert answer.status_code == 422
+    assert answer.headers["content-type"] == PROBLEM
+    locations = [issue["loc"] for issue in answer.json()["errors"]]
+    assert locations == [["body", "scopes", 1], ["body", "scopes", 2]]
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    "body", [{"name": "x", "scopes": []}, {"name": "", "scopes": ["admin"]}, {"scopes": ["admin"]}]
+)
+async def test_other_invalid_bodies_are_422_problems(gw: GatewayUnderTest, body: dict[str, object]) -> None:
+    admin = await gw.key("admin")
+
+    answer = await gw.client.post(BASE, headers=gw.bearer(admin), json=body)
+
+    assert answer.status_code == 422
+    assert answer.headers["content-type"] == PROBLEM
+
+
+@pytest.mark.asyncio
+async def test_the_admin_api_needs_an_unbound_admin_key(gw: GatewayUnderTest) -> None:
+    reader = await gw.key("partners:write")
+    bound_admin = await gw.key("admin", partner_id=UUID(int=1))
+
+    no_key = await gw.client.get(BASE)
+    not_admin = await gw.client.get(BASE, headers=gw.bearer(reader))
+    bound = await gw.client.post(
+        BASE, headers=gw.bearer(bound_admin), json={"name": "x", "scopes": ["admin"]}
+    )
+
+    assert no_key.status_code == 401
+    assert no_key.headers["www-authenticate"] == "Bearer"
+    assert not_admin.status_code == 403
+    assert bound.status_code == 403
+    assert {
+        no_key.headers["content-type"],
+        not_admin.headers["content-type"],
+        bound.headers["content-type"],
+    } == {PROBLEM}
+
+
+@pytest.mark.asyncio
+async def test_the_gateways_own_answers_carry_a_request_id(gw: GatewayUnderTest) -> None:
+    admin = await gw.key("admin")
+
+    answer = await gw.client.get(BASE, headers={**gw.bearer(admin), "X-Request-ID": "own-1"})
+
+    assert answer.headers["x-request-id"] == "own-1"

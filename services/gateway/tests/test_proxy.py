@@ -1,0 +1,232 @@
+"""The proxy path: routing, what reaches the service, request ids, body limits, upstream failures."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from .fakes import LARGE_BODY_BYTES
+from .harness import GatewayUnderTest
+
+PROBLEM = "application/problem+json"
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    ("path", "service"),
+    [
+        ("/v1/partners", "registry"),
+        ("/v1/deal-registrations/7", "registry"),
+        ("/v1/conflict-cases", "registry"),
+        ("/v1/tiers", "registry"),
+        ("/v1/certifications/x", "registry"),
+        ("/v1/scores/partners/1", "scoring"),
+        ("/v1/tier-recommendations", "scoring"),
+        ("/v1/programmes", "incentives"),
+        ("/v1/fx-rates", "incentives"),
+        ("/v1/kpis/partners/1", "analytics"),
+        ("/v1/market", "analytics"),
+    ],
+)
+async def test_each_prefix_reaches_the_service_that_owns_it(
+    gw: GatewayUnderTest, path: str, service: str
+) -> None:
+    key = await gw.key("admin")
+
+    answer = await gw.client.get(path, headers=gw.bearer(key))
+
+    assert answer.status_code == 200
+    assert answer.json()["service"] == service
+    assert answer.headers["x-upstream"] == service
+
+
+@pytest.mark.asyncio
+async def test_path_query_body_and_headers_arrive_intact_with_the_verified_principal(
+    gw: GatewayUnderTest,
+) -> None:
+    key = await gw.key("partners:write")
+
+    answer = await gw.client.post(
+        "/v1/partners/a%20b/contacts?q=caf%C3%A9&limit=2&limit=3",
+        headers={
+            **gw.bearer(key),
+            "X-Custom": "kept",
+            "Content-Type": "application/json",
+            "x-prm-principal": "forged-by-the-caller",
+        },
+        content=b'{"name": "Acme"}',
+    )
+
+    assert answer.status_code == 201
+    seen = answer.json()
+    assert seen["method"] == "POST"
+    assert seen["path"] == "/v1/partners/a b/contacts"
+    assert seen["raw_path"] == "/v1/partners/a%20b/contacts"
+    assert seen["query"] == "q=caf%C3%A9&limit=2&limit=3"
+    assert seen["body"] == '{"name": "Acme"}'
+    assert seen["headers"]["x-custom"] == "kept"
+    assert seen["headers"]["content-type"] == "application/json"
+    assert seen["headers"]["content-length"] == "16"
+    assert "authorization" not in seen["headers"]
+    assert seen["headers"]["x-forwarded-for"] == "127.0.0.1"
+    assert seen["principal"]["subject"].startswith("key:")
+    assert seen["principal"]["scopes"] == ["partners:write"]
+    assert seen["principal"]["partner_id"] is None
+
+
+@pytest.mark.asyncio
+async def test_a_callers_request_id_goes_downstream_and_comes_back(gw: GatewayUnderTest) -> None:
+    key = await gw.key("admin")
+
+    answer = await gw.client.get("/v1/partners", headers={**gw.bearer(key), "X-Request-ID": "trace-42.a:b"})
+
+    assert answer.headers["x-request-id"] == "trace-42.a:b"
+    assert answer.json()["headers"]["x-request-id"] == "trace-42.a:b"
+
+
+@pytest.mark.asyncio
+async def test_without_a_usable_request_id_the_gateway_makes_one_and_propagates_it(
+    gw: GatewayUnderTest,
+) -> None:
+    key = await gw.key("admin")
+
+    answer = await gw.client.get(
+        "/v1/partners", headers={**gw.bearer(key), "X-Request-ID": "bad id with spaces"}
+    )
+
+    made = answer.headers["x-request-id"]
+    assert len(made) == 32
+    assert int(made, 16) >= 0
+    assert answer.json()["headers"]["x-request-id"] == made
+    assert answer.headers.get_list("x-request-id") == [made]  # the service's own id header is replaced
+
+
+@pytest.mark.asyncio
+async def test_errors_carry_the_request_id_too(gw: GatewayUnderTest) -> None:
+    answer = await gw.client.get("/v1/partners", headers={"X-Request-ID": "err-1"})
+
+    assert answer.status_code == 401
+    assert answer.headers["x-request-id"] == "err-1"
+
+
+@pytest.mark.asyncio
+async def test_an_unknown_v1_path_is_a_404_problem(gw: GatewayUnderTest) -> None:
+    key = await gw.key("admin")
+
+    answer = await gw.client.get("/v1/nothing-here/1", headers=gw.bearer(key))
+
+    assert answer.status_code == 404
+    assert answer.headers["content-type"] == PROBLEM
+    assert answer.json()["status"] == 404
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("path", ["/v1/partners/%2e%2e/%2e%2e/internal", "/v1/partners//x"])
+async def test_dot_and_empty_segments_are_refused(gw: GatewayUnderTest, path: str) -> None:
+    key = await gw.key("admin")
+
+    answer = await gw.client.get(path, headers=gw.bearer(key))
+
+    assert answer.status_code == 404
+    assert answer.headers["content-type"] == PROBLEM
+
+
+@pytest.mark.asyncio
+async def test_a_large_answer_streams_back_whole(gw: GatewayUnderTest) -> None:
+    key = await gw.key("admin")
+
+    answer = await gw.client.get("/v1/exports/large", headers=gw.bearer(key))
+
+    assert answer.status_code == 200
+    assert len(answer.content) == LARGE_BODY_BYTES
+
+
+@pytest.mark.asyncio
+async def test_head_gets_headers_only(gw: GatewayUnderTest) -> None:
+    key = await gw.key("partners:read")
+
+    answer = await gw.client.head("/v1/partners", headers=gw.bearer(key))
+
+    assert answer.status_code == 200
+    assert answer.content == b""
+
+
+@pytest.mark.asyncio
+async def test_a_body_over_the_limit_by_content_length_is_refused_before_reading(gateway_with: Any) -> None:
+    async with gateway_with(max_body_bytes=1000) as gw:
+        key = await gw.key("admin")
+
+        answer = await gw.client.post("/v1/partners", headers=gw.bearer(key), content=b"x" * 1001)
+
+        assert answer.status_code == 413
+        assert answer.headers["content-type"] == PROBLEM
+        assert answer.json()["detail"] == "the request body may have at most 1000 bytes"
+
+
+@pytest.mark.asyncio
+async def test_a_body_at_the_limit_passes(gateway_with: Any) -> None:
+    async with gateway_with(max_body_bytes=1000) as gw:
+        key = await gw.key("admin")
+
+        answer = await gw.client.post("/v1/partners", headers=gw.bearer(key), content=b"x" * 1000)
+
+        assert answer.status_code == 201
+        assert len(answer.json()["body"]) == 1000
+
+
+async def _chunks(count: int, size: int) -> AsyncIterator[bytes]:
+    for _ in range(count):
+        yield b"y" * size
+
+
+@pytest.mark.asyncio
+async def test_a_chunked_body_is_streamed_through(gateway_with: Any) -> None:
+    async with gateway_with(max_body_bytes=1000) as gw:
+        key = await gw.key("admin")
+
+        answer = await gw.client.post("/v1/partners", headers=gw.bearer(key), content=_chunks(4, 250))
+
+        assert answer.status_code == 201
+        assert answer.json()["body"] == "y" * 1000
+        assert "content-length" not in answer.json()["headers"]
+
+
+@pytest.mark.asyncio
+async def test_a_chunked_body_over_the_limit_is_counted_and_refused(gateway_with: Any) -> None:
+    async with gateway_with(max_body_bytes=1000) as gw:
+        key = await gw.key("admin")
+
+        answer = await gw.client.post("/v1/partners", headers=gw.bearer(key), content=_chunks(5, 250))
+
+        assert answer.status_code == 413
+        assert answer.headers["content-type"] == PROBLEM
+
+
+@pytest.mark.asyncio
+async def test_a_stopped_service_is_a_503_with_retry_after(gateway_with: Any, dead_url: str) -> None:
+    async with gateway_with(scoring_url=dead_url) as gw:
+        key = await gw.key("admin")
+
+        answer = await gw.client.get(
+            "/v1/scores/partners/1", headers={**gw.bearer(key), "X-Request-ID": "r-503"}
+        )
+
+        assert answer.status_code == 503
+        assert answer.headers["content-type"] == PROBLEM
+        assert answer.headers["retry-after"] == "5"
+        assert answer.headers["x-request-id"] == "r-503"
+        assert answer.json()["detail"] == "the scoring service cannot be reached; retry later"
+
+
+@pytest.mark.asyncio
+async def test_a_slow_service_is_a_504(gateway_with: Any) -> None:
+    async with gateway_with(upstream_read_timeout_seconds=0.3) as gw:
+        key = await gw.key("admin")
+
+        answer = await gw.client.get("/v1/payouts/slow", headers=gw.bearer(key))
+
+        assert answer.status_code == 504
+        assert answer.headers["content-type"] == PROBLEM
+        assert answer.json()["detail"] == "the incentives service did not answer in time"

@@ -1,0 +1,108 @@
+"""Rate limits per caller: 429 problems with Retry-After, in memory and through Redis."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+import redis
+from gateway.rate_limit import MemoryRateLimiter, RedisRateLimiter
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+def _redis_reachable() -> bool:
+    try:
+        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5).ping())
+    except redis.RedisError:
+        return False
+
+
+needs_redis = pytest.mark.skipif(not _redis_reachable(), reason=f"Redis is not reachable at {REDIS_URL}")
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("backend", ["memory", pytest.param("redis", marks=needs_redis)])
+async def test_a_caller_over_its_burst_gets_429_with_retry_after(gateway_with: Any, backend: str) -> None:
+    redis_url = REDIS_URL if backend == "redis" else None
+    # 1 token a second, burst 3: three requests pass at once, the fourth waits about a second.
+    async with gateway_with(rate_limit_per_second=1, rate_limit_burst=3, redis_url=redis_url) as gw:
+        key = await gw.key("admin")
+        other = await gw.key("admin")
+
+        statuses = [
+            (await gw.client.get("/v1/partners", headers=gw.bearer(key))).status_code for _ in range(3)
+        ]
+        limited = await gw.client.get("/v1/partners", headers=gw.bearer(key))
+        someone_else = await gw.client.get("/v1/partners", headers=gw.bearer(other))
+
+        assert statuses == [200, 200, 200]
+        assert limited.status_code == 429
+        assert limited.headers["content-type"] == "application/problem+json"
+        assert limited.headers["retry-after"] == "1"
+        assert limited.json()["title"] == "Too many requests"
+        assert someone_else.status_code == 200  # limits are per caller
+
+
+@pytest.mark.asyncio
+async def test_the_gateways_own_endpoints_count_against_the_same_limit(gateway_with: Any) -> None:
+    async with gateway_with(rate_limit_per_second=1, rate_limit_burst=2) as gw:
+        key = await gw.key("admin")
+
+        first = await gw.client.get("/v1/partners", headers=gw.bearer(key))
+        second = await gw.client.get("/v1/admin/api-keys", headers=gw.bearer(key))
+        third = await gw.client.get("/v1/status", headers=gw.bearer(key))
+
+        assert [first.status_code, second.status_code, third.status_code] == [200, 200, 429]
+        assert third.headers["retry-after"] == "1"
+
+
+@pytest.mark.asyncio
+async def test_webhooks_are_limited_per_source_address(gateway_with: Any) -> None:
+    async with gateway_with(rate_limit_per_second=1, rate_limit_burst=2) as gw:
+        statuses = [(await gw.client.post("/v1/webhooks/sales", content=b"{}")).status_code for _ in range(3)]
+
+        assert statuses == [201, 201, 429]
+
+
+@pytest.mark.asyncio
+async def test_memory_buckets_refill_at_the_rate() -> None:
+    limiter = MemoryRateLimiter(rate=1000.0, burst=2)
+
+    assert await limiter.acquire("a") is None
+    assert await limiter.acquire("a") is None
+    wait = await limiter.acquire("a")
+
+    # at most one token short at 1000 tokens a second: at most a millisecond to wait
+    assert wait is not None
+    assert 0 < wait <= 0.001
+
+
+@needs_redis
+@pytest.mark.asyncio
+async def test_redis_buckets_are_shared_by_every_limiter_on_the_same_redis() -> None:
+    namespace = f"prm-test:{uuid.uuid4().hex}:"
+    first = RedisRateLimiter(REDIS_URL, rate=0.5, burst=2, namespace=namespace)
+    second = RedisRateLimiter(REDIS_URL, rate=0.5, burst=2, namespace=namespace)
+    try:
+        answers = [await first.acquire("k"), await second.acquire("k"), await first.acquire("k")]
+    finally:
+        await first.aclose()
+        await second.aclose()
+
+    assert answers[:2] == [None, None]
+    # empty bucket at 0.5 tokens a second: two seconds until the next token (to the millisecond)
+    assert answers[2] is not None
+    assert 1.99 <= answers[2] <= 2.0
+
+
+@pytest.mark.asyncio
+async def test_an_unreachable_redis_lets_requests_through() -> None:
+    limiter = RedisRateLimiter("redis://127.0.0.1:1/0", rate=1, burst=1)
+    try:
+        answers = [await limiter.acquire("k") for _ in range(3)]
+    finally:
+        await limiter.aclose()
+
+    assert answers == [None, None, None]

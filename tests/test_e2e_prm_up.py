@@ -1,0 +1,232 @@
+"""`prm up` as a user runs it: real processes on free ports, called through the gateway, stopped by a signal.
+
+Honours PRM_TEST_DB: with `postgresql`, every service gets a fresh database from one PRM_DATABASE_URL template
+(dropped afterwards); with `sqlite`, the SQLite files live in the test's data folder.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+import pytest
+from gateway.openapi_merge import build_merged_openapi
+from prm_kit.testing import drop_database, postgres_admin_url, run_blocking
+from prm_kit.testing import test_backend as chosen_backend  # aliased: pytest would collect test_*
+from sqlalchemy import make_url
+
+pytestmark = pytest.mark.e2e
+
+SERVICES = ("registry", "scoring", "incentives", "analytics", "gateway")
+START_SECONDS = (
+    180  # five Python processes importing FastAPI and SQLAlchemy on a 2-core machine, plus migrations
+)
+STOP_SECONDS = 60
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def free_ports(count: int) -> list[int]:
+    """`count` consecutive free ports, below the kernel's ephemeral range so nothing else grabs them."""
+    for _ in range(200):
+        base = random.randrange(20_000, 32_000 - count)
+        if all(port_is_free(base + offset) for offset in range(count)):
+            return list(range(base, base + count))
+    raise RuntimeError(f"found no {count} consecutive free ports")
+
+
+def new_admin_key() -> str:
+    """A key in the gateway's format: prm_ + 8 lowercase letters or digits + _ + a long URL-safe secret."""
+    return f"prm_e2e{secrets.token_hex(3)[:5]}_{secrets.token_urlsafe(32)}"
+
+
+@dataclass
+class RunningPrm:
+    process: subprocess.Popen[bytes]
+    log: Path
+    gateway_url: str
+    service_urls: dict[str, str]
+    admin_key: str
+
+    def output(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+    def children(self) -> list[psutil.Process]:
+        return psutil.Process(self.process.pid).children(recursive=True)
+
+    def wait_running(self) -> None:
+        """Poll (bounded) until every process answers /readyz and `prm up` says it is running."""
+        deadline = time.monotonic() + START_SECONDS
+        with httpx.Client(timeout=2.0) as client:
+            while time.monotonic() < deadline:
+                assert self.process.poll() is None, f"prm up exited early:\n{self.output()}"
+                if "PRM is running" in self.output() and all(
+                    _ready(client, url) for url in [self.gateway_url, *self.service_urls.values()]
+                ):
+                    return
+                time.sleep(0.5)
+        raise AssertionError(f"prm up was not running after {START_SECONDS} s:\n{self.output()}")
+
+
+def _ready(client: httpx.Client, base_url: str) -> bool:
+    try:
+        return client.get(f"{base_url}/readyz").status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+@pytest.fixture
+def database_env() -> Iterator[dict[str, str]]:
+    """PRM_DATABASE_URL for PostgreSQL runs (fresh databases, dropped afterwards); nothing for SQLite."""
+    if chosen_backend() == "sqlite":
+        yield {}
+        return
+    name = f"prm_e2e_{uuid.uuid4().hex[:10]}_SERVICE"
+    template = make_url(postgres_admin_url()).set(database=name).render_as_string(hide_password=False)
+    template = template.replace("SERVICE", "{service}")
+    yield {"PRM_DATABASE_URL": template}
+    for service in SERVICES:
+        run_blocking(drop_database(template.replace("{service}", service)))
+
+
+@pytest.fixture
+def prm_up(tmp_path: Path, database_env: dict[str, str]) -> Iterator[RunningPrm]:
+    """`prm up` started as a subprocess on free ports; killed (with its children) if a test leaves it running."""
+    gateway_port, *service_ports = free_ports(5)
+    admin_key = new_admin_key()
+    environment = {name: value for name, value in os.environ.items() if not name.startswith("PRM_")}
+    environment |= {
+        "PRM_DATA_DIR": str(tmp_path / "data"),
+        "PRM_BOOTSTRAP_ADMIN_KEY": admin_key,
+        "PRM_LOG_FORMAT": "console",
+        **database_env,
+    }
+    log = tmp_path / "prm-up.log"
+    command = [sys.executable, "-m", "prm_cli", "up", "--host", "127.0.0.1"]
+    command += ["--gateway-port", str(gateway_port), "--base-port", str(service_ports[0])]
+    command += ["--start-timeout", str(START_SECONDS)]
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            command,
+            env=environment,
+            cwd=tmp_path,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    running = RunningPrm(
+        process=process,
+        log=log,
+        gateway_url=f"http://127.0.0.1:{gateway_port}",
+        service_urls={
+            name: f"http://127.0.0.1:{port}" for name, port in zip(SERVICES[:4], service_ports, strict=True)
+        },
+        admin_key=admin_key,
+    )
+    try:
+        yield running
+    finally:
+        if process.poll() is None:
+            leftovers = running.children()
+            os.killpg(process.pid, signal.SIGKILL)
+            for child in leftovers:
+                child.kill()
+            process.wait(timeout=STOP_SECONDS)
+
+
+def stop_with(running: RunningPrm, signum: int) -> list[psutil.Process]:
+    """Signal `prm up`, wait for it to exit, and return the children it had (to check they are gone)."""
+    children = running.children()
+    running.process.send_signal(signum)
+    running.process.wait(timeout=STOP_SECONDS)
+    return children
+
+
+def test_prm_up_serves_the_platform_through_the_gateway_and_stops_cleanly(prm_up: RunningPrm) -> None:
+    prm_up.wait_running()
+    children = prm_up.children()
+    assert sorted(_service_of(child) for child in children) == sorted(SERVICES), prm_up.output()
+
+    admin = {"Authorization": f"Bearer {prm_up.admin_key}"}
+    with httpx.Client(base_url=prm_up.gateway_url, timeout=10.0) as client:
+        anonymous = client.get("/v1/status")
+        wrong_key = client.get("/v1/status", headers={"Authorization": f"Bearer {new_admin_key()}"})
+        status = client.get("/v1/status", headers=admin)
+        partners = client.get("/v1/partners", params={"limit": 1}, headers=admin)  # routed to the registry
+        document = client.get("/openapi.json").json()
+
+    assert anonymous.status_code == 401
+    assert anonymous.headers["content-type"].startswith("application/problem+json")
+    assert wrong_key.status_code == 401
+    assert status.status_code == 200, status.text
+    assert status.json()["status"] == "ready"
+    assert {service["service"] for service in status.json()["services"]} == set(SERVICES[:4])
+    assert partners.status_code == 200, partners.text
+    assert partners.json()["items"] == []
+    assert partners.headers["x-request-id"]
+    _assert_is_the_merged_document(document)
+
+    stop_with(prm_up, signal.SIGTERM)
+
+    assert prm_up.process.returncode == 0, prm_up.output()
+    _gone, alive = psutil.wait_procs(children, timeout=10)
+    assert alive == [], f"children outlived prm up: {alive}"
+    assert "PRM stopped." in prm_up.output()
+
+
+def test_a_dying_service_stops_everything_with_a_failure(prm_up: RunningPrm) -> None:
+    prm_up.wait_running()
+    children = prm_up.children()
+    scoring = next(child for child in children if _service_of(child) == "scoring")
+
+    scoring.kill()
+    prm_up.process.wait(timeout=STOP_SECONDS)
+
+    assert prm_up.process.returncode == 1
+    assert "scoring exited with code" in prm_up.output()
+    _gone, alive = psutil.wait_procs(children, timeout=10)
+    assert alive == [], f"children outlived prm up: {alive}"
+
+
+def _service_of(process: psutil.Process) -> str:
+    """Which service a child of `prm up` runs, from its uvicorn command line."""
+    factory = next(part for part in process.cmdline() if part.endswith(".main:create_app"))
+    package = factory.removesuffix(".main:create_app")
+    return {"partner_registry": "registry"}.get(package, package)
+
+
+def _assert_is_the_merged_document(document: dict[str, Any]) -> None:
+    merged = build_merged_openapi()
+    assert sorted(document["paths"]) == sorted(merged["paths"]), "the gateway serves another document"
+    assert "/v1/admin/api-keys" in document["paths"]  # the gateway's own
+    assert "/v1/partners" in document["paths"]  # the registry's
+    assert document["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+    operation_ids = [
+        operation["operationId"]
+        for path_item in document["paths"].values()
+        for method, operation in path_item.items()
+        if method in {"get", "put", "post", "patch", "delete"}
+    ]
+    duplicates = [name for name, count in Counter(operation_ids).items() if count > 1]
+    assert duplicates == [], f"operationIds used twice: {duplicates}"

@@ -1,0 +1,20 @@
+"""The committed openapi/prm.json is the spec the code produces: frontend teams build against the file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from gateway.openapi_merge import build_merged_openapi
+from prm_cli.openapi import render
+
+COMMITTED = Path(__file__).resolve().parents[1] / "openapi" / "prm.json"
+
+
+def test_committed_openapi_document_is_current() -> None:
+    produced = render(build_merged_openapi())
+
+    committed = COMMITTED.read_text(encoding="utf-8") if COMMITTED.exists() else ""
+
+    if committed != produced:  # not `assert ==`: a diff of thousands of JSON lines helps nobody
+        pytest.fail("openapi/prm.json is out of date with the code: run `make openapi` and commit it")
