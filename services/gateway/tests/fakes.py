@@ -14,7 +14,7 @@ import time
 from typing import Any
 
 import uvicorn
-from prm_contracts.problem import Unauthorized
+from prm_contracts.problem import Conflict, Unauthorized
 from prm_kit.errors import problem_response
 from prm_kit.internal_auth import PrincipalVerifier
 from prm_kit.testing import TEST_SECRET
@@ -68,6 +68,9 @@ class EchoService:
             await asyncio.sleep(SLOW_SECONDS)
         if path.endswith("/large"):
             await _large(send)
+            return
+        if path.endswith("/conflict"):
+            await problem_response(Conflict("the service's own answer"))(scope, receive, send)
             return
         await _json(
             send,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -134,6 +135,17 @@ async def test_dot_and_empty_segments_are_refused(gw: GatewayUnderTest, path: st
 
 
 @pytest.mark.asyncio
+async def test_a_services_error_answer_passes_through_unchanged(gw: GatewayUnderTest) -> None:
+    key = await gw.key("admin")
+
+    answer = await gw.client.put("/v1/tiers/gold/conflict", headers=gw.bearer(key), json={"x": 1})
+
+    assert answer.status_code == 409
+    assert answer.headers["content-type"] == PROBLEM
+    assert answer.json()["detail"] == "the service's own answer"
+
+
+@pytest.mark.asyncio
 async def test_a_large_answer_streams_back_whole(gw: GatewayUnderTest) -> None:
     key = await gw.key("admin")
 
@@ -230,3 +242,42 @@ async def test_a_slow_service_is_a_504(gateway_with: Any) -> None:
         assert answer.status_code == 504
         assert answer.headers["content-type"] == PROBLEM
         assert answer.json()["detail"] == "the incentives service did not answer in time"
+
+
+@pytest.mark.asyncio
+async def test_the_access_log_has_one_json_line_per_proxied_request(
+    gateway_with: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    async with gateway_with(access_log=True, log_format="json", log_level="INFO") as gw:
+        key = await gw.key("admin")
+        await gw.client.get("/v1/kpis?x=1", headers={**gw.bearer(key), "X-Request-ID": "logged-1"})
+        gw.app.state.access_log.flush()
+
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"logged-1"' in line]
+    assert len(lines) == 1
+    assert {k: v for k, v in lines[0].items() if k not in {"timestamp", "duration_ms"}} == {
+        "event": "request",
+        "level": "info",
+        "service": "gateway",
+        "method": "GET",
+        "path": "/v1/kpis",
+        "status": 200,
+        "request_id": "logged-1",
+        "upstream": "analytics",
+    }
+    assert lines[0]["timestamp"].endswith("Z")
+
+
+@pytest.mark.asyncio
+async def test_an_unexpected_failure_is_a_500_problem_with_the_request_id(gw: GatewayUnderTest) -> None:
+    key = await gw.key("admin")
+    gw.app.state.proxy._base_urls.clear()  # a defect: no address for any service
+
+    answer = await gw.client.get("/v1/partners", headers={**gw.bearer(key), "X-Request-ID": "boom-1"})
+
+    assert answer.status_code == 500
+    assert answer.headers["content-type"] == PROBLEM
+    assert answer.headers["x-request-id"] == "boom-1"
+    assert (
+        answer.json()["detail"] == "an unexpected error occurred; quote request id boom-1 when reporting it"
+    )

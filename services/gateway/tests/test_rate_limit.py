@@ -26,8 +26,9 @@ needs_redis = pytest.mark.skipif(not _redis_reachable(), reason=f"Redis is not r
 @pytest.mark.parametrize("backend", ["memory", pytest.param("redis", marks=needs_redis)])
 async def test_a_caller_over_its_burst_gets_429_with_retry_after(gateway_with: Any, backend: str) -> None:
     redis_url = REDIS_URL if backend == "redis" else None
-    # 1 token a second, burst 3: three requests pass at once, the fourth waits about a second.
-    async with gateway_with(rate_limit_per_second=1, rate_limit_burst=3, redis_url=redis_url) as gw:
+    # 1 token per 100 s, burst 3: three requests pass at once; the fourth, some milliseconds e later,
+    # must wait 100 - e seconds, which Retry-After rounds up to 100 (as long as e < 1 s).
+    async with gateway_with(rate_limit_per_second=0.01, rate_limit_burst=3, redis_url=redis_url) as gw:
         key = await gw.key("admin")
         other = await gw.key("admin")
 
@@ -40,14 +41,14 @@ async def test_a_caller_over_its_burst_gets_429_with_retry_after(gateway_with: A
         assert statuses == [200, 200, 200]
         assert limited.status_code == 429
         assert limited.headers["content-type"] == "application/problem+json"
-        assert limited.headers["retry-after"] == "1"
+        assert limited.headers["retry-after"] == "100"
         assert limited.json()["title"] == "Too many requests"
         assert someone_else.status_code == 200  # limits are per caller
 
 
 @pytest.mark.asyncio
 async def test_the_gateways_own_endpoints_count_against_the_same_limit(gateway_with: Any) -> None:
-    async with gateway_with(rate_limit_per_second=1, rate_limit_burst=2) as gw:
+    async with gateway_with(rate_limit_per_second=0.01, rate_limit_burst=2) as gw:
         key = await gw.key("admin")
 
         first = await gw.client.get("/v1/partners", headers=gw.bearer(key))
@@ -55,36 +56,36 @@ async def test_the_gateways_own_endpoints_count_against_the_same_limit(gateway_w
         third = await gw.client.get("/v1/status", headers=gw.bearer(key))
 
         assert [first.status_code, second.status_code, third.status_code] == [200, 200, 429]
-        assert third.headers["retry-after"] == "1"
+        assert third.headers["retry-after"] == "100"
 
 
 @pytest.mark.asyncio
 async def test_webhooks_are_limited_per_source_address(gateway_with: Any) -> None:
-    async with gateway_with(rate_limit_per_second=1, rate_limit_burst=2) as gw:
+    async with gateway_with(rate_limit_per_second=0.01, rate_limit_burst=2) as gw:
         statuses = [(await gw.client.post("/v1/webhooks/sales", content=b"{}")).status_code for _ in range(3)]
 
         assert statuses == [201, 201, 429]
 
 
 @pytest.mark.asyncio
-async def test_memory_buckets_refill_at_the_rate() -> None:
-    limiter = MemoryRateLimiter(rate=1000.0, burst=2)
+async def test_an_empty_memory_bucket_says_how_long_until_the_next_token() -> None:
+    limiter = MemoryRateLimiter(rate=0.001, burst=2)
 
     assert await limiter.acquire("a") is None
     assert await limiter.acquire("a") is None
     wait = await limiter.acquire("a")
 
-    # at most one token short at 1000 tokens a second: at most a millisecond to wait
+    # empty after two, refilled e*0.001 tokens e seconds later: 1000 - e seconds until the next (e < 1 s)
     assert wait is not None
-    assert 0 < wait <= 0.001
+    assert 999 < wait <= 1000
 
 
 @needs_redis
 @pytest.mark.asyncio
 async def test_redis_buckets_are_shared_by_every_limiter_on_the_same_redis() -> None:
     namespace = f"prm-test:{uuid.uuid4().hex}:"
-    first = RedisRateLimiter(REDIS_URL, rate=0.5, burst=2, namespace=namespace)
-    second = RedisRateLimiter(REDIS_URL, rate=0.5, burst=2, namespace=namespace)
+    first = RedisRateLimiter(REDIS_URL, rate=0.001, burst=2, namespace=namespace)
+    second = RedisRateLimiter(REDIS_URL, rate=0.001, burst=2, namespace=namespace)
     try:
         answers = [await first.acquire("k"), await second.acquire("k"), await first.acquire("k")]
     finally:
@@ -92,9 +93,9 @@ async def test_redis_buckets_are_shared_by_every_limiter_on_the_same_redis() -> 
         await second.aclose()
 
     assert answers[:2] == [None, None]
-    # empty bucket at 0.5 tokens a second: two seconds until the next token (to the millisecond)
+    # the second limiter saw the first one's take: empty, 1000 - e seconds until the next token (e < 1 s)
     assert answers[2] is not None
-    assert 1.99 <= answers[2] <= 2.0
+    assert 999 < answers[2] <= 1000
 
 
 @pytest.mark.asyncio
@@ -106,3 +107,19 @@ async def test_an_unreachable_redis_lets_requests_through() -> None:
         await limiter.aclose()
 
     assert answers == [None, None, None]
+
+
+@pytest.mark.asyncio
+async def test_key_lookups_are_limited_per_address_so_made_up_keys_cannot_flood_the_database(
+    gateway_with: Any,
+) -> None:
+    async with gateway_with(rate_limit_per_second=0.01, rate_limit_burst=2) as gw:
+        made_up = [f"prm_abcdefg{n}_" + "Q" * 40 for n in range(3)]
+
+        statuses = [
+            (await gw.client.get("/v1/partners", headers=gw.bearer(key))).status_code for key in made_up
+        ]
+        repeated = await gw.client.get("/v1/partners", headers=gw.bearer(made_up[0]))
+
+        assert statuses == [401, 401, 429]
+        assert repeated.status_code == 401  # a refused key is remembered: no new look-up needed

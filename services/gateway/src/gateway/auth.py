@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.api_keys import service as api_keys
 from gateway.internal_credentials import InternalCredentials
+from gateway.rate_limit import RateLimiter, rate_limited
 
 WEBHOOK_PRINCIPAL = Principal(subject="webhook:anonymous", scopes=frozenset())
 _WEBHOOK_ENTRY_SECONDS = 60.0
@@ -66,8 +67,10 @@ class Authenticator:
         credentials: InternalCredentials,
         session_factory: SessionFactorySource,
         ttl_seconds: float,
+        lookup_limiter: RateLimiter,
     ) -> None:
         self._credentials = credentials
+        self._lookup_limiter = lookup_limiter
         self._session_factory = session_factory
         self._ttl = ttl_seconds
         self._verified: dict[bytes, Verified] = {}
@@ -84,8 +87,12 @@ class Authenticator:
             return entry
         return None
 
-    async def verify(self, authorization: bytes) -> Verified:
-        """The caller behind an `Authorization` header value, or Unauthorized (503 if keys cannot be read)."""
+    async def verify(self, authorization: bytes, client_host: str) -> Verified:
+        """The caller behind an `Authorization` header value, or Unauthorized (503 if keys cannot be read).
+
+        Database look-ups are rate-limited per client address, so that a stream of made-up keys (each
+        one new, so never cached) cannot become a stream of queries.
+        """
         now = time.monotonic()
         entry = self.cached(authorization, now)
         if entry is not None:
@@ -95,6 +102,9 @@ class Authenticator:
             raise refused_key()
         task = self._pending.get(authorization)
         if task is None:
+            retry_after = await self._lookup_limiter.acquire(f"key-lookup:{client_host}")
+            if retry_after is not None:
+                raise rate_limited(retry_after)
             task = asyncio.create_task(self._load(authorization))
             self._pending[authorization] = task
             task.add_done_callback(lambda done: self._settled(authorization, done))

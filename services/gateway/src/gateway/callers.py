@@ -19,7 +19,8 @@ async def api_caller(request: Request) -> Principal:
         raise missing_key()
     authenticator: Authenticator = request.app.state.authenticator
     limiter: RateLimiter = request.app.state.rate_limiter
-    verified = await authenticator.verify(authorization.encode("latin-1"))
+    client_host = request.client.host if request.client else "unknown"
+    verified = await authenticator.verify(authorization.encode("latin-1"), client_host)
     retry_after = await limiter.acquire(verified.limit_key)
     if retry_after is not None:
         raise rate_limited(retry_after)

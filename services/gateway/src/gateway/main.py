@@ -8,7 +8,6 @@ the owning service (see `gateway.routing`); the gateway itself serves the API-ke
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -28,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.middleware.cors import CORSMiddleware
 
+from gateway.access_log import AccessLog
 from gateway.api_keys import service as api_keys
 from gateway.api_keys.router import router as api_keys_router
 from gateway.app import GatewayApp
@@ -66,20 +66,26 @@ def create_app(settings: Settings | None = None) -> GatewayApp:
         redoc_url=None,
     )
     upstream_urls = base_urls(settings)
+    limiter = make_rate_limiter(
+        redis_url=settings.redis_url, rate=settings.rate_limit_per_second, burst=settings.rate_limit_burst
+    )
     authenticator = Authenticator(
         credentials=credentials,
         session_factory=lambda: app.state.session_factory,  # looked up late: tests swap it
         ttl_seconds=settings.key_cache_ttl_seconds,
+        lookup_limiter=limiter,
     )
-    limiter = make_rate_limiter(
-        redis_url=settings.redis_url, rate=settings.rate_limit_per_second, burst=settings.rate_limit_burst
+    access_log = (
+        AccessLog(service=settings.service_name, json_lines=settings.log_format == "json")
+        if settings.access_log and settings.log_level in {"DEBUG", "INFO"}  # access lines are INFO
+        else None
     )
     proxy = Proxy(
         authenticator=authenticator,
         limiter=limiter,
         base_urls=upstream_urls,
         max_body_bytes=settings.max_body_bytes,
-        access_log=settings.access_log,
+        access_log=access_log,
     )
     app.state.settings = settings
     app.state.engine = None
@@ -87,6 +93,7 @@ def create_app(settings: Settings | None = None) -> GatewayApp:
     app.state.authenticator = authenticator
     app.state.rate_limiter = limiter
     app.state.proxy = proxy
+    app.state.access_log = access_log
     app.state.base_urls = upstream_urls
     app.state.merged_document = MergedDocument(
         base_urls=upstream_urls, credentials=credentials, own_document=app.openapi
@@ -131,16 +138,18 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
                 app.state.session_factory, settings.bootstrap_admin_key.get_secret_value()
             )
         proxy.session = new_session(settings)
-        recorder = asyncio.create_task(_record_key_use(authenticator))
+        background = [asyncio.create_task(_record_key_use(authenticator))]
+        if app.state.access_log is not None:
+            background.append(asyncio.create_task(app.state.access_log.run()))
         # What start-up built (app, models, pools) lives as long as the process: frozen, the garbage
         # collector stops re-scanning it in every full collection, which measurably cheapens requests.
         gc.freeze()
         try:
             yield
         finally:
-            recorder.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await recorder
+            for task in background:
+                task.cancel()
+            await asyncio.gather(*background, return_exceptions=True)
             await authenticator.record_uses()
             await proxy.session.close()
             await app.state.rate_limiter.aclose()

@@ -21,6 +21,7 @@ from prm_kit.metrics import LATENCY, REQUESTS
 from starlette.types import Message, Receive, Scope, Send
 from yarl import URL
 
+from gateway.access_log import AccessLog
 from gateway.auth import Authenticator, missing_key
 from gateway.problems import send_problem
 from gateway.rate_limit import RateLimiter, rate_limited
@@ -37,6 +38,7 @@ _NO_BODY_STATUSES = frozenset({204, 304})
 _REQUEST_SPECIAL = HOP_BY_HOP | {
     b"authorization",
     b"content-length",
+    b"expect",  # the gateway has answered any 100-continue itself by reading the body
     b"host",
     b"x-request-id",
     b"x-forwarded-for",
@@ -57,7 +59,15 @@ class _ClientGone(Exception):
 class _RequestHead:
     """The request headers, read in one pass: what the gateway needs, and the list to pass on."""
 
-    __slots__ = ("authorization", "chunked", "content_length", "forwarded", "forwarded_for", "request_id")
+    __slots__ = (
+        "answered",
+        "authorization",
+        "chunked",
+        "content_length",
+        "forwarded",
+        "forwarded_for",
+        "request_id",
+    )
 
     def __init__(self, raw: list[tuple[bytes, bytes]]) -> None:
         self.authorization: bytes | None = None
@@ -65,6 +75,7 @@ class _RequestHead:
         self.content_length: bytes | None = None
         self.forwarded_for: bytes | None = None
         self.chunked = False
+        self.answered = False  # set once the response has started: no problem answer after that
         self.forwarded: list[tuple[str, str]] = []
         for name, value in raw:
             if name in _REQUEST_SPECIAL:
@@ -122,14 +133,14 @@ class Proxy:
         limiter: RateLimiter,
         base_urls: dict[str, str],
         max_body_bytes: int,
-        access_log: bool,
+        access_log: AccessLog | None,
     ) -> None:
         self._auth = authenticator
         self._limiter = limiter
         self._base_urls = base_urls
         self._max_body = max_body_bytes
         self._access_log = access_log
-        self._log = structlog.get_logger("access")
+        self._log = structlog.get_logger("proxy")
         self._metrics: dict[tuple[str, str, int], tuple[Any, Any]] = {}
         self.session: aiohttp.ClientSession | None = None  # set by the app's lifespan
 
@@ -148,6 +159,14 @@ class Proxy:
             await send_problem(scope, receive, send, error, request_id)
         except _ClientGone:
             status = 499  # the caller went away, or the answer broke off midway: nobody to tell
+        except Exception as exc:
+            self._log.error("proxy_failed", request_id=request_id, path=scope["path"], exc_info=exc)
+            if head.answered:
+                raise
+            unexpected = AppError(
+                f"an unexpected error occurred; quote request id {request_id} when reporting it"
+            )
+            await send_problem(scope, receive, send, unexpected, request_id)
         finally:
             self._observe(route, method, status, started, scope, request_id)
 
@@ -166,30 +185,28 @@ class Proxy:
             # no dot segments or empty ones: a path must stay within the service its prefix names
             raise NotFound(f"no resource at {method} {path}")
         now = time.monotonic()
+        client = scope.get("client")
+        client_host: str = client[0] if client else "unknown"
         if route.public:
             verified = self._auth.webhook(now)
         else:
             if head.authorization is None:
                 raise missing_key()
             verified = self._auth.cached(head.authorization, now) or await self._auth.verify(
-                head.authorization
+                head.authorization, client_host
             )
             needed = route.scope_for(method)
             if needed is not None and not verified.principal.has_scope(needed):
                 raise Forbidden(f"this operation needs the scope '{needed}'")
-        client = scope.get("client")
-        retry_after = await self._limiter.acquire(
-            verified.limit_key or f"ip:{client[0] if client else 'unknown'}"
-        )
+        retry_after = await self._limiter.acquire(verified.limit_key or f"ip:{client_host}")
         if retry_after is not None:
             raise rate_limited(retry_after)
 
         headers = head.forwarded
         headers.append((INTERNAL_HEADER, verified.credential))
         headers.append(("x-request-id", request_id))
-        if client:
-            prior = head.forwarded_for.decode("latin-1") + ", " if head.forwarded_for else ""
-            headers.append(("x-forwarded-for", prior + client[0]))
+        prior = head.forwarded_for.decode("latin-1") + ", " if head.forwarded_for else ""
+        headers.append(("x-forwarded-for", prior + client_host))
         headers.append(("x-forwarded-proto", scope.get("scheme", "http")))
 
         body: bytes | AsyncIterator[bytes] | None = None
@@ -225,7 +242,7 @@ class Proxy:
             async with session.request(
                 method, url, headers=headers, data=body, allow_redirects=False
             ) as upstream:
-                return await self._relay(upstream, send, method, request_id)
+                return await self._relay(upstream, send, method, request_id, head)
         except (aiohttp.ClientError, TimeoutError) as exc:
             if streamed is not None and streamed.too_large:
                 raise self._too_large() from exc
@@ -245,7 +262,14 @@ class Proxy:
         base = self._base_urls[route.service]
         return f"{base}{path}?{query.decode('latin-1')}" if query else base + path
 
-    async def _relay(self, upstream: aiohttp.ClientResponse, send: Send, method: str, request_id: str) -> int:
+    async def _relay(
+        self,
+        upstream: aiohttp.ClientResponse,
+        send: Send,
+        method: str,
+        request_id: str,
+        head: _RequestHead,
+    ) -> int:
         """Send the service's answer on: its status and headers, then its body, streamed if large."""
         status = upstream.status
         headers = [
@@ -255,15 +279,18 @@ class Proxy:
         start: Message = {"type": "http.response.start", "status": status, "headers": headers}
         length = upstream.content_length
         if method == "HEAD" or status in _NO_BODY_STATUSES:
+            head.answered = True
             await send(start)
             await send({"type": "http.response.body", "body": b""})
             return status
         if length is not None and length <= _WHOLE_BODY_LIMIT:
             body = await upstream.read()  # before the start line: a failure here can still be a 502/504
+            head.answered = True
             await send(start)
             await send({"type": "http.response.body", "body": body})
             return status
         first = await upstream.content.read(_STREAM_CHUNK)
+        head.answered = True
         await send(start)
         try:
             await send({"type": "http.response.body", "body": first, "more_body": True})
@@ -290,9 +317,8 @@ class Proxy:
             self._metrics[key] = children
         children[0].inc()
         children[1].observe(elapsed)
-        if self._access_log:
-            self._log.info(
-                "request",
+        if self._access_log is not None:
+            self._access_log.request(
                 method=method,
                 path=scope["path"],
                 status=status,

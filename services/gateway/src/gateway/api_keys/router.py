@@ -31,7 +31,7 @@ async def create_api_key(body: ApiKeyIn, session: SessionDep, _admin: AdminDep) 
     key, plaintext = await service.create_key(
         session, name=body.name, scopes=list(body.scopes), partner_id=body.partner_id
     )
-    return ApiKeyCreated.model_validate({**_fields(key), "key": plaintext})
+    return ApiKeyCreated(**ApiKeyOut.model_validate(key).model_dump(), key=plaintext)
 
 
 @router.get(
@@ -66,7 +66,3 @@ async def revoke_api_key(key_id: UUID, session: SessionDep, _admin: AdminDep, re
     authenticator: Authenticator = request.app.state.authenticator
     authenticator.revoked(key.id)
     return key
-
-
-def _fields(key: ApiKey) -> dict[str, object]:
-    return ApiKeyOut.model_validate(key).model_dump()
