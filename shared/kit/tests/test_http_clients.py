@@ -70,3 +70,17 @@ async def test_the_service_client_has_a_base_url_timeout_and_signing() -> None:
     assert http.timeout.read == 3.0
     assert http.timeout.connect == 2.0
     assert isinstance(http.auth, InternalAuth)
+
+
+@pytest.mark.asyncio
+async def test_a_substituted_transport_gets_the_signed_call_at_the_base_url() -> None:
+    seen: list[httpx.Request] = []
+    async with service_http_client(
+        "http://scoring:8002", service="partner-registry", secret=TEST_SECRET, transport=capturing(seen)
+    ) as http:
+        await http.post("/internal/prequalifications", json={})
+
+    [call] = seen
+    assert str(call.url) == "http://scoring:8002/internal/prequalifications"
+    principal = PrincipalVerifier(TEST_SECRET).verify(call.headers[INTERNAL_HEADER])
+    assert principal.subject == "service:partner-registry"

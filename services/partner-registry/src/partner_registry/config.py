@@ -2,10 +2,66 @@
 
 from typing import ClassVar
 
-from prm_kit.settings import BaseServiceSettings, database_url_field
+from prm_kit.settings import MIN_SECRET_LENGTH, BaseServiceSettings, database_url_field
+from pydantic import Field, SecretStr, field_validator
 
 
 class Settings(BaseServiceSettings):
     service_name: ClassVar[str] = "registry"
 
     database_url: str | None = database_url_field("REGISTRY")
+
+    # deal registrations (deal_registrations/)
+    deal_auto_approve: bool = Field(
+        default=True,
+        description="Approve a deal registration on submission when no conflict is found; "
+        "otherwise every registration waits for a channel manager.",
+    )
+    deal_name_match_threshold: float = Field(
+        default=88.0,
+        ge=50,
+        le=100,
+        description="Customer names at least this similar (0-100, rapidfuzz token_sort_ratio after "
+        "normalisation) are the same customer.",
+    )
+    deal_protection_days: int = Field(
+        default=90, ge=1, le=3650, description="How long an approved registration protects the deal."
+    )
+    deal_extension_days: int = Field(
+        default=30, ge=1, le=3650, description="How much longer the one extension of the protection lasts."
+    )
+    deal_conflict_candidate_limit: int = Field(
+        default=200,
+        ge=10,
+        le=10_000,
+        description="At most this many look-alike names are scored per submission (most shared tokens first).",
+    )
+    deal_expiry_sweep_seconds: float = Field(
+        default=300.0,
+        ge=0,
+        le=86_400,
+        description="How often the service marks registrations whose protection ran out as expired; 0 stops "
+        "the background sweep (POST /v1/deal-registrations/expiry-sweeps still runs one).",
+    )
+
+    # partner webhook secrets (webhook_secrets/)
+    webhook_secret_overlap_hours: int = Field(
+        default=24,
+        ge=0,
+        le=24 * 30,
+        description="How long a rotated-out webhook secret stays valid beside its successor.",
+    )
+    webhook_secret_key: SecretStr | None = Field(
+        default=None,
+        description="Key material to encrypt stored webhook secrets (at least 32 characters); "
+        "default: derived from internal_secret. Changing it makes stored secrets unreadable.",
+    )
+
+    @field_validator("webhook_secret_key")
+    @classmethod
+    def _key_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < MIN_SECRET_LENGTH:
+            raise ValueError(
+                f"webhook_secret_key (PRM_WEBHOOK_SECRET_KEY) must be at least {MIN_SECRET_LENGTH} characters"
+            )
+        return value

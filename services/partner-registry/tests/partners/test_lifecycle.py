@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..factories import (
     ANALYST,
+    a_complete_checklist,
+    a_current_agreement,
     a_partner,
     history,
     moved_to,
@@ -82,6 +84,8 @@ async def test_a_partner_walks_its_whole_lifecycle_and_each_step_is_recorded(
     client: httpx.AsyncClient, db: AsyncSession
 ) -> None:
     partner = await a_partner(client)
+    await a_current_agreement(client, partner)  # an active partner needs one
+    await a_complete_checklist(client, partner)  # and its onboarding done
     steps = [
         ("applied", None),
         ("onboarding", "Application approved by channel committee"),

@@ -35,11 +35,18 @@ class InternalAuth(httpx.Auth):
 
 
 def service_http_client(
-    base_url: str, *, service: str, secret: str, timeout: float = 5.0
+    base_url: str,
+    *,
+    service: str,
+    secret: str,
+    timeout: float = 5.0,
+    transport: httpx.AsyncBaseTransport | None = None,
 ) -> httpx.AsyncClient:
+    """`transport` replaces the network (tests pass an `httpx.MockTransport` standing in for the service)."""
     return httpx.AsyncClient(
         base_url=base_url,
         auth=InternalAuth(service, secret),
         timeout=httpx.Timeout(timeout, connect=min(timeout, 2.0)),
         limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+        transport=transport,
     )

@@ -111,4 +111,6 @@ class PartnerHistoryEntry(Base):
     reason: Mapped[str | None] = mapped_column(sa.Text())
     # no foreign key: the entry outlives a removed contact
     contact_id: Mapped[uuid.UUID | None]
+    # no foreign key either: the entry outlives a removed territory
+    territory_id: Mapped[uuid.UUID | None]
     partner_version: Mapped[int]

@@ -32,6 +32,10 @@ class HistoryKind(StrEnum):
     CONTACT_ADDED = "contact_added"
     CONTACT_UPDATED = "contact_updated"
     CONTACT_REMOVED = "contact_removed"
+    TERRITORY_ADDED = "territory_added"
+    TERRITORY_UPDATED = "territory_updated"
+    TERRITORY_REMOVED = "territory_removed"
+    TIER_CHANGED = "tier_changed"
 
 
 class PartnerSort(StrEnum):
@@ -96,6 +100,7 @@ class HistoryEntryOut(BaseModel):
     to_status: PartnerStatus | None = None
     reason: str | None = None
     contact_id: UUID | None = Field(default=None, description="Set on contact_* entries.")
+    territory_id: UUID | None = Field(default=None, description="Set on territory_* entries.")
     partner_version: int = Field(description="The partner's version after the change.")
 
 
@@ -157,5 +162,6 @@ def history_entry_out(entry: PartnerHistoryEntry) -> HistoryEntryOut:
         to_status=PartnerStatus(entry.to_status) if entry.to_status else None,
         reason=entry.reason,
         contact_id=entry.contact_id,
+        territory_id=entry.territory_id,
         partner_version=entry.partner_version,
     )

@@ -31,6 +31,8 @@ from prm_kit.etag import check_if_match
 from prm_kit.outbox import add_event
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from partner_registry.agreements.guards import require_current_agreement
+from partner_registry.onboarding.guards import require_complete_checklist
 from partner_registry.paging import keyset_cursor, keyset_position
 from partner_registry.partners import repository
 from partner_registry.partners.changes import (
@@ -62,10 +64,14 @@ TRACKED_FIELDS = tuple(name for name in PartnerOut.model_fields if name in Partn
 TransitionGuard = Callable[[AsyncSession, Partner], Awaitable[None]]
 
 # Rules that need other domains' data, checked (in order) before a partner enters the keyed status; each
-# raises an AppError to refuse. Empty until those domains exist, and deliberately not faked meanwhile:
-#   ONBOARDING - the application is approved, which needs its checklist complete (onboarding domain)
-#   ACTIVE     - the partner has a current, signed agreement (agreements domain)
-TRANSITION_GUARDS: dict[PartnerStatus, list[TransitionGuard]] = {}
+# raises an AppError to refuse. Not faked while a domain is missing:
+#   ACTIVE     - from onboarding, the onboarding checklist is complete (onboarding domain); the partner
+#                has a current, signed agreement (agreements domain)
+# Entering ONBOARDING by a plain status transition stays possible (partners registered without an
+# application); `POST /v1/applications/{id}/approval` is the way with an application.
+TRANSITION_GUARDS: dict[PartnerStatus, list[TransitionGuard]] = {
+    PartnerStatus.ACTIVE: [require_complete_checklist, require_current_agreement],
+}
 
 
 class RegistrationNumberTaken(Conflict):
@@ -154,6 +160,7 @@ async def record_change(
     to_status: str | None = None,
     reason: str | None = None,
     contact_id: UUID | None = None,
+    territory_id: UUID | None = None,
 ) -> PartnerHistoryEntry:
     """Add a history entry of `partner` (at its current version)."""
     entry = PartnerHistoryEntry(
@@ -167,6 +174,7 @@ async def record_change(
         to_status=to_status,
         reason=reason,
         contact_id=contact_id,
+        territory_id=territory_id,
         partner_version=partner.version,
     )
     await repository.add_history_entry(session, entry)

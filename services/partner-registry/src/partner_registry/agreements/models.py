@@ -1,0 +1,40 @@
+"""A partner's agreements, as stored (see migration registry0004)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from prm_contracts.agreements import AgreementStatus, AgreementType
+from sqlalchemy.orm import Mapped, mapped_column
+
+from partner_registry.db import Base
+
+
+def _one_of(column: str, values: list[str]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Agreement(Base):
+    __tablename__ = "agreement"
+    __table_args__ = (
+        sa.CheckConstraint(
+            _one_of("agreement_type", [t.value for t in AgreementType]), name="agreement_type"
+        ),
+        sa.CheckConstraint(_one_of("status", [s.value for s in AgreementStatus]), name="status"),
+        sa.CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="ends_on"),
+        sa.CheckConstraint("status = 'draft' OR signed_on IS NOT NULL", name="signed_on"),
+        sa.Index("ix_agreement_partner_id", "partner_id", "starts_on", "id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    partner_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("partner.id", ondelete="CASCADE"))
+    agreement_type: Mapped[str] = mapped_column(sa.String(32))
+    status: Mapped[str] = mapped_column(sa.String(32))
+    signed_on: Mapped[date | None]
+    starts_on: Mapped[date]
+    ends_on: Mapped[date | None]
+    version: Mapped[int]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

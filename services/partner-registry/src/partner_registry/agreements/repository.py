@@ -1,0 +1,68 @@
+"""Every query of the agreements domain."""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID
+
+import sqlalchemy as sa
+from prm_contracts.agreements import AgreementStatus
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from partner_registry.agreements.models import Agreement
+
+
+async def agreement_of(session: AsyncSession, partner_id: UUID, agreement_id: UUID) -> Agreement | None:
+    agreement: Agreement | None = await session.scalar(
+        sa.select(Agreement)
+        .where(Agreement.id == agreement_id, Agreement.partner_id == partner_id)
+        .execution_options(populate_existing=True)
+    )
+    return agreement
+
+
+async def agreement_page(
+    session: AsyncSession,
+    partner_id: UUID,
+    *,
+    statuses: list[AgreementStatus],
+    after: tuple[date, UUID] | None,
+    limit: int,
+) -> list[Agreement]:
+    """A partner's agreements, the latest start first."""
+    statement = sa.select(Agreement).where(Agreement.partner_id == partner_id)
+    if statuses:
+        statement = statement.where(Agreement.status.in_([s.value for s in statuses]))
+    if after is not None:
+        starts_on, last_id = after
+        statement = statement.where(
+            sa.tuple_(Agreement.starts_on, Agreement.id)
+            < sa.tuple_(sa.literal(starts_on, sa.Date()), sa.literal(last_id, sa.Uuid()))
+        )
+    statement = statement.order_by(Agreement.starts_on.desc(), Agreement.id.desc()).limit(limit)
+    return list((await session.scalars(statement)).all())
+
+
+async def current_agreement_id(session: AsyncSession, partner_id: UUID, on: date) -> UUID | None:
+    """An agreement of the partner that is active and runs on the day `on`, if there is one."""
+    found: UUID | None = await session.scalar(
+        sa.select(Agreement.id)
+        .where(
+            Agreement.partner_id == partner_id,
+            Agreement.status == AgreementStatus.ACTIVE.value,
+            Agreement.starts_on <= on,
+            sa.or_(Agreement.ends_on.is_(None), Agreement.ends_on >= on),
+        )
+        .limit(1)
+    )
+    return found
+
+
+async def add_agreement(session: AsyncSession, agreement: Agreement) -> None:
+    session.add(agreement)
+    await session.flush()
+
+
+async def remove_agreement(session: AsyncSession, agreement: Agreement) -> None:
+    await session.delete(agreement)
+    await session.flush()

@@ -1,0 +1,128 @@
+"""HTTP of a partner's agreements: `/v1/partners/{partner_id}/agreements`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Response
+from prm_contracts.agreements import AgreementIn, AgreementOut, AgreementPatch, AgreementStatus
+from prm_contracts.pagination import Page
+from prm_kit.db import SessionDep
+from prm_kit.errors import problems
+from prm_kit.etag import IfMatchHeader, entity_tag, etag_headers, etag_response
+from prm_kit.idempotency import IdempotencyDep
+from prm_kit.internal_auth import PrincipalDep, require
+from prm_kit.pagination import CursorQuery, LimitQuery
+
+from partner_registry.agreements import service
+from partner_registry.agreements.schemas import agreement_out
+
+router = APIRouter(prefix="/v1/partners/{partner_id}/agreements", tags=["agreements"])
+
+READ = require("partners:read")
+WRITE = require("partners:write")
+
+
+@router.get(
+    "",
+    response_model=Page[AgreementOut],
+    summary="List a partner's agreements",
+    responses=problems(403, 404, 422),
+    dependencies=[READ],
+)
+async def list_partner_agreements(
+    partner_id: UUID,
+    session: SessionDep,
+    who: PrincipalDep,
+    status: Annotated[list[AgreementStatus] | None, Query(description="Any of these statuses.")] = None,
+    limit: LimitQuery = 50,
+    cursor: CursorQuery = None,
+) -> Page[AgreementOut]:
+    """The partner's agreements, the latest start first. A partner's own credential reads its own."""
+    return await service.list_agreements(
+        session, partner_id, viewer=who, statuses=status or [], limit=limit, cursor=cursor
+    )
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=AgreementOut,
+    summary="Record an agreement with a partner",
+    responses={**etag_response(201), **problems(403, 404, 409, 422)},
+    dependencies=[WRITE],
+)
+async def add_partner_agreement(
+    partner_id: UUID, body: AgreementIn, session: SessionDep, who: PrincipalDep, idempotency: IdempotencyDep
+) -> Response:
+    """Records an agreement as `draft` or, with `signed_on`, as `active`. 409 when the partner is
+    terminated. Not open to a partner's own credential."""
+    if (replay := await idempotency.replay(session)) is not None:
+        return replay
+    agreement = await service.add_agreement(session, partner_id, body, actor=who)
+    headers = {
+        "Location": f"/v1/partners/{partner_id}/agreements/{agreement.id}",
+        **etag_headers(agreement.version),
+    }
+    return await idempotency.respond(session, agreement_out(agreement), status_code=201, headers=headers)
+
+
+@router.get(
+    "/{agreement_id}",
+    response_model=AgreementOut,
+    summary="Get a partner's agreement",
+    responses={**etag_response(200), **problems(403, 404)},
+    dependencies=[READ],
+)
+async def get_partner_agreement(
+    partner_id: UUID, agreement_id: UUID, session: SessionDep, who: PrincipalDep, response: Response
+) -> AgreementOut:
+    agreement = await service.visible_agreement(session, partner_id, agreement_id, viewer=who)
+    response.headers["ETag"] = entity_tag(agreement.version)
+    return agreement_out(agreement)
+
+
+@router.patch(
+    "/{agreement_id}",
+    response_model=AgreementOut,
+    summary="Update a partner's agreement",
+    responses={**etag_response(200), **problems(403, 404, 409, 412, 422, 428)},
+    dependencies=[WRITE],
+)
+async def update_partner_agreement(
+    partner_id: UUID,
+    agreement_id: UUID,
+    body: AgreementPatch,
+    session: SessionDep,
+    who: PrincipalDep,
+    response: Response,
+    if_match: IfMatchHeader = None,
+) -> AgreementOut:
+    """Changes the fields sent; `status` moves draft → active (needs `signed_on`) → expired (once `ends_on`
+    has passed) | terminated. `If-Match` is required (428 without, 412 when stale); 409 for a status move
+    the lifecycle has no arrow for, or a change to an expired or terminated agreement."""
+    agreement = await service.update_agreement(
+        session, partner_id, agreement_id, body, if_match=if_match, actor=who
+    )
+    response.headers["ETag"] = entity_tag(agreement.version)
+    return agreement_out(agreement)
+
+
+@router.delete(
+    "/{agreement_id}",
+    status_code=204,
+    response_class=Response,
+    summary="Remove a draft agreement",
+    responses=problems(403, 404, 409, 412),
+    dependencies=[WRITE],
+)
+async def remove_partner_agreement(
+    partner_id: UUID,
+    agreement_id: UUID,
+    session: SessionDep,
+    who: PrincipalDep,
+    if_match: IfMatchHeader = None,
+) -> None:
+    """Removes a draft; a signed agreement stays on record (409). `If-Match` optional, checked when sent."""
+    await service.remove_agreement(session, partner_id, agreement_id, if_match=if_match, actor=who)

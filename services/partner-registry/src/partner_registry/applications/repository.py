@@ -1,0 +1,63 @@
+"""Every query of the applications domain."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+import sqlalchemy as sa
+from prm_kit.db import UTCDateTime
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from partner_registry.applications.models import PartnerApplication
+from partner_registry.applications.schemas import ApplicationFilters
+from partner_registry.paging import KeysetPosition
+
+
+async def application_by_id(
+    session: AsyncSession, application_id: UUID, *, for_update: bool = False
+) -> PartnerApplication | None:
+    """The application; `for_update` locks its row until the transaction ends."""
+    statement = (
+        sa.select(PartnerApplication)
+        .where(PartnerApplication.id == application_id)
+        .execution_options(populate_existing=True)
+    )
+    if for_update:
+        statement = statement.with_for_update()
+    application: PartnerApplication | None = await session.scalar(statement)
+    return application
+
+
+async def add_application(session: AsyncSession, application: PartnerApplication) -> None:
+    session.add(application)
+    await session.flush()
+
+
+async def application_page(
+    session: AsyncSession,
+    filters: ApplicationFilters,
+    *,
+    after: KeysetPosition | None,
+    limit: int,
+    only_partner_id: UUID | None = None,
+) -> list[PartnerApplication]:
+    """Applications, newest first."""
+    statement = sa.select(PartnerApplication)
+    if only_partner_id is not None:
+        statement = statement.where(PartnerApplication.partner_id == only_partner_id)
+    if filters.statuses:
+        statement = statement.where(PartnerApplication.status.in_([s.value for s in filters.statuses]))
+    if filters.screening_statuses:
+        statement = statement.where(
+            PartnerApplication.screening_status.in_([s.value for s in filters.screening_statuses])
+        )
+    if after is not None:
+        statement = statement.where(
+            sa.tuple_(PartnerApplication.created_at, PartnerApplication.id)
+            < sa.tuple_(
+                sa.literal(datetime.fromisoformat(after.key), UTCDateTime()), sa.literal(after.id, sa.Uuid())
+            )
+        )
+    statement = statement.order_by(PartnerApplication.created_at.desc(), PartnerApplication.id.desc())
+    return list((await session.scalars(statement.limit(limit))).all())

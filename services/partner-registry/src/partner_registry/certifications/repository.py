@@ -1,0 +1,87 @@
+"""Every query of the certifications domain."""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from partner_registry.certifications.models import Certification
+from partner_registry.contacts.models import Contact
+
+
+async def certification_of(
+    session: AsyncSession, partner_id: UUID, certification_id: UUID
+) -> Certification | None:
+    certification: Certification | None = await session.scalar(
+        sa.select(Certification)
+        .where(Certification.id == certification_id, Certification.partner_id == partner_id)
+        .execution_options(populate_existing=True)
+    )
+    return certification
+
+
+async def is_contact_of(session: AsyncSession, partner_id: UUID, contact_id: UUID) -> bool:
+    found = await session.scalar(
+        sa.select(Contact.id).where(Contact.id == contact_id, Contact.partner_id == partner_id)
+    )
+    return found is not None
+
+
+async def certification_page(
+    session: AsyncSession,
+    partner_id: UUID,
+    *,
+    contact_id: UUID | None,
+    after: tuple[date, UUID] | None,
+    limit: int,
+) -> list[Certification]:
+    """A partner's certifications, the latest issued first."""
+    statement = sa.select(Certification).where(Certification.partner_id == partner_id)
+    if contact_id is not None:
+        statement = statement.where(Certification.contact_id == contact_id)
+    if after is not None:
+        issued_on, last_id = after
+        statement = statement.where(
+            sa.tuple_(Certification.issued_on, Certification.id)
+            < sa.tuple_(sa.literal(issued_on, sa.Date()), sa.literal(last_id, sa.Uuid()))
+        )
+    statement = statement.order_by(Certification.issued_on.desc(), Certification.id.desc()).limit(limit)
+    return list((await session.scalars(statement)).all())
+
+
+async def expiring_page(
+    session: AsyncSession,
+    *,
+    from_day: date,
+    to_day: date,
+    only_partner_id: UUID | None,
+    after: tuple[date, UUID] | None,
+    limit: int,
+) -> list[Certification]:
+    """Certifications of every partner (or one) expiring between two days (both included), soonest first."""
+    statement = sa.select(Certification).where(
+        Certification.expires_on >= from_day, Certification.expires_on <= to_day
+    )
+    if only_partner_id is not None:
+        statement = statement.where(Certification.partner_id == only_partner_id)
+    if after is not None:
+        expires_on, last_id = after
+        statement = statement.where(
+            sa.tuple_(Certification.expires_on, Certification.id)
+            > sa.tuple_(sa.literal(expires_on, sa.Date()), sa.literal(last_id, sa.Uuid()))
+        )
+    statement = statement.order_by(Certification.expires_on, Certification.id).limit(limit)
+    return list((await session.scalars(statement)).all())
+
+
+async def add_certification(session: AsyncSession, certification: Certification) -> None:
+    session.add(certification)
+    await session.flush()
+
+
+async def remove_certification(session: AsyncSession, certification: Certification) -> None:
+    await session.delete(certification)
+    await session.flush()

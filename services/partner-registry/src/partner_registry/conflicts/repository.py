@@ -1,0 +1,192 @@
+"""Every query of the conflict-cases domain, the statistics' aggregations included."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import sqlalchemy as sa
+from prm_kit.db import UTCDateTime
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from partner_registry.conflicts.models import (
+    ConflictCase,
+    ConflictCaseParty,
+    ConflictCaseRootCause,
+    ConflictCaseStep,
+)
+from partner_registry.conflicts.schemas import CaseFilters
+from partner_registry.paging import KeysetPosition
+from partner_registry.partners.models import Partner
+
+
+def _with_children() -> Any:
+    return (selectinload(ConflictCase.parties), selectinload(ConflictCase.root_causes))
+
+
+async def case_by_id(
+    session: AsyncSession, case_id: UUID, *, for_update: bool = False
+) -> ConflictCase | None:
+    """The case with its parties and root causes; `for_update` locks its row until the transaction ends."""
+    statement = (
+        sa.select(ConflictCase)
+        .where(ConflictCase.id == case_id)
+        .options(*_with_children())
+        .execution_options(populate_existing=True)
+    )
+    if for_update:
+        statement = statement.with_for_update(of=ConflictCase)
+    case: ConflictCase | None = (await session.scalars(statement)).one_or_none()
+    return case
+
+
+async def existing_partner_ids(session: AsyncSession, ids: Iterable[UUID]) -> set[UUID]:
+    wanted = list(ids)
+    if not wanted:
+        return set()
+    return set((await session.scalars(sa.select(Partner.id).where(Partner.id.in_(wanted)))).all())
+
+
+def _is_party(partner_id: UUID) -> sa.ColumnElement[bool]:
+    return sa.exists().where(
+        ConflictCaseParty.case_id == ConflictCase.id, ConflictCaseParty.partner_id == partner_id
+    )
+
+
+async def add_case(session: AsyncSession, case: ConflictCase) -> None:
+    session.add(case)
+    await session.flush()
+
+
+async def add_step(session: AsyncSession, step: ConflictCaseStep) -> None:
+    session.add(step)
+    await session.flush()
+
+
+async def case_page(
+    session: AsyncSession,
+    filters: CaseFilters,
+    *,
+    after: KeysetPosition | None,
+    limit: int,
+    only_party: UUID | None = None,
+) -> list[ConflictCase]:
+    """Cases, most recently reported first."""
+    statement = sa.select(ConflictCase).options(*_with_children())
+    if only_party is not None:
+        statement = statement.where(_is_party(only_party))
+    if filters.party is not None:
+        statement = statement.where(_is_party(filters.party))
+    if filters.stages:
+        statement = statement.where(ConflictCase.stage.in_([s.value for s in filters.stages]))
+    if filters.conflict_types:
+        statement = statement.where(ConflictCase.conflict_type.in_([t.value for t in filters.conflict_types]))
+    if after is not None:
+        statement = statement.where(
+            sa.tuple_(ConflictCase.reported_at, ConflictCase.id)
+            < sa.tuple_(
+                sa.literal(datetime.fromisoformat(after.key), UTCDateTime()), sa.literal(after.id, sa.Uuid())
+            )
+        )
+    statement = statement.order_by(ConflictCase.reported_at.desc(), ConflictCase.id.desc()).limit(limit)
+    return list((await session.scalars(statement)).all())
+
+
+async def step_page(
+    session: AsyncSession, case_id: UUID, *, after: KeysetPosition | None, limit: int
+) -> list[ConflictCaseStep]:
+    """A case's steps in the order they were taken."""
+    statement = sa.select(ConflictCaseStep).where(ConflictCaseStep.case_id == case_id)
+    if after is not None:
+        statement = statement.where(
+            sa.tuple_(ConflictCaseStep.occurred_at, ConflictCaseStep.id)
+            > sa.tuple_(
+                sa.literal(datetime.fromisoformat(after.key), UTCDateTime()), sa.literal(after.id, sa.Uuid())
+            )
+        )
+    statement = statement.order_by(ConflictCaseStep.occurred_at, ConflictCaseStep.id).limit(limit)
+    return list((await session.scalars(statement)).all())
+
+
+# --- statistics --------------------------------------------------------------------------------------------
+
+
+def _month_of(column: Any, dialect: str) -> sa.ColumnElement[str]:
+    """`YYYY-MM` of a UTC timestamp column, in SQL: timestamptz on PostgreSQL, an ISO string on SQLite."""
+    if dialect == "postgresql":
+        return sa.func.to_char(sa.func.timezone("UTC", column), "YYYY-MM")
+    return sa.func.strftime("%Y-%m", column)
+
+
+def _reported_within(start: datetime, end: datetime, only_party: UUID | None) -> list[sa.ColumnElement[bool]]:
+    conditions = [ConflictCase.reported_at >= start, ConflictCase.reported_at < end]
+    if only_party is not None:
+        conditions.append(_is_party(only_party))
+    return conditions
+
+
+async def reported_by_month_and_type(
+    session: AsyncSession, start: datetime, end: datetime, *, only_party: UUID | None
+) -> list[tuple[str, str, int]]:
+    """(month, conflict_type, cases) of the cases reported in [start, end)."""
+    month = _month_of(ConflictCase.reported_at, session.get_bind().dialect.name).label("month")
+    rows = await session.execute(
+        sa.select(month, ConflictCase.conflict_type, sa.func.count())
+        .where(*_reported_within(start, end, only_party))
+        .group_by(month, ConflictCase.conflict_type)
+    )
+    return [(row[0], row[1], row[2]) for row in rows.all()]
+
+
+async def reported_by_month_and_root_cause(
+    session: AsyncSession, start: datetime, end: datetime, *, only_party: UUID | None
+) -> list[tuple[str, str, int]]:
+    """(month, root cause, cases) of the cases reported in [start, end)."""
+    month = _month_of(ConflictCase.reported_at, session.get_bind().dialect.name).label("month")
+    rows = await session.execute(
+        sa.select(month, ConflictCaseRootCause.cause, sa.func.count())
+        .join(ConflictCaseRootCause, ConflictCaseRootCause.case_id == ConflictCase.id)
+        .where(*_reported_within(start, end, only_party))
+        .group_by(month, ConflictCaseRootCause.cause)
+    )
+    return [(row[0], row[1], row[2]) for row in rows.all()]
+
+
+async def resolution_times(
+    session: AsyncSession, start: datetime, end: datetime, *, only_party: UUID | None
+) -> list[timedelta]:
+    """closed_at - reported_at of each case closed in [start, end)."""
+    statement = sa.select(ConflictCase.reported_at, ConflictCase.closed_at).where(
+        ConflictCase.closed_at >= start, ConflictCase.closed_at < end
+    )
+    if only_party is not None:
+        statement = statement.where(_is_party(only_party))
+    rows = (await session.execute(statement)).all()
+    return [closed - reported for reported, closed in rows if closed is not None]
+
+
+async def open_cases_by_age(
+    session: AsyncSession,
+    as_of: datetime,
+    buckets: list[tuple[str, datetime | None, datetime]],
+    *,
+    only_party: UUID | None,
+) -> dict[str, int]:
+    """How many cases open at `as_of` fall in each bucket of (label, reported after, reported at or before)."""
+    conditions: list[sa.ColumnElement[bool]] = [
+        ConflictCase.reported_at <= as_of,
+        sa.or_(ConflictCase.closed_at.is_(None), ConflictCase.closed_at > as_of),
+    ]
+    if only_party is not None:
+        conditions.append(_is_party(only_party))
+    columns = []
+    for label, after, at_or_before in buckets:
+        within = [ConflictCase.reported_at <= sa.literal(at_or_before, UTCDateTime())]
+        if after is not None:
+            within.append(ConflictCase.reported_at > sa.literal(after, UTCDateTime()))
+        columns.append(sa.func.coalesce(sa.func.sum(sa.case((sa.and_(*within), 1), else_=0)), 0).label(label))
+    row = (await session.execute(sa.select(*columns).where(*conditions))).one()
+    return {label: int(row._mapping[label]) for label, _, _ in buckets}

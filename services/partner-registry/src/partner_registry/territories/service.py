@@ -1,0 +1,268 @@
+"""Territories of a partner: assigned by the vendor's channel team, stored and flagged when they conflict.
+
+An overlap with another partner's territory where one of the two is exclusive does not refuse the
+assignment: the territory is stored, its conflicts are recorded (and recomputed whenever either territory
+changes or is removed) and listed at `GET /v1/territories/conflicts`, because territories are often
+re-cut in steps and the channel team wants to see the overlap rather than be blocked by it. Every change
+is kept in the partner's history.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from prm_contracts.pagination import Page
+from prm_contracts.principal import Principal
+from prm_contracts.problem import Conflict, Forbidden, NotFound
+from prm_contracts.territories import TerritoryConflictOut, TerritoryIn, TerritoryOut, TerritoryPatch
+from prm_kit.etag import check_if_match
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from partner_registry.paging import keyset_cursor, keyset_position
+from partner_registry.partners.changes import field_changes, initial_values
+from partner_registry.partners.schemas import HistoryKind
+from partner_registry.partners.service import ensure_not_terminated, record_change, visible_partner
+from partner_registry.territories import repository
+from partner_registry.territories.models import Territory, TerritoryConflict
+from partner_registry.territories.overlap import TerritoryScope, in_conflict, region_key, shared_scope
+from partner_registry.territories.schemas import (
+    scope_key,
+    scope_of,
+    territory_conflict_out,
+    territory_out,
+)
+
+# Conflicting territories' ids change without the territory changing, and a partner's own credential sees
+# fewer of them: one version has several representations, so its entity tags are weak (prm_kit.etag).
+WEAK_ETAGS = True
+
+
+class TerritoryExists(Conflict):
+    slug, title = "territory-exists", "Partner already has this territory"
+
+
+def _ensure_vendor(actor: Principal) -> None:
+    if actor.partner_id is not None:
+        raise Forbidden(
+            "territories are assigned by the vendor; a partner's own credential cannot change them"
+        )
+
+
+def _values(territory: Territory) -> dict[str, Any]:
+    return {
+        "country": territory.country,
+        "region": territory.region,
+        "segment": territory.segment,
+        "exclusive": territory.exclusive,
+    }
+
+
+async def view(session: AsyncSession, territory: Territory, *, viewer: Principal) -> TerritoryOut:
+    """The territory as `viewer` may see it: a partner's own credential learns how many conflicts, not whose."""
+    conflicting = await repository.conflicting_ids(session, [territory.id])
+    return territory_out(
+        territory, conflicting.get(territory.id, []), disclose_conflicts=viewer.partner_id is None
+    )
+
+
+async def list_territories(
+    session: AsyncSession, partner_id: UUID, *, viewer: Principal, limit: int, cursor: str | None
+) -> Page[TerritoryOut]:
+    await visible_partner(session, partner_id, viewer=viewer)
+    after = keyset_position(cursor, "created_at", timestamp_key=True)
+    territories = await repository.territory_page(session, partner_id, after=after, limit=limit + 1)
+    next_cursor = None
+    if len(territories) > limit:
+        territories = territories[:limit]
+        next_cursor = keyset_cursor("created_at", territories[-1].created_at.isoformat(), territories[-1].id)
+    conflicting = await repository.conflicting_ids(session, [t.id for t in territories])
+    disclose = viewer.partner_id is None
+    items = [territory_out(t, conflicting.get(t.id, []), disclose_conflicts=disclose) for t in territories]
+    return Page[TerritoryOut](items=items, next_cursor=next_cursor)
+
+
+async def visible_territory(
+    session: AsyncSession, partner_id: UUID, territory_id: UUID, *, viewer: Principal
+) -> Territory:
+    await visible_partner(session, partner_id, viewer=viewer)
+    territory = await repository.territory_of(session, partner_id, territory_id)
+    if territory is None:
+        raise NotFound(f"partner {partner_id} has no territory {territory_id}")
+    return territory
+
+
+async def _ensure_scope_free(session: AsyncSession, territory: Territory) -> None:
+    holder = await repository.scope_holder(
+        session, territory.partner_id, territory.scope_key, other_than=territory.id
+    )
+    if holder is not None:
+        raise TerritoryExists(
+            f"territory {holder} of partner {territory.partner_id} already covers exactly this country, "
+            "region and segment",
+            existing_territory_id=str(holder),
+        )
+
+
+async def _record_conflicts(session: AsyncSession, territory: Territory, now: datetime) -> None:
+    """Recompute the conflicts `territory` is part of."""
+    mine = scope_of(territory)
+    found = []
+    for other in await repository.conflicting_territories(session, territory):
+        theirs = scope_of(other)
+        if not in_conflict(mine, theirs):  # the query narrowed; the rule decides
+            continue
+        where = shared_scope(mine, theirs)
+        found.append(
+            TerritoryConflict(
+                id=uuid4(),
+                territory_id=territory.id,
+                partner_id=territory.partner_id,
+                other_territory_id=other.id,
+                other_partner_id=other.partner_id,
+                country=where.country,
+                region=where.region,
+                segment=where.segment,
+                territory_exclusive=territory.exclusive,
+                other_exclusive=other.exclusive,
+                detected_at=now,
+            )
+        )
+    await repository.replace_conflicts(session, territory.id, found)
+
+
+def _scope(country: str, region: str | None, segment: str | None, exclusive: bool) -> TerritoryScope:
+    return TerritoryScope(country=country, region=region, segment=segment, exclusive=exclusive)
+
+
+async def add_territory(
+    session: AsyncSession, partner_id: UUID, body: TerritoryIn, *, actor: Principal
+) -> Territory:
+    partner = await visible_partner(session, partner_id, viewer=actor, for_update=True)
+    _ensure_vendor(actor)
+    ensure_not_terminated(partner)
+    segment = body.segment.value if body.segment else None
+    now = datetime.now(UTC)
+    territory = Territory(
+        id=uuid4(),
+        partner_id=partner_id,
+        country=body.country,
+        region=body.region,
+        region_key=region_key(body.region),
+        segment=segment,
+        exclusive=body.exclusive,
+        scope_key=scope_key(_scope(body.country, body.region, segment, body.exclusive)),
+        version=1,
+        created_at=now,
+        updated_at=now,
+    )
+    await _ensure_scope_free(session, territory)
+    await repository.add_territory(session, territory)
+    await _record_conflicts(session, territory, now)
+    await record_change(
+        session,
+        partner,
+        HistoryKind.TERRITORY_ADDED,
+        actor=actor,
+        at=now,
+        changes=initial_values(_values(territory)),
+        territory_id=territory.id,
+    )
+    return territory
+
+
+async def update_territory(
+    session: AsyncSession,
+    partner_id: UUID,
+    territory_id: UUID,
+    patch: TerritoryPatch,
+    *,
+    if_match: str | None,
+    actor: Principal,
+) -> Territory:
+    partner = await visible_partner(session, partner_id, viewer=actor, for_update=True)
+    _ensure_vendor(actor)
+    territory = await repository.territory_of(session, partner_id, territory_id)
+    if territory is None:
+        raise NotFound(f"partner {partner_id} has no territory {territory_id}")
+    check_if_match(if_match, territory.version, required=True, weak=WEAK_ETAGS, resource="territory")
+    ensure_not_terminated(partner)
+    before = _values(territory)
+    after = {**before, **patch.model_dump(mode="json", exclude_unset=True)}
+    changes = field_changes(before, after)
+    if not changes:
+        return territory
+    territory.country = after["country"]
+    territory.region = after["region"]
+    territory.region_key = region_key(territory.region)
+    territory.segment = after["segment"]
+    territory.exclusive = after["exclusive"]
+    territory.scope_key = scope_key(scope_of(territory))
+    await _ensure_scope_free(session, territory)
+    now = datetime.now(UTC)
+    territory.version += 1
+    territory.updated_at = now
+    await session.flush()
+    await _record_conflicts(session, territory, now)
+    await record_change(
+        session,
+        partner,
+        HistoryKind.TERRITORY_UPDATED,
+        actor=actor,
+        at=now,
+        changes=changes,
+        territory_id=territory.id,
+    )
+    return territory
+
+
+async def remove_territory(
+    session: AsyncSession, partner_id: UUID, territory_id: UUID, *, if_match: str | None, actor: Principal
+) -> None:
+    """Remove a territory and the conflicts it was part of (allowed on a terminated partner too)."""
+    partner = await visible_partner(session, partner_id, viewer=actor, for_update=True)
+    _ensure_vendor(actor)
+    territory = await repository.territory_of(session, partner_id, territory_id)
+    if territory is None:
+        raise NotFound(f"partner {partner_id} has no territory {territory_id}")
+    check_if_match(if_match, territory.version, required=False, weak=WEAK_ETAGS, resource="territory")
+    before = _values(territory)
+    await repository.replace_conflicts(session, territory.id, [])
+    await repository.remove_territory(session, territory)
+    await record_change(
+        session,
+        partner,
+        HistoryKind.TERRITORY_REMOVED,
+        actor=actor,
+        at=datetime.now(UTC),
+        changes=field_changes(before, dict.fromkeys(before)),
+        territory_id=territory_id,
+    )
+
+
+async def list_conflicts(
+    session: AsyncSession,
+    *,
+    viewer: Principal,
+    partner_id: UUID | None,
+    country: str | None,
+    limit: int,
+    cursor: str | None,
+) -> Page[TerritoryConflictOut]:
+    """Territory conflicts, newest first. For the vendor's channel team: they name other partners."""
+    if viewer.partner_id is not None:
+        raise Forbidden(
+            "territory conflicts name other partners; a partner's own credential cannot list them"
+        )
+    after = keyset_position(cursor, "-detected_at", timestamp_key=True)
+    conflicts = await repository.conflict_page(
+        session, partner_id=partner_id, country=country, after=after, limit=limit + 1
+    )
+    next_cursor = None
+    if len(conflicts) > limit:
+        conflicts = conflicts[:limit]
+        next_cursor = keyset_cursor("-detected_at", conflicts[-1].detected_at.isoformat(), conflicts[-1].id)
+    return Page[TerritoryConflictOut](
+        items=[territory_conflict_out(c) for c in conflicts], next_cursor=next_cursor
+    )
