@@ -171,7 +171,11 @@ async def stored_partner(session: AsyncSession, partner_id: str) -> Partner | No
 
 
 async def outbox_payloads(session: AsyncSession, event_type: str) -> list[dict[str, Any]]:
-    rows = await session.execute(sa.select(outbox_event.c.payload).where(outbox_event.c.type == event_type))
+    rows = await session.execute(
+        sa.select(outbox_event.c.payload)
+        .where(outbox_event.c.type == event_type)
+        .order_by(outbox_event.c.occurred_at)
+    )
     return [row.payload for row in rows]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -10,15 +11,20 @@ from uuid import UUID
 import httpx
 import pytest
 import sqlalchemy as sa
+from asgi_lifespan import LifespanManager
+from fastapi import APIRouter
 from prm_contracts.events import EventEnvelope
 from prm_kit.app import create_service_app
 from prm_kit.db.engine import make_engine, make_session_factory
+from prm_kit.db.session import SessionDep
 from prm_kit.inbox import events_router
+from prm_kit.internal_auth import INTERNAL_HEADER, PrincipalVerifier
 from prm_kit.outbox import OutboxRelay, add_event, outbox_event
-from prm_kit.settings import BaseServiceSettings
-from prm_kit.testing import TEST_SECRET, rolled_back_app
+from prm_kit.settings import BaseServiceSettings, UrlList, event_subscribers_field
+from prm_kit.testing import TEST_SECRET, internal_headers, rolled_back_app
+from pydantic import ValidationError
 from scoring.main import MIGRATIONS_DIR
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 
 class OutboxSettings(BaseServiceSettings):
@@ -125,3 +131,150 @@ async def test_inbox_applies_a_redelivered_event_once(database_url: str, tmp_pat
     assert first.json() == {"accepted": 1, "duplicates": 0}
     assert again.json() == {"accepted": 0, "duplicates": 1}
     assert applied == ["partner.tier_changed"]
+
+
+async def _pending_count(engine: AsyncEngine) -> int:
+    async with engine.connect() as connection:
+        count = await connection.scalar(
+            sa.select(sa.func.count()).select_from(outbox_event).where(outbox_event.c.delivered_at.is_(None))
+        )
+    return int(count or 0)
+
+
+@pytest.mark.asyncio
+async def test_a_batch_being_sent_is_leased_so_a_second_relay_does_not_send_it_too(database_url: str) -> None:
+    await _clear(database_url)
+    engine = make_engine(database_url)
+    factory = make_session_factory(engine)
+    async with factory() as session, session.begin():
+        await add_event(session, type="partner.created", source="partner-registry", data={})
+    second_relay_delivered: list[int] = []
+
+    async def slow_subscriber(_request: httpx.Request) -> httpx.Response:
+        # while the first relay waits for this answer, another replica looks for work
+        second_relay_delivered.append(await other.deliver_once())
+        return httpx.Response(200, json={"accepted": 1, "duplicates": 0})
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(slow_subscriber)) as http:
+        relay = OutboxRelay(factory, http, ["http://incentives"])
+        other = OutboxRelay(factory, http, ["http://incentives"])
+        assert await relay.deliver_once() == 1
+    assert second_relay_delivered == [0]
+    assert await _pending_count(engine) == 0
+    await engine.dispose()
+
+
+@pytest.mark.asyncio
+async def test_a_batch_whose_relay_died_is_sent_again_when_its_lease_runs_out(database_url: str) -> None:
+    await _clear(database_url)
+    engine = make_engine(database_url)
+    factory = make_session_factory(engine)
+    async with factory() as session, session.begin():
+        await add_event(session, type="partner.created", source="partner-registry", data={})
+    sent: list[httpx.Request] = []
+
+    async def dies_mid_send(_request: httpx.Request) -> httpx.Response:
+        raise asyncio.CancelledError  # the process is stopped while the subscriber answers
+
+    def accepts(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200, json={"accepted": 1, "duplicates": 0})
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(dies_mid_send)) as http:
+        with pytest.raises(asyncio.CancelledError):
+            await OutboxRelay(factory, http, ["http://incentives"], lease_seconds=0.2).deliver_once()
+    async with httpx.AsyncClient(transport=httpx.MockTransport(accepts)) as http:
+        successor = OutboxRelay(factory, http, ["http://incentives"])
+        assert await successor.deliver_once() == 0  # still leased to the dead relay
+        await asyncio.sleep(0.3)
+        assert await successor.deliver_once() == 1
+    assert len(sent) == 1
+    await engine.dispose()
+
+
+@pytest.mark.asyncio
+async def test_a_batch_keeps_the_order_events_happened_in(database_url: str) -> None:
+    await _clear(database_url)
+    engine = make_engine(database_url)
+    factory = make_session_factory(engine)
+    for n in range(5):
+        async with factory() as session, session.begin():
+            await add_event(session, type="partner.updated", source="partner-registry", data={"n": n})
+    received: list[int] = []
+
+    def subscriber(request: httpx.Request) -> httpx.Response:
+        received.extend(event["data"]["n"] for event in json.loads(request.content)["events"])
+        return httpx.Response(200, json={"accepted": 5, "duplicates": 0})
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(subscriber)) as http:
+        assert await OutboxRelay(factory, http, ["http://incentives"]).deliver_once() == 5
+    assert received == [0, 1, 2, 3, 4]
+    await engine.dispose()
+
+
+def _writes_an_event() -> APIRouter:
+    router = APIRouter()
+
+    @router.post("/things", status_code=201)
+    async def create_thing(session: SessionDep) -> dict[str, str]:
+        event_id = await add_event(session, type="thing.created", source="outboxtest", data={"thing": 1})
+        return {"event": str(event_id)}
+
+    return router
+
+
+@pytest.mark.asyncio
+async def test_the_app_relays_its_outbox_to_the_configured_subscribers(
+    database_url: str, tmp_path: Any
+) -> None:
+    await _clear(database_url)
+    received: list[httpx.Request] = []
+    delivered = asyncio.Event()
+
+    def subscriber(request: httpx.Request) -> httpx.Response:
+        received.append(request)
+        if len(received) == 2:
+            delivered.set()
+        return httpx.Response(200, json={"accepted": 1, "duplicates": 0})
+
+    settings = OutboxSettings(
+        internal_secret=TEST_SECRET,
+        database_url=database_url,
+        data_dir=tmp_path,
+        event_subscribers="http://incentives:8003/, http://analytics:8004",
+        outbox_poll_seconds=0.05,
+    )
+    app = create_service_app(
+        settings, title="t", description="t", routers=[_writes_an_event()], migrations_dir=MIGRATIONS_DIR
+    )
+    app.state.events_transport = httpx.MockTransport(subscriber)
+    async with (
+        LifespanManager(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client,
+    ):
+        created = await client.post("/things", headers=internal_headers())
+        assert created.status_code == 201
+        await asyncio.wait_for(delivered.wait(), timeout=10)
+
+    assert [str(request.url) for request in received] == [
+        "http://incentives:8003/internal/events",
+        "http://analytics:8004/internal/events",
+    ]
+    for request in received:
+        assert json.loads(request.content)["events"][0]["id"] == created.json()["event"]
+        # subscribers only take events from a signed internal caller
+        principal = PrincipalVerifier(TEST_SECRET).verify(request.headers[INTERNAL_HEADER])
+        assert principal.subject == "service:outboxtest"
+
+
+def test_subscribers_come_comma_separated_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    class RegistryLike(BaseServiceSettings):
+        service_name = "registry"
+        event_subscribers: UrlList = event_subscribers_field("REGISTRY")
+
+    monkeypatch.setenv("PRM_INTERNAL_SECRET", TEST_SECRET)
+    monkeypatch.setenv("PRM_REGISTRY_EVENT_SUBSCRIBERS", " http://a:1/ ,http://b:2,")
+    assert RegistryLike().event_subscribers == ["http://a:1", "http://b:2"]
+    monkeypatch.setenv("PRM_REGISTRY_EVENT_SUBSCRIBERS", "a:1")
+    with pytest.raises(ValidationError, match="must be an http"):
+        RegistryLike()

@@ -2,7 +2,13 @@
 
 from typing import ClassVar
 
-from prm_kit.settings import MIN_SECRET_LENGTH, BaseServiceSettings, database_url_field
+from prm_kit.settings import (
+    MIN_SECRET_LENGTH,
+    BaseServiceSettings,
+    UrlList,
+    database_url_field,
+    event_subscribers_field,
+)
 from pydantic import Field, SecretStr, field_validator
 
 
@@ -10,6 +16,7 @@ class Settings(BaseServiceSettings):
     service_name: ClassVar[str] = "registry"
 
     database_url: str | None = database_url_field("REGISTRY")
+    event_subscribers: UrlList = event_subscribers_field("REGISTRY")
 
     # deal registrations (deal_registrations/)
     deal_auto_approve: bool = Field(

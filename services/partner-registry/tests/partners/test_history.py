@@ -13,8 +13,10 @@ pytestmark = pytest.mark.asyncio
 
 
 async def test_every_kind_of_change_is_listed_newest_first(client: httpx.AsyncClient) -> None:
-    partner = await a_partner(client, tier=None)
-    await client.patch(f"/v1/partners/{partner['id']}", json={"tier": "gold"}, headers={"If-Match": '"1"'})
+    partner = await a_partner(client, region="DACH")
+    await client.patch(
+        f"/v1/partners/{partner['id']}", json={"region": "Benelux"}, headers={"If-Match": '"1"'}
+    )
     partner = await moved_to(client, partner, "applied")
     contact = await a_contact(client, partner, role="primary")
     await client.patch(
@@ -37,8 +39,8 @@ async def test_every_kind_of_change_is_listed_newest_first(client: httpx.AsyncCl
         "created",
     ]
     assert response.json()["next_cursor"] is None
-    removed, updated_contact, added, transition, tier_change, _created = entries
-    assert tier_change["changes"] == [{"field": "tier", "before": None, "after": "gold"}]
+    removed, updated_contact, added, transition, update, _created = entries
+    assert update["changes"] == [{"field": "region", "before": "DACH", "after": "Benelux"}]
     assert transition["changes"] == [{"field": "status", "before": "prospect", "after": "applied"}]
     assert added["contact_id"] == contact["id"]
     assert {"field": "role", "before": None, "after": "primary"} in added["changes"]

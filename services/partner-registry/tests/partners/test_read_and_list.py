@@ -41,7 +41,6 @@ async def _catalogue(client: httpx.AsyncClient) -> dict[str, dict[str, Any]]:
             partner_type="distributor",
             country="DE",
             region="DACH",
-            tier="gold",
             specialisations={"product_lines": ["Networking"]},
         ),
         "beta": await a_partner(
@@ -60,7 +59,6 @@ async def _catalogue(client: httpx.AsyncClient) -> dict[str, dict[str, Any]]:
             partner_type="msp",
             country="DE",
             region="DACH",
-            tier="silver",
             specialisations={"product_lines": ["Security", "networking"]},
         ),
         "delta": await a_partner(
@@ -80,6 +78,13 @@ async def _catalogue(client: httpx.AsyncClient) -> dict[str, dict[str, Any]]:
             region="North America",
         ),
     }
+    for name, tier in (("alpha", "gold"), ("gamma", "silver")):
+        changed = await client.post(
+            f"/v1/partners/{partners[name]['id']}/tier-changes",
+            json={"tier": tier, "reason": "Annual review"},
+        )
+        assert changed.status_code == 201, changed.text
+        partners[name] = (await client.get(f"/v1/partners/{partners[name]['id']}")).json()
     partners["gamma"] = await moved_to(client, partners["gamma"], "active")
     return partners
 

@@ -258,13 +258,12 @@ async def test_a_partner_updates_how_it_presents_itself(client: httpx.AsyncClien
     "body",
     [
         {"legal_name": "Acme Holding"},
-        {"tier": "platinum"},
         {"registration_number": "HRB 1"},
         {"country": "AT"},
         {"partner_type": "distributor"},
         {"annual_revenue": {"amount": "999999999.00", "currency": "EUR"}},
         {"custom_attributes": {"discount_override": 40}},
-        {"display_name": "Fine", "tier": "platinum"},
+        {"display_name": "Fine", "legal_name": "Acme Holding"},
     ],
 )
 async def test_a_partner_cannot_change_what_the_channel_team_owns(

@@ -26,6 +26,15 @@ from ..factories import (
 pytestmark = pytest.mark.asyncio
 
 
+async def _a_partner_in(client: httpx.AsyncClient, tier: str) -> dict[str, Any]:
+    """A new partner moved to `tier` by a tier change (the only way a tier is set)."""
+    partner = await a_partner(client)
+    changed = await _change(client, partner, {"tier": tier, "reason": "Onboarded at this tier"})
+    assert changed.status_code == 201, changed.text
+    fresh: dict[str, Any] = (await client.get(f"/v1/partners/{partner['id']}")).json()
+    return fresh
+
+
 async def _change(
     client: httpx.AsyncClient, partner: dict[str, Any], body: dict[str, Any], **headers: str
 ) -> httpx.Response:
@@ -91,7 +100,7 @@ async def test_a_manual_tier_change_moves_the_partner_and_is_recorded_and_announ
 async def test_applying_a_scoring_recommendation_records_it_once(
     client: httpx.AsyncClient, db: AsyncSession
 ) -> None:
-    partner = await a_partner(client, tier="silver")
+    partner = await _a_partner_in(client, "silver")
     recommendation_id = str(uuid.uuid4())
     body = {
         "tier": "gold",
@@ -109,8 +118,12 @@ async def test_applying_a_scoring_recommendation_records_it_once(
         "scoring_recommendation",
         recommendation_id,
     )
-    event = (await outbox_payloads(db, "partner.tier_changed"))[0]["data"]
-    assert (event["source"], event["recommendation_id"]) == ("scoring_recommendation", recommendation_id)
+    events = [e["data"] for e in await outbox_payloads(db, "partner.tier_changed")]
+    assert [(e["from_tier"], e["to_tier"]) for e in events] == [(None, "silver"), ("silver", "gold")]
+    assert (events[1]["source"], events[1]["recommendation_id"]) == (
+        "scoring_recommendation",
+        recommendation_id,
+    )
 
     # the same recommendation again (here after the partner moved on) is refused, naming the first change
     await _change(client, partner, {"tier": "silver", "reason": "Correction"})
@@ -176,7 +189,7 @@ async def test_the_tier_history_lists_changes_newest_first_in_pages(client: http
 async def test_an_invalid_tier_change_is_422_and_nothing_is_stored(
     client: httpx.AsyncClient, db: AsyncSession, body: dict[str, Any], loc: list[str]
 ) -> None:
-    partner = await a_partner(client, tier="silver")
+    partner = await _a_partner_in(client, "silver")
     before = await stored_counts(db)
 
     response = await _change(client, partner, body)
@@ -219,7 +232,7 @@ async def test_a_change_effective_before_the_last_one_is_422(
 async def test_moving_a_partner_to_the_tier_it_holds_is_409(
     client: httpx.AsyncClient, db: AsyncSession
 ) -> None:
-    partner = await a_partner(client, tier="gold")
+    partner = await _a_partner_in(client, "gold")
     before = await stored_counts(db)
 
     response = await _change(client, partner, {"tier": "gold", "reason": "Again"})
@@ -230,7 +243,7 @@ async def test_moving_a_partner_to_the_tier_it_holds_is_409(
 
 
 async def test_a_terminated_partner_keeps_its_tier(client: httpx.AsyncClient, db: AsyncSession) -> None:
-    partner = await moved_to(client, await a_partner(client, tier="gold"), "terminated")
+    partner = await moved_to(client, await _a_partner_in(client, "gold"), "terminated")
     before = await stored_counts(db)
 
     response = await _change(client, partner, {"tier": "silver", "reason": "Too late"})

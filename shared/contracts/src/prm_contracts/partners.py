@@ -26,6 +26,7 @@ from pydantic import (
     WithJsonSchema,
     field_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 
 from prm_contracts.money import Money
@@ -251,6 +252,14 @@ def _revenue_not_negative(value: Money | None) -> Money | None:
 AnnualRevenue = Annotated[Money | None, AfterValidator(_revenue_not_negative)]
 
 
+def _tier_moves_by_tier_changes(_cls: Any, _value: Any) -> Any:
+    """A tier is set only by a tier change, which keeps the tier history and tells the other services."""
+    raise PydanticCustomError(
+        "tier_by_tier_change",
+        "a partner's tier is not set here; use POST /v1/partners/{partner_id}/tier-changes",
+    )
+
+
 class PartnerIn(BaseModel):
     """A partner to register. It starts as a `prospect`; its status then moves only by status transitions."""
 
@@ -274,7 +283,10 @@ class PartnerIn(BaseModel):
     specialisations: Specialisations = Field(default_factory=Specialisations)
     segments_served: Segments = Field(default_factory=list)
     custom_attributes: CustomAttributes = Field(default_factory=dict)
-    tier: TierKey | None = None
+    # Not part of the schema: only here to answer a client that sends it with where tiers are set.
+    tier: SkipJsonSchema[Any] = Field(default=None, exclude=True)
+
+    _tier = field_validator("tier")(_tier_moves_by_tier_changes)
 
 
 # Fields that hold a value whatever happens: a PATCH may change them but not null them.
@@ -312,7 +324,9 @@ class PartnerPatch(BaseModel):
     specialisations: Specialisations | None = None
     segments_served: Segments | None = None
     custom_attributes: CustomAttributes | None = None
-    tier: TierKey | None = None
+    tier: SkipJsonSchema[Any] = Field(default=None, exclude=True)
+
+    _tier = field_validator("tier")(_tier_moves_by_tier_changes)
 
     @field_validator(*_REQUIRED_IN_PATCH)
     @classmethod

@@ -18,6 +18,7 @@ from prm_kit.logs import configure_logging, get_logger
 from prm_kit.metrics import MetricsMiddleware, metrics_endpoint
 from prm_kit.migrations import ensure_database, head_revision
 from prm_kit.openapi import build_openapi, check_unique_operation_ids, operation_id
+from prm_kit.outbox import relay_while_running
 from prm_kit.request_id import RequestIdMiddleware
 from prm_kit.settings import BaseServiceSettings
 
@@ -53,6 +54,7 @@ def create_service_app(
         app.state.session_factory = make_session_factory(app.state.engine)
         try:
             async with AsyncExitStack() as stack:
+                await stack.enter_async_context(relay_while_running(app))
                 if extra_lifespan is not None:
                     await stack.enter_async_context(extra_lifespan(app))
                 yield

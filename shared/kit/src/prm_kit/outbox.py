@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
@@ -12,11 +14,20 @@ from uuid import UUID, uuid4
 import httpx
 import sqlalchemy as sa
 import structlog
+from fastapi import FastAPI
 from prm_contracts.events import EventEnvelope
+from prometheus_client import Counter
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from prm_kit.db.types import JSONDocument, UTCDateTime
+from prm_kit.http_clients import service_http_client
+from prm_kit.settings import BaseServiceSettings
+
+DELIVERED = Counter("prm_outbox_events_delivered_total", "Outbox events every subscriber accepted.")
+FAILED_BATCHES = Counter(
+    "prm_outbox_failed_batches_total", "Outbox batches a subscriber refused or did not answer; retried later."
+)
 
 metadata = sa.MetaData()
 
@@ -113,7 +124,10 @@ class OutboxRelay:
 
     At least once: an event is marked delivered only when every subscriber accepted the batch;
     otherwise the whole batch is retried later with backoff and consumers de-duplicate by event id.
-    On PostgreSQL, rows are claimed with FOR UPDATE SKIP LOCKED so several replicas can relay at once.
+    A batch is claimed by leasing it (its next attempt moved `lease_seconds` ahead) in a short transaction,
+    so no lock is held while subscribers answer; a relay that dies mid-send leaves the batch to be sent
+    again when the lease runs out. On PostgreSQL the claim uses FOR UPDATE SKIP LOCKED, so several
+    replicas can relay at once without sending the same batch.
     """
 
     def __init__(
@@ -124,39 +138,32 @@ class OutboxRelay:
         *,
         batch_size: int = 200,
         poll_seconds: float = 0.5,
+        lease_seconds: float = 120.0,
     ) -> None:
         self._session_factory = session_factory
         self._http = http
         self._subscribers = list(subscribers)
         self._batch_size = batch_size
         self._poll_seconds = poll_seconds
+        self._lease = timedelta(seconds=lease_seconds)
 
     async def deliver_once(self) -> int:
         """Send one batch; returns how many events were delivered."""
+        claimed = await self._claim_batch()
+        if not claimed:
+            return 0
+        error = await self._send({"events": [row.payload for row in claimed]})
         now = datetime.now(UTC)
         async with self._session_factory() as session, session.begin():
-            rows = (
-                await session.execute(
-                    sa.select(outbox_event.c.id, outbox_event.c.payload, outbox_event.c.attempts)
-                    .where(outbox_event.c.delivered_at.is_(None), outbox_event.c.next_attempt_at <= now)
-                    .order_by(outbox_event.c.next_attempt_at, outbox_event.c.id)
-                    .limit(self._batch_size)
-                    .with_for_update(skip_locked=True)
-                )
-            ).all()
-            if not rows:
-                return 0
-            batch = {"events": [row.payload for row in rows]}
-            error = await self._send(batch)
-            ids = [row.id for row in rows]
             if error is None:
                 await session.execute(
                     sa.update(outbox_event)
-                    .where(outbox_event.c.id.in_(ids))
-                    .values(delivered_at=datetime.now(UTC))
+                    .where(outbox_event.c.id.in_([row.id for row in claimed]))
+                    .values(delivered_at=now, last_error=None)
                 )
-                return len(rows)
-            for row in rows:
+                DELIVERED.inc(len(claimed))
+                return len(claimed)
+            for row in claimed:
                 await session.execute(
                     sa.update(outbox_event)
                     .where(outbox_event.c.id == row.id)
@@ -166,7 +173,35 @@ class OutboxRelay:
                         last_error=error[:500],
                     )
                 )
-            return 0
+        FAILED_BATCHES.inc()
+        structlog.get_logger("outbox").warning("outbox_delivery_failed", events=len(claimed), error=error)
+        return 0
+
+    async def _claim_batch(self) -> list[Any]:
+        now = datetime.now(UTC)
+        async with self._session_factory() as session, session.begin():
+            rows = (
+                await session.execute(
+                    sa.select(
+                        outbox_event.c.id,
+                        outbox_event.c.payload,
+                        outbox_event.c.attempts,
+                        outbox_event.c.occurred_at,
+                    )
+                    .where(outbox_event.c.delivered_at.is_(None), outbox_event.c.next_attempt_at <= now)
+                    .order_by(outbox_event.c.next_attempt_at, outbox_event.c.occurred_at)
+                    .limit(self._batch_size)
+                    .with_for_update(skip_locked=True)
+                )
+            ).all()
+            if rows:
+                await session.execute(
+                    sa.update(outbox_event)
+                    .where(outbox_event.c.id.in_([row.id for row in rows]))
+                    .values(next_attempt_at=now + self._lease)
+                )
+        # a retried batch comes back under one next-attempt time: send its events in the order they happened
+        return sorted(rows, key=lambda row: row.occurred_at)
 
     async def _send(self, batch: dict[str, Any]) -> str | None:
         for subscriber in self._subscribers:
@@ -189,3 +224,36 @@ class OutboxRelay:
                 delivered = 0
             if delivered < self._batch_size:
                 await asyncio.sleep(self._poll_seconds)
+
+
+@asynccontextmanager
+async def relay_while_running(app: FastAPI) -> AsyncIterator[None]:
+    """Relays the app's outbox to `settings.event_subscribers` for the app's lifetime (none: no relay).
+
+    `app.state.events_transport`, when set before start-up, stands in for the network (tests).
+    """
+    settings: BaseServiceSettings = app.state.settings
+    if not settings.event_subscribers:
+        yield
+        return
+    async with service_http_client(
+        "",
+        service=settings.service_name,
+        secret=settings.internal_secret.get_secret_value(),
+        timeout=settings.http_timeout_seconds,
+        transport=getattr(app.state, "events_transport", None),
+    ) as http:
+        relay = OutboxRelay(
+            app.state.session_factory,
+            http,
+            settings.event_subscribers,
+            poll_seconds=settings.outbox_poll_seconds,
+            lease_seconds=max(60.0, 2 * settings.http_timeout_seconds * len(settings.event_subscribers)),
+        )
+        task = asyncio.create_task(relay.run(), name="outbox-relay")
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task

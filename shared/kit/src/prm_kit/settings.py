@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 MIN_SECRET_LENGTH = 32
 
@@ -20,6 +20,20 @@ def database_url_field(service_env_name: str) -> Any:
         ),
         description="SQLAlchemy async URL; may contain '{service}'. Default: a SQLite file under data_dir.",
     )
+
+
+def event_subscribers_field(service_env_name: str) -> Any:
+    """`PRM_<SERVICE>_EVENT_SUBSCRIBERS`: per service, so one environment can configure every service."""
+    return Field(
+        default_factory=list,
+        validation_alias=AliasChoices(f"PRM_{service_env_name}_EVENT_SUBSCRIBERS", "event_subscribers"),
+        description="Base URLs of the services this one delivers its outbox events to (comma-separated); "
+        "each receives them at POST /internal/events. Empty: events are kept until a subscriber is set.",
+    )
+
+
+# Comma-separated in the environment ("http://a:8003,http://b:8004"), a list in code.
+UrlList = Annotated[list[str], NoDecode]
 
 
 class BaseServiceSettings(BaseSettings):
@@ -45,11 +59,30 @@ class BaseServiceSettings(BaseSettings):
     analytics_url: str = "http://127.0.0.1:8004"
     http_timeout_seconds: float = Field(default=5.0, gt=0, le=120)
     db_pool_size: int = Field(default=10, ge=1, le=200)
+    event_subscribers: UrlList = Field(default_factory=list)
+    outbox_poll_seconds: float = Field(
+        default=0.5, gt=0, le=60, description="How often the outbox relay looks for events to deliver."
+    )
 
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper(cls, value: Any) -> Any:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("event_subscribers", mode="before")
+    @classmethod
+    def _split_urls(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [url.strip() for url in value.split(",") if url.strip()]
+        return value
+
+    @field_validator("event_subscribers")
+    @classmethod
+    def _http_urls(cls, value: list[str]) -> list[str]:
+        for url in value:
+            if not url.startswith(("http://", "https://")):
+                raise ValueError(f"event subscriber {url!r} must be an http:// or https:// URL")
+        return [url.rstrip("/") for url in value]
 
     @field_validator("internal_secret")
     @classmethod

@@ -242,7 +242,7 @@ async def create_partner(session: AsyncSession, body: PartnerIn, *, actor: Princ
         status=PartnerStatus.PROSPECT.value,
         status_changed_at=now,
         status_reason=None,
-        tier=body.tier,
+        tier=None,  # tiers are set by tier changes only
         country=body.country,
         region=body.region,
         registration_number=body.registration_number,
