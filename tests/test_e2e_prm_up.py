@@ -7,10 +7,8 @@ Honours PRM_TEST_DB: with `postgresql`, every service gets a fresh database from
 from __future__ import annotations
 
 import os
-import random
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -25,7 +23,7 @@ import httpx
 import psutil
 import pytest
 from gateway.openapi_merge import build_merged_openapi
-from prm_kit.testing import drop_database, postgres_admin_url, run_blocking
+from prm_kit.testing import drop_database, free_ports, postgres_admin_url, run_blocking
 from prm_kit.testing import test_backend as chosen_backend  # aliased: pytest would collect test_*
 from sqlalchemy import make_url
 
@@ -36,24 +34,6 @@ START_SECONDS = (
     180  # five Python processes importing FastAPI and SQLAlchemy on a 2-core machine, plus migrations
 )
 STOP_SECONDS = 60
-
-
-def port_is_free(port: int) -> bool:
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-def free_ports(count: int) -> list[int]:
-    """`count` consecutive free ports, below the kernel's ephemeral range so nothing else grabs them."""
-    for _ in range(200):
-        base = random.randrange(20_000, 32_000 - count)
-        if all(port_is_free(base + offset) for offset in range(count)):
-            return list(range(base, base + count))
-    raise RuntimeError(f"found no {count} consecutive free ports")
 
 
 def new_admin_key() -> str:

@@ -278,3 +278,37 @@ def test_subscribers_come_comma_separated_from_the_environment(monkeypatch: pyte
     monkeypatch.setenv("PRM_REGISTRY_EVENT_SUBSCRIBERS", "a:1")
     with pytest.raises(ValidationError, match="must be an http"):
         RegistryLike()
+
+
+@pytest.mark.asyncio
+async def test_an_event_waiting_for_a_retry_holds_back_the_later_ones(database_url: str) -> None:
+    await _clear(database_url)
+    engine = make_engine(database_url)
+    factory = make_session_factory(engine)
+    async with factory() as session, session.begin():
+        await add_event(
+            session, type="partner.tier_changed", source="partner-registry", data={"to": "silver"}
+        )
+    answers = iter([503, 200])
+    received: list[str] = []
+
+    def subscriber(request: httpx.Request) -> httpx.Response:
+        status = next(answers)
+        if status == 200:
+            received.extend(event["data"]["to"] for event in json.loads(request.content)["events"])
+        return httpx.Response(status, json={})
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(subscriber)) as http:
+        relay = OutboxRelay(factory, http, ["http://incentives"])
+        assert await relay.deliver_once() == 0  # refused: silver waits for its retry
+        async with factory() as session, session.begin():
+            await add_event(
+                session, type="partner.tier_changed", source="partner-registry", data={"to": "gold"}
+            )
+        assert await relay.deliver_once() == 0  # gold is due, but comes after silver
+        async with engine.begin() as connection:  # silver's retry time comes
+            await connection.execute(sa.update(outbox_event).values(next_attempt_at=datetime.now(UTC)))
+        assert await relay.deliver_once() == 2
+
+    assert received == ["silver", "gold"]
+    await engine.dispose()

@@ -8,6 +8,7 @@ from prm_contracts.health import Health, Readiness
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from prm_kit.db.engine import READ_ONLY
 from prm_kit.migrations import current_revision
 
 router = APIRouter(include_in_schema=False)
@@ -24,6 +25,7 @@ async def readyz(request: Request) -> JSONResponse:
     service = state.settings.service_name
     try:
         async with state.engine.connect() as connection:
+            await connection.execution_options(**READ_ONLY)
             await connection.execute(text("SELECT 1"))
             revision = await connection.run_sync(current_revision)
     except (SQLAlchemyError, OSError) as exc:

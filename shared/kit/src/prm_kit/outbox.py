@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import random
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -124,10 +125,11 @@ class OutboxRelay:
 
     At least once: an event is marked delivered only when every subscriber accepted the batch;
     otherwise the whole batch is retried later with backoff and consumers de-duplicate by event id.
+    Events go out in the order they happened; one that waits for a retry holds back the ones after it.
     A batch is claimed by leasing it (its next attempt moved `lease_seconds` ahead) in a short transaction,
     so no lock is held while subscribers answer; a relay that dies mid-send leaves the batch to be sent
-    again when the lease runs out. On PostgreSQL the claim uses FOR UPDATE SKIP LOCKED, so several
-    replicas can relay at once without sending the same batch.
+    again when the lease runs out. Several replicas may run a relay: the claim locks the head rows, so one
+    sends while the others find its batch leased.
     """
 
     def __init__(
@@ -178,30 +180,36 @@ class OutboxRelay:
         return 0
 
     async def _claim_batch(self) -> list[Any]:
+        """The oldest undelivered events, in the order they happened, as far as they are due.
+
+        Order is kept per service: while the oldest event waits for a retry (or is leased to another
+        replica), nothing after it is sent, so a subscriber never sees a later change before an earlier one.
+        """
         now = datetime.now(UTC)
         async with self._session_factory() as session, session.begin():
-            rows = (
+            oldest = (
                 await session.execute(
                     sa.select(
                         outbox_event.c.id,
                         outbox_event.c.payload,
                         outbox_event.c.attempts,
-                        outbox_event.c.occurred_at,
+                        outbox_event.c.next_attempt_at,
                     )
-                    .where(outbox_event.c.delivered_at.is_(None), outbox_event.c.next_attempt_at <= now)
-                    .order_by(outbox_event.c.next_attempt_at, outbox_event.c.occurred_at)
+                    .where(outbox_event.c.delivered_at.is_(None))
+                    .order_by(outbox_event.c.occurred_at, outbox_event.c.id)
                     .limit(self._batch_size)
-                    .with_for_update(skip_locked=True)
+                    # replicas claim one after the other; the second then finds the head leased
+                    .with_for_update()
                 )
             ).all()
-            if rows:
+            due = list(itertools.takewhile(lambda row: row.next_attempt_at <= now, oldest))
+            if due:
                 await session.execute(
                     sa.update(outbox_event)
-                    .where(outbox_event.c.id.in_([row.id for row in rows]))
+                    .where(outbox_event.c.id.in_([row.id for row in due]))
                     .values(next_attempt_at=now + self._lease)
                 )
-        # a retried batch comes back under one next-attempt time: send its events in the order they happened
-        return sorted(rows, key=lambda row: row.occurred_at)
+        return due
 
     async def _send(self, batch: dict[str, Any]) -> str | None:
         for subscriber in self._subscribers:

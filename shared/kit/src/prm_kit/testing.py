@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
+import socket
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -96,6 +98,24 @@ def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Call
         run_blocking(drop_database(url))
 
 
+def port_is_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def free_ports(count: int) -> list[int]:
+    """`count` consecutive free ports, below the kernel's ephemeral range so nothing else grabs them."""
+    for _ in range(200):
+        base = random.randrange(20_000, 32_000 - count)
+        if all(port_is_free(base + offset) for offset in range(count)):
+            return list(range(base, base + count))
+    raise RuntimeError(f"found no {count} consecutive free ports")
+
+
 def internal_headers(principal: Principal = ADMIN, secret: str = TEST_SECRET) -> dict[str, str]:
     return {INTERNAL_HEADER: sign_principal(principal, secret)}
 
@@ -109,14 +129,7 @@ async def rolled_back_app(
     Yields an httpx client speaking to the app in-process (signed as `principal`, unless None)
     and a session on the same transaction, to arrange data and to check what was stored.
     """
-    engine = create_async_engine(database_url, poolclass=pool.NullPool)
-    from sqlalchemy import event
-
-    if engine.dialect.name == "sqlite":
-        from prm_kit.db.engine import _sqlite_begin, _sqlite_pragmas
-
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-        event.listen(engine.sync_engine, "begin", _sqlite_begin)
+    engine = make_engine(database_url, pooled=False)
     app.state.engine = engine
     try:
         async with engine.connect() as connection:

@@ -4,23 +4,31 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, pool
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+_SQLITE_READ_ONLY = "prm_sqlite_read_only"
+# Execution options of a connection that only reads (on SQLite it then does not take the write lock).
+READ_ONLY: dict[str, Any] = {_SQLITE_READ_ONLY: True}
 
-def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
+
+def make_engine(url: str, *, pool_size: int = 10, echo: bool = False, pooled: bool = True) -> AsyncEngine:
+    """`pooled=False`: a connection per use, closed after (tests that hold one connection themselves)."""
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+        extra: dict[str, Any] = {} if pooled else {"poolclass": pool.NullPool}
+        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30}, **extra)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
+    sizing: dict[str, Any] = (
+        {"pool_size": pool_size, "max_overflow": pool_size, "pool_pre_ping": True, "pool_recycle": 1800}
+        if pooled
+        else {"poolclass": pool.NullPool}
+    )
     return create_async_engine(
         url,
         echo=echo,
-        pool_size=pool_size,
-        max_overflow=pool_size,
-        pool_pre_ping=True,
-        pool_recycle=1800,
+        **sizing,
         # fail fast when the server is unreachable instead of asyncpg's 60 s default
         connect_args={"timeout": 5},
     )
@@ -44,4 +52,9 @@ def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession
 
 
 def _sqlite_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # IMMEDIATE takes the write lock up front. A deferred transaction that reads, then writes after another
+    # connection committed (the outbox relay, a sweep) fails at once with "database is locked" whatever the
+    # busy timeout; an immediate one waits its turn. SQLite has one writer at a time either way. Connections
+    # that only read say so (READ_ONLY) and neither wait for nor block writers.
+    deferred = connection.get_execution_options().get(_SQLITE_READ_ONLY, False)
+    connection.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
