@@ -147,3 +147,45 @@ async def test_webhooks_need_no_key_and_arrive_as_the_anonymous_webhook_principa
     assert seen["headers"]["webhook-signature"] == "v1,abc"
     assert seen["body"] == '{"lines": []}'
     assert "authorization" not in seen["headers"]
+
+
+@pytest.mark.asyncio
+async def test_the_public_application_form_needs_no_key_and_grants_only_submitting(
+    gw: GatewayUnderTest,
+) -> None:
+    answer = await gw.client.post("/v1/applications", content=b'{"company": {}}')
+
+    assert answer.status_code == 201
+    seen = answer.json()
+    assert seen["service"] == "registry"
+    assert seen["principal"] == {
+        "subject": "public:applicant",
+        "scopes": ["applications:submit"],
+        "partner_id": None,
+    }
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("GET", "/v1/applications"), ("GET", "/v1/applications/abc"), ("POST", "/v1/applications/abc/approval")],
+)
+async def test_everything_else_about_applications_still_needs_a_key(
+    gw: GatewayUnderTest, method: str, path: str
+) -> None:
+    answer = await gw.client.request(method, path)
+
+    assert answer.status_code == 401
+
+
+@pytest.mark.asyncio
+async def test_an_application_sent_with_a_key_is_checked_as_that_key(gw: GatewayUnderTest) -> None:
+    reader = await gw.key("partners:read")
+
+    refused = await gw.client.post("/v1/applications", content=b"{}", headers=gw.bearer(reader))
+    bad_key = await gw.client.post(
+        "/v1/applications", content=b"{}", headers={"Authorization": "Bearer nope"}
+    )
+
+    assert refused.status_code == 403
+    assert bad_key.status_code == 401  # a wrong key is not quietly downgraded to the public form

@@ -171,6 +171,10 @@ def test_the_built_document_is_one_consistent_api() -> None:
                 )
         if path.startswith("/v1/webhooks/"):
             assert operation["security"] == []
+    # the public application form: a key is optional there and nowhere else outside the webhooks
+    assert document["paths"]["/v1/applications"]["post"]["security"] == [{}, {"bearerAuth": []}]
+    optional = [(m, p) for p, m, op in operations if op.get("security") == [{}, {"bearerAuth": []}]]
+    assert optional == [("post", "/v1/applications")]
     admin = {op["operationId"] for path, _m, op in operations if path.startswith("/v1/admin/api-keys")}
     assert admin == {"create_api_key", "list_api_keys", "get_api_key", "revoke_api_key"}
     assert {op["tags"][0] for path, _m, op in operations if path.startswith("/v1/admin/")} == {"api-keys"}

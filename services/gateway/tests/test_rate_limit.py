@@ -123,3 +123,27 @@ async def test_key_lookups_are_limited_per_address_so_made_up_keys_cannot_flood_
 
         assert statuses == [401, 401, 429]
         assert repeated.status_code == 401  # a refused key is remembered: no new look-up needed
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("backend", ["memory", pytest.param("redis", marks=needs_redis)])
+async def test_public_applications_have_their_own_limit_per_address(gateway_with: Any, backend: str) -> None:
+    redis_url = REDIS_URL if backend == "redis" else None
+    async with gateway_with(
+        public_applications_per_hour=1, public_applications_burst=2, rate_limit_burst=100, redis_url=redis_url
+    ) as gw:
+        key = await gw.key("admin")
+        public = [(await gw.client.post("/v1/applications", content=b"{}")).status_code for _ in range(3)]
+        with_key = await gw.client.post("/v1/applications", content=b"{}", headers=gw.bearer(key))
+        webhook = await gw.client.post("/v1/webhooks/sales", content=b"{}")
+
+        assert public[:2] == [201, 201]
+        assert public[2] == 429
+        # one an hour: the next token is about an hour away (rounded up to whole seconds)
+        assert (
+            3590
+            <= int((await gw.client.post("/v1/applications", content=b"{}")).headers["retry-after"])
+            <= 3600
+        )
+        assert with_key.status_code == 201  # callers with keys are limited by their key's bucket
+        assert webhook.status_code == 201  # and the address' other traffic by the general limit

@@ -18,7 +18,7 @@ from typing import TypeVar
 from uuid import UUID
 
 import structlog
-from prm_contracts.principal import Principal
+from prm_contracts.principal import APPLICATION_SUBMIT_SCOPE, Principal
 from prm_contracts.problem import ServiceUnavailable, Unauthorized
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -28,7 +28,8 @@ from gateway.internal_credentials import InternalCredentials
 from gateway.rate_limit import RateLimiter, rate_limited
 
 WEBHOOK_PRINCIPAL = Principal(subject="webhook:anonymous", scopes=frozenset())
-_WEBHOOK_ENTRY_SECONDS = 60.0
+APPLICANT_PRINCIPAL = Principal(subject="public:applicant", scopes=frozenset({APPLICATION_SUBMIT_SCOPE}))
+_ANONYMOUS_ENTRY_SECONDS = 60.0
 _MAX_ENTRIES = 50_000
 _log = structlog.get_logger("auth")
 _V = TypeVar("_V")
@@ -77,7 +78,7 @@ class Authenticator:
         self._refused: dict[bytes, float] = {}
         self._pending: dict[bytes, asyncio.Task[Verified | None]] = {}
         self._revoked: set[UUID] = set()
-        self._webhook: Verified | None = None
+        self._anonymous_entries: dict[str, Verified] = {}
         self._used: dict[UUID, datetime] = {}
 
     def cached(self, authorization: bytes, now: float) -> Verified | None:
@@ -115,16 +116,23 @@ class Authenticator:
 
     def webhook(self, now: float) -> Verified:
         """The anonymous principal of inbound webhooks (they are authenticated by signature downstream)."""
-        entry = self._webhook
+        return self._anonymous(WEBHOOK_PRINCIPAL, now)
+
+    def applicant(self, now: float) -> Verified:
+        """The principal of a prospective partner on the public application form: it may submit, nothing else."""
+        return self._anonymous(APPLICANT_PRINCIPAL, now)
+
+    def _anonymous(self, principal: Principal, now: float) -> Verified:
+        entry = self._anonymous_entries.get(principal.subject)
         if entry is None or entry.expires_at <= now:
             entry = Verified(
-                principal=WEBHOOK_PRINCIPAL,
+                principal=principal,
                 key_id=None,
-                credential=self._credentials.token(WEBHOOK_PRINCIPAL),
+                credential=self._credentials.token(principal),
                 limit_key="",
-                expires_at=now + _WEBHOOK_ENTRY_SECONDS,
+                expires_at=now + _ANONYMOUS_ENTRY_SECONDS,
             )
-            self._webhook = entry
+            self._anonymous_entries[principal.subject] = entry
         return entry
 
     def revoked(self, key_id: UUID) -> None:

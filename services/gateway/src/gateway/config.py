@@ -30,6 +30,14 @@ class Settings(BaseServiceSettings):
     )
     rate_limit_per_second: float = Field(default=50.0, gt=0, le=100_000)
     rate_limit_burst: int = Field(default=100, ge=1, le=1_000_000)
+    public_applications_per_hour: float = Field(
+        default=20.0,
+        gt=0,
+        le=1_000_000,
+        description="Partner applications a client address may submit per hour without an API key "
+        "(the public form; a burst of public_applications_burst first).",
+    )
+    public_applications_burst: int = Field(default=5, ge=1, le=10_000)
     max_body_bytes: int = Field(default=5 * MIB, ge=0, le=1024 * MIB)
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,

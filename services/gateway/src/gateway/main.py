@@ -69,6 +69,12 @@ def create_app(settings: Settings | None = None) -> GatewayApp:
     limiter = make_rate_limiter(
         redis_url=settings.redis_url, rate=settings.rate_limit_per_second, burst=settings.rate_limit_burst
     )
+    applicant_limiter = make_rate_limiter(
+        redis_url=settings.redis_url,
+        rate=settings.public_applications_per_hour / 3600,
+        burst=settings.public_applications_burst,
+        namespace="applicants",
+    )
     authenticator = Authenticator(
         credentials=credentials,
         session_factory=lambda: app.state.session_factory,  # looked up late: tests swap it
@@ -83,6 +89,7 @@ def create_app(settings: Settings | None = None) -> GatewayApp:
     proxy = Proxy(
         authenticator=authenticator,
         limiter=limiter,
+        applicant_limiter=applicant_limiter,
         base_urls=upstream_urls,
         max_body_bytes=settings.max_body_bytes,
         access_log=access_log,
@@ -92,6 +99,7 @@ def create_app(settings: Settings | None = None) -> GatewayApp:
     app.state.head_revision = head_revision(MIGRATIONS_DIR)
     app.state.authenticator = authenticator
     app.state.rate_limiter = limiter
+    app.state.applicant_rate_limiter = applicant_limiter
     app.state.proxy = proxy
     app.state.access_log = access_log
     app.state.base_urls = upstream_urls
@@ -153,6 +161,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             await authenticator.record_uses()
             await proxy.session.close()
             await app.state.rate_limiter.aclose()
+            await app.state.applicant_rate_limiter.aclose()
     finally:
         if owns_engine:
             await app.state.engine.dispose()

@@ -7,7 +7,8 @@
   and that service's `$ref`s are rewritten, repeated until no clash is left (a schema that refers to a
   renamed one may itself differ afterwards); a renamed schema that still clashes is an error;
 - tags are kept in first-seen order (the gateway's first), the bearer scheme is declared and required
-  everywhere except on `/v1/webhooks/…`, which is public (signed deliveries, no API key);
+  everywhere except on `/v1/webhooks/…`, which is public (signed deliveries, no API key), and optional on
+  the operations open to applicants (`gateway.routing.OPEN_TO_APPLICANTS`);
 - operations of the services also document the answers the gateway itself may give (413, 502-504).
 
 `build_merged_openapi` builds the document in-process, without running any service, for `prm openapi`.
@@ -24,6 +25,8 @@ from typing import Any
 from prm_contracts.problem import PROBLEM_MEDIA_TYPE
 from prm_kit.openapi import BEARER_SCHEME
 from pydantic import SecretStr
+
+from gateway.routing import OPEN_TO_APPLICANTS
 
 GATEWAY = "gateway"
 # service name (as in PRM_DATABASE_URL's {service}) -> its Python package
@@ -48,7 +51,9 @@ _DESCRIPTION = (
     "Authenticate with an API key: `Authorization: Bearer prm_…`. Each key carries scopes "
     "(`admin`, or `<resource>:read` / `<resource>:write`) and may be bound to one partner. "
     "Errors are RFC 9457 `application/problem+json`; every answer carries `X-Request-ID`. "
-    "`/v1/webhooks/…` takes signed deliveries (Standard Webhooks) without an API key."
+    "`/v1/webhooks/…` takes signed deliveries (Standard Webhooks) without an API key, and "
+    "`POST /v1/applications` (the public partner application form) may be called without one, "
+    "rate-limited per client address."
 )
 
 
@@ -92,6 +97,8 @@ def merge_documents(documents: dict[str, dict[str, Any]]) -> dict[str, Any]:
                     _document_gateway_answers(operation)
                 if path == WEBHOOK_PREFIX or path.startswith(WEBHOOK_PREFIX + "/"):
                     operation["security"] = []
+                elif (key.upper(), path) in OPEN_TO_APPLICANTS:
+                    operation["security"] = [{}, {"bearerAuth": []}]  # a key is optional
                 target[key] = operation
     return {
         "openapi": "3.1.0",

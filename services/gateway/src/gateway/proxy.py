@@ -26,7 +26,7 @@ from gateway.auth import Authenticator, missing_key
 from gateway.problems import send_problem
 from gateway.rate_limit import RateLimiter, rate_limited
 from gateway.request_ids import request_id_from
-from gateway.routing import Route, match
+from gateway.routing import OPEN_TO_APPLICANTS, Route, match
 from gateway.upstream import HOP_BY_HOP, upstream_error
 
 SERVICE_LABEL = "gateway"
@@ -131,12 +131,14 @@ class Proxy:
         *,
         authenticator: Authenticator,
         limiter: RateLimiter,
+        applicant_limiter: RateLimiter,
         base_urls: dict[str, str],
         max_body_bytes: int,
         access_log: AccessLog | None,
     ) -> None:
         self._auth = authenticator
         self._limiter = limiter
+        self._applicant_limiter = applicant_limiter
         self._base_urls = base_urls
         self._max_body = max_body_bytes
         self._access_log = access_log
@@ -187,8 +189,12 @@ class Proxy:
         now = time.monotonic()
         client = scope.get("client")
         client_host: str = client[0] if client else "unknown"
+        limiter = self._limiter
         if route.public:
             verified = self._auth.webhook(now)
+        elif head.authorization is None and (method, path) in OPEN_TO_APPLICANTS:
+            verified = self._auth.applicant(now)
+            limiter = self._applicant_limiter
         else:
             if head.authorization is None:
                 raise missing_key()
@@ -198,7 +204,7 @@ class Proxy:
             needed = route.scope_for(method)
             if needed is not None and not verified.principal.has_scope(needed):
                 raise Forbidden(f"this operation needs the scope '{needed}'")
-        retry_after = await self._limiter.acquire(verified.limit_key or f"ip:{client_host}")
+        retry_after = await limiter.acquire(verified.limit_key or f"ip:{client_host}")
         if retry_after is not None:
             raise rate_limited(retry_after)
 

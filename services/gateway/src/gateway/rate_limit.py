@@ -131,7 +131,11 @@ class RedisRateLimiter:
         await self._redis.aclose()
 
 
-def make_rate_limiter(*, redis_url: str | None, rate: float, burst: int) -> RateLimiter:
+def make_rate_limiter(
+    *, redis_url: str | None, rate: float, burst: int, namespace: str | None = None
+) -> RateLimiter:
+    """`namespace` keeps a second limiter's Redis buckets apart from the main one's (same caller keys)."""
     if redis_url:
-        return RedisRateLimiter(redis_url, rate=rate, burst=burst)
+        prefix = "prm:rate:" + (f"{namespace}:" if namespace else "")
+        return RedisRateLimiter(redis_url, rate=rate, burst=burst, namespace=prefix)
     return MemoryRateLimiter(rate=rate, burst=burst)

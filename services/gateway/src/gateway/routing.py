@@ -79,6 +79,9 @@ ROUTES: tuple[Route, ...] = (
     _route("/v1/market", ANALYTICS, "analytics"),
 )
 PUBLIC_PREFIXES: tuple[str, ...] = tuple(route.prefix for route in ROUTES if route.public)
+# Operations a caller without an API key may also use, each limited per client address on its own: the
+# public partner application form. With a key, they are checked like any other call.
+OPEN_TO_APPLICANTS: frozenset[tuple[str, str]] = frozenset({("POST", "/v1/applications")})
 _BY_SEGMENT: dict[str, Route] = {route.prefix.removeprefix("/v1/"): route for route in ROUTES}
 
 

@@ -10,6 +10,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from partner_registry.models import PartnerApplication
+from prm_contracts.principal import APPLICATION_SUBMIT_SCOPE, Principal
 from prm_contracts.scoring import APPLICATION_EVALUATION_PATH, PREQUALIFICATION_PATH
 from prm_kit.internal_auth import INTERNAL_HEADER, PrincipalVerifier
 from prm_kit.testing import TEST_SECRET
@@ -338,3 +339,44 @@ async def test_a_foreign_cursor_is_422(client: httpx.AsyncClient) -> None:
     response = await client.get("/v1/applications", params={"cursor": "not-a-cursor"})
 
     assert response.status_code == 422
+
+
+PUBLIC_APPLICANT = Principal(subject="public:applicant", scopes=frozenset({APPLICATION_SUBMIT_SCOPE}))
+
+
+async def test_the_public_form_submits_and_gets_its_application_without_scorings_findings(
+    client: httpx.AsyncClient, db: AsyncSession, scoring: FakeScoring
+) -> None:
+    response = await client.post(
+        "/v1/applications", json=application_body(), headers=signed_as(PUBLIC_APPLICANT)
+    )
+
+    assert response.status_code == 201, response.text
+    mine = response.json()
+    assert mine["screening_status"] == "passed"
+    assert (mine["prequalification"], mine["evaluation"], mine["screening_error"]) == (None, None, None)
+    assert mine["submitted_by"] == "public:applicant"
+    # the channel team sees what scoring said
+    full = (await client.get(f"/v1/applications/{mine['id']}")).json()
+    assert full["prequalification"] == PASSING.model_dump(mode="json")
+    assert full["evaluation"] == EVALUATION.model_dump(mode="json")
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/v1/applications"),
+        ("POST", "/v1/partners"),
+        ("GET", "/v1/partners"),
+        ("GET", "/v1/deal-registrations"),
+    ],
+)
+async def test_the_public_form_can_do_nothing_else(
+    client: httpx.AsyncClient, db: AsyncSession, method: str, path: str
+) -> None:
+    before = await stored_counts(db)
+
+    response = await client.request(method, path, json={}, headers=signed_as(PUBLIC_APPLICANT))
+
+    assert response.status_code == 403
+    assert await stored_counts(db) == before

@@ -10,6 +10,8 @@ from prm_contracts.problem import Forbidden
 
 ADMIN_SCOPE = "admin"
 INTERNAL_SCOPE = "internal"
+# What the gateway grants a caller without an API key on the public application form, and nothing else.
+APPLICATION_SUBMIT_SCOPE = "applications:submit"
 
 
 class Principal(BaseModel):

@@ -9,7 +9,7 @@ from uuid import UUID
 import jwt
 from fastapi import Depends, Request
 from prm_contracts.principal import Principal
-from prm_contracts.problem import Unauthorized
+from prm_contracts.problem import Forbidden, Unauthorized
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from prm_kit.errors import problem_response
@@ -111,10 +111,18 @@ def current_principal(request: Request) -> Principal:
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
 
 
-def require(scope_name: str) -> Any:
-    """A route dependency: `dependencies=[require("partners:write")]`."""
+def require(scope_name: str, *alternatives: str) -> Any:
+    """A route dependency: `dependencies=[require("partners:write")]`; with alternatives, any one will do."""
+    if not alternatives:
 
-    def check(principal: PrincipalDep) -> None:
-        principal.require_scope(scope_name)
+        def check(principal: PrincipalDep) -> None:
+            principal.require_scope(scope_name)
 
-    return Depends(check)
+        return Depends(check)
+    accepted = (scope_name, *alternatives)
+
+    def check_any(principal: PrincipalDep) -> None:
+        if not any(principal.has_scope(scope) for scope in accepted):
+            raise Forbidden(f"this operation needs one of the scopes {', '.join(repr(s) for s in accepted)}")
+
+    return Depends(check_any)

@@ -8,6 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Response
 from prm_contracts.applications import ApplicationIn, ApplicationOut, ApplicationStatus, ScreeningStatus
 from prm_contracts.pagination import Page
+from prm_contracts.principal import APPLICATION_SUBMIT_SCOPE
 from prm_kit.db import SessionDep
 from prm_kit.errors import problems
 from prm_kit.etag import IfMatchHeader, entity_tag, etag_headers, etag_response
@@ -23,6 +24,8 @@ router = APIRouter(prefix="/v1/applications", tags=["applications"])
 
 READ = require("partners:read")
 WRITE = require("partners:write")
+# the public application form: the gateway lets callers without an API key do this and only this
+SUBMIT = require("partners:write", APPLICATION_SUBMIT_SCOPE)
 
 
 @router.post(
@@ -31,7 +34,7 @@ WRITE = require("partners:write")
     response_model=ApplicationOut,
     summary="Submit a partner application",
     responses={**etag_response(201), **problems(403, 409, 422)},
-    dependencies=[WRITE],
+    dependencies=[SUBMIT],
 )
 async def submit_partner_application(
     body: ApplicationIn,
@@ -43,13 +46,20 @@ async def submit_partner_application(
     """Registers the applicant as a partner in status `applied` and asks scoring for the pre-qualification
     gates and the evaluation score. When scoring cannot answer, the application is stored all the same with
     `screening_status: pending` (retry with `POST /v1/applications/{id}/screening`). 409 when the
-    registration number is already registered in the country. Needs `partners:write` and a credential not
-    bound to a partner: a public application form is served by a portal holding such a key."""
+    registration number is already registered in the country.
+
+    Open to the public: without an API key the gateway accepts this one call (rate-limited per client
+    address, `PRM_PUBLIC_APPLICATIONS_PER_HOUR`), and the applicant gets its application back without
+    scoring's findings (`prequalification`, `evaluation` and `screening_error` are null), which are for the
+    channel team. With a key, it needs `partners:write` and a credential not bound to a partner."""
     if (replay := await idempotency.replay(session)) is not None:
         return replay
     application = await service.submit(session, body, actor=who, scoring=scoring)
     headers = {"Location": f"/v1/applications/{application.id}", **etag_headers(application.version)}
-    return await idempotency.respond(session, application_out(application), status_code=201, headers=headers)
+    out = application_out(application)
+    if not who.has_scope("partners:read"):
+        out = out.model_copy(update={"prequalification": None, "evaluation": None, "screening_error": None})
+    return await idempotency.respond(session, out, status_code=201, headers=headers)
 
 
 @router.get(
