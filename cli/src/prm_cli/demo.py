@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 
 from prm_cli.config import CliSettings
+from prm_cli.demo_data import registry
 from prm_cli.keys import temporary_admin_key
 
 MARKER_FILE = "demo-loaded.json"
@@ -31,7 +32,9 @@ class DemoLoader:
 
 
 # In dependency order. Feature work adds its loaders here.
-LOADERS: list[DemoLoader] = []
+LOADERS: list[DemoLoader] = [
+    DemoLoader(name="registry", domain="partner-registry", load=registry.load),
+]
 
 
 @dataclass(frozen=True)

@@ -156,7 +156,10 @@ def _load_demo(settings: CliSettings, gateway_url: str, new_admin_key: str | Non
         outcome = asyncio.run(demo.load(settings, gateway_url=gateway_url, key=new_admin_key or bootstrap))
     except httpx.HTTPError as error:
         # The platform itself is fine: keep it running and say what went wrong.
-        console.print(f"[red]Loading demo data failed:[/] {error}; `prm demo` retries what is missing.")
+        console.print(
+            f"[red]Loading demo data failed:[/] {escape(str(error))}; `prm demo` retries what is missing.",
+            soft_wrap=True,
+        )
         return
     report_demo(outcome)
 

@@ -18,6 +18,7 @@ import structlog
 from prm_contracts.problem import AppError, BadRequest, Forbidden, NotFound, PayloadTooLarge
 from prm_kit.internal_auth import INTERNAL_HEADER
 from prm_kit.metrics import LATENCY, REQUESTS
+from prm_kit.request_id import accept_request_id
 from starlette.types import Message, Receive, Scope, Send
 from yarl import URL
 
@@ -25,7 +26,6 @@ from gateway.access_log import AccessLog
 from gateway.auth import Authenticator, missing_key
 from gateway.problems import send_problem
 from gateway.rate_limit import RateLimiter, rate_limited
-from gateway.request_ids import request_id_from
 from gateway.routing import OPEN_TO_APPLICANTS, Route, match
 from gateway.upstream import HOP_BY_HOP, upstream_error
 
@@ -152,7 +152,7 @@ class Proxy:
         assert route is not None  # the app only sends routed paths here
         method: str = scope["method"]
         head = _RequestHead(scope["headers"])
-        request_id = request_id_from(head.request_id)
+        request_id = accept_request_id(None if head.request_id is None else head.request_id.decode("latin-1"))
         status = 500
         try:
             status = await self._forward(scope, receive, send, route, method, request_id, head)

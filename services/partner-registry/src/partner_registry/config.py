@@ -51,6 +51,15 @@ class Settings(BaseServiceSettings):
         "the background sweep (POST /v1/deal-registrations/expiry-sweeps still runs one).",
     )
 
+    # agreements (agreements/)
+    agreement_expiry_sweep_seconds: float = Field(
+        default=3600.0,
+        ge=0,
+        le=86_400,
+        description="How often the service marks active agreements whose ends_on has passed as expired; 0 "
+        "stops the background sweep (POST /v1/agreements/expiry-sweeps still runs one).",
+    )
+
     # partner webhook secrets (webhook_secrets/)
     webhook_secret_overlap_hours: int = Field(
         default=24,

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from prm_kit.app import create_service_app
 
 from partner_registry.agreements.router import router as agreements_router
+from partner_registry.agreements.service import expire_ended as expire_ended_agreements
 from partner_registry.applications.router import router as applications_router
 from partner_registry.certifications.router import expiring_router as expiring_certifications_router
 from partner_registry.certifications.router import router as certifications_router
@@ -21,11 +22,12 @@ from partner_registry.compliance.router import router as compliance_router
 from partner_registry.config import Settings
 from partner_registry.conflicts.router import router as conflicts_router
 from partner_registry.contacts.router import router as contacts_router
-from partner_registry.deal_registrations.expiry import expiry_sweeps
 from partner_registry.deal_registrations.router import router as deal_registrations_router
+from partner_registry.deal_registrations.service import expire_due as expire_due_deal_registrations
 from partner_registry.house_accounts.router import router as house_accounts_router
 from partner_registry.onboarding.router import router as onboarding_router
 from partner_registry.partners.router import router as partners_router
+from partner_registry.sweeps import Sweep, periodic_sweeps
 from partner_registry.territories.router import conflicts_router as territory_conflicts_router
 from partner_registry.territories.router import router as territories_router
 from partner_registry.tiers.router import partner_tiers_router
@@ -107,9 +109,14 @@ OPENAPI_TAGS = [
 
 @asynccontextmanager
 async def background_work(app: FastAPI) -> AsyncIterator[None]:
-    """What the app holds for its lifetime beside the engine: clients of other services, the deal expiry
-    sweep."""
-    async with service_clients(app), expiry_sweeps(app):
+    """What the app holds for its lifetime beside the engine: clients of other services, the expiry sweeps
+    of deal registrations and agreements."""
+    settings: Settings = app.state.settings
+    sweeps = [
+        Sweep("deal_expiry", expire_due_deal_registrations, settings.deal_expiry_sweep_seconds),
+        Sweep("agreement_expiry", expire_ended_agreements, settings.agreement_expiry_sweep_seconds),
+    ]
+    async with service_clients(app), periodic_sweeps(app, sweeps):
         yield
 
 

@@ -1,13 +1,20 @@
-"""Keyset cursors of this service's lists: the last row's (sort key, id), tied to the sort they came from."""
+"""Keyset pages of this service's lists: the cursor is the last row's (sort key, id), tied to the sort it
+came from; a list fetches one row more than it shows, to know whether a next page exists."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 from uuid import UUID
 
+from prm_contracts.pagination import Page
 from prm_contracts.problem import UnprocessableContent, ValidationIssue
 from prm_kit.pagination import decode_cursor, encode_cursor
+
+Row = TypeVar("Row")
+Item = TypeVar("Item")
 
 
 @dataclass(frozen=True)
@@ -20,6 +27,18 @@ class KeysetPosition:
 
 def keyset_cursor(order: str, key: str, last_id: UUID) -> str:
     return encode_cursor({"order": order, "key": key, "id": str(last_id)})
+
+
+def page_of(
+    rows: Sequence[Row], limit: int, *, out: Callable[[Row], Item], cursor_of: Callable[[Row], str]
+) -> Page[Item]:
+    """The page of `rows` fetched with `limit + 1`: the first `limit` as `out` shows them, and when there was
+    one more, the cursor (`cursor_of` the last row shown) to the next page."""
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = cursor_of(rows[-1])
+    return Page[Item](items=[out(row) for row in rows], next_cursor=next_cursor)
 
 
 def keyset_position(cursor: str | None, order: str, *, timestamp_key: bool = False) -> KeysetPosition | None:

@@ -16,7 +16,10 @@ from ..factories import (
     CHANNEL_MANAGER,
     CONFLICT_ANALYST,
     a_case,
+    a_deal,
     a_partner,
+    a_territory,
+    an_active_partner,
     case_body,
     outbox_payloads,
     signed_as,
@@ -55,9 +58,9 @@ pytestmark = pytest.mark.asyncio
 async def test_a_case_is_opened_with_its_parties_links_and_root_causes(
     client: httpx.AsyncClient, db: AsyncSession, clock: Clock
 ) -> None:
-    first, second = await a_partner(client), await a_partner(client)
-    deal = uuid.uuid4()
-    territory = uuid.uuid4()
+    first, second = await an_active_partner(client), await a_partner(client)
+    deal = (await a_deal(client, first))["id"]
+    territory = (await a_territory(client, first))["id"]
     clock.set(datetime(2026, 7, 3, 8, 0, tzinfo=UTC))
     body = case_body(
         first,
@@ -114,6 +117,8 @@ async def test_a_case_is_opened_with_its_parties_links_and_root_causes(
         ({"root_causes": [{"cause": "pricing"}, {"cause": "pricing"}]}, "root_causes"),
         ({"root_causes": [{"cause": "weather"}]}, "root_causes"),
         ({"deal_registration_ids": ["DR-17"]}, "deal_registration_ids"),
+        ({"deal_registration_ids": [str(uuid.uuid4())]}, "deal_registration_ids"),
+        ({"territory_ids": [str(uuid.uuid4())]}, "territory_ids"),
         ({"stage": "ruled"}, "stage"),
     ],
 )
@@ -315,11 +320,10 @@ async def test_vendor_direct_can_be_awarded_a_case_it_is_party_to(client: httpx.
 async def test_root_causes_and_links_are_updated_with_if_match(
     client: httpx.AsyncClient, db: AsyncSession
 ) -> None:
-    case = await a_case(
-        client, await a_partner(client), await a_partner(client), root_causes=[{"cause": "pricing"}]
-    )
+    first = await a_partner(client)
+    case = await a_case(client, first, await a_partner(client), root_causes=[{"cause": "pricing"}])
     path = f"/v1/conflict-cases/{case['id']}"
-    territory = str(uuid.uuid4())
+    territory = (await a_territory(client, first))["id"]
     patch = {
         "root_causes": [{"cause": "territory_overlap"}, {"cause": "pricing", "detail": "30 % below list"}],
         "territory_ids": [territory],

@@ -11,9 +11,9 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
-from partner_registry.deal_registrations.expiry import sweep_periodically
 from partner_registry.deal_registrations.service import expire_due
 from partner_registry.models import DealRegistration, DealRegistrationNameToken
+from partner_registry.sweeps import Sweep, sweep_periodically
 from prm_kit.testing import ADMIN
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -188,7 +188,9 @@ async def test_the_background_loop_sweeps_until_cancelled(registry_with: Any) ->
                 raise RuntimeError("enough: the loop logs this and sleeps")
             return app.state.session_factory
 
-        loop = asyncio.create_task(sweep_periodically(session_factory, 0.01))
+        loop = asyncio.create_task(
+            sweep_periodically(session_factory, Sweep("deal_expiry", expire_due, 0.01))
+        )
         await asyncio.wait_for(second_sweep.wait(), timeout=30)
         loop.cancel()
         with pytest.raises(asyncio.CancelledError):

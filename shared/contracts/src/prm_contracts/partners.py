@@ -112,7 +112,9 @@ def normalise_domain(value: Any) -> str:
         raise PydanticCustomError("domain", "website_domain must be a domain name such as example.com")
     text = value.strip().lower()
     host = urlsplit(text if "://" in text else f"//{text}").hostname or ""
-    host = host.rstrip(".").removeprefix("www.")
+    host = host.rstrip(".")
+    bare = host.removeprefix("www.")
+    host = bare if "." in bare else host  # `www.com` is a domain of its own
     try:
         host = host.encode("idna").decode("ascii")
     except UnicodeError:

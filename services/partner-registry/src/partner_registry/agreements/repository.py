@@ -10,6 +10,7 @@ from prm_contracts.agreements import AgreementStatus
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from partner_registry.agreements.models import Agreement
+from partner_registry.partners.models import Partner
 
 
 async def agreement_of(session: AsyncSession, partner_id: UUID, agreement_id: UUID) -> Agreement | None:
@@ -56,6 +57,21 @@ async def current_agreement_id(session: AsyncSession, partner_id: UUID, on: date
         .limit(1)
     )
     return found
+
+
+async def ended_active_agreements(session: AsyncSession, *, before: date, limit: int) -> list[Agreement]:
+    """Active agreements that ended before the day `before`, locked with their partner (as every change to
+    an agreement is); agreements whose row or partner another transaction holds are skipped."""
+    statement = (
+        sa.select(Agreement)
+        .join(Partner, Partner.id == Agreement.partner_id)
+        .where(Agreement.status == AgreementStatus.ACTIVE.value, Agreement.ends_on < before)
+        .order_by(Agreement.ends_on, Agreement.id)
+        .limit(limit)
+        .with_for_update(of=[Agreement, Partner], skip_locked=True)
+        .execution_options(populate_existing=True)
+    )
+    return list((await session.scalars(statement)).all())
 
 
 async def add_agreement(session: AsyncSession, agreement: Agreement) -> None:

@@ -1,4 +1,5 @@
-"""HTTP of a partner's agreements: `/v1/partners/{partner_id}/agreements`."""
+"""HTTP of agreements: a partner's at `/v1/partners/{partner_id}/agreements`, and their expiry sweep at
+`/v1/agreements/expiry-sweeps`."""
 
 from __future__ import annotations
 
@@ -10,21 +11,25 @@ from prm_contracts.agreements import AgreementIn, AgreementOut, AgreementPatch, 
 from prm_contracts.pagination import Page
 from prm_kit.db import SessionDep
 from prm_kit.errors import problems
-from prm_kit.etag import IfMatchHeader, entity_tag, etag_headers, etag_response
+from prm_kit.etag import IfMatchHeader, entity_tag, etag_response
 from prm_kit.idempotency import IdempotencyDep
 from prm_kit.internal_auth import PrincipalDep, require
 from prm_kit.pagination import CursorQuery, LimitQuery
 
 from partner_registry.agreements import service
-from partner_registry.agreements.schemas import agreement_out
+from partner_registry.agreements.schemas import AgreementExpirySweepOut, agreement_out
+from partner_registry.clock import NowDep
+from partner_registry.created import created
 
-router = APIRouter(prefix="/v1/partners/{partner_id}/agreements", tags=["agreements"])
+partner_router = APIRouter(prefix="/v1/partners/{partner_id}/agreements", tags=["agreements"])
+sweeps_router = APIRouter(prefix="/v1/agreements", tags=["agreements"])
 
 READ = require("partners:read")
 WRITE = require("partners:write")
+ADMIN = require("admin")
 
 
-@router.get(
+@partner_router.get(
     "",
     response_model=Page[AgreementOut],
     summary="List a partner's agreements",
@@ -45,7 +50,7 @@ async def list_partner_agreements(
     )
 
 
-@router.post(
+@partner_router.post(
     "",
     status_code=201,
     response_model=AgreementOut,
@@ -61,14 +66,13 @@ async def add_partner_agreement(
     if (replay := await idempotency.replay(session)) is not None:
         return replay
     agreement = await service.add_agreement(session, partner_id, body, actor=who)
-    headers = {
-        "Location": f"/v1/partners/{partner_id}/agreements/{agreement.id}",
-        **etag_headers(agreement.version),
-    }
-    return await idempotency.respond(session, agreement_out(agreement), status_code=201, headers=headers)
+    location = f"/v1/partners/{partner_id}/agreements/{agreement.id}"
+    return await created(
+        session, idempotency, agreement_out(agreement), location=location, version=agreement.version
+    )
 
 
-@router.get(
+@partner_router.get(
     "/{agreement_id}",
     response_model=AgreementOut,
     summary="Get a partner's agreement",
@@ -83,7 +87,7 @@ async def get_partner_agreement(
     return agreement_out(agreement)
 
 
-@router.patch(
+@partner_router.patch(
     "/{agreement_id}",
     response_model=AgreementOut,
     summary="Update a partner's agreement",
@@ -109,7 +113,7 @@ async def update_partner_agreement(
     return agreement_out(agreement)
 
 
-@router.delete(
+@partner_router.delete(
     "/{agreement_id}",
     status_code=204,
     response_class=Response,
@@ -126,3 +130,23 @@ async def remove_partner_agreement(
 ) -> None:
     """Removes a draft; a signed agreement stays on record (409). `If-Match` optional, checked when sent."""
     await service.remove_agreement(session, partner_id, agreement_id, if_match=if_match, actor=who)
+
+
+@sweeps_router.post(
+    "/expiry-sweeps",
+    status_code=201,
+    response_model=AgreementExpirySweepOut,
+    summary="Expire agreements whose end has passed",
+    responses=problems(403),
+    dependencies=[ADMIN],
+)
+async def sweep_expired_agreements(session: SessionDep, now: NowDep) -> AgreementExpirySweepOut:
+    """Marks every active agreement whose `ends_on` is before today (UTC) as `expired`. The service also
+    does this in the background; this runs one sweep now. Admin only."""
+    return await service.sweep_expired(session, now)
+
+
+# what the app includes: both of the above
+router = APIRouter()
+router.include_router(partner_router)
+router.include_router(sweeps_router)

@@ -1,10 +1,13 @@
-"""ORM → contract conversion of agreements (the bodies live in `prm_contracts.agreements`)."""
+"""ORM → contract conversion of agreements (the bodies live in `prm_contracts.agreements`), and the answer
+of an expiry sweep."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+from uuid import UUID
 
 from prm_contracts.agreements import AgreementOut, AgreementStatus, AgreementType
+from pydantic import AwareDatetime, BaseModel
 
 if TYPE_CHECKING:
     from partner_registry.agreements.models import Agreement
@@ -23,3 +26,11 @@ def agreement_out(agreement: Agreement) -> AgreementOut:
         created_at=agreement.created_at,
         updated_at=agreement.updated_at,
     )
+
+
+class AgreementExpirySweepOut(BaseModel):
+    """An expiry sweep that ran: the active agreements whose `ends_on` had passed, now `expired`."""
+
+    swept_at: AwareDatetime
+    expired_count: int
+    expired_ids: list[UUID]

@@ -1,10 +1,13 @@
 """A partner's agreements: recorded as drafts or signed, activated, expired or terminated.
 
-Whether a partner has a *current* agreement decides whether it may be active (`guards.py`).
+Whether a partner has a *current* agreement decides whether it may be active (`guards.py`). An active
+agreement whose `ends_on` has passed is no longer current at once; the expiry sweep (`expire_ended`, run in
+the background by `sweeps.py` and on demand) records it as `expired`.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
@@ -12,19 +15,22 @@ from prm_contracts.agreements import AgreementIn, AgreementOut, AgreementPatch, 
 from prm_contracts.dates import utc_today
 from prm_contracts.pagination import Page
 from prm_contracts.principal import Principal
-from prm_contracts.problem import Conflict, NotFound
-from prm_kit.etag import check_if_match
+from prm_contracts.problem import Conflict
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from partner_registry.agreements import repository
 from partner_registry.agreements.lifecycle import AgreementTerms, check_change, check_terms
 from partner_registry.agreements.models import Agreement
-from partner_registry.agreements.schemas import agreement_out
-from partner_registry.partner_records import date_cursor, date_position, partner_for_change
+from partner_registry.agreements.schemas import AgreementExpirySweepOut, agreement_out
+from partner_registry.paging import page_of
+from partner_registry.partner_records import PartnerRecords, date_cursor, date_position, partner_for_change
 from partner_registry.partners.service import visible_partner
+from partner_registry.versions import save_new_version
 
 RECORDS = "agreements"
+AGREEMENTS = PartnerRecords(repository.agreement_of, noun="agreement")
 ORDER = "-starts_on"
+EXPIRY_BATCH = 500
 
 
 class AgreementNotDraft(Conflict):
@@ -56,25 +62,15 @@ async def list_agreements(
     agreements = await repository.agreement_page(
         session, partner_id, statuses=statuses, after=after, limit=limit + 1
     )
-    next_cursor = None
-    if len(agreements) > limit:
-        agreements = agreements[:limit]
-        next_cursor = date_cursor(ORDER, agreements[-1].starts_on, agreements[-1].id)
-    return Page[AgreementOut](items=[agreement_out(a) for a in agreements], next_cursor=next_cursor)
-
-
-async def _agreement_of(session: AsyncSession, partner_id: UUID, agreement_id: UUID) -> Agreement:
-    agreement = await repository.agreement_of(session, partner_id, agreement_id)
-    if agreement is None:
-        raise NotFound(f"partner {partner_id} has no agreement {agreement_id}")
-    return agreement
+    return page_of(
+        agreements, limit, out=agreement_out, cursor_of=lambda a: date_cursor(ORDER, a.starts_on, a.id)
+    )
 
 
 async def visible_agreement(
     session: AsyncSession, partner_id: UUID, agreement_id: UUID, *, viewer: Principal
 ) -> Agreement:
-    await visible_partner(session, partner_id, viewer=viewer)
-    return await _agreement_of(session, partner_id, agreement_id)
+    return await AGREEMENTS.visible(session, partner_id, agreement_id, viewer=viewer)
 
 
 async def add_agreement(
@@ -112,8 +108,9 @@ async def update_agreement(
     """Change an agreement read at the version `if_match` names; its status moves only along its
     lifecycle. A patch that changes nothing changes nothing."""
     await partner_for_change(session, partner_id, actor=actor, adding=False, records=RECORDS)
-    agreement = await _agreement_of(session, partner_id, agreement_id)
-    check_if_match(if_match, agreement.version, required=True, resource="agreement")
+    agreement = await AGREEMENTS.to_change(
+        session, partner_id, agreement_id, if_match=if_match, required=True
+    )
     before = _terms(agreement)
     sent = patch.model_dump(exclude_unset=True)
     after = AgreementTerms(
@@ -131,9 +128,7 @@ async def update_agreement(
     agreement.signed_on = after.signed_on
     agreement.starts_on = after.starts_on
     agreement.ends_on = after.ends_on
-    agreement.version += 1
-    agreement.updated_at = datetime.now(UTC)
-    await session.flush()
+    await save_new_version(session, agreement, at=datetime.now(UTC))
     return agreement
 
 
@@ -142,8 +137,9 @@ async def remove_agreement(
 ) -> None:
     """Remove a draft agreement (409 otherwise: a signed agreement is a record; expire or terminate it)."""
     await partner_for_change(session, partner_id, actor=actor, adding=False, records=RECORDS)
-    agreement = await _agreement_of(session, partner_id, agreement_id)
-    check_if_match(if_match, agreement.version, required=False, resource="agreement")
+    agreement = await AGREEMENTS.to_change(
+        session, partner_id, agreement_id, if_match=if_match, required=False
+    )
     if agreement.status != AgreementStatus.DRAFT:
         raise AgreementNotDraft(
             f"the agreement is {agreement.status}; only drafts are removed, a signed agreement stays on "
@@ -151,3 +147,27 @@ async def remove_agreement(
             agreement_status=agreement.status,
         )
     await repository.remove_agreement(session, agreement)
+
+
+async def expire_ended(session: AsyncSession, now: datetime, *, batch_size: int = EXPIRY_BATCH) -> list[UUID]:
+    """Mark every active agreement whose `ends_on` is before the day of `now` (UTC) as expired; returns their
+    ids. Agreements (or partners) another transaction holds are skipped: the next sweep gets them."""
+    today = now.astimezone(UTC).date()
+    expired: list[UUID] = []
+    while True:
+        ended = await repository.ended_active_agreements(session, before=today, limit=batch_size)
+        for agreement in ended:
+            before = _terms(agreement)
+            after = replace(before, status=AgreementStatus.EXPIRED)
+            check_change(before, after, today=today)
+            agreement.status = after.status.value
+            await save_new_version(session, agreement, at=now)
+        expired += [agreement.id for agreement in ended]
+        if len(ended) < batch_size:
+            return expired
+
+
+async def sweep_expired(session: AsyncSession, now: datetime) -> AgreementExpirySweepOut:
+    """Run the expiry sweep now (the background loop runs it too)."""
+    expired = await expire_ended(session, now)
+    return AgreementExpirySweepOut(swept_at=now, expired_count=len(expired), expired_ids=expired)

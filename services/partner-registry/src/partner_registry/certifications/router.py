@@ -10,13 +10,14 @@ from prm_contracts.certifications import CertificationIn, CertificationOut, Cert
 from prm_contracts.pagination import Page
 from prm_kit.db import SessionDep
 from prm_kit.errors import problems
-from prm_kit.etag import IfMatchHeader, entity_tag, etag_headers, etag_response
+from prm_kit.etag import IfMatchHeader, entity_tag, etag_response
 from prm_kit.idempotency import IdempotencyDep
 from prm_kit.internal_auth import PrincipalDep, require
 from prm_kit.pagination import CursorQuery, LimitQuery
 
 from partner_registry.certifications import service
 from partner_registry.certifications.schemas import certification_out
+from partner_registry.created import created
 
 router = APIRouter(prefix="/v1/partners/{partner_id}/certifications", tags=["certifications"])
 expiring_router = APIRouter(prefix="/v1/certifications", tags=["certifications"])
@@ -97,12 +98,13 @@ async def add_partner_certification(
     if (replay := await idempotency.replay(session)) is not None:
         return replay
     certification = await service.add_certification(session, partner_id, body, actor=who)
-    headers = {
-        "Location": f"/v1/partners/{partner_id}/certifications/{certification.id}",
-        **etag_headers(certification.version),
-    }
-    return await idempotency.respond(
-        session, certification_out(certification), status_code=201, headers=headers
+    location = f"/v1/partners/{partner_id}/certifications/{certification.id}"
+    return await created(
+        session,
+        idempotency,
+        certification_out(certification),
+        location=location,
+        version=certification.version,
     )
 
 

@@ -14,18 +14,20 @@ from prm_contracts.certifications import (
 from prm_contracts.dates import utc_today
 from prm_contracts.pagination import Page
 from prm_contracts.principal import Principal
-from prm_contracts.problem import NotFound, UnprocessableContent, ValidationIssue
-from prm_kit.etag import check_if_match
+from prm_contracts.problem import UnprocessableContent, ValidationIssue
 from pydantic_core import PydanticCustomError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from partner_registry.certifications import repository
 from partner_registry.certifications.models import Certification
 from partner_registry.certifications.schemas import certification_out
-from partner_registry.partner_records import date_cursor, date_position, partner_for_change
+from partner_registry.paging import page_of
+from partner_registry.partner_records import PartnerRecords, date_cursor, date_position, partner_for_change
 from partner_registry.partners.service import visible_partner
+from partner_registry.versions import save_new_version
 
 RECORDS = "certifications"
+CERTIFICATIONS = PartnerRecords(repository.certification_of, noun="certification")
 ORDER = "-issued_on"
 EXPIRING_ORDER = "expires_on"
 
@@ -57,11 +59,9 @@ async def list_certifications(
     found = await repository.certification_page(
         session, partner_id, contact_id=contact_id, after=after, limit=limit + 1
     )
-    next_cursor = None
-    if len(found) > limit:
-        found = found[:limit]
-        next_cursor = date_cursor(ORDER, found[-1].issued_on, found[-1].id)
-    return Page[CertificationOut](items=[certification_out(c) for c in found], next_cursor=next_cursor)
+    return page_of(
+        found, limit, out=certification_out, cursor_of=lambda c: date_cursor(ORDER, c.issued_on, c.id)
+    )
 
 
 async def expiring_certifications(
@@ -79,27 +79,18 @@ async def expiring_certifications(
         after=after,
         limit=limit + 1,
     )
-    next_cursor = None
-    if len(found) > limit:
-        found = found[:limit]
-        last = found[-1]
-        assert last.expires_on is not None  # the query keeps only certifications with an expiry day
-        next_cursor = date_cursor(EXPIRING_ORDER, last.expires_on, last.id)
-    return Page[CertificationOut](items=[certification_out(c) for c in found], next_cursor=next_cursor)
+    return page_of(found, limit, out=certification_out, cursor_of=_expiring_cursor)
 
 
-async def _certification_of(session: AsyncSession, partner_id: UUID, certification_id: UUID) -> Certification:
-    certification = await repository.certification_of(session, partner_id, certification_id)
-    if certification is None:
-        raise NotFound(f"partner {partner_id} has no certification {certification_id}")
-    return certification
+def _expiring_cursor(certification: Certification) -> str:
+    assert certification.expires_on is not None  # the expiring list keeps only certifications with one
+    return date_cursor(EXPIRING_ORDER, certification.expires_on, certification.id)
 
 
 async def visible_certification(
     session: AsyncSession, partner_id: UUID, certification_id: UUID, *, viewer: Principal
 ) -> Certification:
-    await visible_partner(session, partner_id, viewer=viewer)
-    return await _certification_of(session, partner_id, certification_id)
+    return await CERTIFICATIONS.visible(session, partner_id, certification_id, viewer=viewer)
 
 
 async def add_certification(
@@ -136,8 +127,9 @@ async def update_certification(
     """Change the fields sent of a certification read at the version `if_match` names. The dates are
     checked together with the stored ones: it must still expire after it was issued."""
     await partner_for_change(session, partner_id, actor=actor, adding=False, records=RECORDS)
-    certification = await _certification_of(session, partner_id, certification_id)
-    check_if_match(if_match, certification.version, required=True, resource="certification")
+    certification = await CERTIFICATIONS.to_change(
+        session, partner_id, certification_id, if_match=if_match, required=True
+    )
     sent = patch.model_dump(exclude_unset=True)
     changed = {name: value for name, value in sent.items() if getattr(certification, name) != value}
     if not changed:
@@ -155,9 +147,7 @@ async def update_certification(
         await _ensure_contact_of(session, partner_id, changed["contact_id"])
     for name, value in changed.items():
         setattr(certification, name, value)
-    certification.version += 1
-    certification.updated_at = datetime.now(UTC)
-    await session.flush()
+    await save_new_version(session, certification, at=datetime.now(UTC))
     return certification
 
 
@@ -165,6 +155,7 @@ async def remove_certification(
     session: AsyncSession, partner_id: UUID, certification_id: UUID, *, if_match: str | None, actor: Principal
 ) -> None:
     await partner_for_change(session, partner_id, actor=actor, adding=False, records=RECORDS)
-    certification = await _certification_of(session, partner_id, certification_id)
-    check_if_match(if_match, certification.version, required=False, resource="certification")
+    certification = await CERTIFICATIONS.to_change(
+        session, partner_id, certification_id, if_match=if_match, required=False
+    )
     await repository.remove_certification(session, certification)

@@ -20,13 +20,14 @@ from prm_contracts.compliance import (
 from prm_contracts.pagination import Page
 from prm_kit.db import SessionDep
 from prm_kit.errors import problems
-from prm_kit.etag import IfMatchHeader, entity_tag, etag_headers, etag_response
+from prm_kit.etag import IfMatchHeader, entity_tag, etag_response
 from prm_kit.idempotency import IdempotencyDep
 from prm_kit.internal_auth import PrincipalDep, require
 from prm_kit.pagination import CursorQuery, LimitQuery
 
 from partner_registry.compliance import service
 from partner_registry.compliance.schemas import audit_out, violation_out
+from partner_registry.created import created
 
 router = APIRouter(prefix="/v1/partners/{partner_id}/compliance", tags=["compliance"])
 
@@ -87,11 +88,8 @@ async def record_partner_compliance_audit(
     if (replay := await idempotency.replay(session)) is not None:
         return replay
     audit = await service.record_audit(session, partner_id, body, actor=who)
-    headers = {
-        "Location": f"/v1/partners/{partner_id}/compliance/audits/{audit.id}",
-        **etag_headers(audit.version),
-    }
-    return await idempotency.respond(session, audit_out(audit), status_code=201, headers=headers)
+    location = f"/v1/partners/{partner_id}/compliance/audits/{audit.id}"
+    return await created(session, idempotency, audit_out(audit), location=location, version=audit.version)
 
 
 @router.get(
@@ -180,11 +178,10 @@ async def record_partner_compliance_violation(
     if (replay := await idempotency.replay(session)) is not None:
         return replay
     violation = await service.record_violation(session, partner_id, body, actor=who)
-    headers = {
-        "Location": f"/v1/partners/{partner_id}/compliance/violations/{violation.id}",
-        **etag_headers(violation.version),
-    }
-    return await idempotency.respond(session, violation_out(violation), status_code=201, headers=headers)
+    location = f"/v1/partners/{partner_id}/compliance/violations/{violation.id}"
+    return await created(
+        session, idempotency, violation_out(violation), location=location, version=violation.version
+    )
 
 
 @router.get(

@@ -26,8 +26,6 @@ from prm_contracts.compliance import (
 from prm_contracts.dates import utc_today
 from prm_contracts.pagination import Page
 from prm_contracts.principal import Principal
-from prm_contracts.problem import NotFound
-from prm_kit.etag import check_if_match
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from partner_registry.agreements import repository as agreements
@@ -35,10 +33,14 @@ from partner_registry.compliance import repository
 from partner_registry.compliance.models import ComplianceAudit, ComplianceViolation
 from partner_registry.compliance.rules import ViolationState, changed_state, resolved
 from partner_registry.compliance.schemas import audit_out, violation_out
-from partner_registry.partner_records import date_cursor, date_position, partner_for_change
+from partner_registry.paging import page_of
+from partner_registry.partner_records import PartnerRecords, date_cursor, date_position, partner_for_change
 from partner_registry.partners.service import visible_partner
+from partner_registry.versions import save_new_version
 
 RECORDS = "compliance records"
+AUDITS = PartnerRecords(repository.audit_of, noun="compliance audit")
+VIOLATIONS = PartnerRecords(repository.violation_of, noun="compliance violation")
 AUDIT_ORDER = "-audited_on"
 VIOLATION_ORDER = "-opened_on"
 
@@ -53,25 +55,15 @@ async def list_audits(
     await visible_partner(session, partner_id, viewer=viewer)
     after = date_position(cursor, AUDIT_ORDER)
     audits = await repository.audit_page(session, partner_id, after=after, limit=limit + 1)
-    next_cursor = None
-    if len(audits) > limit:
-        audits = audits[:limit]
-        next_cursor = date_cursor(AUDIT_ORDER, audits[-1].audited_on, audits[-1].id)
-    return Page[AuditOut](items=[audit_out(a) for a in audits], next_cursor=next_cursor)
-
-
-async def _audit_of(session: AsyncSession, partner_id: UUID, audit_id: UUID) -> ComplianceAudit:
-    audit = await repository.audit_of(session, partner_id, audit_id)
-    if audit is None:
-        raise NotFound(f"partner {partner_id} has no compliance audit {audit_id}")
-    return audit
+    return page_of(
+        audits, limit, out=audit_out, cursor_of=lambda a: date_cursor(AUDIT_ORDER, a.audited_on, a.id)
+    )
 
 
 async def visible_audit(
     session: AsyncSession, partner_id: UUID, audit_id: UUID, *, viewer: Principal
 ) -> ComplianceAudit:
-    await visible_partner(session, partner_id, viewer=viewer)
-    return await _audit_of(session, partner_id, audit_id)
+    return await AUDITS.visible(session, partner_id, audit_id, viewer=viewer)
 
 
 async def record_audit(
@@ -106,8 +98,7 @@ async def update_audit(
 ) -> ComplianceAudit:
     """Correct an audit read at the version `if_match` names. A patch that changes nothing changes nothing."""
     await partner_for_change(session, partner_id, actor=actor, adding=False, records=RECORDS)
-    audit = await _audit_of(session, partner_id, audit_id)
-    check_if_match(if_match, audit.version, required=True, resource="compliance audit")
+    audit = await AUDITS.to_change(session, partner_id, audit_id, if_match=if_match, required=True)
     sent = patch.model_dump(exclude_unset=True)
     if "outcome" in sent:
         sent["outcome"] = sent["outcome"].value
@@ -116,9 +107,7 @@ async def update_audit(
         return audit
     for name, value in changed.items():
         setattr(audit, name, value)
-    audit.version += 1
-    audit.updated_at = datetime.now(UTC)
-    await session.flush()
+    await save_new_version(session, audit, at=datetime.now(UTC))
     return audit
 
 
@@ -161,25 +150,18 @@ async def list_violations(
     violations = await repository.violation_page(
         session, partner_id, statuses=statuses, severities=severities, after=after, limit=limit + 1
     )
-    next_cursor = None
-    if len(violations) > limit:
-        violations = violations[:limit]
-        next_cursor = date_cursor(VIOLATION_ORDER, violations[-1].opened_on, violations[-1].id)
-    return Page[ViolationOut](items=[violation_out(v) for v in violations], next_cursor=next_cursor)
-
-
-async def _violation_of(session: AsyncSession, partner_id: UUID, violation_id: UUID) -> ComplianceViolation:
-    violation = await repository.violation_of(session, partner_id, violation_id)
-    if violation is None:
-        raise NotFound(f"partner {partner_id} has no compliance violation {violation_id}")
-    return violation
+    return page_of(
+        violations,
+        limit,
+        out=violation_out,
+        cursor_of=lambda v: date_cursor(VIOLATION_ORDER, v.opened_on, v.id),
+    )
 
 
 async def visible_violation(
     session: AsyncSession, partner_id: UUID, violation_id: UUID, *, viewer: Principal
 ) -> ComplianceViolation:
-    await visible_partner(session, partner_id, viewer=viewer)
-    return await _violation_of(session, partner_id, violation_id)
+    return await VIOLATIONS.visible(session, partner_id, violation_id, viewer=viewer)
 
 
 async def record_violation(
@@ -219,16 +201,15 @@ async def update_violation(
 ) -> ComplianceViolation:
     """Change a violation read at the version `if_match` names: move its status, correct its facts."""
     await partner_for_change(session, partner_id, actor=actor, adding=False, records=RECORDS)
-    violation = await _violation_of(session, partner_id, violation_id)
-    check_if_match(if_match, violation.version, required=True, resource="compliance violation")
+    violation = await VIOLATIONS.to_change(
+        session, partner_id, violation_id, if_match=if_match, required=True
+    )
     before = _state(violation)
     after = changed_state(before, patch.model_dump(exclude_unset=True), today=utc_today())
     if after == before:
         return violation
     _apply(violation, after)
-    violation.version += 1
-    violation.updated_at = datetime.now(UTC)
-    await session.flush()
+    await save_new_version(session, violation, at=datetime.now(UTC))
     return violation
 
 

@@ -50,6 +50,14 @@ async def existing_partner_ids(session: AsyncSession, ids: Iterable[UUID]) -> se
     return set((await session.scalars(sa.select(Partner.id).where(Partner.id.in_(wanted)))).all())
 
 
+async def existing_ids(session: AsyncSession, id_column: Any, ids: Iterable[UUID]) -> set[UUID]:
+    """Which of `ids` exist in `id_column`'s table (deal registrations, territories)."""
+    wanted = list(ids)
+    if not wanted:
+        return set()
+    return set((await session.scalars(sa.select(id_column).where(id_column.in_(wanted)))).all())
+
+
 def _is_party(partner_id: UUID) -> sa.ColumnElement[bool]:
     return sa.exists().where(
         ConflictCaseParty.case_id == ConflictCase.id, ConflictCaseParty.partner_id == partner_id

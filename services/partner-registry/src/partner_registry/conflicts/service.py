@@ -66,8 +66,11 @@ from partner_registry.conflicts.statistics import (
     months,
 )
 from partner_registry.conflicts.workflow import check_move
-from partner_registry.paging import keyset_cursor, keyset_position
+from partner_registry.deal_registrations.models import DealRegistration
+from partner_registry.paging import keyset_cursor, keyset_position, page_of
 from partner_registry.partners.service import EVENT_SOURCE
+from partner_registry.territories.models import Territory
+from partner_registry.versions import save_new_version
 
 
 class ConflictCaseClosed(Conflict):
@@ -96,11 +99,12 @@ async def list_cases(
     cases = await repository.case_page(
         session, filters, after=after, limit=limit + 1, only_party=viewer.partner_id
     )
-    next_cursor = None
-    if len(cases) > limit:
-        cases = cases[:limit]
-        next_cursor = keyset_cursor("-reported_at", cases[-1].reported_at.isoformat(), cases[-1].id)
-    return Page[ConflictCaseOut](items=[case_out(c) for c in cases], next_cursor=next_cursor)
+    return page_of(
+        cases,
+        limit,
+        out=case_out,
+        cursor_of=lambda c: keyset_cursor("-reported_at", c.reported_at.isoformat(), c.id),
+    )
 
 
 async def list_steps(
@@ -109,11 +113,12 @@ async def list_steps(
     await visible_case(session, case_id, viewer=viewer)
     after = keyset_position(cursor, "occurred_at", timestamp_key=True)
     steps = await repository.step_page(session, case_id, after=after, limit=limit + 1)
-    next_cursor = None
-    if len(steps) > limit:
-        steps = steps[:limit]
-        next_cursor = keyset_cursor("occurred_at", steps[-1].occurred_at.isoformat(), steps[-1].id)
-    return Page[StepOut](items=[step_out(s) for s in steps], next_cursor=next_cursor)
+    return page_of(
+        steps,
+        limit,
+        out=step_out,
+        cursor_of=lambda s: keyset_cursor("occurred_at", s.occurred_at.isoformat(), s.id),
+    )
 
 
 # --- changing ----------------------------------------------------------------------------------------------
@@ -129,6 +134,25 @@ async def _ensure_partners_exist(session: AsyncSession, parties: list[Party]) ->
     ]
     if issues:
         raise UnprocessableContent("parties: " + "; ".join(issue.msg for issue in issues), errors=issues)
+
+
+async def _ensure_linked_records_exist(
+    session: AsyncSession, deal_registration_ids: list[UUID] | None, territory_ids: list[UUID] | None
+) -> None:
+    """422 naming each linked deal registration or territory the registry does not hold."""
+    issues = []
+    for field, ids, id_column, noun in (
+        ("deal_registration_ids", deal_registration_ids, DealRegistration.id, "deal registration"),
+        ("territory_ids", territory_ids, Territory.id, "territory"),
+    ):
+        found = await repository.existing_ids(session, id_column, ids or [])
+        issues += [
+            ValidationIssue(loc=["body", field, index], msg=f"no {noun} {linked}", type=f"{field}_unknown")
+            for index, linked in enumerate(ids or [])
+            if linked not in found
+        ]
+    if issues:
+        raise UnprocessableContent("; ".join(issue.msg for issue in issues), errors=issues)
 
 
 def _root_cause_rows(case_id: UUID, tags: list[RootCauseTag]) -> list[ConflictCaseRootCause]:
@@ -156,6 +180,7 @@ async def open_case(
     if actor.partner_id is not None and actor.partner_id not in body.parties:
         raise Forbidden("a partner's own credential may only open cases it is a party to")
     await _ensure_partners_exist(session, body.parties)
+    await _ensure_linked_records_exist(session, body.deal_registration_ids, body.territory_ids)
     case_id = uuid4()
     partners = [party for party in body.parties if isinstance(party, UUID)]
     case = ConflictCase(
@@ -251,6 +276,7 @@ async def update_case(
     if not changed:
         return case
     _ensure_open(case)
+    await _ensure_linked_records_exist(session, patch.deal_registration_ids, patch.territory_ids)
     if patch.description is not None:
         case.description = patch.description
     if patch.deal_registration_ids is not None:
@@ -259,9 +285,7 @@ async def update_case(
         case.territory_ids = [str(i) for i in patch.territory_ids]
     if patch.root_causes is not None:
         _replace_root_causes(case, patch.root_causes)
-    case.version += 1
-    case.updated_at = now
-    await session.flush()
+    await save_new_version(session, case, at=now)
     await add_event(
         session,
         type=CONFLICT_CASE_UPDATED,
@@ -323,9 +347,7 @@ async def record_step(
         case.stage_changed_at = now
         if body.to_stage == ConflictStage.CLOSED:
             case.closed_at = now
-    case.version += 1
-    case.updated_at = now
-    await session.flush()
+    await save_new_version(session, case, at=now)
     step = await _add_step(
         session,
         case,

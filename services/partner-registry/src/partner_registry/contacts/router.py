@@ -8,13 +8,14 @@ from fastapi import APIRouter, Response
 from prm_contracts.pagination import Page
 from prm_kit.db import SessionDep
 from prm_kit.errors import problems
-from prm_kit.etag import IfMatchHeader, entity_tag, etag_headers, etag_response
+from prm_kit.etag import IfMatchHeader, entity_tag, etag_response
 from prm_kit.idempotency import IdempotencyDep
 from prm_kit.internal_auth import PrincipalDep, require
 from prm_kit.pagination import CursorQuery, LimitQuery
 
 from partner_registry.contacts import service
 from partner_registry.contacts.schemas import ContactIn, ContactOut, ContactPatch, contact_out
+from partner_registry.created import created
 
 router = APIRouter(prefix="/v1/partners/{partner_id}/contacts", tags=["contacts"])
 
@@ -55,11 +56,10 @@ async def add_partner_contact(
     if (replay := await idempotency.replay(session)) is not None:
         return replay
     contact = await service.add_contact(session, partner_id, body, actor=who)
-    headers = {
-        "Location": f"/v1/partners/{partner_id}/contacts/{contact.id}",
-        **etag_headers(contact.version),
-    }
-    return await idempotency.respond(session, contact_out(contact), status_code=201, headers=headers)
+    location = f"/v1/partners/{partner_id}/contacts/{contact.id}"
+    return await created(
+        session, idempotency, contact_out(contact), location=location, version=contact.version
+    )
 
 
 @router.get(

@@ -11,17 +11,20 @@ from uuid import UUID, uuid4
 
 from prm_contracts.pagination import Page
 from prm_contracts.principal import Principal
-from prm_contracts.problem import Conflict, NotFound
-from prm_kit.etag import check_if_match
+from prm_contracts.problem import Conflict
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from partner_registry.contacts import repository
 from partner_registry.contacts.models import Contact
 from partner_registry.contacts.schemas import ContactIn, ContactOut, ContactPatch, ContactRole, contact_out
-from partner_registry.paging import keyset_cursor, keyset_position
+from partner_registry.paging import keyset_cursor, keyset_position, page_of
+from partner_registry.partner_records import PartnerRecords, removed_values
 from partner_registry.partners.changes import field_changes, initial_values
 from partner_registry.partners.schemas import HistoryKind
 from partner_registry.partners.service import ensure_not_terminated, record_change, visible_partner
+from partner_registry.versions import save_new_version
+
+CONTACTS = PartnerRecords(repository.contact_of, noun="contact")
 
 
 class SecondPrimaryContact(Conflict):
@@ -50,21 +53,18 @@ async def list_contacts(
     await visible_partner(session, partner_id, viewer=viewer)
     after = keyset_position(cursor, "created_at", timestamp_key=True)
     contacts = await repository.contact_page(session, partner_id, after=after, limit=limit + 1)
-    next_cursor = None
-    if len(contacts) > limit:
-        contacts = contacts[:limit]
-        next_cursor = keyset_cursor("created_at", contacts[-1].created_at.isoformat(), contacts[-1].id)
-    return Page[ContactOut](items=[contact_out(c) for c in contacts], next_cursor=next_cursor)
+    return page_of(
+        contacts,
+        limit,
+        out=contact_out,
+        cursor_of=lambda c: keyset_cursor("created_at", c.created_at.isoformat(), c.id),
+    )
 
 
 async def visible_contact(
     session: AsyncSession, partner_id: UUID, contact_id: UUID, *, viewer: Principal
 ) -> Contact:
-    await visible_partner(session, partner_id, viewer=viewer)
-    contact = await repository.contact_of(session, partner_id, contact_id)
-    if contact is None:
-        raise NotFound(f"partner {partner_id} has no contact {contact_id}")
-    return contact
+    return await CONTACTS.visible(session, partner_id, contact_id, viewer=viewer)
 
 
 async def add_contact(
@@ -109,10 +109,7 @@ async def update_contact(
     actor: Principal,
 ) -> Contact:
     partner = await visible_partner(session, partner_id, viewer=actor, for_update=True)
-    contact = await repository.contact_of(session, partner_id, contact_id)
-    if contact is None:
-        raise NotFound(f"partner {partner_id} has no contact {contact_id}")
-    check_if_match(if_match, contact.version, required=True, resource="contact")
+    contact = await CONTACTS.to_change(session, partner_id, contact_id, if_match=if_match, required=True)
     ensure_not_terminated(partner)
     before = _contact_values(contact_out(contact))
     changes = field_changes(before, {**before, **patch.model_dump(mode="json", exclude_unset=True)})
@@ -124,9 +121,7 @@ async def update_contact(
         value = getattr(patch, change.field)
         setattr(contact, change.field, value.value if isinstance(value, ContactRole) else value)
     now = datetime.now(UTC)
-    contact.version += 1
-    contact.updated_at = now
-    await session.flush()
+    await save_new_version(session, contact, at=now)
     await record_change(
         session,
         partner,
@@ -144,10 +139,7 @@ async def remove_contact(
 ) -> None:
     """Remove a contact. Allowed on a terminated partner too: people's data should not outstay its use."""
     partner = await visible_partner(session, partner_id, viewer=actor, for_update=True)
-    contact = await repository.contact_of(session, partner_id, contact_id)
-    if contact is None:
-        raise NotFound(f"partner {partner_id} has no contact {contact_id}")
-    check_if_match(if_match, contact.version, required=False, resource="contact")
+    contact = await CONTACTS.to_change(session, partner_id, contact_id, if_match=if_match, required=False)
     before = _contact_values(contact_out(contact))
     await repository.remove_contact(session, contact)
     await record_change(
@@ -156,6 +148,6 @@ async def remove_contact(
         HistoryKind.CONTACT_REMOVED,
         actor=actor,
         at=datetime.now(UTC),
-        changes=field_changes(before, dict.fromkeys(before)),
+        changes=removed_values(before),
         contact_id=contact_id,
     )

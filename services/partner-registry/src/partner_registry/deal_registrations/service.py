@@ -60,7 +60,7 @@ from partner_registry.deal_registrations.schemas import (
     history_entry_out,
 )
 from partner_registry.house_accounts.repository import matching_house_accounts
-from partner_registry.paging import keyset_cursor, keyset_position
+from partner_registry.paging import keyset_cursor, keyset_position, page_of
 from partner_registry.partners.service import EVENT_SOURCE
 from partner_registry.territories.overlap import region_key
 from partner_registry.territories.repository import exclusive_territories_covering
@@ -130,12 +130,11 @@ async def list_registrations(
     after = keyset_position(cursor, "-created_at", timestamp_key=True)
     now = datetime.now(UTC)
     rows = await repository.registration_page(session, filters, now=now, after=after, limit=limit + 1)
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = keyset_cursor("-created_at", rows[-1].created_at.isoformat(), rows[-1].id)
-    return Page[DealRegistrationOut](
-        items=[view(r, viewer=viewer, now=now) for r in rows], next_cursor=next_cursor
+    return page_of(
+        rows,
+        limit,
+        out=lambda r: view(r, viewer=viewer, now=now),
+        cursor_of=lambda r: keyset_cursor("-created_at", r.created_at.isoformat(), r.id),
     )
 
 
@@ -145,11 +144,12 @@ async def registration_history(
     await visible_registration(session, registration_id, viewer=viewer)
     after = keyset_position(cursor, "-occurred_at", timestamp_key=True)
     entries = await repository.history_page(session, registration_id, after=after, limit=limit + 1)
-    next_cursor = None
-    if len(entries) > limit:
-        entries = entries[:limit]
-        next_cursor = keyset_cursor("-occurred_at", entries[-1].occurred_at.isoformat(), entries[-1].id)
-    return Page[DealHistoryEntryOut](items=[history_entry_out(e) for e in entries], next_cursor=next_cursor)
+    return page_of(
+        entries,
+        limit,
+        out=history_entry_out,
+        cursor_of=lambda e: keyset_cursor("-occurred_at", e.occurred_at.isoformat(), e.id),
+    )
 
 
 # --- submission and the conflict check ---------------------------------------------------------------------

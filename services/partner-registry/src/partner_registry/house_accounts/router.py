@@ -11,11 +11,12 @@ from prm_contracts.pagination import Page
 from prm_contracts.partners import CountryCode
 from prm_kit.db import SessionDep
 from prm_kit.errors import problems
-from prm_kit.etag import IfMatchHeader, entity_tag, etag_headers, etag_response
+from prm_kit.etag import IfMatchHeader, entity_tag, etag_response
 from prm_kit.idempotency import IdempotencyDep
 from prm_kit.internal_auth import PrincipalDep, require
 from prm_kit.pagination import CursorQuery, LimitQuery
 
+from partner_registry.created import created
 from partner_registry.house_accounts import service
 from partner_registry.house_accounts.schemas import (
     HouseAccountIn,
@@ -68,8 +69,10 @@ async def add_house_account(
     if (replay := await idempotency.replay(session)) is not None:
         return replay
     account = await service.add_house_account(session, body, actor=who)
-    headers = {"Location": f"/v1/house-accounts/{account.id}", **etag_headers(account.version)}
-    return await idempotency.respond(session, house_account_out(account), status_code=201, headers=headers)
+    location = f"/v1/house-accounts/{account.id}"
+    return await created(
+        session, idempotency, house_account_out(account), location=location, version=account.version
+    )
 
 
 @router.get(

@@ -25,7 +25,8 @@ from partner_registry.house_accounts.schemas import (
     HouseAccountPatch,
     house_account_out,
 )
-from partner_registry.paging import keyset_cursor, keyset_position
+from partner_registry.paging import keyset_cursor, keyset_position, page_of
+from partner_registry.versions import save_new_version
 
 
 class HouseAccountExists(Conflict):
@@ -61,11 +62,12 @@ async def list_house_accounts(
     accounts = await repository.house_account_page(
         session, country=country, customer_domain=customer_domain, after=after, limit=limit + 1
     )
-    next_cursor = None
-    if len(accounts) > limit:
-        accounts = accounts[:limit]
-        next_cursor = keyset_cursor("created_at", accounts[-1].created_at.isoformat(), accounts[-1].id)
-    return Page[HouseAccountOut](items=[house_account_out(a) for a in accounts], next_cursor=next_cursor)
+    return page_of(
+        accounts,
+        limit,
+        out=house_account_out,
+        cursor_of=lambda a: keyset_cursor("created_at", a.created_at.isoformat(), a.id),
+    )
 
 
 async def visible_house_account(
@@ -124,9 +126,7 @@ async def update_house_account(
     if "customer_name" in sent:
         account.customer_name_key = normalise_name(account.customer_name)
         await repository.replace_name_tokens(session, account.id, name_tokens(account.customer_name_key))
-    account.version += 1
-    account.updated_at = datetime.now(UTC)
-    await session.flush()
+    await save_new_version(session, account, at=datetime.now(UTC))
     return account
 
 

@@ -11,11 +11,12 @@ from prm_contracts.partners import CountryCode
 from prm_contracts.territories import TerritoryConflictOut, TerritoryIn, TerritoryOut, TerritoryPatch
 from prm_kit.db import SessionDep
 from prm_kit.errors import problems
-from prm_kit.etag import IfMatchHeader, entity_tag, etag_headers, etag_response
+from prm_kit.etag import IfMatchHeader, entity_tag, etag_response
 from prm_kit.idempotency import IdempotencyDep
 from prm_kit.internal_auth import PrincipalDep, require
 from prm_kit.pagination import CursorQuery, LimitQuery
 
+from partner_registry.created import created
 from partner_registry.territories import service
 from partner_registry.territories.service import WEAK_ETAGS
 
@@ -62,12 +63,11 @@ async def add_partner_territory(
     if (replay := await idempotency.replay(session)) is not None:
         return replay
     territory = await service.add_territory(session, partner_id, body, actor=who)
-    headers = {
-        "Location": f"/v1/partners/{partner_id}/territories/{territory.id}",
-        **etag_headers(territory.version, weak=WEAK_ETAGS),
-    }
     out = await service.view(session, territory, viewer=who)
-    return await idempotency.respond(session, out, status_code=201, headers=headers)
+    location = f"/v1/partners/{partner_id}/territories/{territory.id}"
+    return await created(
+        session, idempotency, out, location=location, version=territory.version, weak_etag=WEAK_ETAGS
+    )
 
 
 @router.get(

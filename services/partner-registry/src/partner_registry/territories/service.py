@@ -15,12 +15,12 @@ from uuid import UUID, uuid4
 
 from prm_contracts.pagination import Page
 from prm_contracts.principal import Principal
-from prm_contracts.problem import Conflict, Forbidden, NotFound
+from prm_contracts.problem import Conflict, Forbidden
 from prm_contracts.territories import TerritoryConflictOut, TerritoryIn, TerritoryOut, TerritoryPatch
-from prm_kit.etag import check_if_match
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from partner_registry.paging import keyset_cursor, keyset_position
+from partner_registry.paging import keyset_cursor, keyset_position, page_of
+from partner_registry.partner_records import PartnerRecords, removed_values
 from partner_registry.partners.changes import field_changes, initial_values
 from partner_registry.partners.schemas import HistoryKind
 from partner_registry.partners.service import ensure_not_terminated, record_change, visible_partner
@@ -33,10 +33,12 @@ from partner_registry.territories.schemas import (
     territory_conflict_out,
     territory_out,
 )
+from partner_registry.versions import save_new_version
 
 # Conflicting territories' ids change without the territory changing, and a partner's own credential sees
 # fewer of them: one version has several representations, so its entity tags are weak (prm_kit.etag).
 WEAK_ETAGS = True
+TERRITORIES = PartnerRecords(repository.territory_of, noun="territory", weak_etags=WEAK_ETAGS)
 
 
 class TerritoryExists(Conflict):
@@ -73,24 +75,20 @@ async def list_territories(
     await visible_partner(session, partner_id, viewer=viewer)
     after = keyset_position(cursor, "created_at", timestamp_key=True)
     territories = await repository.territory_page(session, partner_id, after=after, limit=limit + 1)
-    next_cursor = None
-    if len(territories) > limit:
-        territories = territories[:limit]
-        next_cursor = keyset_cursor("created_at", territories[-1].created_at.isoformat(), territories[-1].id)
-    conflicting = await repository.conflicting_ids(session, [t.id for t in territories])
+    conflicting = await repository.conflicting_ids(session, [t.id for t in territories[:limit]])
     disclose = viewer.partner_id is None
-    items = [territory_out(t, conflicting.get(t.id, []), disclose_conflicts=disclose) for t in territories]
-    return Page[TerritoryOut](items=items, next_cursor=next_cursor)
+    return page_of(
+        territories,
+        limit,
+        out=lambda t: territory_out(t, conflicting.get(t.id, []), disclose_conflicts=disclose),
+        cursor_of=lambda t: keyset_cursor("created_at", t.created_at.isoformat(), t.id),
+    )
 
 
 async def visible_territory(
     session: AsyncSession, partner_id: UUID, territory_id: UUID, *, viewer: Principal
 ) -> Territory:
-    await visible_partner(session, partner_id, viewer=viewer)
-    territory = await repository.territory_of(session, partner_id, territory_id)
-    if territory is None:
-        raise NotFound(f"partner {partner_id} has no territory {territory_id}")
-    return territory
+    return await TERRITORIES.visible(session, partner_id, territory_id, viewer=viewer)
 
 
 async def _ensure_scope_free(session: AsyncSession, territory: Territory) -> None:
@@ -183,10 +181,9 @@ async def update_territory(
 ) -> Territory:
     partner = await visible_partner(session, partner_id, viewer=actor, for_update=True)
     _ensure_vendor(actor)
-    territory = await repository.territory_of(session, partner_id, territory_id)
-    if territory is None:
-        raise NotFound(f"partner {partner_id} has no territory {territory_id}")
-    check_if_match(if_match, territory.version, required=True, weak=WEAK_ETAGS, resource="territory")
+    territory = await TERRITORIES.to_change(
+        session, partner_id, territory_id, if_match=if_match, required=True
+    )
     ensure_not_terminated(partner)
     before = _values(territory)
     after = {**before, **patch.model_dump(mode="json", exclude_unset=True)}
@@ -201,9 +198,7 @@ async def update_territory(
     territory.scope_key = scope_key(scope_of(territory))
     await _ensure_scope_free(session, territory)
     now = datetime.now(UTC)
-    territory.version += 1
-    territory.updated_at = now
-    await session.flush()
+    await save_new_version(session, territory, at=now)
     await _record_conflicts(session, territory, now)
     await record_change(
         session,
@@ -223,10 +218,9 @@ async def remove_territory(
     """Remove a territory and the conflicts it was part of (allowed on a terminated partner too)."""
     partner = await visible_partner(session, partner_id, viewer=actor, for_update=True)
     _ensure_vendor(actor)
-    territory = await repository.territory_of(session, partner_id, territory_id)
-    if territory is None:
-        raise NotFound(f"partner {partner_id} has no territory {territory_id}")
-    check_if_match(if_match, territory.version, required=False, weak=WEAK_ETAGS, resource="territory")
+    territory = await TERRITORIES.to_change(
+        session, partner_id, territory_id, if_match=if_match, required=False
+    )
     before = _values(territory)
     await repository.replace_conflicts(session, territory.id, [])
     await repository.remove_territory(session, territory)
@@ -236,7 +230,7 @@ async def remove_territory(
         HistoryKind.TERRITORY_REMOVED,
         actor=actor,
         at=datetime.now(UTC),
-        changes=field_changes(before, dict.fromkeys(before)),
+        changes=removed_values(before),
         territory_id=territory_id,
     )
 
@@ -259,10 +253,9 @@ async def list_conflicts(
     conflicts = await repository.conflict_page(
         session, partner_id=partner_id, country=country, after=after, limit=limit + 1
     )
-    next_cursor = None
-    if len(conflicts) > limit:
-        conflicts = conflicts[:limit]
-        next_cursor = keyset_cursor("-detected_at", conflicts[-1].detected_at.isoformat(), conflicts[-1].id)
-    return Page[TerritoryConflictOut](
-        items=[territory_conflict_out(c) for c in conflicts], next_cursor=next_cursor
+    return page_of(
+        conflicts,
+        limit,
+        out=territory_conflict_out,
+        cursor_of=lambda c: keyset_cursor("-detected_at", c.detected_at.isoformat(), c.id),
     )

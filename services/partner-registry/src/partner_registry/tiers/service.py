@@ -31,7 +31,7 @@ from prm_kit.etag import check_if_match
 from prm_kit.outbox import add_event
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from partner_registry.paging import keyset_cursor, keyset_position
+from partner_registry.paging import keyset_cursor, keyset_position, page_of
 from partner_registry.partners.schemas import HistoryKind
 from partner_registry.partners.service import (
     EVENT_SOURCE,
@@ -42,6 +42,7 @@ from partner_registry.partners.service import (
 from partner_registry.tiers import repository
 from partner_registry.tiers.models import PartnerTierChange, Tier
 from partner_registry.tiers.schemas import tier_change_out, tier_out
+from partner_registry.versions import save_new_version
 
 LADDER_ORDER = "rank"
 HISTORY_ORDER = "-changed_at"
@@ -100,11 +101,9 @@ async def list_tiers(
             raise _bad_cursor()
         after = (int(position.key), position.id)
     tiers = await repository.tier_page(session, keys=keys, after=after, limit=limit + 1)
-    next_cursor = None
-    if len(tiers) > limit:
-        tiers = tiers[:limit]
-        next_cursor = keyset_cursor(LADDER_ORDER, str(tiers[-1].rank), tiers[-1].id)
-    return Page[TierOut](items=[tier_out(tier) for tier in tiers], next_cursor=next_cursor)
+    return page_of(
+        tiers, limit, out=tier_out, cursor_of=lambda t: keyset_cursor(LADDER_ORDER, str(t.rank), t.id)
+    )
 
 
 async def visible_tier(session: AsyncSession, tier_id: UUID, *, for_update: bool = False) -> Tier:
@@ -175,9 +174,7 @@ async def update_tier(
     # equal values are not written back: the flush compares each column with what was loaded
     if tier_out(tier) == before:
         return tier
-    tier.version += 1
-    tier.updated_at = datetime.now(UTC)
-    await session.flush()
+    await save_new_version(session, tier, at=datetime.now(UTC))
     return tier
 
 
@@ -251,9 +248,7 @@ async def change_tier(
     now = datetime.now(UTC)
     from_tier = partner.tier
     partner.tier = tier.key
-    partner.version += 1
-    partner.updated_at = now
-    await session.flush()
+    await save_new_version(session, partner, at=now)
     change = PartnerTierChange(
         id=uuid4(),
         partner_id=partner.id,
@@ -309,8 +304,9 @@ async def tier_history(
         after_id=after.id if after else None,
         limit=limit + 1,
     )
-    next_cursor = None
-    if len(changes) > limit:
-        changes = changes[:limit]
-        next_cursor = keyset_cursor(HISTORY_ORDER, changes[-1].changed_at.isoformat(), changes[-1].id)
-    return Page[TierChangeOut](items=[tier_change_out(change) for change in changes], next_cursor=next_cursor)
+    return page_of(
+        changes,
+        limit,
+        out=tier_change_out,
+        cursor_of=lambda c: keyset_cursor(HISTORY_ORDER, c.changed_at.isoformat(), c.id),
+    )

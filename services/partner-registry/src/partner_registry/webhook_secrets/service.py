@@ -23,7 +23,7 @@ from prm_contracts.webhook_secrets import (
 from prm_kit.outbox import add_event
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from partner_registry.paging import keyset_cursor, keyset_position
+from partner_registry.paging import keyset_cursor, keyset_position, page_of
 from partner_registry.partners import repository as partners_repository
 from partner_registry.partners.service import EVENT_SOURCE, ensure_not_terminated, visible_partner
 from partner_registry.webhook_secrets import repository
@@ -94,11 +94,12 @@ async def list_secrets(
     await visible_partner(session, partner_id, viewer=viewer)
     after = keyset_position(cursor, "-created_at", timestamp_key=True)
     rows = await repository.secret_page(session, partner_id, after=after, limit=limit + 1)
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = keyset_cursor("-created_at", rows[-1].created_at.isoformat(), rows[-1].id)
-    return Page[WebhookSecretOut](items=[webhook_secret_out(r) for r in rows], next_cursor=next_cursor)
+    return page_of(
+        rows,
+        limit,
+        out=webhook_secret_out,
+        cursor_of=lambda r: keyset_cursor("-created_at", r.created_at.isoformat(), r.id),
+    )
 
 
 async def revoke_secret(
