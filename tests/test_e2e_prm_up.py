@@ -91,8 +91,11 @@ def database_env() -> Iterator[dict[str, str]]:
 
 
 @pytest.fixture
-def prm_up(tmp_path: Path, database_env: dict[str, str]) -> Iterator[RunningPrm]:
-    """`prm up` started as a subprocess on free ports; killed (with its children) if a test leaves it running."""
+def prm_up(
+    request: pytest.FixtureRequest, tmp_path: Path, database_env: dict[str, str]
+) -> Iterator[RunningPrm]:
+    """`prm up` started as a subprocess on free ports; killed (with its children) if a test leaves it running.
+    Indirect parameters are extra arguments (`--demo`)."""
     gateway_port, *service_ports = free_ports(5)
     admin_key = new_admin_key()
     environment = {name: value for name, value in os.environ.items() if not name.startswith("PRM_")}
@@ -106,6 +109,7 @@ def prm_up(tmp_path: Path, database_env: dict[str, str]) -> Iterator[RunningPrm]
     command = [sys.executable, "-m", "prm_cli", "up", "--host", "127.0.0.1"]
     command += ["--gateway-port", str(gateway_port), "--base-port", str(service_ports[0])]
     command += ["--start-timeout", str(START_SECONDS)]
+    command += list(getattr(request, "param", []))
     with log.open("wb") as sink:
         process = subprocess.Popen(
             command,
@@ -173,6 +177,67 @@ def test_prm_up_serves_the_platform_through_the_gateway_and_stops_cleanly(prm_up
     _gone, alive = psutil.wait_procs(children, timeout=10)
     assert alive == [], f"children outlived prm up: {alive}"
     assert "PRM stopped." in prm_up.output()
+
+
+@pytest.mark.parametrize("prm_up", [["--demo"]], indirect=True)
+def test_prm_up_demo_loads_the_registry_demo_and_opens_the_public_application_form(
+    prm_up: RunningPrm,
+) -> None:
+    prm_up.wait_running()
+    admin = {"Authorization": f"Bearer {prm_up.admin_key}"}
+    with httpx.Client(base_url=prm_up.gateway_url, timeout=10.0) as client:
+        partners = _all_items(client, "/v1/partners", admin)
+        registrations = _all_items(client, "/v1/deal-registrations", admin)
+        cases = _all_items(client, "/v1/conflict-cases", admin)
+        application = client.post(
+            "/v1/applications",  # no key: the public form
+            json={
+                "company": {
+                    "legal_name": "Brightwave Solutions Ltd",
+                    "partner_type": "reseller",
+                    "country": "GB",
+                }
+            },
+        )
+        peek = client.get("/v1/applications")  # and nothing else without a key
+
+    assert "demo data registry: loaded" in prm_up.output()
+    assert len(partners) == 36
+    assert {p["partner_type"] for p in partners} == {
+        "distributor",
+        "reseller",
+        "var",
+        "system_integrator",
+        "msp",
+        "referral",
+        "agent",
+    }
+    assert {"prospect", "applied", "onboarding", "active", "suspended", "terminated"} <= {
+        p["status"] for p in partners
+    }
+    assert len(registrations) == 60
+    assert {"approved", "pending_review", "won", "lost", "rejected"} <= {r["status"] for r in registrations}
+    assert len(cases) >= 4
+    assert application.status_code == 201, application.text
+    assert application.json()["submitted_by"] == "public:applicant"
+    assert application.json()["evaluation"] is None
+    assert peek.status_code == 401
+
+    stop_with(prm_up, signal.SIGTERM)
+    assert prm_up.process.returncode == 0, prm_up.output()
+
+
+def _all_items(client: httpx.Client, path: str, headers: dict[str, str]) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        params: dict[str, Any] = {"limit": 100} | ({"cursor": cursor} if cursor else {})
+        page = client.get(path, params=params, headers=headers)
+        assert page.status_code == 200, page.text
+        items += page.json()["items"]
+        cursor = page.json()["next_cursor"]
+        if cursor is None:
+            return items
 
 
 def test_a_dying_service_stops_everything_with_a_failure(prm_up: RunningPrm) -> None:

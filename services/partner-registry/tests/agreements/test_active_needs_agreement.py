@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..factories import (
@@ -16,6 +18,7 @@ from ..factories import (
     moved_to,
     stored_counts,
 )
+from ..fakes import Clock
 
 pytestmark = pytest.mark.asyncio
 
@@ -118,3 +121,34 @@ async def test_the_guard_checks_only_the_way_into_active(client: httpx.AsyncClie
         json={"to_status": "terminated", "reason": "No deal"},
     )
     assert terminated.status_code == 201
+
+
+async def test_active_partners_whose_agreement_ran_out_are_listed_for_renewal(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    renewing = await moved_to(client, await a_partner(client, display_name="Renewing"), "active")
+    steady = await moved_to(client, await a_partner(client, display_name="Steady"), "active")
+    await a_partner(client, display_name="Prospect")
+    # Renewing's only agreement runs 10 more days; Steady's runs on
+    agreements = (await client.get(f"/v1/partners/{renewing['id']}/agreements")).json()["items"]
+    response = await client.patch(
+        f"/v1/partners/{renewing['id']}/agreements/{agreements[0]['id']}",
+        json={"ends_on": days_from_today(10)},
+        headers={"If-Match": f'"{agreements[0]["version"]}"'},
+    )
+    assert response.status_code == 200, response.text
+
+    async def names(**params: Any) -> list[str]:
+        listed = await client.get("/v1/partners", params=params)
+        assert listed.status_code == 200, listed.text
+        return [p["display_name"] for p in listed.json()["items"]]
+
+    assert await names(status="active", has_current_agreement="false") == []
+    assert await names(has_current_agreement="true") == ["Renewing", "Steady"]
+
+    Clock(now=datetime.now(UTC) + timedelta(days=11)).install(app)
+
+    assert await names(status="active", has_current_agreement="false") == ["Renewing"]
+    assert await names(has_current_agreement="false") == ["Prospect", "Renewing"]
+    assert await names(has_current_agreement="true") == ["Steady"]
+    assert steady["status"] == "active"

@@ -38,3 +38,12 @@ class Agreement(Base):
     version: Mapped[int]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+def current_on(on: date) -> sa.ColumnElement[bool]:
+    """The condition of an agreement that is current on the day `on`: active and running that day."""
+    return sa.and_(
+        Agreement.status == AgreementStatus.ACTIVE.value,
+        Agreement.starts_on <= on,
+        sa.or_(Agreement.ends_on.is_(None), Agreement.ends_on >= on),
+    )

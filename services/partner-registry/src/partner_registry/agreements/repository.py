@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from prm_contracts.agreements import AgreementStatus
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from partner_registry.agreements.models import Agreement
+from partner_registry.agreements.models import Agreement, current_on
 from partner_registry.partners.models import Partner
 
 
@@ -47,14 +47,7 @@ async def agreement_page(
 async def current_agreement_id(session: AsyncSession, partner_id: UUID, on: date) -> UUID | None:
     """An agreement of the partner that is active and runs on the day `on`, if there is one."""
     found: UUID | None = await session.scalar(
-        sa.select(Agreement.id)
-        .where(
-            Agreement.partner_id == partner_id,
-            Agreement.status == AgreementStatus.ACTIVE.value,
-            Agreement.starts_on <= on,
-            sa.or_(Agreement.ends_on.is_(None), Agreement.ends_on >= on),
-        )
-        .limit(1)
+        sa.select(Agreement.id).where(Agreement.partner_id == partner_id, current_on(on)).limit(1)
     )
     return found
 

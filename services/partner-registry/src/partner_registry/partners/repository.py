@@ -12,6 +12,7 @@ from prm_kit.db import UTCDateTime
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from partner_registry.agreements.models import Agreement, current_on
 from partner_registry.paging import KeysetPosition
 from partner_registry.partners.models import Partner, PartnerHistoryEntry, PartnerSpecialisation
 from partner_registry.partners.schemas import HistoryKind, PartnerFilters, PartnerSort
@@ -103,6 +104,9 @@ async def partner_page(
                 PartnerSpecialisation.value_key.in_(filters.specialisations),
             )
         )
+    if filters.has_current_agreement is not None and filters.today is not None:
+        current = sa.exists().where(Agreement.partner_id == Partner.id, current_on(filters.today))
+        conditions.append(current if filters.has_current_agreement else ~current)
     if filters.name_contains:
         # lower(...) LIKE '%…%': the trigram GIN indexes serve this on PostgreSQL; SQLite scans
         pattern = _like_pattern(filters.name_contains)

@@ -22,6 +22,7 @@ from prm_kit.idempotency import IdempotencyDep
 from prm_kit.internal_auth import PrincipalDep, require
 from prm_kit.pagination import CursorQuery, LimitQuery
 
+from partner_registry.clock import NowDep
 from partner_registry.partners import service
 from partner_registry.partners.changes import label_key
 from partner_registry.partners.schemas import (
@@ -70,6 +71,7 @@ async def create_partner(
 async def list_partners(
     session: SessionDep,
     who: PrincipalDep,
+    now: NowDep,
     partner_type: Annotated[list[PartnerType] | None, Query(description="Any of these types.")] = None,
     status: Annotated[list[PartnerStatus] | None, Query(description="Any of these statuses.")] = None,
     tier: Annotated[list[str] | None, Query(description="Any of these tier keys.")] = None,
@@ -83,6 +85,13 @@ async def list_partners(
         str | None,
         Query(
             min_length=1, max_length=100, description="Part of the display or legal name (case-insensitive)."
+        ),
+    ] = None,
+    has_current_agreement: Annotated[
+        bool | None,
+        Query(
+            description="true: only partners with an agreement current today; false: only those without one "
+            "(with `status=active`: the active partners whose agreement has run out and needs renewing)."
         ),
     ] = None,
     sort: Annotated[
@@ -101,6 +110,8 @@ async def list_partners(
         regions=region or [],
         specialisations=[label_key(label) for label in specialisation or []],
         name_contains=q,
+        has_current_agreement=has_current_agreement,
+        today=now.date(),
     )
     return await service.list_partners(session, filters, sort, viewer=who, limit=limit, cursor=cursor)
 

@@ -6,6 +6,7 @@ PartnerIn / PartnerPatch / PartnerOut cross service boundaries and live in `prm_
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
@@ -60,6 +61,9 @@ class PartnerFilters:
     regions: list[str] = field(default_factory=list)
     specialisations: list[str] = field(default_factory=list)
     name_contains: str | None = None
+    # True: only partners with an agreement current on `today`; False: only those without one
+    has_current_agreement: bool | None = None
+    today: date | None = None
 
 
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
