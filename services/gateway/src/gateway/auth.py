@@ -1,4 +1,5 @@
-"""API-key authentication: `Authorization: Bearer prm_…` → a verified principal and its signed credential.
+"""Authentication: `Authorization: Bearer prm_…` (an API key) or a bearer JWT of the configured identity
+provider (gateway.bearer_tokens) → a verified principal and its signed credential.
 
 Verified keys are cached in memory for `key_cache_ttl_seconds`, keyed by the raw header value, so the hot
 path is one dictionary lookup; concurrent misses for one key share a single database lookup. Refused
@@ -24,6 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.api_keys import service as api_keys
+from gateway.bearer_tokens import BearerTokenVerifier
 from gateway.internal_credentials import InternalCredentials
 from gateway.rate_limit import RateLimiter, rate_limited
 
@@ -69,8 +71,10 @@ class Authenticator:
         session_factory: SessionFactorySource,
         ttl_seconds: float,
         lookup_limiter: RateLimiter,
+        tokens: BearerTokenVerifier | None = None,
     ) -> None:
         self._credentials = credentials
+        self._tokens = tokens
         self._lookup_limiter = lookup_limiter
         self._session_factory = session_factory
         self._ttl = ttl_seconds
@@ -156,6 +160,8 @@ class Authenticator:
 
     async def _load(self, authorization: bytes) -> Verified | None:
         plaintext = _bearer_token(authorization)
+        if plaintext is not None and self._tokens is not None and self._tokens.looks_like_jwt(plaintext):
+            return await self._load_token(authorization, plaintext, self._tokens)
         key = None
         if plaintext is not None:
             try:
@@ -184,6 +190,27 @@ class Authenticator:
             expires_at=now + self._ttl,
         )
         self._remember(self._verified, authorization, verified)
+        return verified
+
+    async def _load_token(
+        self, authorization: bytes, token: str, tokens: BearerTokenVerifier
+    ) -> Verified | None:
+        caller = await tokens.caller(token)
+        now = time.monotonic()
+        if caller is None:
+            self._remember(self._refused, authorization, now + self._ttl)
+            return None
+        # trusted until the token expires, and re-checked at least as often as keys are
+        lifetime = min(self._ttl, caller.expires_at - time.time())
+        verified = Verified(
+            principal=caller.principal,
+            key_id=None,
+            credential=self._credentials.token(caller.principal),
+            limit_key=caller.principal.subject,
+            expires_at=now + lifetime,
+        )
+        if lifetime > 0:
+            self._remember(self._verified, authorization, verified)
         return verified
 
     def _settled(self, authorization: bytes, task: asyncio.Task[Verified | None]) -> None:

@@ -6,7 +6,7 @@ import json
 from typing import Annotated, Any, ClassVar
 
 from prm_kit.settings import BaseServiceSettings, database_url_field
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import NoDecode
 
 from gateway.api_keys.key_format import KEY_FORMAT_DESCRIPTION, parse_key
@@ -62,6 +62,51 @@ class Settings(BaseServiceSettings):
         description="How long a verified key is trusted without asking the database. Revocation through "
         "this gateway's admin API takes effect at once; other replicas notice within this time.",
     )
+
+    jwt_issuer: str | None = Field(
+        default=None,
+        description="Accept bearer JWTs (access tokens) from this issuer (`iss`) beside API keys; unset: keys only.",
+    )
+    jwt_audience: str = Field(default="prm-api", description="The `aud` the tokens must carry.")
+    jwt_jwks_url: str | None = Field(
+        default=None, description="Where the issuer publishes its signing keys (JWKS); fetched and cached."
+    )
+    jwt_public_key: str | None = Field(
+        default=None,
+        description="Or one fixed PEM public key to verify the tokens with (instead of a JWKS URL).",
+    )
+    jwt_algorithms: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["RS256", "ES256"],
+        description="Signature algorithms accepted (comma-separated).",
+    )
+    jwt_partner_claim: str = Field(
+        default="prm_partner_id", description="The claim binding a token to one partner (a partner id)."
+    )
+
+    @field_validator("jwt_algorithms", mode="before")
+    @classmethod
+    def _algorithms(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [name.strip() for name in value.split(",") if name.strip()]
+        return value
+
+    @field_validator("jwt_algorithms")
+    @classmethod
+    def _asymmetric_only(cls, value: list[str]) -> list[str]:
+        # a symmetric algorithm would let anyone holding the verification key mint tokens
+        allowed = {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
+        refused = [name for name in value if name not in allowed]
+        if refused or not value:
+            raise ValueError(f"jwt_algorithms must be some of {', '.join(sorted(allowed))}; got {value}")
+        return value
+
+    @model_validator(mode="after")
+    def _one_key_source(self) -> Settings:
+        if self.jwt_issuer and (self.jwt_jwks_url is None) == (self.jwt_public_key is None):
+            raise ValueError(
+                "with jwt_issuer (PRM_JWT_ISSUER) set exactly one of PRM_JWT_JWKS_URL, PRM_JWT_PUBLIC_KEY"
+            )
+        return self
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -32,6 +32,7 @@ from gateway.api_keys import service as api_keys
 from gateway.api_keys.router import router as api_keys_router
 from gateway.app import GatewayApp
 from gateway.auth import Authenticator
+from gateway.bearer_tokens import BearerTokenVerifier
 from gateway.config import Settings
 from gateway.cors import cors_options
 from gateway.docs import MergedDocument
@@ -49,6 +50,20 @@ TAGS = [
     {"name": "status", "description": "Readiness of the platform's services, for operators."},
 ]
 _log = structlog.get_logger("gateway")
+
+
+def bearer_token_verifier(settings: Settings) -> BearerTokenVerifier | None:
+    """The verifier of the identity provider's JWTs, when one is configured."""
+    if not settings.jwt_issuer:
+        return None
+    return BearerTokenVerifier(
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+        algorithms=settings.jwt_algorithms,
+        public_key=settings.jwt_public_key,
+        jwks_url=settings.jwt_jwks_url,
+        partner_claim=settings.jwt_partner_claim,
+    )
 
 
 def create_app(settings: Settings | None = None) -> GatewayApp:
@@ -80,6 +95,7 @@ def create_app(settings: Settings | None = None) -> GatewayApp:
         session_factory=lambda: app.state.session_factory,  # looked up late: tests swap it
         ttl_seconds=settings.key_cache_ttl_seconds,
         lookup_limiter=limiter,
+        tokens=bearer_token_verifier(settings),
     )
     access_log = (
         AccessLog(service=settings.service_name, json_lines=settings.log_format == "json")

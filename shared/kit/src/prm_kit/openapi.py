@@ -13,7 +13,8 @@ BEARER_SCHEME = {
     "bearerAuth": {
         "type": "http",
         "scheme": "bearer",
-        "description": "An API key (`prm_…`) created with `prm keys create` or the admin API.",
+        "description": "An API key (`prm_…`) created with `prm keys create` or the admin API; or, where the "
+        "gateway trusts an identity provider (`PRM_JWT_ISSUER`), an access token (JWT) it issued.",
     }
 }
 _STANDARD = {
