@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
-from typing import Annotated, Any, ClassVar
+from typing import ClassVar
 
-from prm_kit.settings import BaseServiceSettings, database_url_field
+from prm_kit.settings import BaseServiceSettings, CommaSeparated, database_url_field
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import NoDecode
 
 from gateway.api_keys.key_format import KEY_FORMAT_DESCRIPTION, parse_key
 
@@ -39,7 +37,7 @@ class Settings(BaseServiceSettings):
     )
     public_applications_burst: int = Field(default=5, ge=1, le=10_000)
     max_body_bytes: int = Field(default=5 * MIB, ge=0, le=1024 * MIB)
-    cors_origins: Annotated[list[str], NoDecode] = Field(
+    cors_origins: CommaSeparated = Field(
         default_factory=list,
         description="Browser origins allowed to call the API (JSON list or comma-separated); empty: no CORS.",
     )
@@ -75,20 +73,13 @@ class Settings(BaseServiceSettings):
         default=None,
         description="Or one fixed PEM public key to verify the tokens with (instead of a JWKS URL).",
     )
-    jwt_algorithms: Annotated[list[str], NoDecode] = Field(
+    jwt_algorithms: CommaSeparated = Field(
         default_factory=lambda: ["RS256", "ES256"],
         description="Signature algorithms accepted (comma-separated).",
     )
     jwt_partner_claim: str = Field(
         default="prm_partner_id", description="The claim binding a token to one partner (a partner id)."
     )
-
-    @field_validator("jwt_algorithms", mode="before")
-    @classmethod
-    def _algorithms(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return [name.strip() for name in value.split(",") if name.strip()]
-        return value
 
     @field_validator("jwt_algorithms")
     @classmethod
@@ -107,16 +98,6 @@ class Settings(BaseServiceSettings):
                 "with jwt_issuer (PRM_JWT_ISSUER) set exactly one of PRM_JWT_JWKS_URL, PRM_JWT_PUBLIC_KEY"
             )
         return self
-
-    @field_validator("cors_origins", mode="before")
-    @classmethod
-    def _origins(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            text = value.strip()
-            if text.startswith("["):
-                return json.loads(text)
-            return [origin.strip() for origin in text.split(",") if origin.strip()]
-        return value
 
     @field_validator("bootstrap_admin_key")
     @classmethod

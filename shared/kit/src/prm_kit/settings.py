@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, BeforeValidator, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 MIN_SECRET_LENGTH = 32
@@ -32,8 +33,18 @@ def event_subscribers_field(service_env_name: str) -> Any:
     )
 
 
-# Comma-separated in the environment ("http://a:8003,http://b:8004"), a list in code.
-UrlList = Annotated[list[str], NoDecode]
+def _split_comma_separated(value: Any) -> Any:
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            return json.loads(text)
+        return [item.strip() for item in text.split(",") if item.strip()]
+    return value
+
+
+# A list setting: comma-separated ("http://a:8003,http://b:8004") or a JSON list in the environment.
+CommaSeparated = Annotated[list[str], NoDecode, BeforeValidator(_split_comma_separated)]
+UrlList = CommaSeparated
 
 
 class BaseServiceSettings(BaseSettings):
@@ -68,13 +79,6 @@ class BaseServiceSettings(BaseSettings):
     @classmethod
     def _upper(cls, value: Any) -> Any:
         return value.upper() if isinstance(value, str) else value
-
-    @field_validator("event_subscribers", mode="before")
-    @classmethod
-    def _split_urls(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return [url.strip() for url in value.split(",") if url.strip()]
-        return value
 
     @field_validator("event_subscribers")
     @classmethod
