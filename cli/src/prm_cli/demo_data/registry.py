@@ -157,17 +157,20 @@ def partner_body(seed: PartnerSeed) -> Json:
     }
 
 
-# The facts an application carries; the rest of the partner's record is filled in after it is submitted.
+# The facts an application carries; the vendor's custom attributes are added after it is submitted.
 APPLICATION_FIELDS = (
     "legal_name",
     "display_name",
     "partner_type",
     "country",
+    "region",
     "registration_number",
     "website_domain",
+    "year_founded",
     "employee_count",
     "annual_revenue",
     "specialisations",
+    "segments_served",
 )
 
 
@@ -190,7 +193,7 @@ async def apply(api: Api, registry: Registry, seed: PartnerSeed) -> tuple[str, s
     )
     partner_id: str = application["partner_id"]
     current = await api.call("GET", f"/v1/partners/{partner_id}")
-    rest = {name: full[name] for name in ("region", "year_founded", "segments_served", "custom_attributes")}
+    rest = {"custom_attributes": full["custom_attributes"]}  # the vendor's own note, not the applicant's
     await api.patch(
         f"/v1/partners/{partner_id}", rest, etag=current.etag, step=f"complete {seed.display_name}"
     )

@@ -380,3 +380,24 @@ async def test_the_public_form_can_do_nothing_else(
 
     assert response.status_code == 403
     assert await stored_counts(db) == before
+
+
+async def test_the_whole_profile_of_an_applicant_reaches_the_partner_and_scoring(
+    client: httpx.AsyncClient, scoring: FakeScoring
+) -> None:
+    body = application_body(region="Benelux", year_founded=2011, segments_served=["smb", "public_sector"])
+
+    application = await client.post("/v1/applications", json=body)
+
+    assert application.status_code == 201, application.text
+    partner = (await client.get(f"/v1/partners/{application.json()['partner_id']}")).json()
+    assert (partner["region"], partner["year_founded"], partner["segments_served"]) == (
+        "Benelux",
+        2011,
+        ["smb", "public_sector"],
+    )
+    [asked] = scoring.bodies(PREQUALIFICATION_PATH)
+    assert (asked["applicant"]["year_founded"], asked["applicant"]["segments_served"]) == (
+        2011,
+        ["smb", "public_sector"],
+    )

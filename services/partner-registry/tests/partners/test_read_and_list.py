@@ -223,3 +223,36 @@ async def test_a_partner_credential_lists_only_its_own_partner(client: httpx.Asy
 
     assert [p["id"] for p in response.json()["items"]] == [beta["id"]]
     assert filtered.json()["items"] == []
+
+
+async def test_a_partner_is_found_by_its_registration_number_or_domain_in_any_spelling(
+    client: httpx.AsyncClient,
+) -> None:
+    german = await a_partner(
+        client,
+        display_name="Nordlicht",
+        country="DE",
+        registration_number="HRB 77/88-99",
+        website_domain="nordlicht.example",
+    )
+    austrian = await a_partner(
+        client, display_name="Alpenblick", country="AT", registration_number="HRB778899"
+    )
+    await a_partner(client, display_name="Other", registration_number="HRB 1")
+
+    async def ids(**params: Any) -> list[str]:
+        response = await client.get("/v1/partners", params=params)
+        assert response.status_code == 200, response.text
+        return [p["id"] for p in response.json()["items"]]
+
+    assert await ids(registration_number="hrb 778899") == [austrian["id"], german["id"]]  # by display name
+    assert await ids(registration_number="HRB.77.88.99", country="DE") == [german["id"]]
+    assert await ids(website_domain="https://www.Nordlicht.example/kontakt") == [german["id"]]
+    assert await ids(website_domain="nobody.example") == []
+
+
+async def test_a_domain_filter_that_is_no_domain_is_422(client: httpx.AsyncClient) -> None:
+    response = await client.get("/v1/partners", params={"website_domain": "not a domain"})
+
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["loc"] == ["query", "website_domain"]

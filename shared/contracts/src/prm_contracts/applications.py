@@ -20,9 +20,12 @@ from prm_contracts.partners import (
     EmployeeCount,
     Name,
     PartnerType,
+    Region,
     RegistrationNumber,
+    Segments,
     Specialisations,
     WebsiteDomain,
+    YearFounded,
 )
 from prm_contracts.scoring import ApplicationEvaluation, PrequalificationResult
 
@@ -102,10 +105,13 @@ class ApplicantCompany(BaseModel):
     registration_number: RegistrationNumber | None = Field(
         default=None, description="Unique per country among partners (409 when already registered)."
     )
+    region: Region | None = None
     website_domain: WebsiteDomain | None = None
+    year_founded: YearFounded | None = None
     employee_count: EmployeeCount | None = None
     annual_revenue: AnnualRevenue = None
     specialisations: Specialisations = Field(default_factory=Specialisations)
+    segments_served: Segments = Field(default_factory=list)
 
 
 class ApplicationIn(BaseModel):

@@ -58,9 +58,11 @@ class ApplicantFacts(BaseModel):
     partner_type: PartnerType
     country: str = Field(description="ISO 3166-1 alpha-2", examples=["DE"])
     website_domain: str | None = None
+    year_founded: int | None = None
     employee_count: int | None = None
     annual_revenue: Money | None = None
     specialisations: Specialisations = Field(default_factory=Specialisations)
+    segments_served: list[str] = Field(default_factory=list, description="Customer segments served.")
     questionnaire: dict[str, Any] = Field(
         default_factory=dict, description="The answers to the pre-qualification questionnaire."
     )

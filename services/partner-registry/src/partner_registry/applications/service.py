@@ -57,9 +57,11 @@ def _applicant(application_id: UUID, body: ApplicationIn) -> ApplicantFacts:
         partner_type=company.partner_type,
         country=company.country,
         website_domain=company.website_domain,
+        year_founded=company.year_founded,
         employee_count=company.employee_count,
         annual_revenue=company.annual_revenue,
         specialisations=company.specialisations,
+        segments_served=[segment.value for segment in company.segments_served],
         questionnaire=body.questionnaire,
     )
 

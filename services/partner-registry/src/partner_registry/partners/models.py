@@ -34,6 +34,8 @@ class Partner(Base):
         sa.Index("ix_partner_tier", "tier"),
         sa.Index("ix_partner_country_region", "country", "region"),
         sa.Index("ix_partner_region", "region"),
+        sa.Index("ix_partner_registration_number_key", "registration_number_key"),
+        sa.Index("ix_partner_website_domain", "website_domain"),
         sa.Index("ix_partner_created_at", "created_at", "id"),
         sa.Index("ix_partner_display_name_lower", sa.text("lower(display_name)"), "id"),
         sa.Index("ix_partner_legal_name_lower", sa.text("lower(legal_name)"), "id"),

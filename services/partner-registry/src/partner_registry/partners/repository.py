@@ -104,6 +104,10 @@ async def partner_page(
                 PartnerSpecialisation.value_key.in_(filters.specialisations),
             )
         )
+    if filters.registration_number_key is not None:
+        conditions.append(Partner.registration_number_key == filters.registration_number_key)
+    if filters.website_domain is not None:
+        conditions.append(Partner.website_domain == filters.website_domain)
     if filters.has_current_agreement is not None and filters.today is not None:
         current = sa.exists().where(Agreement.partner_id == Partner.id, current_on(filters.today))
         conditions.append(current if filters.has_current_agreement else ~current)

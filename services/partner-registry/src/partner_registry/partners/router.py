@@ -24,7 +24,7 @@ from prm_kit.pagination import CursorQuery, LimitQuery
 
 from partner_registry.clock import NowDep
 from partner_registry.partners import service
-from partner_registry.partners.changes import label_key
+from partner_registry.partners.changes import domain_query, label_key, registration_key
 from partner_registry.partners.schemas import (
     HistoryEntryOut,
     HistoryKind,
@@ -87,6 +87,22 @@ async def list_partners(
             min_length=1, max_length=100, description="Part of the display or legal name (case-insensitive)."
         ),
     ] = None,
+    registration_number: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=64,
+            description="Registration or tax number, compared ignoring case, spaces, dots, slashes and dashes "
+            "(add `country` to look in one country).",
+        ),
+    ] = None,
+    website_domain: Annotated[
+        str | None,
+        Query(
+            max_length=300,
+            description="Website domain; any spelling (`https://www.Example.com/`) is normalised.",
+        ),
+    ] = None,
     has_current_agreement: Annotated[
         bool | None,
         Query(
@@ -110,6 +126,8 @@ async def list_partners(
         regions=region or [],
         specialisations=[label_key(label) for label in specialisation or []],
         name_contains=q,
+        registration_number_key=registration_key(registration_number),
+        website_domain=domain_query(website_domain),
         has_current_agreement=has_current_agreement,
         today=now.date(),
     )

@@ -61,6 +61,8 @@ class PartnerFilters:
     regions: list[str] = field(default_factory=list)
     specialisations: list[str] = field(default_factory=list)
     name_contains: str | None = None
+    registration_number_key: str | None = None  # compared form (partners.changes.registration_key)
+    website_domain: str | None = None  # normalised
     # True: only partners with an agreement current on `today`; False: only those without one
     has_current_agreement: bool | None = None
     today: date | None = None
