@@ -7,10 +7,6 @@ Honours PRM_TEST_DB like every suite (a fresh database for the registry, dropped
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -33,11 +29,11 @@ from prm_kit.testing import (
     internal_headers,
     migrate_fresh,
     run_blocking,
+    served_in_subprocess,
 )
 
 pytestmark = pytest.mark.e2e
 
-START_SECONDS = 90
 DELIVERY_SECONDS = 60
 CHANNEL_MANAGER = Principal(subject="user:e2e-channel-manager", scopes=frozenset({ADMIN_SCOPE}))
 
@@ -108,9 +104,7 @@ def registry_url(tmp_path: Path, subscriber: Subscriber) -> Iterator[str]:
     """The registry as its own process, on a fresh migrated database, relaying to `subscriber`."""
     database_url = fresh_database_url("registry", tmp_path)
     run_blocking(migrate_fresh(database_url, MIGRATIONS_DIR))
-    (port,) = free_ports(1)
-    environment = {name: value for name, value in os.environ.items() if not name.startswith("PRM_")}
-    environment |= {
+    environment = {
         "PRM_INTERNAL_SECRET": TEST_SECRET,
         "PRM_REGISTRY_DATABASE_URL": database_url,
         "PRM_REGISTRY_EVENT_SUBSCRIBERS": subscriber.url,
@@ -118,37 +112,13 @@ def registry_url(tmp_path: Path, subscriber: Subscriber) -> Iterator[str]:
         "PRM_DATA_DIR": str(tmp_path / "data"),
         "PRM_LOG_FORMAT": "console",
     }
-    log = tmp_path / "registry.log"
-    command = [sys.executable, "-m", "uvicorn", "partner_registry.main:create_app", "--factory"]
-    command += ["--host", "127.0.0.1", "--port", str(port)]
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            command, env=environment, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    url = f"http://127.0.0.1:{port}"
     try:
-        _wait_ready(url, process, log)
-        yield url
+        with served_in_subprocess(
+            "partner_registry.main:create_app", environment, tmp_path / "registry.log"
+        ) as url:
+            yield url
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
         run_blocking(drop_database(database_url))
-
-
-def _wait_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + START_SECONDS
-    with httpx.Client(timeout=2.0) as client:
-        while time.monotonic() < deadline:
-            assert process.poll() is None, f"the registry exited:\n{log.read_text(errors='replace')}"
-            try:
-                if client.get(f"{url}/readyz").status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.3)
-    raise AssertionError(
-        f"the registry was not ready after {START_SECONDS} s:\n{log.read_text(errors='replace')}"
-    )
 
 
 def _call(client: httpx.Client, method: str, path: str, **kwargs: Any) -> httpx.Response:

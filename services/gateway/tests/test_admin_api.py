@@ -167,3 +167,17 @@ async def test_the_gateways_own_answers_carry_a_request_id(gw: GatewayUnderTest)
     answer = await gw.client.get(BASE, headers={**gw.bearer(admin), "X-Request-ID": "own-1"})
 
     assert answer.headers["x-request-id"] == "own-1"
+
+
+@pytest.mark.asyncio
+async def test_a_key_name_with_a_nul_character_is_a_422(gw: GatewayUnderTest) -> None:
+    admin = await gw.key("admin")
+
+    answer = await gw.client.post(
+        "/v1/admin/api-keys",
+        content=b'{"name": "ci\\u0000bot", "scopes": ["partners:read"]}',
+        headers={**gw.bearer(admin), "content-type": "application/json"},
+    )
+
+    assert answer.status_code == 422
+    assert answer.json()["errors"][0]["loc"] == ["body"]

@@ -23,6 +23,7 @@ from prm_kit.metrics import MetricsMiddleware, metrics_endpoint
 from prm_kit.migrations import ensure_database, head_revision
 from prm_kit.openapi import build_openapi, check_unique_operation_ids, operation_id
 from prm_kit.request_id import RequestIdMiddleware
+from prm_kit.text_guard import TextGuardMiddleware
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.middleware.cors import CORSMiddleware
@@ -132,7 +133,9 @@ def create_app(settings: Settings | None = None) -> GatewayApp:
     check_unique_operation_ids(app)
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
 
-    # The gateway's own endpoints get the kit's stack (innermost first); proxied paths skip it.
+    # The gateway's own endpoints get the kit's stack (innermost first); proxied paths skip it (the services
+    # guard their own text).
+    app.add_middleware(TextGuardMiddleware)
     app.add_middleware(UnexpectedErrorMiddleware)
     app.add_middleware(MetricsMiddleware, service=settings.service_name)
     app.add_middleware(RequestIdMiddleware, access_log=settings.access_log)

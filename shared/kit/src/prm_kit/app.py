@@ -21,6 +21,7 @@ from prm_kit.openapi import build_openapi, check_unique_operation_ids, operation
 from prm_kit.outbox import relay_while_running
 from prm_kit.request_id import RequestIdMiddleware
 from prm_kit.settings import BaseServiceSettings
+from prm_kit.text_guard import TextGuardMiddleware
 
 ExtraLifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
@@ -85,6 +86,7 @@ def create_service_app(
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
 
     # Added innermost first: the request id wraps everything, so even a 500 carries it.
+    app.add_middleware(TextGuardMiddleware)
     app.add_middleware(UnexpectedErrorMiddleware)
     app.add_middleware(
         InternalCredentialMiddleware, verifier=PrincipalVerifier(settings.internal_secret.get_secret_value())

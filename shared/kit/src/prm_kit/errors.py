@@ -19,7 +19,7 @@ from prm_contracts.problem import (
     UnprocessableContent,
     ValidationIssue,
 )
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request as StarletteRequest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -105,6 +105,25 @@ async def _integrity_error(request: Request, exc: Exception) -> ProblemResponse:
     return problem_response(Conflict("the change conflicts with data stored meanwhile; retry"), request)
 
 
+# PostgreSQL refuses text it cannot store: the NUL character (22021) or one the encoding lacks (22P05).
+_UNSTORABLE_TEXT = {"22021", "22P05"}
+
+
+async def _database_error(request: Request, exc: Exception) -> ProblemResponse:
+    """Text a client sent that PostgreSQL cannot store is the client's mistake (422); anything else is ours."""
+    if getattr(getattr(exc, "orig", None), "sqlstate", None) in _UNSTORABLE_TEXT:
+        return problem_response(
+            UnprocessableContent(
+                "text may not contain the NUL character (\\u0000) or unencodable characters"
+            ),
+            request,
+        )
+    request_id = request.scope.get("state", {}).get("request_id")
+    _log.error("database_error", exc_info=exc, path=request.url.path)
+    error = AppError(f"an unexpected error occurred; quote request id {request_id} when reporting it")
+    return problem_response(error, request)
+
+
 class UnexpectedErrorMiddleware:
     """Answers an unhandled exception with a bare 500 problem (logged with its request id).
 
@@ -143,6 +162,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(DBAPIError, _database_error)
 
 
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:

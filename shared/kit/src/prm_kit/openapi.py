@@ -64,6 +64,8 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     for path_item in document.get("paths", {}).values():
         for operation in path_item.values():
             responses = operation.setdefault("responses", {})
+            if "requestBody" in operation and "400" not in responses:
+                responses["400"] = {"description": "The body is not JSON"}
             for status, description in _STANDARD.items():
                 if status == "422" and "422" not in responses:
                     continue

@@ -9,11 +9,15 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import signal
 import socket
+import subprocess
+import sys
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -114,6 +118,57 @@ def free_ports(count: int) -> list[int]:
         if all(port_is_free(base + offset) for offset in range(count)):
             return list(range(base, base + count))
     raise RuntimeError(f"found no {count} consecutive free ports")
+
+
+@contextmanager
+def served_in_subprocess(
+    app_factory: str, environment: dict[str, str], log: Path, *, start_seconds: float = 90.0
+) -> Iterator[str]:
+    """An app (`package.main:create_app`) served by uvicorn in its own process on a free port, with only
+    `environment` among the PRM_* variables; yields its base URL once `/readyz` answers, stops it after."""
+    (port,) = free_ports(1)
+    env = {name: value for name, value in os.environ.items() if not name.startswith("PRM_")} | environment
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        app_factory,
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
+    with log.open("wb") as sink:
+        process = subprocess.Popen(  # noqa: S603 - a uvicorn command line of our own
+            command, env=env, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_ready(url, process, log, start_seconds)
+        yield url
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=30)
+
+
+def _wait_until_ready(url: str, process: subprocess.Popen[bytes], log: Path, start_seconds: float) -> None:
+    deadline = time.monotonic() + start_seconds
+    with httpx.Client(timeout=2.0) as client:
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise AssertionError(f"{url} exited at start:\n{log.read_text(errors='replace')}")
+            try:
+                if client.get(f"{url}/readyz").status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.3)
+    raise AssertionError(f"{url} was not ready after {start_seconds} s:\n{log.read_text(errors='replace')}")
 
 
 def internal_headers(principal: Principal = ADMIN, secret: str = TEST_SECRET) -> dict[str, str]:
