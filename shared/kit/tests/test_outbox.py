@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -22,6 +22,7 @@ from prm_kit.internal_auth import INTERNAL_HEADER, PrincipalVerifier
 from prm_kit.outbox import OutboxRelay, add_event, outbox_event
 from prm_kit.settings import BaseServiceSettings, UrlList, event_subscribers_field
 from prm_kit.testing import TEST_SECRET, internal_headers, rolled_back_app
+from prometheus_client import REGISTRY
 from pydantic import ValidationError
 from scoring.main import MIGRATIONS_DIR
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -311,4 +312,38 @@ async def test_an_event_waiting_for_a_retry_holds_back_the_later_ones(database_u
         assert await relay.deliver_once() == 2
 
     assert received == ["silver", "gold"]
+    await engine.dispose()
+
+
+@pytest.mark.asyncio
+async def test_the_backlog_counts_undelivered_events_and_the_age_of_the_oldest(database_url: str) -> None:
+    await _clear(database_url)
+    engine = make_engine(database_url)
+    factory = make_session_factory(engine)
+    async with factory() as session, session.begin():
+        await add_event(session, type="partner.created", source="partner-registry", data={})
+        await add_event(session, type="partner.updated", source="partner-registry", data={})
+    async with engine.begin() as connection:  # the first happened ten minutes ago
+        first = (
+            await connection.execute(sa.select(outbox_event.c.id).order_by(outbox_event.c.occurred_at))
+        ).first()
+        assert first is not None
+        await connection.execute(
+            sa.update(outbox_event)
+            .where(outbox_event.c.id == first.id)
+            .values(occurred_at=datetime.now(UTC) - timedelta(minutes=10))
+        )
+
+    def accepts(_request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={})
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(accepts)) as http:
+        relay = OutboxRelay(factory, http, ["http://incentives"])
+        waiting, age = await relay.measure_backlog()
+        assert waiting == 2
+        assert 600 <= age < 660
+        assert REGISTRY.get_sample_value("prm_outbox_events_waiting") == 2
+        await relay.deliver_once()
+        assert await relay.measure_backlog() == (0, 0.0)
+    assert REGISTRY.get_sample_value("prm_outbox_oldest_waiting_seconds") == 0.0
     await engine.dispose()

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import itertools
 import random
+import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -17,7 +18,7 @@ import sqlalchemy as sa
 import structlog
 from fastapi import FastAPI
 from prm_contracts.events import EventEnvelope
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -26,6 +27,8 @@ from prm_kit.http_clients import service_http_client
 from prm_kit.settings import BaseServiceSettings
 
 DELIVERED = Counter("prm_outbox_events_delivered_total", "Outbox events every subscriber accepted.")
+BACKLOG = Gauge("prm_outbox_events_waiting", "Outbox events not yet delivered to every subscriber.")
+OLDEST_WAITING = Gauge("prm_outbox_oldest_waiting_seconds", "Age of the oldest undelivered outbox event.")
 FAILED_BATCHES = Counter(
     "prm_outbox_failed_batches_total", "Outbox batches a subscriber refused or did not answer; retried later."
 )
@@ -221,17 +224,42 @@ class OutboxRelay:
                 return f"{subscriber}: HTTP {response.status_code}"
         return None
 
-    async def run(self) -> None:
+    async def measure_backlog(self) -> tuple[int, float]:
+        """How many events wait for delivery and how old the oldest is (seconds), also set as gauges: a
+        subscriber that is down shows as a growing backlog before anyone misses an event."""
+        now = datetime.now(UTC)
+        async with self._session_factory() as session, session.begin():
+            waiting, oldest = (
+                await session.execute(
+                    sa.select(sa.func.count(), sa.func.min(outbox_event.c.occurred_at)).where(
+                        outbox_event.c.delivered_at.is_(None)
+                    )
+                )
+            ).one()
+        age = 0.0 if oldest is None else max(0.0, (now - _aware(oldest)).total_seconds())
+        BACKLOG.set(waiting)
+        OLDEST_WAITING.set(age)
+        return int(waiting), age
+
+    async def run(self, *, backlog_every_seconds: float = 15.0) -> None:
         """Relay until cancelled; errors are logged and retried, never fatal."""
         log = structlog.get_logger("outbox")
+        measured_at = 0.0
         while True:
             try:
                 delivered = await self.deliver_once()
+                if time.monotonic() - measured_at >= backlog_every_seconds:
+                    measured_at = time.monotonic()
+                    await self.measure_backlog()
             except Exception as exc:  # the relay must outlive a database hiccup
                 log.warning("outbox_relay_failed", error=type(exc).__name__)
                 delivered = 0
             if delivered < self._batch_size:
                 await asyncio.sleep(self._poll_seconds)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @asynccontextmanager
