@@ -19,7 +19,8 @@ from prm_kit.db.engine import make_engine, make_session_factory
 from prm_kit.db.session import SessionDep
 from prm_kit.inbox import events_router
 from prm_kit.internal_auth import INTERNAL_HEADER, PrincipalVerifier
-from prm_kit.outbox import OutboxRelay, add_event, outbox_event
+from prm_kit.outbox import add_event, outbox_event
+from prm_kit.relay import OutboxRelay
 from prm_kit.settings import BaseServiceSettings, UrlList, event_subscribers_field
 from prm_kit.testing import TEST_SECRET, internal_headers, rolled_back_app
 from prometheus_client import REGISTRY

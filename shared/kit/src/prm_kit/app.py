@@ -18,7 +18,7 @@ from prm_kit.logs import configure_logging, get_logger
 from prm_kit.metrics import MetricsMiddleware, metrics_endpoint
 from prm_kit.migrations import ensure_database, head_revision
 from prm_kit.openapi import build_openapi, check_unique_operation_ids, operation_id
-from prm_kit.outbox import relay_while_running
+from prm_kit.relay import relay_while_running
 from prm_kit.request_id import RequestIdMiddleware
 from prm_kit.settings import BaseServiceSettings
 from prm_kit.text_guard import TextGuardMiddleware
