@@ -23,13 +23,9 @@ from prm_contracts.principal import ADMIN_SCOPE, Principal
 from prm_kit.internal_auth import INTERNAL_HEADER, PrincipalVerifier
 from prm_kit.testing import (
     TEST_SECRET,
-    drop_database,
     free_ports,
-    fresh_database_url,
     internal_headers,
-    migrate_fresh,
-    run_blocking,
-    served_in_subprocess,
+    served_on_fresh_database,
 )
 
 pytestmark = pytest.mark.e2e
@@ -102,23 +98,11 @@ def subscriber() -> Iterator[Subscriber]:
 @pytest.fixture
 def registry_url(tmp_path: Path, subscriber: Subscriber) -> Iterator[str]:
     """The registry as its own process, on a fresh migrated database, relaying to `subscriber`."""
-    database_url = fresh_database_url("registry", tmp_path)
-    run_blocking(migrate_fresh(database_url, MIGRATIONS_DIR))
-    environment = {
-        "PRM_INTERNAL_SECRET": TEST_SECRET,
-        "PRM_REGISTRY_DATABASE_URL": database_url,
-        "PRM_REGISTRY_EVENT_SUBSCRIBERS": subscriber.url,
-        "PRM_OUTBOX_POLL_SECONDS": "0.2",
-        "PRM_DATA_DIR": str(tmp_path / "data"),
-        "PRM_LOG_FORMAT": "console",
-    }
-    try:
-        with served_in_subprocess(
-            "partner_registry.main:create_app", environment, tmp_path / "registry.log"
-        ) as url:
-            yield url
-    finally:
-        run_blocking(drop_database(database_url))
+    environment = {"PRM_REGISTRY_EVENT_SUBSCRIBERS": subscriber.url, "PRM_OUTBOX_POLL_SECONDS": "0.2"}
+    with served_on_fresh_database(
+        "registry", "partner_registry.main:create_app", MIGRATIONS_DIR, tmp_path, environment
+    ) as url:
+        yield url
 
 
 def _call(client: httpx.Client, method: str, path: str, **kwargs: Any) -> httpx.Response:

@@ -156,6 +156,27 @@ def served_in_subprocess(
             process.wait(timeout=30)
 
 
+@contextmanager
+def served_on_fresh_database(
+    service: str, app_factory: str, migrations_dir: Path, folder: Path, environment: dict[str, str]
+) -> Iterator[str]:
+    """`served_in_subprocess` on a fresh migrated database of the test backend (dropped afterwards), with
+    the test secret and a data folder under `folder`; yields the base URL."""
+    database_url = fresh_database_url(service, folder)
+    run_blocking(migrate_fresh(database_url, migrations_dir))
+    settings = {
+        "PRM_INTERNAL_SECRET": TEST_SECRET,
+        f"PRM_{service.upper()}_DATABASE_URL": database_url,
+        "PRM_DATA_DIR": str(folder / "data"),
+        "PRM_LOG_FORMAT": "console",
+    }
+    try:
+        with served_in_subprocess(app_factory, settings | environment, folder / f"{service}.log") as url:
+            yield url
+    finally:
+        run_blocking(drop_database(database_url))
+
+
 def _wait_until_ready(url: str, process: subprocess.Popen[bytes], log: Path, start_seconds: float) -> None:
     deadline = time.monotonic() + start_seconds
     with httpx.Client(timeout=2.0) as client:
