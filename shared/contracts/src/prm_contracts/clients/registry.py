@@ -1,8 +1,17 @@
-"""Typed client of the partner-registry service's endpoints that other services call."""
+"""Typed client of the partner-registry service's endpoints that other services call.
+
+Services call the registry's `/v1` endpoints with their internal credential (which passes every scope) and
+its `/internal` ones; each method answers a contract model or raises the AppError of the registry's problem.
+"""
 
 from uuid import UUID
 
 from prm_contracts.clients.base import ServiceClient
+from prm_contracts.compliance import ComplianceSummaryOut
+from prm_contracts.deal_registrations import DealRegistrationOut
+from prm_contracts.pagination import Page
+from prm_contracts.partners import PartnerOut
+from prm_contracts.tiers import TierOut
 from prm_contracts.webhook_secrets import PartnerWebhookSecrets
 
 
@@ -14,3 +23,28 @@ class RegistryClient(ServiceClient):
         return await self._json(
             "GET", f"/internal/partners/{partner_id}/webhook-secrets", PartnerWebhookSecrets
         )
+
+    async def partner(self, partner_id: UUID) -> PartnerOut:
+        """A partner as the registry holds it: status, tier, country, specialisations (404 if unknown)."""
+        return await self._json("GET", f"/v1/partners/{partner_id}", PartnerOut)
+
+    async def tiers(self) -> list[TierOut]:
+        """The whole tier ladder, lowest rank first, with each tier's requirements and benefit hints."""
+        ladder: list[TierOut] = []
+        cursor: str | None = None
+        while True:
+            params = {"limit": "200"} | ({"cursor": cursor} if cursor else {})
+            page = await self._json("GET", "/v1/tiers", Page[TierOut], params=params)
+            ladder += page.items
+            cursor = page.next_cursor
+            if cursor is None:
+                return ladder
+
+    async def compliance_summary(self, partner_id: UUID) -> ComplianceSummaryOut:
+        """The compliance facts scoring's gates and analytics' KPI read: open violations by severity, the
+        last audit (404 for an unknown partner)."""
+        return await self._json("GET", f"/v1/partners/{partner_id}/compliance/summary", ComplianceSummaryOut)
+
+    async def deal_registration(self, deal_registration_id: UUID) -> DealRegistrationOut:
+        """A deal registration with its status and protection (incentives honour protected deals)."""
+        return await self._json("GET", f"/v1/deal-registrations/{deal_registration_id}", DealRegistrationOut)
