@@ -21,7 +21,7 @@ from prm_kit.inbox import events_router
 from prm_kit.internal_auth import INTERNAL_HEADER, PrincipalVerifier
 from prm_kit.outbox import add_event, outbox_event
 from prm_kit.relay import OutboxRelay
-from prm_kit.settings import BaseServiceSettings, UrlList, event_subscribers_field
+from prm_kit.settings import BaseServiceSettings, CommaSeparated, event_subscribers_field
 from prm_kit.testing import TEST_SECRET, internal_headers, rolled_back_app
 from prometheus_client import REGISTRY
 from pydantic import ValidationError
@@ -272,7 +272,7 @@ async def test_the_app_relays_its_outbox_to_the_configured_subscribers(
 def test_subscribers_come_comma_separated_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     class RegistryLike(BaseServiceSettings):
         service_name = "registry"
-        event_subscribers: UrlList = event_subscribers_field("REGISTRY")
+        event_subscribers: CommaSeparated = event_subscribers_field("REGISTRY")
 
     monkeypatch.setenv("PRM_INTERNAL_SECRET", TEST_SECRET)
     monkeypatch.setenv("PRM_REGISTRY_EVENT_SUBSCRIBERS", " http://a:1/ ,http://b:2,")

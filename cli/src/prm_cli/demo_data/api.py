@@ -108,14 +108,3 @@ class Api:
 
     async def patch(self, path: str, body: Json, *, etag: str | None, step: str | None = None) -> Reply:
         return await self.call("PATCH", path, body=body, if_match=etag, step=step)
-
-    async def items(self, path: str, **params: str | int | bool | list[str]) -> list[Json]:
-        """Every item of a list endpoint, following `next_cursor`."""
-        found: list[Json] = []
-        cursor: str | None = None
-        while True:
-            page = await self.get(path, limit=200, **params, **({"cursor": cursor} if cursor else {}))
-            found += page["items"]
-            cursor = page.get("next_cursor")
-            if not cursor:
-                return found

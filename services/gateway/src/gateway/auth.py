@@ -161,7 +161,13 @@ class Authenticator:
     async def _load(self, authorization: bytes) -> Verified | None:
         plaintext = _bearer_token(authorization)
         if plaintext is not None and self._tokens is not None and self._tokens.looks_like_jwt(plaintext):
-            return await self._load_token(authorization, plaintext, self._tokens)
+            caller = await self._tokens.caller(plaintext)
+            if caller is None:
+                self._refuse(authorization)
+                return None
+            # trusted until the token expires, and re-checked at least as often as keys are
+            lifetime = min(self._ttl, caller.expires_at - time.time())
+            return self._accept(authorization, caller.principal, key_id=None, lifetime=lifetime)
         key = None
         if plaintext is not None:
             try:
@@ -172,9 +178,8 @@ class Authenticator:
                 raise ServiceUnavailable(
                     "API keys cannot be verified right now; retry shortly", headers={"Retry-After": "1"}
                 ) from exc
-        now = time.monotonic()
         if key is None or key.id in self._revoked:
-            self._remember(self._refused, authorization, now + self._ttl)
+            self._refuse(authorization)
             return None
         if api_keys.use_worth_recording(key, datetime.now(UTC)):
             # written in batches by record_uses(): authentication never waits for a write
@@ -182,36 +187,24 @@ class Authenticator:
         principal = Principal(
             subject=f"key:{key.id}", scopes=frozenset(key.scopes), partner_id=key.partner_id
         )
+        return self._accept(authorization, principal, key_id=key.id, lifetime=self._ttl)
+
+    def _accept(
+        self, authorization: bytes, principal: Principal, *, key_id: UUID | None, lifetime: float
+    ) -> Verified:
         verified = Verified(
             principal=principal,
-            key_id=key.id,
+            key_id=key_id,
             credential=self._credentials.token(principal),
             limit_key=principal.subject,
-            expires_at=now + self._ttl,
-        )
-        self._remember(self._verified, authorization, verified)
-        return verified
-
-    async def _load_token(
-        self, authorization: bytes, token: str, tokens: BearerTokenVerifier
-    ) -> Verified | None:
-        caller = await tokens.caller(token)
-        now = time.monotonic()
-        if caller is None:
-            self._remember(self._refused, authorization, now + self._ttl)
-            return None
-        # trusted until the token expires, and re-checked at least as often as keys are
-        lifetime = min(self._ttl, caller.expires_at - time.time())
-        verified = Verified(
-            principal=caller.principal,
-            key_id=None,
-            credential=self._credentials.token(caller.principal),
-            limit_key=caller.principal.subject,
-            expires_at=now + lifetime,
+            expires_at=time.monotonic() + lifetime,
         )
         if lifetime > 0:
             self._remember(self._verified, authorization, verified)
         return verified
+
+    def _refuse(self, authorization: bytes) -> None:
+        self._remember(self._refused, authorization, time.monotonic() + self._ttl)
 
     def _settled(self, authorization: bytes, task: asyncio.Task[Verified | None]) -> None:
         self._pending.pop(authorization, None)

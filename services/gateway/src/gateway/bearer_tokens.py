@@ -55,7 +55,7 @@ class BearerTokenVerifier:
 
     @staticmethod
     def looks_like_jwt(token: str) -> bool:
-        return token.count(".") == 2 and not token.startswith("prm_")
+        return token.count(".") == 2  # header.payload.signature; an API key has no dots
 
     async def caller(self, token: str) -> TokenCaller | None:
         """The caller a token stands for, or None when it is not one of our issuer's valid tokens (a 401).

@@ -5,7 +5,7 @@ from typing import ClassVar
 from prm_kit.settings import (
     MIN_SECRET_LENGTH,
     BaseServiceSettings,
-    UrlList,
+    CommaSeparated,
     database_url_field,
     event_subscribers_field,
 )
@@ -16,7 +16,7 @@ class Settings(BaseServiceSettings):
     service_name: ClassVar[str] = "registry"
 
     database_url: str | None = database_url_field("REGISTRY")
-    event_subscribers: UrlList = event_subscribers_field("REGISTRY")
+    event_subscribers: CommaSeparated = event_subscribers_field("REGISTRY")
 
     # deal registrations (deal_registrations/)
     deal_auto_approve: bool = Field(

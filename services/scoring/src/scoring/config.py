@@ -2,11 +2,11 @@
 
 from typing import ClassVar
 
-from prm_kit.settings import BaseServiceSettings, UrlList, database_url_field, event_subscribers_field
+from prm_kit.settings import BaseServiceSettings, CommaSeparated, database_url_field, event_subscribers_field
 
 
 class Settings(BaseServiceSettings):
     service_name: ClassVar[str] = "scoring"
 
     database_url: str | None = database_url_field("SCORING")
-    event_subscribers: UrlList = event_subscribers_field("SCORING")
+    event_subscribers: CommaSeparated = event_subscribers_field("SCORING")

@@ -105,6 +105,12 @@ async def _integrity_error(request: Request, exc: Exception) -> ProblemResponse:
     return problem_response(Conflict("the change conflicts with data stored meanwhile; retry"), request)
 
 
+def unexpected_error(scope: Scope) -> AppError:
+    """The 500 a client sees for our own failure: no internals, the request id to quote."""
+    request_id = scope.get("state", {}).get("request_id")
+    return AppError(f"an unexpected error occurred; quote request id {request_id} when reporting it")
+
+
 # PostgreSQL refuses text it cannot store: the NUL character (22021) or one the encoding lacks (22P05).
 _UNSTORABLE_TEXT = {"22021", "22P05"}
 
@@ -118,10 +124,8 @@ async def _database_error(request: Request, exc: Exception) -> ProblemResponse:
             ),
             request,
         )
-    request_id = request.scope.get("state", {}).get("request_id")
     _log.error("database_error", exc_info=exc, path=request.url.path)
-    error = AppError(f"an unexpected error occurred; quote request id {request_id} when reporting it")
-    return problem_response(error, request)
+    return problem_response(unexpected_error(request.scope), request)
 
 
 class UnexpectedErrorMiddleware:
@@ -152,9 +156,7 @@ class UnexpectedErrorMiddleware:
             _log.error("unhandled_error", exc_info=exc, path=scope.get("path"))
             if started:
                 raise
-            request_id = scope.get("state", {}).get("request_id")
-            error = AppError(f"an unexpected error occurred; quote request id {request_id} when reporting it")
-            await problem_response(error, StarletteRequest(scope))(scope, receive, send)
+            await problem_response(unexpected_error(scope), StarletteRequest(scope))(scope, receive, send)
 
 
 def install_problem_handlers(app: FastAPI) -> None:

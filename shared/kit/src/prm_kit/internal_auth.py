@@ -113,16 +113,15 @@ PrincipalDep = Annotated[Principal, Depends(current_principal)]
 
 def require(scope_name: str, *alternatives: str) -> Any:
     """A route dependency: `dependencies=[require("partners:write")]`; with alternatives, any one will do."""
-    if not alternatives:
-
-        def check(principal: PrincipalDep) -> None:
-            principal.require_scope(scope_name)
-
-        return Depends(check)
     accepted = (scope_name, *alternatives)
+    needed = (
+        f"the scope '{scope_name}'"
+        if not alternatives
+        else "one of the scopes " + ", ".join(map(repr, accepted))
+    )
 
-    def check_any(principal: PrincipalDep) -> None:
+    def check(principal: PrincipalDep) -> None:
         if not any(principal.has_scope(scope) for scope in accepted):
-            raise Forbidden(f"this operation needs one of the scopes {', '.join(repr(s) for s in accepted)}")
+            raise Forbidden(f"this operation needs {needed}")
 
-    return Depends(check_any)
+    return Depends(check)

@@ -82,16 +82,16 @@ class OutboxRelay:
                 )
                 DELIVERED.inc(len(claimed))
                 return len(claimed)
-            for row in claimed:
-                await session.execute(
-                    sa.update(outbox_event)
-                    .where(outbox_event.c.id == row.id)
-                    .values(
-                        attempts=row.attempts + 1,
-                        next_attempt_at=now + retry_delay(row.attempts + 1),
-                        last_error=error[:500],
-                    )
+            # the head of the batch holds back the rest, so its backoff is the batch's
+            await session.execute(
+                sa.update(outbox_event)
+                .where(outbox_event.c.id.in_([row.id for row in claimed]))
+                .values(
+                    attempts=outbox_event.c.attempts + 1,
+                    next_attempt_at=now + retry_delay(claimed[0].attempts + 1),
+                    last_error=error[:500],
                 )
+            )
         FAILED_BATCHES.inc()
         structlog.get_logger("outbox").warning("outbox_delivery_failed", events=len(claimed), error=error)
         return 0
@@ -150,7 +150,7 @@ class OutboxRelay:
                     )
                 )
             ).one()
-        age = 0.0 if oldest is None else max(0.0, (now - _aware(oldest)).total_seconds())
+        age = 0.0 if oldest is None else max(0.0, (now - oldest).total_seconds())
         BACKLOG.set(waiting)
         OLDEST_WAITING.set(age)
         return int(waiting), age
@@ -170,10 +170,6 @@ class OutboxRelay:
                 delivered = 0
             if delivered < self._batch_size:
                 await asyncio.sleep(self._poll_seconds)
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @asynccontextmanager

@@ -44,7 +44,6 @@ def _split_comma_separated(value: Any) -> Any:
 
 # A list setting: comma-separated ("http://a:8003,http://b:8004") or a JSON list in the environment.
 CommaSeparated = Annotated[list[str], NoDecode, BeforeValidator(_split_comma_separated)]
-UrlList = CommaSeparated
 
 
 class BaseServiceSettings(BaseSettings):
@@ -70,7 +69,7 @@ class BaseServiceSettings(BaseSettings):
     analytics_url: str = "http://127.0.0.1:8004"
     http_timeout_seconds: float = Field(default=5.0, gt=0, le=120)
     db_pool_size: int = Field(default=10, ge=1, le=200)
-    event_subscribers: UrlList = Field(default_factory=list)
+    event_subscribers: CommaSeparated = Field(default_factory=list)
     outbox_poll_seconds: float = Field(
         default=0.5, gt=0, le=60, description="How often the outbox relay looks for events to deliver."
     )

@@ -33,7 +33,7 @@ class TextGuardMiddleware:
         if scope["method"] not in _BODY_METHODS:
             await self.app(scope, receive, send)
             return
-        body, rest = await _whole_body(receive)
+        body = await _whole_body(receive)
         if _JSON_NUL.search(body) or b"\x00" in body:
             await self._refuse(scope, receive, send, "body", "the body")
             return
@@ -42,7 +42,7 @@ class TextGuardMiddleware:
         async def replay() -> Message:
             nonlocal replayed
             if replayed:
-                return await rest()
+                return await receive()  # after the body: a disconnect
             replayed = True
             return {"type": "http.request", "body": body, "more_body": False}
 
@@ -56,9 +56,8 @@ class TextGuardMiddleware:
         await response(scope, receive, send)
 
 
-async def _whole_body(receive: Receive) -> tuple[bytes, Receive]:
-    """The request body read to its end (services sit behind the gateway's body limit), and what to
-    receive afterwards (a disconnect)."""
+async def _whole_body(receive: Receive) -> bytes:
+    """The request body read to its end (services sit behind the gateway's body limit)."""
     chunks = []
     while True:
         message = await receive()
@@ -67,4 +66,4 @@ async def _whole_body(receive: Receive) -> tuple[bytes, Receive]:
         chunks.append(message.get("body", b""))
         if not message.get("more_body", False):
             break
-    return b"".join(chunks), receive
+    return b"".join(chunks)

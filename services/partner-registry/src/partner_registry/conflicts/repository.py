@@ -20,7 +20,6 @@ from partner_registry.conflicts.models import (
 )
 from partner_registry.conflicts.schemas import CaseFilters
 from partner_registry.paging import KeysetPosition
-from partner_registry.partners.models import Partner
 
 
 def _with_children() -> Any:
@@ -43,15 +42,8 @@ async def case_by_id(
     return case
 
 
-async def existing_partner_ids(session: AsyncSession, ids: Iterable[UUID]) -> set[UUID]:
-    wanted = list(ids)
-    if not wanted:
-        return set()
-    return set((await session.scalars(sa.select(Partner.id).where(Partner.id.in_(wanted)))).all())
-
-
 async def existing_ids(session: AsyncSession, id_column: Any, ids: Iterable[UUID]) -> set[UUID]:
-    """Which of `ids` exist in `id_column`'s table (deal registrations, territories)."""
+    """Which of `ids` exist in `id_column`'s table (partners, deal registrations, territories)."""
     wanted = list(ids)
     if not wanted:
         return set()

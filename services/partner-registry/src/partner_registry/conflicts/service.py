@@ -68,6 +68,7 @@ from partner_registry.conflicts.statistics import (
 from partner_registry.conflicts.workflow import check_move
 from partner_registry.deal_registrations.models import DealRegistration
 from partner_registry.paging import keyset_cursor, keyset_position, page_of
+from partner_registry.partners.models import Partner
 from partner_registry.partners.service import EVENT_SOURCE
 from partner_registry.territories.models import Territory
 from partner_registry.versions import save_new_version
@@ -126,7 +127,7 @@ async def list_steps(
 
 async def _ensure_partners_exist(session: AsyncSession, parties: list[Party]) -> None:
     wanted = [party for party in parties if isinstance(party, UUID)]
-    found = await repository.existing_partner_ids(session, wanted)
+    found = await repository.existing_ids(session, Partner.id, wanted)
     issues = [
         ValidationIssue(loc=["body", "parties", index], msg=f"no partner {party}", type="partner_unknown")
         for index, party in enumerate(parties)

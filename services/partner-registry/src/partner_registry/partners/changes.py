@@ -6,9 +6,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from prm_contracts.partners import FieldChange, normalise_domain
-from prm_contracts.problem import UnprocessableContent, ValidationIssue
-from pydantic_core import PydanticCustomError
+from prm_contracts.partners import FieldChange
 
 # What a partner may edit about itself with its own credential: how it presents itself. Its legal identity,
 # type, country and region (territory), registration number, revenue (an input to scoring), custom
@@ -25,20 +23,6 @@ def registration_key(number: str | None) -> str | None:
     if number is None:
         return None
     return _NOT_ALNUM.sub("", number).upper() or None
-
-
-def domain_query(value: str | None) -> str | None:
-    """A domain filter in the form domains are stored in; 422 naming the parameter when it is none."""
-    if value is None:
-        return None
-    try:
-        return normalise_domain(value)
-    except PydanticCustomError as exc:
-        message = "not a domain name such as example.com"
-        raise UnprocessableContent(
-            f"website_domain: {message}",
-            errors=[ValidationIssue(loc=["query", "website_domain"], msg=message, type="domain")],
-        ) from exc
 
 
 def label_key(label: str) -> str:

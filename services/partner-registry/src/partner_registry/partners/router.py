@@ -14,6 +14,7 @@ from prm_contracts.partners import (
     PartnerPatch,
     PartnerStatus,
     PartnerType,
+    WebsiteDomain,
 )
 from prm_kit.db import SessionDep
 from prm_kit.errors import problems
@@ -24,7 +25,7 @@ from prm_kit.pagination import CursorQuery, LimitQuery
 
 from partner_registry.clock import NowDep
 from partner_registry.partners import service
-from partner_registry.partners.changes import domain_query, label_key, registration_key
+from partner_registry.partners.changes import label_key, registration_key
 from partner_registry.partners.schemas import (
     HistoryEntryOut,
     HistoryKind,
@@ -97,11 +98,8 @@ async def list_partners(
         ),
     ] = None,
     website_domain: Annotated[
-        str | None,
-        Query(
-            max_length=300,
-            description="Website domain; any spelling (`https://www.Example.com/`) is normalised.",
-        ),
+        WebsiteDomain | None,
+        Query(description="Website domain; any spelling (`https://www.Example.com/`) is normalised."),
     ] = None,
     has_current_agreement: Annotated[
         bool | None,
@@ -127,7 +125,7 @@ async def list_partners(
         specialisations=[label_key(label) for label in specialisation or []],
         name_contains=q,
         registration_number_key=registration_key(registration_number),
-        website_domain=domain_query(website_domain),
+        website_domain=website_domain,
         has_current_agreement=has_current_agreement,
         today=now.date(),
     )
