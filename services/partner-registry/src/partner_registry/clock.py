@@ -1,16 +1,5 @@
-"""The time of a request, as a dependency: endpoints whose rules depend on "now" take `NowDep`, so that tests
-can move the clock (`app.dependency_overrides[utc_now] = ...`) instead of waiting."""
+"""Moved to prm_kit.clock; this re-export goes once every import has moved."""
 
-from __future__ import annotations
+from prm_kit.clock import NowDep, utc_now
 
-from datetime import UTC, datetime
-from typing import Annotated
-
-from fastapi import Depends
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-NowDep = Annotated[datetime, Depends(utc_now)]
+__all__ = ["NowDep", "utc_now"]

@@ -1,21 +1,7 @@
-"""Versions of the records clients change with `If-Match`: every change is a new version, hence a new ETag
-(prm_kit.etag)."""
+"""Moved to prm_kit.db.versions; this re-export goes once every import has moved."""
 
-from __future__ import annotations
+from prm_kit.db.versions import Versioned, bump_version
 
-from datetime import datetime
-from typing import Protocol
+save_new_version = bump_version
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-
-class Versioned(Protocol):
-    version: int
-    updated_at: datetime
-
-
-async def save_new_version(session: AsyncSession, record: Versioned, *, at: datetime) -> None:
-    """Count a change of `record` made at `at`: its next version and `updated_at`, flushed."""
-    record.version += 1
-    record.updated_at = at
-    await session.flush()
+__all__ = ["Versioned", "save_new_version"]

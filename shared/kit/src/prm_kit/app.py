@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from prm_kit.db.engine import make_engine, make_session_factory
 from prm_kit.errors import UnexpectedErrorMiddleware, install_problem_handlers
 from prm_kit.health import router as health_router
+from prm_kit.idempotency import install_replay_handler
 from prm_kit.internal_auth import InternalCredentialMiddleware, PrincipalVerifier
 from prm_kit.logs import configure_logging, get_logger
 from prm_kit.metrics import MetricsMiddleware, metrics_endpoint
@@ -78,6 +79,7 @@ def create_service_app(
     app.state.engine = None
     app.state.head_revision = head_revision(migrations_dir)
     install_problem_handlers(app)
+    install_replay_handler(app)
     app.include_router(health_router)
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
     for router in routers:

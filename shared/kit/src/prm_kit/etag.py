@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from fastapi import Header
+from fastapi import Header, Response
 from prm_contracts.problem import PreconditionFailed, PreconditionRequired
 
 ETAG_HEADER = "ETag"
@@ -44,6 +44,11 @@ def entity_tag(version: int, *, weak: bool = False) -> str:
 
 def etag_headers(version: int, *, weak: bool = False) -> dict[str, str]:
     return {ETAG_HEADER: entity_tag(version, weak=weak)}
+
+
+def set_etag(response: Response, version: int, *, weak: bool = False) -> None:
+    """Put the ETag of `version` on an answer (FastAPI's `response: Response` parameter)."""
+    response.headers[ETAG_HEADER] = entity_tag(version, weak=weak)
 
 
 def parse_entity_tags(header: str) -> list[tuple[bool, str]] | None:

@@ -10,13 +10,14 @@ Keys are kept `DEFAULT_RETENTION` (24 hours); an older record is forgotten when 
 `purge_idempotency_records` removes old ones in bulk. Two concurrent requests with one key: the second one's
 insert meets the first one's row and the request fails with 409 as a whole; its retry gets the replay.
 
-In a router:
+A request whose key has a stored answer never reaches its endpoint: the `IdempotencyDep` dependency finds the
+answer and raises `IdempotentReplay`, which the kit's handler sends back as it was stored. So a router only
+says how to answer the first time:
 
     async def create_thing(body: ThingIn, session: SessionDep, idempotency: IdempotencyDep) -> Response:
-        if (replay := await idempotency.replay(session)) is not None:
-            return replay
         thing = await service.create_thing(session, body)
-        return await idempotency.respond(session, ThingOut.model_validate(thing), status_code=201)
+        return await created(session, idempotency, thing_out(thing), location=f"/v1/things/{thing.id}",
+                             version=thing.version)
 """
 
 from __future__ import annotations
@@ -29,12 +30,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 import sqlalchemy as sa
-from fastapi import Depends, Header, Request, Response
+from fastapi import Depends, FastAPI, Header, Request, Response
 from prm_contracts.problem import UnprocessableContent, ValidationIssue
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from prm_kit.db.session import SessionDep
 from prm_kit.db.types import JSONDocument, UTCDateTime
+from prm_kit.etag import etag_headers
 from prm_kit.internal_auth import PrincipalDep
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -84,6 +87,23 @@ def drop_idempotency_table_v1(op: Any) -> None:
 
 class IdempotencyKeyReused(UnprocessableContent):
     slug, title = "idempotency-key-reused", "Idempotency key reused for a different request"
+
+
+class IdempotentReplay(Exception):
+    """Raised by `IdempotencyDep` when the request's key has a stored answer; the handler sends it."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__("idempotent replay")
+        self.response = response
+
+
+async def _send_replay(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, IdempotentReplay)
+    return exc.response
+
+
+def install_replay_handler(app: FastAPI) -> None:
+    app.add_exception_handler(IdempotentReplay, _send_replay)
 
 
 def request_fingerprint(method: str, path: str, query: str, body: bytes) -> str:
@@ -195,6 +215,7 @@ class IdempotentRequest:
 async def idempotent_request(
     request: Request,
     principal: PrincipalDep,
+    session: SessionDep,
     idempotency_key: Annotated[
         str | None,
         Header(
@@ -208,15 +229,35 @@ async def idempotent_request(
     route = request.scope.get("route")
     operation = getattr(route, "name", None) or f"{request.method} {request.url.path}"
     body = await request.body()
-    return IdempotentRequest(
+    idempotency = IdempotentRequest(
         key=idempotency_key,
         subject=principal.subject,
         operation=operation,
         fingerprint=request_fingerprint(request.method, request.url.path, request.url.query, body),
     )
+    if (replay := await idempotency.replay(session)) is not None:
+        raise IdempotentReplay(replay)
+    return idempotency
 
 
 IdempotencyDep = Annotated[IdempotentRequest, Depends(idempotent_request)]
+
+
+async def created(
+    session: AsyncSession,
+    idempotency: IdempotentRequest,
+    body: BaseModel,
+    *,
+    location: str,
+    version: int | None = None,
+    weak_etag: bool = False,
+) -> Response:
+    """201 with `body`, its `Location` and (for a versioned resource) its `ETag`, kept for replays of the
+    request's Idempotency-Key."""
+    headers = {"Location": location}
+    if version is not None:
+        headers |= etag_headers(version, weak=weak_etag)
+    return await idempotency.respond(session, body, status_code=201, headers=headers)
 
 
 async def purge_idempotency_records(session: AsyncSession, *, older_than: datetime) -> int:

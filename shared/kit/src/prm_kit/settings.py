@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
+from fastapi import Request
 from pydantic import AliasChoices, BeforeValidator, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -115,3 +116,9 @@ class BaseServiceSettings(BaseSettings):
         if self.database_url:
             return self.database_url.replace("{service}", self.service_name)
         return f"sqlite+aiosqlite:///{self.data_dir.resolve() / (self.service_name + '.db')}"
+
+
+def app_settings(request: Request) -> Any:
+    """The settings the app was built with, for a service's `SettingsDep`:
+    `SettingsDep = Annotated[Settings, Depends(app_settings)]`."""
+    return request.app.state.settings

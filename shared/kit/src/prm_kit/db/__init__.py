@@ -1,7 +1,9 @@
 from prm_kit.db.base import NAMING_CONVENTION, TYPE_ANNOTATION_MAP, ServiceBase, new_metadata
+from prm_kit.db.constraints import one_of
 from prm_kit.db.engine import make_engine, make_session_factory
 from prm_kit.db.session import SessionDep, request_session
 from prm_kit.db.types import ExactDecimal, JSONDocument, UTCDateTime
+from prm_kit.db.versions import Versioned, bump_version
 
 __all__ = [
     "NAMING_CONVENTION",
@@ -11,8 +13,11 @@ __all__ = [
     "ServiceBase",
     "SessionDep",
     "UTCDateTime",
+    "Versioned",
+    "bump_version",
     "make_engine",
     "make_session_factory",
     "new_metadata",
+    "one_of",
     "request_session",
 ]
