@@ -16,10 +16,12 @@ from prm_contracts.problem import (
     MethodNotAllowed,
     NotFound,
     Problem,
+    ServiceUnavailable,
     UnprocessableContent,
     ValidationIssue,
 )
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request as StarletteRequest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -115,8 +117,32 @@ def unexpected_error(scope: Scope) -> AppError:
 _UNSTORABLE_TEXT = {"22021", "22P05"}
 
 
+# How long a client should wait before retrying when the database cannot be reached; it recovers on its own
+# (the pool reconnects), so a short wait is right.
+DATABASE_RETRY_AFTER_SECONDS = 5
+
+
+def _database_unavailable(request: Request, exc: BaseException) -> ProblemResponse:
+    _log.warning("database_unavailable", error=type(exc).__name__, path=request.url.path)
+    error = ServiceUnavailable(
+        "the service's database cannot be reached right now; nothing was stored, retry later",
+        headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+    )
+    return problem_response(error, request)
+
+
+async def _unreachable(request: Request, exc: Exception) -> ProblemResponse:
+    """A connection refused, reset or timed out on the way to the database (asyncpg raises these as plain
+    `OSError`s while connecting), or no pooled connection free in time: 503, not a 500."""
+    return _database_unavailable(request, exc)
+
+
 async def _database_error(request: Request, exc: Exception) -> ProblemResponse:
-    """Text a client sent that PostgreSQL cannot store is the client's mistake (422); anything else is ours."""
+    """Text a client sent that PostgreSQL cannot store is the client's mistake (422); a lost connection is
+    503; anything else is ours."""
+    assert isinstance(exc, DBAPIError)
+    if exc.connection_invalidated or isinstance(exc.orig, OSError):
+        return _database_unavailable(request, exc)
     if getattr(getattr(exc, "orig", None), "sqlstate", None) in _UNSTORABLE_TEXT:
         return problem_response(
             UnprocessableContent(
@@ -165,6 +191,8 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(DBAPIError, _database_error)
+    app.add_exception_handler(OSError, _unreachable)
+    app.add_exception_handler(PoolTimeoutError, _unreachable)
 
 
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
