@@ -77,8 +77,8 @@ def normalise_customer_domain(value: Any) -> str:
     except PydanticCustomError as exc:
         raise PydanticCustomError(
             "domain",
-            "customer_domain must be a domain name such as example.com, got {value!r}",
-            {"value": value},
+            "customer_domain must be a domain name such as example.com, got {value}",
+            {"value": repr(value)[:100]},
         ) from exc
 
 

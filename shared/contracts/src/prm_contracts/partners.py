@@ -84,8 +84,8 @@ def parse_country(value: Any) -> str:
     if not _ALPHA2.fullmatch(code) or pycountry.countries.get(alpha_2=code) is None:
         raise PydanticCustomError(
             "country_code",
-            "country must be an ISO 3166-1 alpha-2 code such as DE or US, got {value!r}",
-            {"value": value},
+            "country must be an ISO 3166-1 alpha-2 code such as DE or US, got {value}",
+            {"value": repr(value)[:100]},
         )
     return code
 
@@ -129,8 +129,8 @@ def normalise_domain(value: Any) -> str:
     if not valid:
         raise PydanticCustomError(
             "domain",
-            "website_domain must be a domain name such as example.com, got {value!r}",
-            {"value": value},
+            "website_domain must be a domain name such as example.com, got {value}",
+            {"value": repr(value)[:100]},
         )
     return host
 
