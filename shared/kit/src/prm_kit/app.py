@@ -74,6 +74,8 @@ def create_service_app(
         generate_unique_id_function=operation_id,
         docs_url=None,
         redoc_url=None,
+        # A slash redirect would carry this service's internal address to a client behind the gateway.
+        redirect_slashes=False,
     )
     app.state.settings = settings
     app.state.engine = None
