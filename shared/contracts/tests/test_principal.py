@@ -71,3 +71,22 @@ def test_a_bound_principal_asking_for_another_partner_is_forbidden() -> None:
 
     assert caught.value.status == 403
     assert "its own partner" in str(caught.value.detail)
+
+
+@pytest.mark.parametrize("vendor_wide", ["admin", "internal"])
+def test_admin_and_internal_mean_nothing_for_a_partner_bound_principal(vendor_wide: str) -> None:
+    bound = principal(vendor_wide, "deal-registrations:read", partner_id=uuid4())
+
+    assert not bound.has_scope("admin")
+    assert not bound.has_scope(vendor_wide)
+    assert not bound.has_scope("partners:write")
+    assert bound.has_scope("deal-registrations:read")  # what it was given explicitly still counts
+    with pytest.raises(Forbidden):
+        bound.require_scope("admin")
+
+
+def test_admin_grants_everything_to_an_unbound_principal() -> None:
+    admin = principal("admin")
+
+    assert admin.has_scope("admin")
+    assert admin.has_scope("partners:write")

@@ -23,14 +23,23 @@ class Principal(BaseModel):
         default=None, description="Set when the caller may act for one partner only."
     )
 
+    @property
+    def effective_scopes(self) -> frozenset[str]:
+        """The scopes that count: `admin` and `internal` mean nothing for a principal bound to one partner
+        (a partner never acts vendor-wide, whatever its credential was given)."""
+        if self.partner_id is None:
+            return self.scopes
+        return self.scopes - {ADMIN_SCOPE, INTERNAL_SCOPE}
+
     def has_scope(self, scope: str) -> bool:
-        if ADMIN_SCOPE in self.scopes or INTERNAL_SCOPE in self.scopes:
+        scopes = self.effective_scopes
+        if ADMIN_SCOPE in scopes or INTERNAL_SCOPE in scopes:
             return True
-        if scope in self.scopes:
+        if scope in scopes:
             return True
         # write implies read on the same resource
         resource, _, action = scope.partition(":")
-        return action == "read" and f"{resource}:write" in self.scopes
+        return action == "read" and f"{resource}:write" in scopes
 
     def require_scope(self, scope: str) -> None:
         if not self.has_scope(scope):
