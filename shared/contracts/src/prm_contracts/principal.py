@@ -12,6 +12,8 @@ ADMIN_SCOPE = "admin"
 INTERNAL_SCOPE = "internal"
 # What the gateway grants a caller without an API key on the public application form, and nothing else.
 APPLICATION_SUBMIT_SCOPE = "applications:submit"
+# Subjects of callers the gateway let in without a credential: they are many people behind one subject.
+ANONYMOUS_SUBJECT_PREFIX = "public:"
 
 
 class Principal(BaseModel):
@@ -22,6 +24,11 @@ class Principal(BaseModel):
     partner_id: UUID | None = Field(
         default=None, description="Set when the caller may act for one partner only."
     )
+
+    @property
+    def is_anonymous(self) -> bool:
+        """A caller without a credential (the public application form): anyone may be behind it."""
+        return self.subject.startswith(ANONYMOUS_SUBJECT_PREFIX)
 
     @property
     def effective_scopes(self) -> frozenset[str]:

@@ -222,7 +222,8 @@ async def idempotent_request(
             alias=IDEMPOTENCY_HEADER,
             pattern=KEY_PATTERN,
             description="A unique key per intended change (e.g. a UUID). Resending the same request with "
-            "the same key within 24 hours returns the first answer instead of repeating the change.",
+            "the same key within 24 hours returns the first answer instead of repeating the change. "
+            "Ignored for callers without an API key (the public application form), who share no identity.",
         ),
     ] = None,
 ) -> IdempotentRequest:
@@ -230,7 +231,8 @@ async def idempotent_request(
     operation = getattr(route, "name", None) or f"{request.method} {request.url.path}"
     body = await request.body()
     idempotency = IdempotentRequest(
-        key=idempotency_key,
+        # Anonymous callers share one subject: a key of theirs would hand one applicant another's answer.
+        key=None if principal.is_anonymous else idempotency_key,
         subject=principal.subject,
         operation=operation,
         fingerprint=request_fingerprint(request.method, request.url.path, request.url.query, body),
