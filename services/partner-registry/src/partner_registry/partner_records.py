@@ -13,21 +13,19 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
 from prm_contracts.partners import FieldChange
 from prm_contracts.principal import Principal
 from prm_contracts.problem import Forbidden, NotFound
+from prm_kit.db import Versioned
 from prm_kit.etag import check_if_match
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from partner_registry.paging import keyset_cursor, keyset_position
 from partner_registry.partners.changes import field_changes
 from partner_registry.partners.models import Partner
 from partner_registry.partners.service import ensure_not_terminated, visible_partner
-from partner_registry.versions import Versioned
 
 Record = TypeVar("Record", bound=Versioned)
 # a domain's repository query: (session, partner_id, record_id) -> the partner's record with that id, if any
@@ -91,13 +89,3 @@ async def partner_for_change(
     if adding:
         ensure_not_terminated(partner)
     return partner
-
-
-def date_position(cursor: str | None, order: str) -> tuple[date, UUID] | None:
-    """Where a page of a list ordered by (a date, id) ended; 422 for a cursor of another list."""
-    after = keyset_position(cursor, order, timestamp_key=True)
-    return None if after is None else (datetime.fromisoformat(after.key).date(), after.id)
-
-
-def date_cursor(order: str, day: date, last_id: UUID) -> str:
-    return keyset_cursor(order, day.isoformat(), last_id)

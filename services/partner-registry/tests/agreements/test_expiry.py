@@ -14,11 +14,11 @@ import pytest
 import sqlalchemy as sa
 from fastapi import FastAPI
 from partner_registry.agreements.service import expire_ended
-from partner_registry.clock import utc_now
 from partner_registry.config import Settings
 from partner_registry.main import create_app
 from partner_registry.models import Agreement
 from partner_registry.sweeps import Sweep, sweep_periodically
+from prm_kit.clock import utc_now
 from prm_kit.testing import ADMIN, TEST_SECRET, rolled_back_app
 from sqlalchemy.ext.asyncio import AsyncSession
 

@@ -127,6 +127,19 @@ async def test_a_checklist_never_changed_is_the_standard_items_at_version_0(
 
 
 @pytest.mark.asyncio
+async def test_reading_a_checklist_never_changed_stores_nothing(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    partner = await a_partner(client)
+    before = await stored_counts(db)
+
+    for _ in range(2):
+        assert (await client.get(_checklist(partner))).headers["etag"] == '"0"'
+
+    assert await stored_counts(db) == before
+
+
+@pytest.mark.asyncio
 async def test_items_are_completed_with_who_and_when_custom_items_added_and_removed(
     client: httpx.AsyncClient,
 ) -> None:

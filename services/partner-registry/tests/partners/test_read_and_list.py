@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
+from prm_kit.pagination import encode_cursor
 
 from ..factories import a_partner, moved_to, partner_user, signed_as
 
@@ -190,6 +191,18 @@ async def test_a_cursor_only_works_with_the_sort_it_came_from(client: httpx.Asyn
     response = await client.get("/v1/partners", params={"sort": "created_at", "cursor": page["next_cursor"]})
 
     assert response.status_code == 422
+    assert response.json()["errors"][0]["loc"] == ["query", "cursor"]
+
+
+async def test_a_cursor_holding_a_timestamp_without_timezone_is_422(client: httpx.AsyncClient) -> None:
+    partner = await a_partner(client)
+    # shaped like the cursors of this sort, but no cursor of ours holds a time without its offset
+    naive = encode_cursor({"order": "created_at", "key": "2026-07-01T09:00:00", "id": partner["id"]})
+
+    response = await client.get("/v1/partners", params={"sort": "created_at", "cursor": naive})
+
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["errors"][0]["loc"] == ["query", "cursor"]
 
 

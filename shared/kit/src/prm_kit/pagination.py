@@ -19,6 +19,7 @@ from uuid import UUID
 
 import sqlalchemy as sa
 from fastapi import Query
+from sqlalchemy.orm import QueryableAttribute
 from prm_contracts.pagination import Page
 from prm_contracts.problem import UnprocessableContent, ValidationIssue
 
@@ -93,9 +94,13 @@ def _parse_key(text: str, key_type: type[Key]) -> Key:
     return text  # type: ignore[return-value]
 
 
+# A column of a table or a mapped attribute of a model (`Partner.created_at`).
+Column = sa.ColumnElement[Any] | QueryableAttribute[Any]
+
+
 def keyset_after(
-    key: sa.ColumnElement[Any],
-    id_: sa.ColumnElement[Any],
+    key: Column,
+    id_: Column,
     after: KeysetPosition[Any] | None,
     *,
     descending: bool,
@@ -109,7 +114,7 @@ def keyset_after(
 
 
 def keyset_order(
-    key: sa.ColumnElement[Any], id_: sa.ColumnElement[Any], *, descending: bool
+    key: Column, id_: Column, *, descending: bool
 ) -> tuple[sa.UnaryExpression[Any], sa.UnaryExpression[Any]]:
     """ORDER BY of a keyset list: (key, id), both ascending or both descending."""
     return (key.desc(), id_.desc()) if descending else (key.asc(), id_.asc())

@@ -6,9 +6,9 @@ module can import it.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
-from prm_contracts.dates import utc_today
 from prm_contracts.problem import Conflict
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,9 +22,9 @@ class NoCurrentAgreement(Conflict):
     slug, title = "no-current-agreement", "Partner has no current agreement"
 
 
-async def require_current_agreement(session: AsyncSession, partner: Partner) -> None:
-    """409 unless the partner has an agreement that is active and runs today (UTC)."""
-    today = utc_today()
+async def require_current_agreement(session: AsyncSession, partner: Partner, *, now: datetime) -> None:
+    """409 unless the partner has an agreement that is active and runs on the day of `now` (UTC)."""
+    today = now.date()
     if await repository.current_agreement_id(session, partner.id, today) is None:
         raise NoCurrentAgreement(
             f"partner {partner.id} cannot become active without a current agreement: one with status active, "

@@ -7,22 +7,17 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from prm_contracts.agreements import AgreementStatus, AgreementType
+from prm_kit.db import one_of
 from sqlalchemy.orm import Mapped, mapped_column
 
 from partner_registry.db import Base
 
 
-def _one_of(column: str, values: list[str]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
-
 class Agreement(Base):
     __tablename__ = "agreement"
     __table_args__ = (
-        sa.CheckConstraint(
-            _one_of("agreement_type", [t.value for t in AgreementType]), name="agreement_type"
-        ),
-        sa.CheckConstraint(_one_of("status", [s.value for s in AgreementStatus]), name="status"),
+        sa.CheckConstraint(one_of("agreement_type", AgreementType), name="agreement_type"),
+        sa.CheckConstraint(one_of("status", AgreementStatus), name="status"),
         sa.CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="ends_on"),
         sa.CheckConstraint("status = 'draft' OR signed_on IS NOT NULL", name="signed_on"),
         sa.Index("ix_agreement_partner_id", "partner_id", "starts_on", "id"),

@@ -7,6 +7,7 @@ from uuid import UUID
 
 import sqlalchemy as sa
 from prm_contracts.agreements import AgreementStatus
+from prm_kit.pagination import KeysetPosition, keyset_after, keyset_order
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from partner_registry.agreements.models import Agreement, current_on
@@ -27,20 +28,18 @@ async def agreement_page(
     partner_id: UUID,
     *,
     statuses: list[AgreementStatus],
-    after: tuple[date, UUID] | None,
+    after: KeysetPosition[date] | None,
     limit: int,
 ) -> list[Agreement]:
     """A partner's agreements, the latest start first."""
     statement = sa.select(Agreement).where(Agreement.partner_id == partner_id)
     if statuses:
         statement = statement.where(Agreement.status.in_([s.value for s in statuses]))
-    if after is not None:
-        starts_on, last_id = after
-        statement = statement.where(
-            sa.tuple_(Agreement.starts_on, Agreement.id)
-            < sa.tuple_(sa.literal(starts_on, sa.Date()), sa.literal(last_id, sa.Uuid()))
-        )
-    statement = statement.order_by(Agreement.starts_on.desc(), Agreement.id.desc()).limit(limit)
+    statement = (
+        statement.where(keyset_after(Agreement.starts_on, Agreement.id, after, descending=True))
+        .order_by(*keyset_order(Agreement.starts_on, Agreement.id, descending=True))
+        .limit(limit)
+    )
     return list((await session.scalars(statement)).all())
 
 

@@ -9,17 +9,16 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Response
 from prm_contracts.agreements import AgreementIn, AgreementOut, AgreementPatch, AgreementStatus
 from prm_contracts.pagination import Page
+from prm_kit.clock import NowDep
 from prm_kit.db import SessionDep
 from prm_kit.errors import problems
-from prm_kit.etag import IfMatchHeader, entity_tag, etag_response
-from prm_kit.idempotency import IdempotencyDep
+from prm_kit.etag import IfMatchHeader, etag_response, set_etag
+from prm_kit.idempotency import IdempotencyDep, created
 from prm_kit.internal_auth import PrincipalDep, require
 from prm_kit.pagination import CursorQuery, LimitQuery
 
 from partner_registry.agreements import service
 from partner_registry.agreements.schemas import AgreementExpirySweepOut, agreement_out
-from partner_registry.clock import NowDep
-from partner_registry.created import created
 
 partner_router = APIRouter(prefix="/v1/partners/{partner_id}/agreements", tags=["agreements"])
 sweeps_router = APIRouter(prefix="/v1/agreements", tags=["agreements"])
@@ -59,13 +58,16 @@ async def list_partner_agreements(
     dependencies=[WRITE],
 )
 async def add_partner_agreement(
-    partner_id: UUID, body: AgreementIn, session: SessionDep, who: PrincipalDep, idempotency: IdempotencyDep
+    partner_id: UUID,
+    body: AgreementIn,
+    session: SessionDep,
+    who: PrincipalDep,
+    idempotency: IdempotencyDep,
+    now: NowDep,
 ) -> Response:
     """Records an agreement as `draft` or, with `signed_on`, as `active`. 409 when the partner is
     terminated. Not open to a partner's own credential."""
-    if (replay := await idempotency.replay(session)) is not None:
-        return replay
-    agreement = await service.add_agreement(session, partner_id, body, actor=who)
+    agreement = await service.add_agreement(session, partner_id, body, actor=who, now=now)
     location = f"/v1/partners/{partner_id}/agreements/{agreement.id}"
     return await created(
         session, idempotency, agreement_out(agreement), location=location, version=agreement.version
@@ -83,7 +85,7 @@ async def get_partner_agreement(
     partner_id: UUID, agreement_id: UUID, session: SessionDep, who: PrincipalDep, response: Response
 ) -> AgreementOut:
     agreement = await service.visible_agreement(session, partner_id, agreement_id, viewer=who)
-    response.headers["ETag"] = entity_tag(agreement.version)
+    set_etag(response, agreement.version)
     return agreement_out(agreement)
 
 
@@ -101,15 +103,16 @@ async def update_partner_agreement(
     session: SessionDep,
     who: PrincipalDep,
     response: Response,
+    now: NowDep,
     if_match: IfMatchHeader = None,
 ) -> AgreementOut:
     """Changes the fields sent; `status` moves draft → active (needs `signed_on`) → expired (once `ends_on`
     has passed) | terminated. `If-Match` is required (428 without, 412 when stale); 409 for a status move
     the lifecycle has no arrow for, or a change to an expired or terminated agreement."""
     agreement = await service.update_agreement(
-        session, partner_id, agreement_id, body, if_match=if_match, actor=who
+        session, partner_id, agreement_id, body, if_match=if_match, actor=who, now=now
     )
-    response.headers["ETag"] = entity_tag(agreement.version)
+    set_etag(response, agreement.version)
     return agreement_out(agreement)
 
 

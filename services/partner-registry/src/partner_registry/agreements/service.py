@@ -8,24 +8,23 @@ the background by `sweeps.py` and on demand) records it as `expired`.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from uuid import UUID, uuid4
 
 from prm_contracts.agreements import AgreementIn, AgreementOut, AgreementPatch, AgreementStatus, AgreementType
-from prm_contracts.dates import utc_today
 from prm_contracts.pagination import Page
 from prm_contracts.principal import Principal
 from prm_contracts.problem import Conflict
+from prm_kit.db import bump_version
+from prm_kit.pagination import keyset_cursor, keyset_position, page_of
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from partner_registry.agreements import repository
 from partner_registry.agreements.lifecycle import AgreementTerms, check_change, check_terms
 from partner_registry.agreements.models import Agreement
 from partner_registry.agreements.schemas import AgreementExpirySweepOut, agreement_out
-from partner_registry.paging import page_of
-from partner_registry.partner_records import PartnerRecords, date_cursor, date_position, partner_for_change
+from partner_registry.partner_records import PartnerRecords, partner_for_change
 from partner_registry.partners.service import visible_partner
-from partner_registry.versions import save_new_version
 
 RECORDS = "agreements"
 AGREEMENTS = PartnerRecords(repository.agreement_of, noun="agreement")
@@ -58,12 +57,12 @@ async def list_agreements(
 ) -> Page[AgreementOut]:
     """The partner's agreements, the latest start first."""
     await visible_partner(session, partner_id, viewer=viewer)
-    after = date_position(cursor, ORDER)
+    after = keyset_position(cursor, ORDER, date)
     agreements = await repository.agreement_page(
         session, partner_id, statuses=statuses, after=after, limit=limit + 1
     )
     return page_of(
-        agreements, limit, out=agreement_out, cursor_of=lambda a: date_cursor(ORDER, a.starts_on, a.id)
+        agreements, limit, out=agreement_out, cursor_of=lambda a: keyset_cursor(ORDER, a.starts_on, a.id)
     )
 
 
@@ -74,11 +73,10 @@ async def visible_agreement(
 
 
 async def add_agreement(
-    session: AsyncSession, partner_id: UUID, body: AgreementIn, *, actor: Principal
+    session: AsyncSession, partner_id: UUID, body: AgreementIn, *, actor: Principal, now: datetime
 ) -> Agreement:
     """Record an agreement, as a draft or (signed) as active."""
     await partner_for_change(session, partner_id, actor=actor, adding=True, records=RECORDS)
-    now = datetime.now(UTC)
     agreement = Agreement(
         id=uuid4(),
         partner_id=partner_id,
@@ -91,7 +89,7 @@ async def add_agreement(
         created_at=now,
         updated_at=now,
     )
-    check_terms(_terms(agreement), today=utc_today())
+    check_terms(_terms(agreement), today=now.date())
     await repository.add_agreement(session, agreement)
     return agreement
 
@@ -104,6 +102,7 @@ async def update_agreement(
     *,
     if_match: str | None,
     actor: Principal,
+    now: datetime,
 ) -> Agreement:
     """Change an agreement read at the version `if_match` names; its status moves only along its
     lifecycle. A patch that changes nothing changes nothing."""
@@ -122,13 +121,13 @@ async def update_agreement(
     )
     if after == before:
         return agreement
-    check_change(before, after, today=utc_today())
+    check_change(before, after, today=now.date())
     agreement.agreement_type = after.agreement_type.value
     agreement.status = after.status.value
     agreement.signed_on = after.signed_on
     agreement.starts_on = after.starts_on
     agreement.ends_on = after.ends_on
-    await save_new_version(session, agreement, at=datetime.now(UTC))
+    await bump_version(session, agreement, at=now)
     return agreement
 
 
@@ -161,7 +160,7 @@ async def expire_ended(session: AsyncSession, now: datetime, *, batch_size: int 
             after = replace(before, status=AgreementStatus.EXPIRED)
             check_change(before, after, today=today)
             agreement.status = after.status.value
-            await save_new_version(session, agreement, at=now)
+            await bump_version(session, agreement, at=now)
         expired += [agreement.id for agreement in ended]
         if len(ended) < batch_size:
             return expired

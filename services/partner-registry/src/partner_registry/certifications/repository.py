@@ -6,6 +6,7 @@ from datetime import date
 from uuid import UUID
 
 import sqlalchemy as sa
+from prm_kit.pagination import KeysetPosition, keyset_after, keyset_order
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from partner_registry.certifications.models import Certification
@@ -35,20 +36,18 @@ async def certification_page(
     partner_id: UUID,
     *,
     contact_id: UUID | None,
-    after: tuple[date, UUID] | None,
+    after: KeysetPosition[date] | None,
     limit: int,
 ) -> list[Certification]:
     """A partner's certifications, the latest issued first."""
     statement = sa.select(Certification).where(Certification.partner_id == partner_id)
     if contact_id is not None:
         statement = statement.where(Certification.contact_id == contact_id)
-    if after is not None:
-        issued_on, last_id = after
-        statement = statement.where(
-            sa.tuple_(Certification.issued_on, Certification.id)
-            < sa.tuple_(sa.literal(issued_on, sa.Date()), sa.literal(last_id, sa.Uuid()))
-        )
-    statement = statement.order_by(Certification.issued_on.desc(), Certification.id.desc()).limit(limit)
+    statement = (
+        statement.where(keyset_after(Certification.issued_on, Certification.id, after, descending=True))
+        .order_by(*keyset_order(Certification.issued_on, Certification.id, descending=True))
+        .limit(limit)
+    )
     return list((await session.scalars(statement)).all())
 
 
@@ -58,7 +57,7 @@ async def expiring_page(
     from_day: date,
     to_day: date,
     only_partner_id: UUID | None,
-    after: tuple[date, UUID] | None,
+    after: KeysetPosition[date] | None,
     limit: int,
 ) -> list[Certification]:
     """Certifications of every partner (or one) expiring between two days (both included), soonest first."""
@@ -67,13 +66,11 @@ async def expiring_page(
     )
     if only_partner_id is not None:
         statement = statement.where(Certification.partner_id == only_partner_id)
-    if after is not None:
-        expires_on, last_id = after
-        statement = statement.where(
-            sa.tuple_(Certification.expires_on, Certification.id)
-            > sa.tuple_(sa.literal(expires_on, sa.Date()), sa.literal(last_id, sa.Uuid()))
-        )
-    statement = statement.order_by(Certification.expires_on, Certification.id).limit(limit)
+    statement = (
+        statement.where(keyset_after(Certification.expires_on, Certification.id, after, descending=False))
+        .order_by(*keyset_order(Certification.expires_on, Certification.id, descending=False))
+        .limit(limit)
+    )
     return list((await session.scalars(statement)).all())
 
 

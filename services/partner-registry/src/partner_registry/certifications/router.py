@@ -8,16 +8,16 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Response
 from prm_contracts.certifications import CertificationIn, CertificationOut, CertificationPatch
 from prm_contracts.pagination import Page
+from prm_kit.clock import NowDep
 from prm_kit.db import SessionDep
 from prm_kit.errors import problems
-from prm_kit.etag import IfMatchHeader, entity_tag, etag_response
-from prm_kit.idempotency import IdempotencyDep
+from prm_kit.etag import IfMatchHeader, etag_response, set_etag
+from prm_kit.idempotency import IdempotencyDep, created
 from prm_kit.internal_auth import PrincipalDep, require
 from prm_kit.pagination import CursorQuery, LimitQuery
 
 from partner_registry.certifications import service
 from partner_registry.certifications.schemas import certification_out
-from partner_registry.created import created
 
 router = APIRouter(prefix="/v1/partners/{partner_id}/certifications", tags=["certifications"])
 expiring_router = APIRouter(prefix="/v1/certifications", tags=["certifications"])
@@ -38,6 +38,7 @@ MAX_WITHIN_DAYS = 3660
 async def list_expiring_certifications(
     session: SessionDep,
     who: PrincipalDep,
+    now: NowDep,
     within_days: Annotated[
         int,
         Query(
@@ -52,7 +53,7 @@ async def list_expiring_certifications(
     """Certifications of every partner that expire within `within_days` days, the soonest first; each names
     its partner (and contact). A partner's own credential sees only its own."""
     return await service.expiring_certifications(
-        session, viewer=who, within_days=within_days, limit=limit, cursor=cursor
+        session, viewer=who, within_days=within_days, limit=limit, cursor=cursor, now=now
     )
 
 
@@ -91,13 +92,12 @@ async def add_partner_certification(
     session: SessionDep,
     who: PrincipalDep,
     idempotency: IdempotencyDep,
+    now: NowDep,
 ) -> Response:
     """Records a certificate of the partner, or of one of its contacts (`contact_id`, 422 when not this
     partner's). It must expire after it was issued (422). 409 when the partner is terminated. Not open to
     a partner's own credential."""
-    if (replay := await idempotency.replay(session)) is not None:
-        return replay
-    certification = await service.add_certification(session, partner_id, body, actor=who)
+    certification = await service.add_certification(session, partner_id, body, actor=who, now=now)
     location = f"/v1/partners/{partner_id}/certifications/{certification.id}"
     return await created(
         session,
@@ -119,7 +119,7 @@ async def get_partner_certification(
     partner_id: UUID, certification_id: UUID, session: SessionDep, who: PrincipalDep, response: Response
 ) -> CertificationOut:
     certification = await service.visible_certification(session, partner_id, certification_id, viewer=who)
-    response.headers["ETag"] = entity_tag(certification.version)
+    set_etag(response, certification.version)
     return certification_out(certification)
 
 
@@ -137,14 +137,15 @@ async def update_partner_certification(
     session: SessionDep,
     who: PrincipalDep,
     response: Response,
+    now: NowDep,
     if_match: IfMatchHeader = None,
 ) -> CertificationOut:
     """Changes the fields sent. `If-Match` is required (428 without, 412 when stale); 422 when it would
     expire on or before it was issued."""
     certification = await service.update_certification(
-        session, partner_id, certification_id, body, if_match=if_match, actor=who
+        session, partner_id, certification_id, body, if_match=if_match, actor=who, now=now
     )
-    response.headers["ETag"] = entity_tag(certification.version)
+    set_etag(response, certification.version)
     return certification_out(certification)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import date, datetime, timedelta
 from uuid import UUID, uuid4
 
 from prm_contracts.certifications import (
@@ -11,20 +11,19 @@ from prm_contracts.certifications import (
     CertificationPatch,
     expiry_after_issue,
 )
-from prm_contracts.dates import utc_today
 from prm_contracts.pagination import Page
 from prm_contracts.principal import Principal
 from prm_contracts.problem import UnprocessableContent, ValidationIssue
+from prm_kit.db import bump_version
+from prm_kit.pagination import keyset_cursor, keyset_position, page_of
 from pydantic_core import PydanticCustomError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from partner_registry.certifications import repository
 from partner_registry.certifications.models import Certification
 from partner_registry.certifications.schemas import certification_out
-from partner_registry.paging import page_of
-from partner_registry.partner_records import PartnerRecords, date_cursor, date_position, partner_for_change
+from partner_registry.partner_records import PartnerRecords, partner_for_change
 from partner_registry.partners.service import visible_partner
-from partner_registry.versions import save_new_version
 
 RECORDS = "certifications"
 CERTIFICATIONS = PartnerRecords(repository.certification_of, noun="certification")
@@ -55,22 +54,28 @@ async def list_certifications(
 ) -> Page[CertificationOut]:
     """The partner's certifications, the latest issued first."""
     await visible_partner(session, partner_id, viewer=viewer)
-    after = date_position(cursor, ORDER)
+    after = keyset_position(cursor, ORDER, date)
     found = await repository.certification_page(
         session, partner_id, contact_id=contact_id, after=after, limit=limit + 1
     )
     return page_of(
-        found, limit, out=certification_out, cursor_of=lambda c: date_cursor(ORDER, c.issued_on, c.id)
+        found, limit, out=certification_out, cursor_of=lambda c: keyset_cursor(ORDER, c.issued_on, c.id)
     )
 
 
 async def expiring_certifications(
-    session: AsyncSession, *, viewer: Principal, within_days: int, limit: int, cursor: str | None
+    session: AsyncSession,
+    *,
+    viewer: Principal,
+    within_days: int,
+    limit: int,
+    cursor: str | None,
+    now: datetime,
 ) -> Page[CertificationOut]:
-    """Certifications expiring from today to `within_days` days from today (UTC, both included), the
+    """Certifications expiring from the day of `now` to `within_days` days later (UTC, both included), the
     soonest first; a partner's own credential sees only its own."""
-    after = date_position(cursor, EXPIRING_ORDER)
-    today = utc_today()
+    after = keyset_position(cursor, EXPIRING_ORDER, date)
+    today = now.date()
     found = await repository.expiring_page(
         session,
         from_day=today,
@@ -84,7 +89,7 @@ async def expiring_certifications(
 
 def _expiring_cursor(certification: Certification) -> str:
     assert certification.expires_on is not None  # the expiring list keeps only certifications with one
-    return date_cursor(EXPIRING_ORDER, certification.expires_on, certification.id)
+    return keyset_cursor(EXPIRING_ORDER, certification.expires_on, certification.id)
 
 
 async def visible_certification(
@@ -94,11 +99,10 @@ async def visible_certification(
 
 
 async def add_certification(
-    session: AsyncSession, partner_id: UUID, body: CertificationIn, *, actor: Principal
+    session: AsyncSession, partner_id: UUID, body: CertificationIn, *, actor: Principal, now: datetime
 ) -> Certification:
     await partner_for_change(session, partner_id, actor=actor, adding=True, records=RECORDS)
     await _ensure_contact_of(session, partner_id, body.contact_id)
-    now = datetime.now(UTC)
     certification = Certification(
         id=uuid4(),
         partner_id=partner_id,
@@ -123,6 +127,7 @@ async def update_certification(
     *,
     if_match: str | None,
     actor: Principal,
+    now: datetime,
 ) -> Certification:
     """Change the fields sent of a certification read at the version `if_match` names. The dates are
     checked together with the stored ones: it must still expire after it was issued."""
@@ -147,7 +152,7 @@ async def update_certification(
         await _ensure_contact_of(session, partner_id, changed["contact_id"])
     for name, value in changed.items():
         setattr(certification, name, value)
-    await save_new_version(session, certification, at=datetime.now(UTC))
+    await bump_version(session, certification, at=now)
     return certification
 
 

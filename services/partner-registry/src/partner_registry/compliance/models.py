@@ -7,19 +7,16 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from prm_contracts.compliance import AuditOutcome, ViolationSeverity, ViolationStatus
+from prm_kit.db import one_of
 from sqlalchemy.orm import Mapped, mapped_column
 
 from partner_registry.db import Base
 
 
-def _one_of(column: str, values: list[str]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
-
 class ComplianceAudit(Base):
     __tablename__ = "compliance_audit"
     __table_args__ = (
-        sa.CheckConstraint(_one_of("outcome", [o.value for o in AuditOutcome]), name="outcome"),
+        sa.CheckConstraint(one_of("outcome", AuditOutcome), name="outcome"),
         sa.Index("ix_compliance_audit_partner_id", "partner_id", "audited_on", "id"),
     )
 
@@ -38,8 +35,8 @@ class ComplianceAudit(Base):
 class ComplianceViolation(Base):
     __tablename__ = "compliance_violation"
     __table_args__ = (
-        sa.CheckConstraint(_one_of("severity", [s.value for s in ViolationSeverity]), name="severity"),
-        sa.CheckConstraint(_one_of("status", [s.value for s in ViolationStatus]), name="status"),
+        sa.CheckConstraint(one_of("severity", ViolationSeverity), name="severity"),
+        sa.CheckConstraint(one_of("status", ViolationStatus), name="status"),
         # closed (resolved, waived) exactly when it has a resolution day, which is not before the opening
         sa.CheckConstraint(
             "(status IN ('resolved', 'waived')) = (resolved_on IS NOT NULL)", name="resolved_on"

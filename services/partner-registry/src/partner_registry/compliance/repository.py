@@ -7,6 +7,7 @@ from uuid import UUID
 
 import sqlalchemy as sa
 from prm_contracts.compliance import OPEN_VIOLATION_STATUSES, AuditOutcome, ViolationSeverity, ViolationStatus
+from prm_kit.pagination import KeysetPosition, keyset_after, keyset_order
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from partner_registry.compliance.models import ComplianceAudit, ComplianceViolation
@@ -24,17 +25,18 @@ async def audit_of(session: AsyncSession, partner_id: UUID, audit_id: UUID) -> C
 
 
 async def audit_page(
-    session: AsyncSession, partner_id: UUID, *, after: tuple[date, UUID] | None, limit: int
+    session: AsyncSession, partner_id: UUID, *, after: KeysetPosition[date] | None, limit: int
 ) -> list[ComplianceAudit]:
     """A partner's audits, the latest first."""
-    statement = sa.select(ComplianceAudit).where(ComplianceAudit.partner_id == partner_id)
-    if after is not None:
-        audited_on, last_id = after
-        statement = statement.where(
-            sa.tuple_(ComplianceAudit.audited_on, ComplianceAudit.id)
-            < sa.tuple_(sa.literal(audited_on, sa.Date()), sa.literal(last_id, sa.Uuid()))
+    statement = (
+        sa.select(ComplianceAudit)
+        .where(
+            ComplianceAudit.partner_id == partner_id,
+            keyset_after(ComplianceAudit.audited_on, ComplianceAudit.id, after, descending=True),
         )
-    statement = statement.order_by(ComplianceAudit.audited_on.desc(), ComplianceAudit.id.desc()).limit(limit)
+        .order_by(*keyset_order(ComplianceAudit.audited_on, ComplianceAudit.id, descending=True))
+        .limit(limit)
+    )
     return list((await session.scalars(statement)).all())
 
 
@@ -55,7 +57,7 @@ async def violation_page(
     *,
     statuses: list[ViolationStatus],
     severities: list[ViolationSeverity],
-    after: tuple[date, UUID] | None,
+    after: KeysetPosition[date] | None,
     limit: int,
 ) -> list[ComplianceViolation]:
     """A partner's violations, the latest opened first."""
@@ -64,14 +66,12 @@ async def violation_page(
         statement = statement.where(ComplianceViolation.status.in_([s.value for s in statuses]))
     if severities:
         statement = statement.where(ComplianceViolation.severity.in_([s.value for s in severities]))
-    if after is not None:
-        opened_on, last_id = after
-        statement = statement.where(
-            sa.tuple_(ComplianceViolation.opened_on, ComplianceViolation.id)
-            < sa.tuple_(sa.literal(opened_on, sa.Date()), sa.literal(last_id, sa.Uuid()))
+    statement = (
+        statement.where(
+            keyset_after(ComplianceViolation.opened_on, ComplianceViolation.id, after, descending=True)
         )
-    statement = statement.order_by(ComplianceViolation.opened_on.desc(), ComplianceViolation.id.desc()).limit(
-        limit
+        .order_by(*keyset_order(ComplianceViolation.opened_on, ComplianceViolation.id, descending=True))
+        .limit(limit)
     )
     return list((await session.scalars(statement)).all())
 

@@ -18,16 +18,16 @@ from prm_contracts.compliance import (
     ViolationStatus,
 )
 from prm_contracts.pagination import Page
+from prm_kit.clock import NowDep
 from prm_kit.db import SessionDep
 from prm_kit.errors import problems
-from prm_kit.etag import IfMatchHeader, entity_tag, etag_response
-from prm_kit.idempotency import IdempotencyDep
+from prm_kit.etag import IfMatchHeader, etag_response, set_etag
+from prm_kit.idempotency import IdempotencyDep, created
 from prm_kit.internal_auth import PrincipalDep, require
 from prm_kit.pagination import CursorQuery, LimitQuery
 
 from partner_registry.compliance import service
 from partner_registry.compliance.schemas import audit_out, violation_out
-from partner_registry.created import created
 
 router = APIRouter(prefix="/v1/partners/{partner_id}/compliance", tags=["compliance"])
 
@@ -43,12 +43,12 @@ WRITE = require("partners:write")
     dependencies=[READ],
 )
 async def get_partner_compliance_summary(
-    partner_id: UUID, session: SessionDep, who: PrincipalDep
+    partner_id: UUID, session: SessionDep, who: PrincipalDep, now: NowDep
 ) -> ComplianceSummaryOut:
     """The facts scoring's gates and analytics' compliance KPI read, as of today (UTC): open violations by
     severity and the oldest one's opening day, violations by status, audit counts and the last audit, and
     whether the partner has a current agreement."""
-    return await service.compliance_summary(session, partner_id, viewer=who)
+    return await service.compliance_summary(session, partner_id, viewer=who, now=now)
 
 
 # --- audits ------------------------------------------------------------------------------------------------
@@ -81,13 +81,16 @@ async def list_partner_compliance_audits(
     dependencies=[WRITE],
 )
 async def record_partner_compliance_audit(
-    partner_id: UUID, body: AuditIn, session: SessionDep, who: PrincipalDep, idempotency: IdempotencyDep
+    partner_id: UUID,
+    body: AuditIn,
+    session: SessionDep,
+    who: PrincipalDep,
+    idempotency: IdempotencyDep,
+    now: NowDep,
 ) -> Response:
     """Records an audit that took place (not in the future). 409 when the partner is terminated. Not open
     to a partner's own credential."""
-    if (replay := await idempotency.replay(session)) is not None:
-        return replay
-    audit = await service.record_audit(session, partner_id, body, actor=who)
+    audit = await service.record_audit(session, partner_id, body, actor=who, now=now)
     location = f"/v1/partners/{partner_id}/compliance/audits/{audit.id}"
     return await created(session, idempotency, audit_out(audit), location=location, version=audit.version)
 
@@ -103,7 +106,7 @@ async def get_partner_compliance_audit(
     partner_id: UUID, audit_id: UUID, session: SessionDep, who: PrincipalDep, response: Response
 ) -> AuditOut:
     audit = await service.visible_audit(session, partner_id, audit_id, viewer=who)
-    response.headers["ETag"] = entity_tag(audit.version)
+    set_etag(response, audit.version)
     return audit_out(audit)
 
 
@@ -121,12 +124,15 @@ async def update_partner_compliance_audit(
     session: SessionDep,
     who: PrincipalDep,
     response: Response,
+    now: NowDep,
     if_match: IfMatchHeader = None,
 ) -> AuditOut:
     """Changes the fields sent. `If-Match` is required (428 without, 412 when stale). Audits are evidence:
     they are corrected, never removed."""
-    audit = await service.update_audit(session, partner_id, audit_id, body, if_match=if_match, actor=who)
-    response.headers["ETag"] = entity_tag(audit.version)
+    audit = await service.update_audit(
+        session, partner_id, audit_id, body, if_match=if_match, actor=who, now=now
+    )
+    set_etag(response, audit.version)
     return audit_out(audit)
 
 
@@ -170,14 +176,17 @@ async def list_partner_compliance_violations(
     dependencies=[WRITE],
 )
 async def record_partner_compliance_violation(
-    partner_id: UUID, body: ViolationIn, session: SessionDep, who: PrincipalDep, idempotency: IdempotencyDep
+    partner_id: UUID,
+    body: ViolationIn,
+    session: SessionDep,
+    who: PrincipalDep,
+    idempotency: IdempotencyDep,
+    now: NowDep,
 ) -> Response:
     """Records a violation, `open` unless said otherwise; a closed one (`resolved`, `waived`) gets
     `resolved_on`, today when not given. 409 when the partner is terminated. Not open to a partner's own
     credential."""
-    if (replay := await idempotency.replay(session)) is not None:
-        return replay
-    violation = await service.record_violation(session, partner_id, body, actor=who)
+    violation = await service.record_violation(session, partner_id, body, actor=who, now=now)
     location = f"/v1/partners/{partner_id}/compliance/violations/{violation.id}"
     return await created(
         session, idempotency, violation_out(violation), location=location, version=violation.version
@@ -195,7 +204,7 @@ async def get_partner_compliance_violation(
     partner_id: UUID, violation_id: UUID, session: SessionDep, who: PrincipalDep, response: Response
 ) -> ViolationOut:
     violation = await service.visible_violation(session, partner_id, violation_id, viewer=who)
-    response.headers["ETag"] = entity_tag(violation.version)
+    set_etag(response, violation.version)
     return violation_out(violation)
 
 
@@ -213,13 +222,14 @@ async def update_partner_compliance_violation(
     session: SessionDep,
     who: PrincipalDep,
     response: Response,
+    now: NowDep,
     if_match: IfMatchHeader = None,
 ) -> ViolationOut:
     """Moves its status (closing sets `resolved_on`, today when not given; reopening clears it) or corrects
     its facts. `If-Match` is required (428 without, 412 when stale). Violations are evidence: one raised in
     error is `waived`, not removed."""
     violation = await service.update_violation(
-        session, partner_id, violation_id, body, if_match=if_match, actor=who
+        session, partner_id, violation_id, body, if_match=if_match, actor=who, now=now
     )
-    response.headers["ETag"] = entity_tag(violation.version)
+    set_etag(response, violation.version)
     return violation_out(violation)

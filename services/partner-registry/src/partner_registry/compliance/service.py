@@ -6,7 +6,7 @@ days, not judgements: whether two high-severity violations bar a tier is scoring
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import date, datetime
 from uuid import UUID, uuid4
 
 from prm_contracts.compliance import (
@@ -23,9 +23,10 @@ from prm_contracts.compliance import (
     ViolationStatus,
     ViolationStatusCounts,
 )
-from prm_contracts.dates import utc_today
 from prm_contracts.pagination import Page
 from prm_contracts.principal import Principal
+from prm_kit.db import bump_version
+from prm_kit.pagination import keyset_cursor, keyset_position, page_of
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from partner_registry.agreements import repository as agreements
@@ -33,10 +34,8 @@ from partner_registry.compliance import repository
 from partner_registry.compliance.models import ComplianceAudit, ComplianceViolation
 from partner_registry.compliance.rules import ViolationState, changed_state, resolved
 from partner_registry.compliance.schemas import audit_out, violation_out
-from partner_registry.paging import page_of
-from partner_registry.partner_records import PartnerRecords, date_cursor, date_position, partner_for_change
+from partner_registry.partner_records import PartnerRecords, partner_for_change
 from partner_registry.partners.service import visible_partner
-from partner_registry.versions import save_new_version
 
 RECORDS = "compliance records"
 AUDITS = PartnerRecords(repository.audit_of, noun="compliance audit")
@@ -53,10 +52,10 @@ async def list_audits(
 ) -> Page[AuditOut]:
     """The partner's audits, the latest first."""
     await visible_partner(session, partner_id, viewer=viewer)
-    after = date_position(cursor, AUDIT_ORDER)
+    after = keyset_position(cursor, AUDIT_ORDER, date)
     audits = await repository.audit_page(session, partner_id, after=after, limit=limit + 1)
     return page_of(
-        audits, limit, out=audit_out, cursor_of=lambda a: date_cursor(AUDIT_ORDER, a.audited_on, a.id)
+        audits, limit, out=audit_out, cursor_of=lambda a: keyset_cursor(AUDIT_ORDER, a.audited_on, a.id)
     )
 
 
@@ -67,10 +66,9 @@ async def visible_audit(
 
 
 async def record_audit(
-    session: AsyncSession, partner_id: UUID, body: AuditIn, *, actor: Principal
+    session: AsyncSession, partner_id: UUID, body: AuditIn, *, actor: Principal, now: datetime
 ) -> ComplianceAudit:
     await partner_for_change(session, partner_id, actor=actor, adding=True, records=RECORDS)
-    now = datetime.now(UTC)
     audit = ComplianceAudit(
         id=uuid4(),
         partner_id=partner_id,
@@ -95,6 +93,7 @@ async def update_audit(
     *,
     if_match: str | None,
     actor: Principal,
+    now: datetime,
 ) -> ComplianceAudit:
     """Correct an audit read at the version `if_match` names. A patch that changes nothing changes nothing."""
     await partner_for_change(session, partner_id, actor=actor, adding=False, records=RECORDS)
@@ -107,7 +106,7 @@ async def update_audit(
         return audit
     for name, value in changed.items():
         setattr(audit, name, value)
-    await save_new_version(session, audit, at=datetime.now(UTC))
+    await bump_version(session, audit, at=now)
     return audit
 
 
@@ -146,7 +145,7 @@ async def list_violations(
 ) -> Page[ViolationOut]:
     """The partner's violations, the latest opened first."""
     await visible_partner(session, partner_id, viewer=viewer)
-    after = date_position(cursor, VIOLATION_ORDER)
+    after = keyset_position(cursor, VIOLATION_ORDER, date)
     violations = await repository.violation_page(
         session, partner_id, statuses=statuses, severities=severities, after=after, limit=limit + 1
     )
@@ -154,7 +153,7 @@ async def list_violations(
         violations,
         limit,
         out=violation_out,
-        cursor_of=lambda v: date_cursor(VIOLATION_ORDER, v.opened_on, v.id),
+        cursor_of=lambda v: keyset_cursor(VIOLATION_ORDER, v.opened_on, v.id),
     )
 
 
@@ -165,7 +164,7 @@ async def visible_violation(
 
 
 async def record_violation(
-    session: AsyncSession, partner_id: UUID, body: ViolationIn, *, actor: Principal
+    session: AsyncSession, partner_id: UUID, body: ViolationIn, *, actor: Principal, now: datetime
 ) -> ComplianceViolation:
     """Record a violation; one recorded closed gets `resolved_on` today unless a day is given."""
     await partner_for_change(session, partner_id, actor=actor, adding=True, records=RECORDS)
@@ -179,9 +178,8 @@ async def record_violation(
             resolved_on=body.resolved_on,
         ),
         resolved_on_sent="resolved_on" in body.model_fields_set,
-        today=utc_today(),
+        today=now.date(),
     )
-    now = datetime.now(UTC)
     violation = ComplianceViolation(
         id=uuid4(), partner_id=partner_id, version=1, created_at=now, updated_at=now
     )
@@ -198,6 +196,7 @@ async def update_violation(
     *,
     if_match: str | None,
     actor: Principal,
+    now: datetime,
 ) -> ComplianceViolation:
     """Change a violation read at the version `if_match` names: move its status, correct its facts."""
     await partner_for_change(session, partner_id, actor=actor, adding=False, records=RECORDS)
@@ -205,11 +204,11 @@ async def update_violation(
         session, partner_id, violation_id, if_match=if_match, required=True
     )
     before = _state(violation)
-    after = changed_state(before, patch.model_dump(exclude_unset=True), today=utc_today())
+    after = changed_state(before, patch.model_dump(exclude_unset=True), today=now.date())
     if after == before:
         return violation
     _apply(violation, after)
-    await save_new_version(session, violation, at=datetime.now(UTC))
+    await bump_version(session, violation, at=now)
     return violation
 
 
@@ -217,11 +216,11 @@ async def update_violation(
 
 
 async def compliance_summary(
-    session: AsyncSession, partner_id: UUID, *, viewer: Principal
+    session: AsyncSession, partner_id: UUID, *, viewer: Principal, now: datetime
 ) -> ComplianceSummaryOut:
-    """The partner's compliance facts as of today (UTC)."""
+    """The partner's compliance facts as of the day of `now` (UTC)."""
     await visible_partner(session, partner_id, viewer=viewer)
-    today = utc_today()
+    today = now.date()
     counts = await repository.violation_counts(session, partner_id)
     open_by_severity = {
         severity.value: sum(

@@ -4,18 +4,27 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
+from prm_kit.db import one_of
 from sqlalchemy.orm import Mapped, mapped_column
 
-from partner_registry.contacts.schemas import ContactRole
 from partner_registry.db import Base
+
+
+class ContactRole(StrEnum):
+    PRIMARY = "primary"
+    SALES = "sales"
+    TECHNICAL = "technical"
+    BILLING = "billing"
+    MARKETING = "marketing"
 
 
 class Contact(Base):
     __tablename__ = "contact"
     __table_args__ = (
-        sa.CheckConstraint(f"role IN ({', '.join(repr(role.value) for role in ContactRole)})", name="role"),
+        sa.CheckConstraint(one_of("role", ContactRole), name="role"),
         sa.Index("ix_contact_partner_id", "partner_id", "created_at", "id"),
         # at most one primary contact per partner; the service checks first, this catches a race
         sa.Index(

@@ -6,12 +6,10 @@ from datetime import datetime
 from uuid import UUID
 
 import sqlalchemy as sa
-from prm_kit.db import UTCDateTime
+from prm_kit.pagination import KeysetPosition, keyset_after, keyset_order
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from partner_registry.contacts.models import Contact
-from partner_registry.contacts.schemas import ContactRole
-from partner_registry.paging import KeysetPosition
+from partner_registry.contacts.models import Contact, ContactRole
 
 
 async def contact_of(session: AsyncSession, partner_id: UUID, contact_id: UUID) -> Contact | None:
@@ -36,18 +34,18 @@ async def primary_contact_id(
 
 
 async def contact_page(
-    session: AsyncSession, partner_id: UUID, *, after: KeysetPosition | None, limit: int
+    session: AsyncSession, partner_id: UUID, *, after: KeysetPosition[datetime] | None, limit: int
 ) -> list[Contact]:
     """A partner's contacts in the order they were added."""
-    statement = sa.select(Contact).where(Contact.partner_id == partner_id)
-    if after is not None:
-        statement = statement.where(
-            sa.tuple_(Contact.created_at, Contact.id)
-            > sa.tuple_(
-                sa.literal(datetime.fromisoformat(after.key), UTCDateTime()), sa.literal(after.id, sa.Uuid())
-            )
+    statement = (
+        sa.select(Contact)
+        .where(
+            Contact.partner_id == partner_id,
+            keyset_after(Contact.created_at, Contact.id, after, descending=False),
         )
-    statement = statement.order_by(Contact.created_at, Contact.id).limit(limit)
+        .order_by(*keyset_order(Contact.created_at, Contact.id, descending=False))
+        .limit(limit)
+    )
     return list((await session.scalars(statement)).all())
 
 

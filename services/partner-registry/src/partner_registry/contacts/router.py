@@ -6,16 +6,16 @@ from uuid import UUID
 
 from fastapi import APIRouter, Response
 from prm_contracts.pagination import Page
+from prm_kit.clock import NowDep
 from prm_kit.db import SessionDep
 from prm_kit.errors import problems
-from prm_kit.etag import IfMatchHeader, entity_tag, etag_response
-from prm_kit.idempotency import IdempotencyDep
+from prm_kit.etag import IfMatchHeader, etag_response, set_etag
+from prm_kit.idempotency import IdempotencyDep, created
 from prm_kit.internal_auth import PrincipalDep, require
 from prm_kit.pagination import CursorQuery, LimitQuery
 
 from partner_registry.contacts import service
 from partner_registry.contacts.schemas import ContactIn, ContactOut, ContactPatch, contact_out
-from partner_registry.created import created
 
 router = APIRouter(prefix="/v1/partners/{partner_id}/contacts", tags=["contacts"])
 
@@ -50,12 +50,15 @@ async def list_partner_contacts(
     dependencies=[WRITE],
 )
 async def add_partner_contact(
-    partner_id: UUID, body: ContactIn, session: SessionDep, who: PrincipalDep, idempotency: IdempotencyDep
+    partner_id: UUID,
+    body: ContactIn,
+    session: SessionDep,
+    who: PrincipalDep,
+    idempotency: IdempotencyDep,
+    now: NowDep,
 ) -> Response:
     """Adds a contact. 409 when it would be a second primary contact, or the partner is terminated."""
-    if (replay := await idempotency.replay(session)) is not None:
-        return replay
-    contact = await service.add_contact(session, partner_id, body, actor=who)
+    contact = await service.add_contact(session, partner_id, body, actor=who, now=now)
     location = f"/v1/partners/{partner_id}/contacts/{contact.id}"
     return await created(
         session, idempotency, contact_out(contact), location=location, version=contact.version
@@ -73,7 +76,7 @@ async def get_partner_contact(
     partner_id: UUID, contact_id: UUID, session: SessionDep, who: PrincipalDep, response: Response
 ) -> ContactOut:
     contact = await service.visible_contact(session, partner_id, contact_id, viewer=who)
-    response.headers["ETag"] = entity_tag(contact.version)
+    set_etag(response, contact.version)
     return contact_out(contact)
 
 
@@ -91,14 +94,15 @@ async def update_partner_contact(
     session: SessionDep,
     who: PrincipalDep,
     response: Response,
+    now: NowDep,
     if_match: IfMatchHeader = None,
 ) -> ContactOut:
     """Changes the fields sent. `If-Match` is required (428 without, 412 when stale); 409 when it would
     make a second primary contact."""
     contact = await service.update_contact(
-        session, partner_id, contact_id, body, if_match=if_match, actor=who
+        session, partner_id, contact_id, body, if_match=if_match, actor=who, now=now
     )
-    response.headers["ETag"] = entity_tag(contact.version)
+    set_etag(response, contact.version)
     return contact_out(contact)
 
 
@@ -115,7 +119,8 @@ async def remove_partner_contact(
     contact_id: UUID,
     session: SessionDep,
     who: PrincipalDep,
+    now: NowDep,
     if_match: IfMatchHeader = None,
 ) -> None:
     """Removes the contact (`If-Match` optional, checked when sent)."""
-    await service.remove_contact(session, partner_id, contact_id, if_match=if_match, actor=who)
+    await service.remove_contact(session, partner_id, contact_id, if_match=if_match, actor=who, now=now)

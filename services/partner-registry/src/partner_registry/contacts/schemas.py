@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import re
-from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from prm_contracts.partners import Name
@@ -19,17 +18,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-if TYPE_CHECKING:
-    from partner_registry.contacts.models import Contact
-
-
-class ContactRole(StrEnum):
-    PRIMARY = "primary"
-    SALES = "sales"
-    TECHNICAL = "technical"
-    BILLING = "billing"
-    MARKETING = "marketing"
-
+from partner_registry.contacts.models import Contact, ContactRole
 
 # The "valid e-mail address" of the HTML standard (what browsers check), with a dot in the domain required:
 # contacts are reached over the internet, not at `user@localhost`.

@@ -6,25 +6,26 @@ so two requests cannot both add a primary contact.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from uuid import UUID, uuid4
 
 from prm_contracts.pagination import Page
 from prm_contracts.principal import Principal
 from prm_contracts.problem import Conflict
+from prm_kit.db import bump_version
+from prm_kit.pagination import keyset_cursor, keyset_position, page_of
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from partner_registry.contacts import repository
-from partner_registry.contacts.models import Contact
-from partner_registry.contacts.schemas import ContactIn, ContactOut, ContactPatch, ContactRole, contact_out
-from partner_registry.paging import keyset_cursor, keyset_position, page_of
+from partner_registry.contacts.models import Contact, ContactRole
+from partner_registry.contacts.schemas import ContactIn, ContactOut, ContactPatch, contact_out
 from partner_registry.partner_records import PartnerRecords, removed_values
 from partner_registry.partners.changes import field_changes, initial_values
-from partner_registry.partners.schemas import HistoryKind
+from partner_registry.partners.models import HistoryKind
 from partner_registry.partners.service import ensure_not_terminated, record_change, visible_partner
-from partner_registry.versions import save_new_version
 
 CONTACTS = PartnerRecords(repository.contact_of, noun="contact")
+ORDER = "created_at"
 
 
 class SecondPrimaryContact(Conflict):
@@ -51,13 +52,10 @@ async def list_contacts(
     session: AsyncSession, partner_id: UUID, *, viewer: Principal, limit: int, cursor: str | None
 ) -> Page[ContactOut]:
     await visible_partner(session, partner_id, viewer=viewer)
-    after = keyset_position(cursor, "created_at", timestamp_key=True)
+    after = keyset_position(cursor, ORDER, datetime)
     contacts = await repository.contact_page(session, partner_id, after=after, limit=limit + 1)
     return page_of(
-        contacts,
-        limit,
-        out=contact_out,
-        cursor_of=lambda c: keyset_cursor("created_at", c.created_at.isoformat(), c.id),
+        contacts, limit, out=contact_out, cursor_of=lambda c: keyset_cursor(ORDER, c.created_at, c.id)
     )
 
 
@@ -68,13 +66,12 @@ async def visible_contact(
 
 
 async def add_contact(
-    session: AsyncSession, partner_id: UUID, body: ContactIn, *, actor: Principal
+    session: AsyncSession, partner_id: UUID, body: ContactIn, *, actor: Principal, now: datetime
 ) -> Contact:
     partner = await visible_partner(session, partner_id, viewer=actor, for_update=True)
     ensure_not_terminated(partner)
     if body.role == ContactRole.PRIMARY:
         await _ensure_no_other_primary(session, partner_id, other_than=None)
-    now = datetime.now(UTC)
     contact = Contact(
         id=uuid4(),
         partner_id=partner_id,
@@ -107,6 +104,7 @@ async def update_contact(
     *,
     if_match: str | None,
     actor: Principal,
+    now: datetime,
 ) -> Contact:
     partner = await visible_partner(session, partner_id, viewer=actor, for_update=True)
     contact = await CONTACTS.to_change(session, partner_id, contact_id, if_match=if_match, required=True)
@@ -120,8 +118,7 @@ async def update_contact(
     for change in changes:
         value = getattr(patch, change.field)
         setattr(contact, change.field, value.value if isinstance(value, ContactRole) else value)
-    now = datetime.now(UTC)
-    await save_new_version(session, contact, at=now)
+    await bump_version(session, contact, at=now)
     await record_change(
         session,
         partner,
@@ -135,7 +132,13 @@ async def update_contact(
 
 
 async def remove_contact(
-    session: AsyncSession, partner_id: UUID, contact_id: UUID, *, if_match: str | None, actor: Principal
+    session: AsyncSession,
+    partner_id: UUID,
+    contact_id: UUID,
+    *,
+    if_match: str | None,
+    actor: Principal,
+    now: datetime,
 ) -> None:
     """Remove a contact. Allowed on a terminated partner too: people's data should not outstay its use."""
     partner = await visible_partner(session, partner_id, viewer=actor, for_update=True)
@@ -147,7 +150,7 @@ async def remove_contact(
         partner,
         HistoryKind.CONTACT_REMOVED,
         actor=actor,
-        at=datetime.now(UTC),
+        at=now,
         changes=removed_values(before),
         contact_id=contact_id,
     )

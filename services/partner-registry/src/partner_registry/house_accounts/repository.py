@@ -7,12 +7,11 @@ from datetime import datetime
 from uuid import UUID
 
 import sqlalchemy as sa
-from prm_kit.db import UTCDateTime
+from prm_kit.pagination import KeysetPosition, keyset_after, keyset_order
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from partner_registry.house_accounts.models import HouseAccount, HouseAccountNameToken
 from partner_registry.name_search import ranked_owners
-from partner_registry.paging import KeysetPosition
 
 
 async def house_account_by_id(session: AsyncSession, account_id: UUID) -> HouseAccount | None:
@@ -35,7 +34,7 @@ async def house_account_page(
     *,
     country: str | None,
     customer_domain: str | None,
-    after: KeysetPosition | None,
+    after: KeysetPosition[datetime] | None,
     limit: int,
 ) -> list[HouseAccount]:
     """House accounts in the order they were added."""
@@ -44,14 +43,11 @@ async def house_account_page(
         statement = statement.where(HouseAccount.country == country)
     if customer_domain is not None:
         statement = statement.where(HouseAccount.customer_domain == customer_domain)
-    if after is not None:
-        statement = statement.where(
-            sa.tuple_(HouseAccount.created_at, HouseAccount.id)
-            > sa.tuple_(
-                sa.literal(datetime.fromisoformat(after.key), UTCDateTime()), sa.literal(after.id, sa.Uuid())
-            )
-        )
-    statement = statement.order_by(HouseAccount.created_at, HouseAccount.id).limit(limit)
+    statement = (
+        statement.where(keyset_after(HouseAccount.created_at, HouseAccount.id, after, descending=False))
+        .order_by(*keyset_order(HouseAccount.created_at, HouseAccount.id, descending=False))
+        .limit(limit)
+    )
     return list((await session.scalars(statement)).all())
 
 

@@ -9,14 +9,14 @@ from fastapi import APIRouter, Query, Response
 from prm_contracts.deal_registrations import CustomerDomain
 from prm_contracts.pagination import Page
 from prm_contracts.partners import CountryCode
+from prm_kit.clock import NowDep
 from prm_kit.db import SessionDep
 from prm_kit.errors import problems
-from prm_kit.etag import IfMatchHeader, entity_tag, etag_response
-from prm_kit.idempotency import IdempotencyDep
+from prm_kit.etag import IfMatchHeader, etag_response, set_etag
+from prm_kit.idempotency import IdempotencyDep, created
 from prm_kit.internal_auth import PrincipalDep, require
 from prm_kit.pagination import CursorQuery, LimitQuery
 
-from partner_registry.created import created
 from partner_registry.house_accounts import service
 from partner_registry.house_accounts.schemas import (
     HouseAccountIn,
@@ -63,12 +63,10 @@ async def list_house_accounts(
     dependencies=[WRITE],
 )
 async def add_house_account(
-    body: HouseAccountIn, session: SessionDep, who: PrincipalDep, idempotency: IdempotencyDep
+    body: HouseAccountIn, session: SessionDep, who: PrincipalDep, idempotency: IdempotencyDep, now: NowDep
 ) -> Response:
     """Adds a customer the vendor serves directly; 409 when another house account has its domain."""
-    if (replay := await idempotency.replay(session)) is not None:
-        return replay
-    account = await service.add_house_account(session, body, actor=who)
+    account = await service.add_house_account(session, body, actor=who, now=now)
     location = f"/v1/house-accounts/{account.id}"
     return await created(
         session, idempotency, house_account_out(account), location=location, version=account.version
@@ -86,7 +84,7 @@ async def get_house_account(
     house_account_id: UUID, session: SessionDep, who: PrincipalDep, response: Response
 ) -> HouseAccountOut:
     account = await service.visible_house_account(session, house_account_id, viewer=who)
-    response.headers["ETag"] = entity_tag(account.version)
+    set_etag(response, account.version)
     return house_account_out(account)
 
 
@@ -103,14 +101,15 @@ async def update_house_account(
     session: SessionDep,
     who: PrincipalDep,
     response: Response,
+    now: NowDep,
     if_match: IfMatchHeader = None,
 ) -> HouseAccountOut:
     """Changes the fields sent. `If-Match` is required (428 without, 412 when stale); 409 when another
     house account has the new domain."""
     account = await service.update_house_account(
-        session, house_account_id, body, if_match=if_match, actor=who
+        session, house_account_id, body, if_match=if_match, actor=who, now=now
     )
-    response.headers["ETag"] = entity_tag(account.version)
+    set_etag(response, account.version)
     return house_account_out(account)
 
 

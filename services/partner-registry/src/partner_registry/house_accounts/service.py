@@ -7,13 +7,15 @@ business.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from uuid import UUID, uuid4
 
 from prm_contracts.pagination import Page
 from prm_contracts.principal import Principal
 from prm_contracts.problem import Conflict, Forbidden, NotFound
+from prm_kit.db import bump_version
 from prm_kit.etag import check_if_match
+from prm_kit.pagination import keyset_cursor, keyset_position, page_of
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from partner_registry.deal_registrations.matching import name_tokens, normalise_name
@@ -25,8 +27,8 @@ from partner_registry.house_accounts.schemas import (
     HouseAccountPatch,
     house_account_out,
 )
-from partner_registry.paging import keyset_cursor, keyset_position, page_of
-from partner_registry.versions import save_new_version
+
+ORDER = "created_at"
 
 
 class HouseAccountExists(Conflict):
@@ -58,7 +60,7 @@ async def list_house_accounts(
     cursor: str | None,
 ) -> Page[HouseAccountOut]:
     ensure_vendor(viewer)
-    after = keyset_position(cursor, "created_at", timestamp_key=True)
+    after = keyset_position(cursor, ORDER, datetime)
     accounts = await repository.house_account_page(
         session, country=country, customer_domain=customer_domain, after=after, limit=limit + 1
     )
@@ -66,7 +68,7 @@ async def list_house_accounts(
         accounts,
         limit,
         out=house_account_out,
-        cursor_of=lambda a: keyset_cursor("created_at", a.created_at.isoformat(), a.id),
+        cursor_of=lambda a: keyset_cursor(ORDER, a.created_at, a.id),
     )
 
 
@@ -80,10 +82,11 @@ async def visible_house_account(
     return account
 
 
-async def add_house_account(session: AsyncSession, body: HouseAccountIn, *, actor: Principal) -> HouseAccount:
+async def add_house_account(
+    session: AsyncSession, body: HouseAccountIn, *, actor: Principal, now: datetime
+) -> HouseAccount:
     ensure_vendor(actor)
     await _ensure_domain_free(session, body.customer_domain, other_than=None)
-    now = datetime.now(UTC)
     name_key = normalise_name(body.customer_name)
     account = HouseAccount(
         id=uuid4(),
@@ -108,6 +111,7 @@ async def update_house_account(
     *,
     if_match: str | None,
     actor: Principal,
+    now: datetime,
 ) -> HouseAccount:
     account = await visible_house_account(session, account_id, viewer=actor)
     check_if_match(if_match, account.version, required=True, resource="house account")
@@ -126,7 +130,7 @@ async def update_house_account(
     if "customer_name" in sent:
         account.customer_name_key = normalise_name(account.customer_name)
         await repository.replace_name_tokens(session, account.id, name_tokens(account.customer_name_key))
-    await save_new_version(session, account, at=datetime.now(UTC))
+    await bump_version(session, account, at=now)
     return account
 
 

@@ -59,51 +59,73 @@ def _changed_item(item: Item, change: ChecklistItemChange, *, actor: str, now: d
     return item
 
 
+def _removal_issue(index: int, change: ChecklistItemChange, current: Item | None) -> ValidationIssue | None:
+    """Why `change` cannot remove its item, if it cannot."""
+    if current is None:
+        return _issue(index, "key", f"the checklist has no item {change.key!r}", "item_unknown")
+    if current.standard:
+        return _issue(index, "remove", "standard items cannot be removed", "item_standard")
+    if change.model_fields_set - {"key", "remove"}:
+        return _issue(index, "remove", "a removed item takes no other change", "item_removed")
+    return None
+
+
+def _update_issue(index: int, change: ChecklistItemChange, current: Item | None) -> ValidationIssue | None:
+    """Why `change` cannot change its item (or add it, when the checklist has none such), if it cannot."""
+    if current is not None and current.standard and change.label is not None:
+        return _issue(index, "label", "standard items keep their label", "item_standard")
+    if current is None and change.label is None:
+        return _issue(index, "label", f"a new custom item {change.key!r} needs a label", "missing")
+    return None
+
+
+def _with_change(
+    items: list[Item], change: ChecklistItemChange, current: Item | None, *, actor: str, now: datetime
+) -> list[Item]:
+    """`items` after one change that breaks no rule."""
+    if change.remove:
+        return [item for item in items if item.key != change.key]
+    if current is None:
+        assert change.label is not None  # _update_issue refuses a new item without a label
+        added = Item(key=change.key, label=change.label, standard=False)
+        return [*items, _changed_item(added, change, actor=actor, now=now)]
+    updated = _changed_item(current, change, actor=actor, now=now)
+    return [updated if item.key == change.key else item for item in items]
+
+
+def _custom_items_issue(items: Sequence[Item]) -> ValidationIssue | None:
+    if sum(not item.standard for item in items) <= MAX_CUSTOM_ITEMS:
+        return None
+    return ValidationIssue(
+        loc=["body", "items"],
+        msg=f"a checklist may have at most {MAX_CUSTOM_ITEMS} custom items",
+        type="too_many_items",
+    )
+
+
+def _refusal(issues: Sequence[ValidationIssue]) -> UnprocessableContent:
+    return UnprocessableContent(
+        "; ".join(f"items.{i.loc[2]}.{i.loc[3]}: {i.msg}" if len(i.loc) > 3 else i.msg for i in issues),
+        errors=list(issues),
+    )
+
+
 def apply_changes(
     items: Sequence[Item], changes: Sequence[ChecklistItemChange], *, actor: str, now: datetime
 ) -> list[Item]:
     """The checklist after `changes`; 422 listing every change that breaks a rule (nothing applied then)."""
-    by_key = {item.key: item for item in items}
+    by_key = {item.key: item for item in items}  # a patch names each key once (ChecklistPatch)
     result = list(items)
     issues: list[ValidationIssue] = []
     for index, change in enumerate(changes):
         current = by_key.get(change.key)
-        if change.remove:
-            if current is None:
-                issues.append(
-                    _issue(index, "key", f"the checklist has no item {change.key!r}", "item_unknown")
-                )
-            elif current.standard:
-                issues.append(_issue(index, "remove", "standard items cannot be removed", "item_standard"))
-            elif change.model_fields_set - {"key", "remove"}:
-                issues.append(_issue(index, "remove", "a removed item takes no other change", "item_removed"))
-            else:
-                result = [item for item in result if item.key != change.key]
-            continue
-        if current is not None and current.standard and change.label is not None:
-            issues.append(_issue(index, "label", "standard items keep their label", "item_standard"))
-            continue
-        if current is None:
-            if change.label is None:
-                issues.append(
-                    _issue(index, "label", f"a new custom item {change.key!r} needs a label", "missing")
-                )
-                continue
-            current = Item(key=change.key, label=change.label, standard=False)
-            result.append(current)
-        updated = _changed_item(current, change, actor=actor, now=now)
-        result = [updated if item.key == change.key else item for item in result]
-    if sum(not item.standard for item in result) > MAX_CUSTOM_ITEMS:
-        issues.append(
-            ValidationIssue(
-                loc=["body", "items"],
-                msg=f"a checklist may have at most {MAX_CUSTOM_ITEMS} custom items",
-                type="too_many_items",
-            )
-        )
+        check = _removal_issue if change.remove else _update_issue
+        if (issue := check(index, change, current)) is not None:
+            issues.append(issue)
+        else:
+            result = _with_change(result, change, current, actor=actor, now=now)
+    if (too_many := _custom_items_issue(result)) is not None:
+        issues.append(too_many)
     if issues:
-        raise UnprocessableContent(
-            "; ".join(f"items.{i.loc[2]}.{i.loc[3]}: {i.msg}" if len(i.loc) > 3 else i.msg for i in issues),
-            errors=issues,
-        )
+        raise _refusal(issues)
     return result

@@ -7,6 +7,7 @@ module can import it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from prm_contracts.partners import PartnerStatus
@@ -52,7 +53,7 @@ def ensure_complete(partner_id: object, items: Sequence[Item]) -> None:
         )
 
 
-async def require_complete_checklist(session: AsyncSession, partner: Partner) -> None:
+async def require_complete_checklist(session: AsyncSession, partner: Partner, *, now: datetime) -> None:
     """409 listing the incomplete items when a partner in onboarding would become active. A suspended
     partner returning to active has been through onboarding already: not checked again."""
     if partner.status != PartnerStatus.ONBOARDING:

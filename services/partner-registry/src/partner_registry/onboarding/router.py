@@ -5,13 +5,13 @@ from __future__ import annotations
 from uuid import UUID
 
 from fastapi import APIRouter, Body, Response
+from prm_kit.clock import NowDep
 from prm_kit.db import SessionDep
 from prm_kit.errors import problems
-from prm_kit.etag import IfMatchHeader, entity_tag, etag_response
+from prm_kit.etag import IfMatchHeader, etag_response, set_etag
 from prm_kit.idempotency import IdempotencyDep
 from prm_kit.internal_auth import PrincipalDep, require
 
-from partner_registry.clock import NowDep
 from partner_registry.onboarding import service
 from partner_registry.onboarding.schemas import ChecklistOut, ChecklistPatch, OnboardingCompletionIn
 from partner_registry.partners.schemas import StatusTransitionOut
@@ -35,7 +35,7 @@ async def get_onboarding_checklist(
     """The standard items (agreement_signed, tax_documents_received, first_certification, portal_access)
     and any custom ones, each with who completed it and when. A checklist never changed is at version 0."""
     checklist = await service.checklist(session, partner_id, viewer=who)
-    response.headers["ETag"] = entity_tag(checklist.version)
+    set_etag(response, checklist.version)
     return checklist
 
 
@@ -61,7 +61,7 @@ async def update_onboarding_checklist(
     checklist = await service.update_checklist(
         session, partner_id, body, if_match=if_match, actor=who, now=now
     )
-    response.headers["ETag"] = entity_tag(checklist.version)
+    set_etag(response, checklist.version)
     return checklist
 
 
@@ -78,6 +78,7 @@ async def complete_partner_onboarding(
     session: SessionDep,
     who: PrincipalDep,
     idempotency: IdempotencyDep,
+    now: NowDep,
     body: OnboardingCompletionIn | None = Body(default=None),
     if_match: IfMatchHeader = None,
 ) -> Response:
@@ -85,9 +86,7 @@ async def complete_partner_onboarding(
     listing the items not done, 409 `partner-not-onboarding` for a partner in another status, and any
     other rule of the lifecycle (such as a current agreement) applies as for a status transition.
     `If-Match` (the partner's ETag) is optional."""
-    if (replay := await idempotency.replay(session)) is not None:
-        return replay
     transition = await service.complete_onboarding(
-        session, partner_id, body or OnboardingCompletionIn(), if_match=if_match, actor=who
+        session, partner_id, body or OnboardingCompletionIn(), if_match=if_match, actor=who, now=now
     )
     return await idempotency.respond(session, transition, status_code=201)

@@ -12,6 +12,7 @@ from uuid import UUID
 from prm_contracts.partners import PartnerStatus
 from prm_contracts.principal import Principal
 from prm_contracts.problem import Conflict, Forbidden
+from prm_kit.db import bump_version
 from prm_kit.etag import check_if_match
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -103,9 +104,7 @@ async def update_checklist(
         await repository.add_checklist(session, stored)
     else:
         _store_items(stored, after)
-        stored.version += 1
-        stored.updated_at = now
-        await session.flush()
+        await bump_version(session, stored, at=now)
     return checklist_out(partner_id, stored)
 
 
@@ -116,6 +115,7 @@ async def complete_onboarding(
     *,
     if_match: str | None,
     actor: Principal,
+    now: datetime,
 ) -> StatusTransitionOut:
     """onboarding → active, through the partner lifecycle (whose guard wants the checklist complete)."""
     if actor.partner_id is not None:
@@ -133,4 +133,5 @@ async def complete_onboarding(
         StatusTransitionIn(to_status=PartnerStatus.ACTIVE, reason=body.note or "onboarding complete"),
         if_match=if_match,
         actor=actor,
+        now=now,
     )

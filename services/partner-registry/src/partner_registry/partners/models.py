@@ -5,26 +5,35 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
 from prm_contracts.partners import PartnerStatus, PartnerType
-from prm_kit.db import ExactDecimal, JSONDocument
+from prm_kit.db import ExactDecimal, JSONDocument, one_of
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from partner_registry.db import Base
-from partner_registry.partners.schemas import HistoryKind
 
 
-def _one_of(column: str, values: list[str]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+class HistoryKind(StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"
+    STATUS_CHANGED = "status_changed"
+    CONTACT_ADDED = "contact_added"
+    CONTACT_UPDATED = "contact_updated"
+    CONTACT_REMOVED = "contact_removed"
+    TERRITORY_ADDED = "territory_added"
+    TERRITORY_UPDATED = "territory_updated"
+    TERRITORY_REMOVED = "territory_removed"
+    TIER_CHANGED = "tier_changed"
 
 
 class Partner(Base):
     __tablename__ = "partner"
     __table_args__ = (
-        sa.CheckConstraint(_one_of("partner_type", [t.value for t in PartnerType]), name="partner_type"),
-        sa.CheckConstraint(_one_of("status", [s.value for s in PartnerStatus]), name="status"),
+        sa.CheckConstraint(one_of("partner_type", PartnerType), name="partner_type"),
+        sa.CheckConstraint(one_of("status", PartnerStatus), name="status"),
         sa.CheckConstraint(
             "(annual_revenue_amount IS NULL) = (annual_revenue_currency IS NULL)", name="annual_revenue"
         ),
@@ -98,7 +107,7 @@ class PartnerHistoryEntry(Base):
 
     __tablename__ = "partner_history_entry"
     __table_args__ = (
-        sa.CheckConstraint(_one_of("kind", [k.value for k in HistoryKind]), name="kind"),
+        sa.CheckConstraint(one_of("kind", HistoryKind), name="kind"),
         sa.Index("ix_partner_history_entry_partner_id", "partner_id", "occurred_at", "id"),
     )
 

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
-from prm_kit.db import UTCDateTime
+from prm_kit.pagination import KeysetPosition, keyset_after, keyset_order
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from partner_registry.agreements.models import Agreement, current_on
-from partner_registry.paging import KeysetPosition
-from partner_registry.partners.models import Partner, PartnerHistoryEntry, PartnerSpecialisation
-from partner_registry.partners.schemas import HistoryKind, PartnerFilters, PartnerSort
+from partner_registry.partners.models import HistoryKind, Partner, PartnerHistoryEntry, PartnerSpecialisation
+from partner_registry.partners.schemas import PartnerFilters, PartnerSort
 
 
 async def partner_by_id(
@@ -72,63 +71,83 @@ def _like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
+def _name_contains(text: str) -> sa.ColumnElement[bool]:
+    # lower(...) LIKE '%…%': the trigram GIN indexes serve this on PostgreSQL; SQLite scans
+    pattern = _like_pattern(text)
+    return sa.or_(
+        sa.func.lower(Partner.display_name).like(pattern, escape="\\"),
+        sa.func.lower(Partner.legal_name).like(pattern, escape="\\"),
+    )
+
+
+def _has_specialisation(value_keys: list[str]) -> sa.ColumnElement[bool]:
+    return sa.exists().where(
+        PartnerSpecialisation.partner_id == Partner.id, PartnerSpecialisation.value_key.in_(value_keys)
+    )
+
+
+def _current_agreement(wanted: bool, today: date) -> sa.ColumnElement[bool]:
+    current = sa.exists().where(Agreement.partner_id == Partner.id, current_on(today))
+    return current if wanted else ~current
+
+
+def _any_of_conditions(filters: PartnerFilters) -> list[sa.ColumnElement[bool]]:
+    """The filters that match any of a list of values (an empty list does not filter)."""
+    listed: list[tuple[Any, list[str]]] = [
+        (Partner.partner_type, [t.value for t in filters.partner_types]),
+        (Partner.status, [s.value for s in filters.statuses]),
+        (Partner.tier, filters.tiers),
+        (Partner.country, filters.countries),
+        (Partner.region, filters.regions),
+    ]
+    return [column.in_(values) for column, values in listed if values]
+
+
+def _exact_conditions(filters: PartnerFilters) -> list[sa.ColumnElement[bool]]:
+    """The filters that match one normalised value."""
+    exact: list[tuple[Any, str | None]] = [
+        (Partner.registration_number_key, filters.registration_number_key),
+        (Partner.website_domain, filters.website_domain),
+    ]
+    return [column == value for column, value in exact if value is not None]
+
+
+def _filter_conditions(filters: PartnerFilters, only_partner_id: UUID | None) -> list[sa.ColumnElement[bool]]:
+    """Every condition the filters (and a partner's own credential) set on the list."""
+    conditions = _any_of_conditions(filters) + _exact_conditions(filters)
+    if only_partner_id is not None:
+        conditions.append(Partner.id == only_partner_id)
+    if filters.specialisations:
+        conditions.append(_has_specialisation(filters.specialisations))
+    if filters.has_current_agreement is not None and filters.today is not None:
+        conditions.append(_current_agreement(filters.has_current_agreement, filters.today))
+    if filters.name_contains:
+        conditions.append(_name_contains(filters.name_contains))
+    return conditions
+
+
 async def partner_page(
     session: AsyncSession,
     filters: PartnerFilters,
     sort: PartnerSort,
     *,
-    after: KeysetPosition | None,
+    after: KeysetPosition[Any] | None,
     limit: int,
     only_partner_id: UUID | None = None,
 ) -> list[tuple[Partner, Any]]:
     """Up to `limit` partners after `after` in `sort` order, each with its sort key value (for the cursor)."""
     key, descending = _sort_key(sort)
-    statement = sa.select(Partner, key).options(selectinload(Partner.specialisations))
-    conditions: list[sa.ColumnElement[bool]] = []
-    if only_partner_id is not None:
-        conditions.append(Partner.id == only_partner_id)
-    if filters.partner_types:
-        conditions.append(Partner.partner_type.in_([t.value for t in filters.partner_types]))
-    if filters.statuses:
-        conditions.append(Partner.status.in_([s.value for s in filters.statuses]))
-    if filters.tiers:
-        conditions.append(Partner.tier.in_(filters.tiers))
-    if filters.countries:
-        conditions.append(Partner.country.in_(filters.countries))
-    if filters.regions:
-        conditions.append(Partner.region.in_(filters.regions))
-    if filters.specialisations:
-        conditions.append(
-            sa.exists().where(
-                PartnerSpecialisation.partner_id == Partner.id,
-                PartnerSpecialisation.value_key.in_(filters.specialisations),
-            )
+    statement = (
+        sa.select(Partner, key)
+        .options(selectinload(Partner.specialisations))
+        .where(
+            *_filter_conditions(filters, only_partner_id),
+            keyset_after(key, Partner.id, after, descending=descending),
         )
-    if filters.registration_number_key is not None:
-        conditions.append(Partner.registration_number_key == filters.registration_number_key)
-    if filters.website_domain is not None:
-        conditions.append(Partner.website_domain == filters.website_domain)
-    if filters.has_current_agreement is not None and filters.today is not None:
-        current = sa.exists().where(Agreement.partner_id == Partner.id, current_on(filters.today))
-        conditions.append(current if filters.has_current_agreement else ~current)
-    if filters.name_contains:
-        # lower(...) LIKE '%…%': the trigram GIN indexes serve this on PostgreSQL; SQLite scans
-        pattern = _like_pattern(filters.name_contains)
-        conditions.append(
-            sa.or_(
-                sa.func.lower(Partner.display_name).like(pattern, escape="\\"),
-                sa.func.lower(Partner.legal_name).like(pattern, escape="\\"),
-            )
-        )
-    if after is not None:
-        last_key: Any = after.key
-        if sort.value.removeprefix("-") == "created_at":
-            last_key = sa.literal(datetime.fromisoformat(after.key), UTCDateTime())
-        position = sa.tuple_(key, Partner.id)
-        bound = sa.tuple_(last_key, sa.literal(after.id, sa.Uuid()))
-        conditions.append(position < bound if descending else position > bound)
-    order = (key.desc(), Partner.id.desc()) if descending else (key.asc(), Partner.id.asc())
-    rows = await session.execute(statement.where(*conditions).order_by(*order).limit(limit))
+        .order_by(*keyset_order(key, Partner.id, descending=descending))
+        .limit(limit)
+    )
+    rows = await session.execute(statement)
     return [(row[0], row[1]) for row in rows.all()]
 
 
@@ -142,20 +161,14 @@ async def history_page(
     partner_id: UUID,
     *,
     kinds: Sequence[HistoryKind],
-    after: KeysetPosition | None,
+    after: KeysetPosition[datetime] | None,
     limit: int,
 ) -> list[PartnerHistoryEntry]:
     """A partner's history, newest first."""
     statement = sa.select(PartnerHistoryEntry).where(PartnerHistoryEntry.partner_id == partner_id)
     if kinds:
         statement = statement.where(PartnerHistoryEntry.kind.in_([k.value for k in kinds]))
-    if after is not None:
-        statement = statement.where(
-            sa.tuple_(PartnerHistoryEntry.occurred_at, PartnerHistoryEntry.id)
-            < sa.tuple_(
-                sa.literal(datetime.fromisoformat(after.key), UTCDateTime()),
-                sa.literal(after.id, sa.Uuid()),
-            )
-        )
-    statement = statement.order_by(PartnerHistoryEntry.occurred_at.desc(), PartnerHistoryEntry.id.desc())
+    statement = statement.where(
+        keyset_after(PartnerHistoryEntry.occurred_at, PartnerHistoryEntry.id, after, descending=True)
+    ).order_by(*keyset_order(PartnerHistoryEntry.occurred_at, PartnerHistoryEntry.id, descending=True))
     return list((await session.scalars(statement.limit(limit))).all())

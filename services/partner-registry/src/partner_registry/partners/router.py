@@ -16,19 +16,19 @@ from prm_contracts.partners import (
     PartnerType,
     WebsiteDomain,
 )
+from prm_kit.clock import NowDep
 from prm_kit.db import SessionDep
 from prm_kit.errors import problems
-from prm_kit.etag import IfMatchHeader, entity_tag, etag_headers, etag_response
-from prm_kit.idempotency import IdempotencyDep
+from prm_kit.etag import IfMatchHeader, etag_response, set_etag
+from prm_kit.idempotency import IdempotencyDep, created
 from prm_kit.internal_auth import PrincipalDep, require
 from prm_kit.pagination import CursorQuery, LimitQuery
 
-from partner_registry.clock import NowDep
 from partner_registry.partners import service
 from partner_registry.partners.changes import label_key, registration_key
+from partner_registry.partners.models import HistoryKind
 from partner_registry.partners.schemas import (
     HistoryEntryOut,
-    HistoryKind,
     PartnerFilters,
     PartnerSort,
     StatusTransitionIn,
@@ -51,15 +51,18 @@ WRITE = require("partners:write")
     dependencies=[WRITE],
 )
 async def create_partner(
-    body: PartnerIn, session: SessionDep, who: PrincipalDep, idempotency: IdempotencyDep
+    body: PartnerIn, session: SessionDep, who: PrincipalDep, idempotency: IdempotencyDep, now: NowDep
 ) -> Response:
     """Registers a partner as a `prospect`. 409 when its registration number is already registered in its
     country. Not open to a partner's own credential."""
-    if (replay := await idempotency.replay(session)) is not None:
-        return replay
-    partner = await service.create_partner(session, body, actor=who)
-    headers = {"Location": f"/v1/partners/{partner.id}", **etag_headers(partner.version)}
-    return await idempotency.respond(session, partner_out(partner), status_code=201, headers=headers)
+    partner = await service.create_partner(session, body, actor=who, now=now)
+    return await created(
+        session,
+        idempotency,
+        partner_out(partner),
+        location=f"/v1/partners/{partner.id}",
+        version=partner.version,
+    )
 
 
 @router.get(
@@ -144,7 +147,7 @@ async def get_partner(
 ) -> PartnerOut:
     """The partner, with its version as `ETag` for a later update."""
     partner = await service.visible_partner(session, partner_id, viewer=who)
-    response.headers["ETag"] = entity_tag(partner.version)
+    set_etag(response, partner.version)
     return partner_out(partner)
 
 
@@ -161,13 +164,14 @@ async def update_partner(
     session: SessionDep,
     who: PrincipalDep,
     response: Response,
+    now: NowDep,
     if_match: IfMatchHeader = None,
 ) -> PartnerOut:
     """Changes the fields sent. `If-Match` is required (428 without it, 412 when the partner has changed
     since). A partner's own credential may change only how it presents itself (403 otherwise); a
     terminated partner cannot change (409)."""
-    partner = await service.update_partner(session, partner_id, body, if_match=if_match, actor=who)
-    response.headers["ETag"] = entity_tag(partner.version)
+    partner = await service.update_partner(session, partner_id, body, if_match=if_match, actor=who, now=now)
+    set_etag(response, partner.version)
     return partner_out(partner)
 
 
@@ -185,14 +189,15 @@ async def transition_partner_status(
     session: SessionDep,
     who: PrincipalDep,
     idempotency: IdempotencyDep,
+    now: NowDep,
     if_match: IfMatchHeader = None,
 ) -> Response:
     """prospect → applied → onboarding → active ⇄ suspended, and any of them → terminated (final).
     409 with `allowed` for a move that is not allowed; `suspended` and `terminated` need a `reason`.
     `If-Match` is optional here and checked when sent."""
-    if (replay := await idempotency.replay(session)) is not None:
-        return replay
-    transition = await service.transition_status(session, partner_id, body, if_match=if_match, actor=who)
+    transition = await service.transition_status(
+        session, partner_id, body, if_match=if_match, actor=who, now=now
+    )
     return await idempotency.respond(session, transition, status_code=201)
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 from uuid import UUID
 
 from prm_contracts.money import Money
@@ -22,21 +22,7 @@ from prm_contracts.partners import (
 )
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
-if TYPE_CHECKING:
-    from partner_registry.partners.models import Partner, PartnerHistoryEntry
-
-
-class HistoryKind(StrEnum):
-    CREATED = "created"
-    UPDATED = "updated"
-    STATUS_CHANGED = "status_changed"
-    CONTACT_ADDED = "contact_added"
-    CONTACT_UPDATED = "contact_updated"
-    CONTACT_REMOVED = "contact_removed"
-    TERRITORY_ADDED = "territory_added"
-    TERRITORY_UPDATED = "territory_updated"
-    TERRITORY_REMOVED = "territory_removed"
-    TIER_CHANGED = "tier_changed"
+from partner_registry.partners.models import HistoryKind, Partner, PartnerHistoryEntry
 
 
 class PartnerSort(StrEnum):

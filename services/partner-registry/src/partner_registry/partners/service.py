@@ -6,9 +6,9 @@ caller's transaction (the request's session commits once, at the end).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, datetime
-from typing import Any
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Protocol
 from uuid import UUID, uuid4
 
 from prm_contracts.pagination import Page
@@ -27,13 +27,14 @@ from prm_contracts.partners import (
 )
 from prm_contracts.principal import Principal
 from prm_contracts.problem import Conflict, Forbidden, NotFound
+from prm_kit.db import bump_version
 from prm_kit.etag import check_if_match
 from prm_kit.outbox import add_event
+from prm_kit.pagination import KeysetPosition, keyset_cursor, keyset_position, page_of
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from partner_registry.agreements.guards import require_current_agreement
 from partner_registry.onboarding.guards import require_complete_checklist
-from partner_registry.paging import keyset_cursor, keyset_position
 from partner_registry.partners import repository
 from partner_registry.partners.changes import (
     field_changes,
@@ -43,10 +44,9 @@ from partner_registry.partners.changes import (
     registration_key,
 )
 from partner_registry.partners.lifecycle import check_transition
-from partner_registry.partners.models import Partner, PartnerHistoryEntry, PartnerSpecialisation
+from partner_registry.partners.models import HistoryKind, Partner, PartnerHistoryEntry, PartnerSpecialisation
 from partner_registry.partners.schemas import (
     HistoryEntryOut,
-    HistoryKind,
     PartnerFilters,
     PartnerSort,
     StatusTransitionIn,
@@ -61,14 +61,19 @@ EVENT_SOURCE = "partner-registry"
 # The fields a PATCH can change, in PartnerOut's order: what history entries and partner.updated list.
 TRACKED_FIELDS = tuple(name for name in PartnerOut.model_fields if name in PartnerPatch.model_fields)
 
-TransitionGuard = Callable[[AsyncSession, Partner], Awaitable[None]]
+HISTORY_ORDER = "-occurred_at"
 
-# Rules that need other domains' data, checked (in order) before a partner enters the keyed status; each
-# raises an AppError to refuse. Not faked while a domain is missing:
-#   ACTIVE     - from onboarding, the onboarding checklist is complete (onboarding domain); the partner
-#                has a current, signed agreement (agreements domain)
-# Entering ONBOARDING by a plain status transition stays possible (partners registered without an
-# application); `POST /v1/applications/{id}/approval` is the way with an application.
+
+class TransitionGuard(Protocol):
+    """A rule of another domain that a partner must meet to enter a status; raises an AppError to refuse."""
+
+    async def __call__(self, session: AsyncSession, partner: Partner, *, now: datetime) -> None: ...
+
+
+# Checked in order before a partner enters the keyed status. ACTIVE needs a current agreement (agreements),
+# and coming from onboarding a complete onboarding checklist too (onboarding; a suspended partner returning
+# has been through it). Entering ONBOARDING by a plain status transition stays possible (partners
+# registered without an application); `POST /v1/applications/{id}/approval` is the way with an application.
 TRANSITION_GUARDS: dict[PartnerStatus, list[TransitionGuard]] = {
     PartnerStatus.ACTIVE: [require_complete_checklist, require_current_agreement],
 }
@@ -106,17 +111,27 @@ async def list_partners(
     cursor: str | None,
 ) -> Page[PartnerOut]:
     """A page of partners; a partner's own credential only ever sees its own partner."""
-    after = keyset_position(cursor, sort.value, timestamp_key=sort.value.endswith("created_at"))
     rows = await repository.partner_page(
-        session, filters, sort, after=after, limit=limit + 1, only_partner_id=viewer.partner_id
+        session,
+        filters,
+        sort,
+        after=_sort_position(cursor, sort),
+        limit=limit + 1,
+        only_partner_id=viewer.partner_id,
     )
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        last, last_key = rows[-1]
-        key = last_key.isoformat() if isinstance(last_key, datetime) else str(last_key)
-        next_cursor = keyset_cursor(sort.value, key, last.id)
-    return Page[PartnerOut](items=[partner_out(partner) for partner, _ in rows], next_cursor=next_cursor)
+    return page_of(
+        rows,
+        limit,
+        out=lambda row: partner_out(row[0]),
+        cursor_of=lambda row: keyset_cursor(sort.value, row[1], row[0].id),
+    )
+
+
+def _sort_position(cursor: str | None, sort: PartnerSort) -> KeysetPosition[Any] | None:
+    """Where the previous page ended: at a timestamp for the lists by time, at a lower-cased name else."""
+    if sort.value.removeprefix("-") == "created_at":
+        return keyset_position(cursor, sort.value, datetime)
+    return keyset_position(cursor, sort.value, str)
 
 
 async def partner_history(
@@ -132,13 +147,14 @@ async def partner_history(
     viewer.partner_scope(partner_id)
     if not await repository.partner_exists(session, partner_id):
         raise NotFound(f"no partner {partner_id}")
-    after = keyset_position(cursor, "-occurred_at", timestamp_key=True)
+    after = keyset_position(cursor, HISTORY_ORDER, datetime)
     entries = await repository.history_page(session, partner_id, kinds=kinds, after=after, limit=limit + 1)
-    next_cursor = None
-    if len(entries) > limit:
-        entries = entries[:limit]
-        next_cursor = keyset_cursor("-occurred_at", entries[-1].occurred_at.isoformat(), entries[-1].id)
-    return Page[HistoryEntryOut](items=[history_entry_out(e) for e in entries], next_cursor=next_cursor)
+    return page_of(
+        entries,
+        limit,
+        out=history_entry_out,
+        cursor_of=lambda e: keyset_cursor(HISTORY_ORDER, e.occurred_at, e.id),
+    )
 
 
 # --- changing ----------------------------------------------------------------------------------------------
@@ -225,13 +241,14 @@ def _replace_specialisations(partner: Partner, kind: str, values: Sequence[str])
     partner.specialisations = others + kept
 
 
-async def create_partner(session: AsyncSession, body: PartnerIn, *, actor: Principal) -> Partner:
+async def create_partner(
+    session: AsyncSession, body: PartnerIn, *, actor: Principal, now: datetime
+) -> Partner:
     """Register a partner as a prospect."""
     if actor.partner_id is not None:
         raise Forbidden("a partner's own credential cannot register partners")
     key = registration_key(body.registration_number)
     await _ensure_registration_free(session, body.country, key, other_than=None)
-    now = datetime.now(UTC)
     partner_id = uuid4()
     revenue = body.annual_revenue
     partner = Partner(
@@ -310,7 +327,13 @@ def _assign(partner: Partner, name: str, patch: PartnerPatch) -> None:
 
 
 async def update_partner(
-    session: AsyncSession, partner_id: UUID, patch: PartnerPatch, *, if_match: str | None, actor: Principal
+    session: AsyncSession,
+    partner_id: UUID,
+    patch: PartnerPatch,
+    *,
+    if_match: str | None,
+    actor: Principal,
+    now: datetime,
 ) -> Partner:
     """Change fields of a partner read at the version named by `if_match`. A patch that changes nothing
     changes nothing: no new version, history entry or event."""
@@ -333,10 +356,7 @@ async def update_partner(
         await _ensure_registration_free(
             session, partner.country, partner.registration_number_key, other_than=partner.id
         )
-    now = datetime.now(UTC)
-    partner.version += 1
-    partner.updated_at = now
-    await session.flush()
+    await bump_version(session, partner, at=now)
     out = partner_out(partner)
     await record_change(session, partner, HistoryKind.UPDATED, actor=actor, at=now, changes=changes)
     await add_event(
@@ -352,6 +372,7 @@ async def transition_status(
     *,
     if_match: str | None,
     actor: Principal,
+    now: datetime,
 ) -> StatusTransitionOut:
     """Move a partner along its lifecycle, recording who, when and why."""
     if actor.partner_id is not None:
@@ -361,15 +382,12 @@ async def transition_status(
     current = PartnerStatus(partner.status)
     check_transition(current, body.to_status, body.reason)
     for guard in TRANSITION_GUARDS.get(body.to_status, []):
-        await guard(session, partner)
-    now = datetime.now(UTC)
+        await guard(session, partner, now=now)
     reason = body.reason or None
     partner.status = body.to_status.value
     partner.status_changed_at = now
     partner.status_reason = reason
-    partner.version += 1
-    partner.updated_at = now
-    await session.flush()
+    await bump_version(session, partner, at=now)
     entry = await record_change(
         session,
         partner,

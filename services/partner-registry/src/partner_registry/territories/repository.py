@@ -9,10 +9,9 @@ from uuid import UUID
 
 import sqlalchemy as sa
 from prm_contracts.partners import PartnerStatus
-from prm_kit.db import UTCDateTime
+from prm_kit.pagination import KeysetPosition, keyset_after, keyset_order
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from partner_registry.paging import KeysetPosition
 from partner_registry.partners.models import Partner
 from partner_registry.territories.models import Territory, TerritoryConflict
 
@@ -27,18 +26,18 @@ async def territory_of(session: AsyncSession, partner_id: UUID, territory_id: UU
 
 
 async def territory_page(
-    session: AsyncSession, partner_id: UUID, *, after: KeysetPosition | None, limit: int
+    session: AsyncSession, partner_id: UUID, *, after: KeysetPosition[datetime] | None, limit: int
 ) -> list[Territory]:
     """A partner's territories in the order they were assigned."""
-    statement = sa.select(Territory).where(Territory.partner_id == partner_id)
-    if after is not None:
-        statement = statement.where(
-            sa.tuple_(Territory.created_at, Territory.id)
-            > sa.tuple_(
-                sa.literal(datetime.fromisoformat(after.key), UTCDateTime()), sa.literal(after.id, sa.Uuid())
-            )
+    statement = (
+        sa.select(Territory)
+        .where(
+            Territory.partner_id == partner_id,
+            keyset_after(Territory.created_at, Territory.id, after, descending=False),
         )
-    statement = statement.order_by(Territory.created_at, Territory.id).limit(limit)
+        .order_by(*keyset_order(Territory.created_at, Territory.id, descending=False))
+        .limit(limit)
+    )
     return list((await session.scalars(statement)).all())
 
 
@@ -129,7 +128,7 @@ async def conflict_page(
     *,
     partner_id: UUID | None,
     country: str | None,
-    after: KeysetPosition | None,
+    after: KeysetPosition[datetime] | None,
     limit: int,
 ) -> list[TerritoryConflict]:
     """Territory conflicts, newest first; `partner_id` matches either side."""
@@ -142,14 +141,9 @@ async def conflict_page(
         )
     if country is not None:
         statement = statement.where(TerritoryConflict.country == country)
-    if after is not None:
-        statement = statement.where(
-            sa.tuple_(TerritoryConflict.detected_at, TerritoryConflict.id)
-            < sa.tuple_(
-                sa.literal(datetime.fromisoformat(after.key), UTCDateTime()), sa.literal(after.id, sa.Uuid())
-            )
-        )
-    statement = statement.order_by(TerritoryConflict.detected_at.desc(), TerritoryConflict.id.desc())
+    statement = statement.where(
+        keyset_after(TerritoryConflict.detected_at, TerritoryConflict.id, after, descending=True)
+    ).order_by(*keyset_order(TerritoryConflict.detected_at, TerritoryConflict.id, descending=True))
     return list((await session.scalars(statement.limit(limit))).all())
 
 

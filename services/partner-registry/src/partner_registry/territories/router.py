@@ -9,14 +9,14 @@ from fastapi import APIRouter, Query, Response
 from prm_contracts.pagination import Page
 from prm_contracts.partners import CountryCode
 from prm_contracts.territories import TerritoryConflictOut, TerritoryIn, TerritoryOut, TerritoryPatch
+from prm_kit.clock import NowDep
 from prm_kit.db import SessionDep
 from prm_kit.errors import problems
-from prm_kit.etag import IfMatchHeader, entity_tag, etag_response
-from prm_kit.idempotency import IdempotencyDep
+from prm_kit.etag import IfMatchHeader, etag_response, set_etag
+from prm_kit.idempotency import IdempotencyDep, created
 from prm_kit.internal_auth import PrincipalDep, require
 from prm_kit.pagination import CursorQuery, LimitQuery
 
-from partner_registry.created import created
 from partner_registry.territories import service
 from partner_registry.territories.service import WEAK_ETAGS
 
@@ -54,15 +54,18 @@ async def list_partner_territories(
     dependencies=[WRITE],
 )
 async def add_partner_territory(
-    partner_id: UUID, body: TerritoryIn, session: SessionDep, who: PrincipalDep, idempotency: IdempotencyDep
+    partner_id: UUID,
+    body: TerritoryIn,
+    session: SessionDep,
+    who: PrincipalDep,
+    idempotency: IdempotencyDep,
+    now: NowDep,
 ) -> Response:
     """Assigns a territory. One that overlaps another partner's territory where either is exclusive is
     stored all the same, flagged with `conflict_count` and `conflicting_territory_ids`, and listed at
     `GET /v1/territories/conflicts`. 409 when the partner already has exactly this scope or is terminated.
     Not open to a partner's own credential."""
-    if (replay := await idempotency.replay(session)) is not None:
-        return replay
-    territory = await service.add_territory(session, partner_id, body, actor=who)
+    territory = await service.add_territory(session, partner_id, body, actor=who, now=now)
     out = await service.view(session, territory, viewer=who)
     location = f"/v1/partners/{partner_id}/territories/{territory.id}"
     return await created(
@@ -82,7 +85,7 @@ async def get_partner_territory(
 ) -> TerritoryOut:
     """The territory with its conflicts; the (weak) `ETag` names its version."""
     territory = await service.visible_territory(session, partner_id, territory_id, viewer=who)
-    response.headers["ETag"] = entity_tag(territory.version, weak=WEAK_ETAGS)
+    set_etag(response, territory.version, weak=WEAK_ETAGS)
     return await service.view(session, territory, viewer=who)
 
 
@@ -100,14 +103,15 @@ async def update_partner_territory(
     session: SessionDep,
     who: PrincipalDep,
     response: Response,
+    now: NowDep,
     if_match: IfMatchHeader = None,
 ) -> TerritoryOut:
     """Changes the fields sent and recomputes the territory's conflicts. `If-Match` is required (428
     without, 412 when stale)."""
     territory = await service.update_territory(
-        session, partner_id, territory_id, body, if_match=if_match, actor=who
+        session, partner_id, territory_id, body, if_match=if_match, actor=who, now=now
     )
-    response.headers["ETag"] = entity_tag(territory.version, weak=WEAK_ETAGS)
+    set_etag(response, territory.version, weak=WEAK_ETAGS)
     return await service.view(session, territory, viewer=who)
 
 
@@ -124,10 +128,11 @@ async def remove_partner_territory(
     territory_id: UUID,
     session: SessionDep,
     who: PrincipalDep,
+    now: NowDep,
     if_match: IfMatchHeader = None,
 ) -> None:
     """Removes the territory and the conflicts it was part of (`If-Match` optional, checked when sent)."""
-    await service.remove_territory(session, partner_id, territory_id, if_match=if_match, actor=who)
+    await service.remove_territory(session, partner_id, territory_id, if_match=if_match, actor=who, now=now)
 
 
 @conflicts_router.get(

@@ -9,7 +9,7 @@ is kept in the partner's history.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -17,12 +17,13 @@ from prm_contracts.pagination import Page
 from prm_contracts.principal import Principal
 from prm_contracts.problem import Conflict, Forbidden
 from prm_contracts.territories import TerritoryConflictOut, TerritoryIn, TerritoryOut, TerritoryPatch
+from prm_kit.db import bump_version
+from prm_kit.pagination import keyset_cursor, keyset_position, page_of
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from partner_registry.paging import keyset_cursor, keyset_position, page_of
 from partner_registry.partner_records import PartnerRecords, removed_values
 from partner_registry.partners.changes import field_changes, initial_values
-from partner_registry.partners.schemas import HistoryKind
+from partner_registry.partners.models import HistoryKind
 from partner_registry.partners.service import ensure_not_terminated, record_change, visible_partner
 from partner_registry.territories import repository
 from partner_registry.territories.models import Territory, TerritoryConflict
@@ -33,12 +34,13 @@ from partner_registry.territories.schemas import (
     territory_conflict_out,
     territory_out,
 )
-from partner_registry.versions import save_new_version
 
 # Conflicting territories' ids change without the territory changing, and a partner's own credential sees
 # fewer of them: one version has several representations, so its entity tags are weak (prm_kit.etag).
 WEAK_ETAGS = True
 TERRITORIES = PartnerRecords(repository.territory_of, noun="territory", weak_etags=WEAK_ETAGS)
+ORDER = "created_at"
+CONFLICT_ORDER = "-detected_at"
 
 
 class TerritoryExists(Conflict):
@@ -73,7 +75,7 @@ async def list_territories(
     session: AsyncSession, partner_id: UUID, *, viewer: Principal, limit: int, cursor: str | None
 ) -> Page[TerritoryOut]:
     await visible_partner(session, partner_id, viewer=viewer)
-    after = keyset_position(cursor, "created_at", timestamp_key=True)
+    after = keyset_position(cursor, ORDER, datetime)
     territories = await repository.territory_page(session, partner_id, after=after, limit=limit + 1)
     conflicting = await repository.conflicting_ids(session, [t.id for t in territories[:limit]])
     disclose = viewer.partner_id is None
@@ -81,7 +83,7 @@ async def list_territories(
         territories,
         limit,
         out=lambda t: territory_out(t, conflicting.get(t.id, []), disclose_conflicts=disclose),
-        cursor_of=lambda t: keyset_cursor("created_at", t.created_at.isoformat(), t.id),
+        cursor_of=lambda t: keyset_cursor(ORDER, t.created_at, t.id),
     )
 
 
@@ -135,13 +137,12 @@ def _scope(country: str, region: str | None, segment: str | None, exclusive: boo
 
 
 async def add_territory(
-    session: AsyncSession, partner_id: UUID, body: TerritoryIn, *, actor: Principal
+    session: AsyncSession, partner_id: UUID, body: TerritoryIn, *, actor: Principal, now: datetime
 ) -> Territory:
     partner = await visible_partner(session, partner_id, viewer=actor, for_update=True)
     _ensure_vendor(actor)
     ensure_not_terminated(partner)
     segment = body.segment.value if body.segment else None
-    now = datetime.now(UTC)
     territory = Territory(
         id=uuid4(),
         partner_id=partner_id,
@@ -178,6 +179,7 @@ async def update_territory(
     *,
     if_match: str | None,
     actor: Principal,
+    now: datetime,
 ) -> Territory:
     partner = await visible_partner(session, partner_id, viewer=actor, for_update=True)
     _ensure_vendor(actor)
@@ -197,8 +199,7 @@ async def update_territory(
     territory.exclusive = after["exclusive"]
     territory.scope_key = scope_key(scope_of(territory))
     await _ensure_scope_free(session, territory)
-    now = datetime.now(UTC)
-    await save_new_version(session, territory, at=now)
+    await bump_version(session, territory, at=now)
     await _record_conflicts(session, territory, now)
     await record_change(
         session,
@@ -213,7 +214,13 @@ async def update_territory(
 
 
 async def remove_territory(
-    session: AsyncSession, partner_id: UUID, territory_id: UUID, *, if_match: str | None, actor: Principal
+    session: AsyncSession,
+    partner_id: UUID,
+    territory_id: UUID,
+    *,
+    if_match: str | None,
+    actor: Principal,
+    now: datetime,
 ) -> None:
     """Remove a territory and the conflicts it was part of (allowed on a terminated partner too)."""
     partner = await visible_partner(session, partner_id, viewer=actor, for_update=True)
@@ -229,7 +236,7 @@ async def remove_territory(
         partner,
         HistoryKind.TERRITORY_REMOVED,
         actor=actor,
-        at=datetime.now(UTC),
+        at=now,
         changes=removed_values(before),
         territory_id=territory_id,
     )
@@ -249,7 +256,7 @@ async def list_conflicts(
         raise Forbidden(
             "territory conflicts name other partners; a partner's own credential cannot list them"
         )
-    after = keyset_position(cursor, "-detected_at", timestamp_key=True)
+    after = keyset_position(cursor, CONFLICT_ORDER, datetime)
     conflicts = await repository.conflict_page(
         session, partner_id=partner_id, country=country, after=after, limit=limit + 1
     )
@@ -257,5 +264,5 @@ async def list_conflicts(
         conflicts,
         limit,
         out=territory_conflict_out,
-        cursor_of=lambda c: keyset_cursor("-detected_at", c.detected_at.isoformat(), c.id),
+        cursor_of=lambda c: keyset_cursor(CONFLICT_ORDER, c.detected_at, c.id),
     )

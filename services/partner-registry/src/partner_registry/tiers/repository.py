@@ -6,7 +6,7 @@ from datetime import datetime
 from uuid import UUID
 
 import sqlalchemy as sa
-from prm_kit.db import UTCDateTime
+from prm_kit.pagination import KeysetPosition, keyset_after, keyset_order
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from partner_registry.partners.models import Partner
@@ -51,18 +51,17 @@ async def tier_id_with_rank(
 
 
 async def tier_page(
-    session: AsyncSession, *, keys: list[str], after: tuple[int, UUID] | None, limit: int
+    session: AsyncSession, *, keys: list[str], after: KeysetPosition[int] | None, limit: int
 ) -> list[Tier]:
     """The ladder from the lowest rank up."""
     statement = sa.select(Tier)
     if keys:
         statement = statement.where(Tier.key.in_(keys))
-    if after is not None:
-        rank, last_id = after
-        statement = statement.where(
-            sa.tuple_(Tier.rank, Tier.id) > sa.tuple_(sa.literal(rank), sa.literal(last_id, sa.Uuid()))
-        )
-    statement = statement.order_by(Tier.rank, Tier.id).limit(limit)
+    statement = (
+        statement.where(keyset_after(Tier.rank, Tier.id, after, descending=False))
+        .order_by(*keyset_order(Tier.rank, Tier.id, descending=False))
+        .limit(limit)
+    )
     return list((await session.scalars(statement)).all())
 
 
@@ -110,18 +109,17 @@ async def tier_change_page(
     session: AsyncSession,
     partner_id: UUID,
     *,
-    after_changed_at: datetime | None,
-    after_id: UUID | None,
+    after: KeysetPosition[datetime] | None,
     limit: int,
 ) -> list[PartnerTierChange]:
     """A partner's tier history, newest first (changes are recorded in the order of their effective days)."""
-    statement = sa.select(PartnerTierChange).where(PartnerTierChange.partner_id == partner_id)
-    if after_changed_at is not None and after_id is not None:
-        statement = statement.where(
-            sa.tuple_(PartnerTierChange.changed_at, PartnerTierChange.id)
-            < sa.tuple_(sa.literal(after_changed_at, UTCDateTime()), sa.literal(after_id, sa.Uuid()))
+    statement = (
+        sa.select(PartnerTierChange)
+        .where(
+            PartnerTierChange.partner_id == partner_id,
+            keyset_after(PartnerTierChange.changed_at, PartnerTierChange.id, after, descending=True),
         )
-    statement = statement.order_by(PartnerTierChange.changed_at.desc(), PartnerTierChange.id.desc()).limit(
-        limit
+        .order_by(*keyset_order(PartnerTierChange.changed_at, PartnerTierChange.id, descending=True))
+        .limit(limit)
     )
     return list((await session.scalars(statement)).all())

@@ -8,10 +8,11 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Response
 from prm_contracts.pagination import Page
 from prm_contracts.tiers import TierChangeIn, TierChangeOut, TierIn, TierOut, TierPatch
+from prm_kit.clock import NowDep
 from prm_kit.db import SessionDep
 from prm_kit.errors import problems
-from prm_kit.etag import IfMatchHeader, entity_tag, etag_headers, etag_response
-from prm_kit.idempotency import IdempotencyDep
+from prm_kit.etag import IfMatchHeader, etag_response, set_etag
+from prm_kit.idempotency import IdempotencyDep, created
 from prm_kit.internal_auth import PrincipalDep, require
 from prm_kit.pagination import CursorQuery, LimitQuery
 
@@ -53,14 +54,13 @@ async def list_tiers(
     dependencies=[WRITE_TIERS],
 )
 async def create_tier(
-    body: TierIn, session: SessionDep, who: PrincipalDep, idempotency: IdempotencyDep
+    body: TierIn, session: SessionDep, who: PrincipalDep, idempotency: IdempotencyDep, now: NowDep
 ) -> Response:
     """Adds a tier. 409 when its key or rank is taken. Not open to a partner's own credential."""
-    if (replay := await idempotency.replay(session)) is not None:
-        return replay
-    tier = await service.create_tier(session, body, actor=who)
-    headers = {"Location": f"/v1/tiers/{tier.id}", **etag_headers(tier.version)}
-    return await idempotency.respond(session, tier_out(tier), status_code=201, headers=headers)
+    tier = await service.create_tier(session, body, actor=who, now=now)
+    return await created(
+        session, idempotency, tier_out(tier), location=f"/v1/tiers/{tier.id}", version=tier.version
+    )
 
 
 @router.get(
@@ -73,7 +73,7 @@ async def create_tier(
 async def get_tier(tier_id: UUID, session: SessionDep, response: Response) -> TierOut:
     """The tier, with its version as `ETag` for a later update."""
     tier = await service.visible_tier(session, tier_id)
-    response.headers["ETag"] = entity_tag(tier.version)
+    set_etag(response, tier.version)
     return tier_out(tier)
 
 
@@ -90,12 +90,13 @@ async def update_tier(
     session: SessionDep,
     who: PrincipalDep,
     response: Response,
+    now: NowDep,
     if_match: IfMatchHeader = None,
 ) -> TierOut:
     """Changes the fields sent (`requirements` and `benefits` as a whole). `If-Match` is required (428
     without, 412 when stale); 409 when the new rank is taken. The key never changes."""
-    tier = await service.update_tier(session, tier_id, body, if_match=if_match, actor=who)
-    response.headers["ETag"] = entity_tag(tier.version)
+    tier = await service.update_tier(session, tier_id, body, if_match=if_match, actor=who, now=now)
+    set_etag(response, tier.version)
     return tier_out(tier)
 
 
@@ -129,6 +130,7 @@ async def change_partner_tier(
     session: SessionDep,
     who: PrincipalDep,
     idempotency: IdempotencyDep,
+    now: NowDep,
     if_match: IfMatchHeader = None,
 ) -> Response:
     """Moves the partner to another tier of the ladder, by hand or applying a scoring recommendation
@@ -137,9 +139,7 @@ async def change_partner_tier(
     `partner.tier_changed`. 422 for an unknown tier or an effective day in the future or before the last
     change; 409 when the partner already holds the tier or is terminated. `If-Match` (the partner's ETag)
     is optional and checked when sent."""
-    if (replay := await idempotency.replay(session)) is not None:
-        return replay
-    change = await service.change_tier(session, partner_id, body, if_match=if_match, actor=who)
+    change = await service.change_tier(session, partner_id, body, if_match=if_match, actor=who, now=now)
     return await idempotency.respond(session, tier_change_out(change), status_code=201)
 
 

@@ -7,10 +7,9 @@ be deleted while a partner is being moved onto it.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from uuid import UUID, uuid4
 
-from prm_contracts.dates import utc_today
 from prm_contracts.pagination import Page
 from prm_contracts.partners import FieldChange
 from prm_contracts.principal import Principal
@@ -27,12 +26,13 @@ from prm_contracts.tiers import (
     TierPatch,
     TierRequirements,
 )
+from prm_kit.db import bump_version
 from prm_kit.etag import check_if_match
 from prm_kit.outbox import add_event
+from prm_kit.pagination import keyset_cursor, keyset_position, page_of
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from partner_registry.paging import keyset_cursor, keyset_position, page_of
-from partner_registry.partners.schemas import HistoryKind
+from partner_registry.partners.models import HistoryKind
 from partner_registry.partners.service import (
     EVENT_SOURCE,
     ensure_not_terminated,
@@ -42,7 +42,6 @@ from partner_registry.partners.service import (
 from partner_registry.tiers import repository
 from partner_registry.tiers.models import PartnerTierChange, Tier
 from partner_registry.tiers.schemas import tier_change_out, tier_out
-from partner_registry.versions import save_new_version
 
 LADDER_ORDER = "rank"
 HISTORY_ORDER = "-changed_at"
@@ -73,20 +72,6 @@ def _ensure_vendor(actor: Principal, action: str) -> None:
         raise Forbidden(f"a partner's own credential cannot {action}")
 
 
-def _bad_cursor() -> UnprocessableContent:
-    issue = ValidationIssue(
-        loc=["query", "cursor"], msg="not a cursor of this list and sort order", type="cursor_invalid"
-    )
-    return UnprocessableContent(
-        "cursor belongs to another list or sort order; start again without it", errors=[issue]
-    )
-
-
-def _aware(moment: datetime) -> datetime:
-    """A cursor's timestamp as UTC (the cursors this service issues always carry their offset)."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
 # --- the ladder --------------------------------------------------------------------------------------------
 
 
@@ -94,16 +79,9 @@ async def list_tiers(
     session: AsyncSession, *, keys: list[str], limit: int, cursor: str | None
 ) -> Page[TierOut]:
     """The ladder, lowest rank first."""
-    position = keyset_position(cursor, LADDER_ORDER)
-    after = None
-    if position is not None:
-        if not position.key.isascii() or not position.key.isdigit():
-            raise _bad_cursor()
-        after = (int(position.key), position.id)
+    after = keyset_position(cursor, LADDER_ORDER, int)
     tiers = await repository.tier_page(session, keys=keys, after=after, limit=limit + 1)
-    return page_of(
-        tiers, limit, out=tier_out, cursor_of=lambda t: keyset_cursor(LADDER_ORDER, str(t.rank), t.id)
-    )
+    return page_of(tiers, limit, out=tier_out, cursor_of=lambda t: keyset_cursor(LADDER_ORDER, t.rank, t.id))
 
 
 async def visible_tier(session: AsyncSession, tier_id: UUID, *, for_update: bool = False) -> Tier:
@@ -136,14 +114,13 @@ def _set_benefits(tier: Tier, benefits: TierBenefits) -> None:
     tier.rebate_percent = benefits.rebate_percent
 
 
-async def create_tier(session: AsyncSession, body: TierIn, *, actor: Principal) -> Tier:
+async def create_tier(session: AsyncSession, body: TierIn, *, actor: Principal, now: datetime) -> Tier:
     """Add a rung to the ladder; its key and rank must be free (409)."""
     _ensure_vendor(actor, "change the tier ladder")
     holder = await repository.tier_id_with_key(session, body.key)
     if holder is not None:
         raise TierKeyTaken(f"tier {holder} already has the key {body.key!r}", existing_tier_id=str(holder))
     await _ensure_rank_free(session, body.rank, other_than=None)
-    now = datetime.now(UTC)
     tier = Tier(
         id=uuid4(), key=body.key, name=body.name, rank=body.rank, version=1, created_at=now, updated_at=now
     )
@@ -154,7 +131,13 @@ async def create_tier(session: AsyncSession, body: TierIn, *, actor: Principal) 
 
 
 async def update_tier(
-    session: AsyncSession, tier_id: UUID, patch: TierPatch, *, if_match: str | None, actor: Principal
+    session: AsyncSession,
+    tier_id: UUID,
+    patch: TierPatch,
+    *,
+    if_match: str | None,
+    actor: Principal,
+    now: datetime,
 ) -> Tier:
     """Change a tier read at the version `if_match` names. A patch that changes nothing changes nothing."""
     _ensure_vendor(actor, "change the tier ladder")
@@ -174,7 +157,7 @@ async def update_tier(
     # equal values are not written back: the flush compares each column with what was loaded
     if tier_out(tier) == before:
         return tier
-    await save_new_version(session, tier, at=datetime.now(UTC))
+    await bump_version(session, tier, at=now)
     return tier
 
 
@@ -211,7 +194,13 @@ async def _known_tier(session: AsyncSession, key: str) -> Tier:
 
 
 async def change_tier(
-    session: AsyncSession, partner_id: UUID, body: TierChangeIn, *, if_match: str | None, actor: Principal
+    session: AsyncSession,
+    partner_id: UUID,
+    body: TierChangeIn,
+    *,
+    if_match: str | None,
+    actor: Principal,
+    now: datetime,
 ) -> PartnerTierChange:
     """Move a partner to another tier (by hand or applying a scoring recommendation): the partner's `tier`
     follows, its tier history and history record the change, and `partner.tier_changed` is announced."""
@@ -230,7 +219,7 @@ async def change_tier(
                 f"(tier change {applied.id})",
                 tier_change_id=str(applied.id),
             )
-    effective_on = body.effective_on or utc_today()
+    effective_on = body.effective_on or now.date()
     last = await repository.last_tier_change(session, partner.id)
     if last is not None and effective_on < last.effective_on:
         raise UnprocessableContent(
@@ -245,10 +234,9 @@ async def change_tier(
             ],
         )
 
-    now = datetime.now(UTC)
     from_tier = partner.tier
     partner.tier = tier.key
-    await save_new_version(session, partner, at=now)
+    await bump_version(session, partner, at=now)
     change = PartnerTierChange(
         id=uuid4(),
         partner_id=partner.id,
@@ -296,17 +284,11 @@ async def tier_history(
 ) -> Page[TierChangeOut]:
     """A partner's tier changes, newest first."""
     await visible_partner(session, partner_id, viewer=viewer)
-    after = keyset_position(cursor, HISTORY_ORDER, timestamp_key=True)
-    changes = await repository.tier_change_page(
-        session,
-        partner_id,
-        after_changed_at=_aware(datetime.fromisoformat(after.key)) if after else None,
-        after_id=after.id if after else None,
-        limit=limit + 1,
-    )
+    after = keyset_position(cursor, HISTORY_ORDER, datetime)
+    changes = await repository.tier_change_page(session, partner_id, after=after, limit=limit + 1)
     return page_of(
         changes,
         limit,
         out=tier_change_out,
-        cursor_of=lambda c: keyset_cursor(HISTORY_ORDER, c.changed_at.isoformat(), c.id),
+        cursor_of=lambda c: keyset_cursor(HISTORY_ORDER, c.changed_at, c.id),
     )
