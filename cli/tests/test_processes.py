@@ -1,4 +1,4 @@
-"""The supervisor behind `prm up`, on tiny real child processes."""
+"""The supervisor behind `prm up`, on tiny real child processes living once each (restarts: elsewhere)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import psutil
 import pytest
-from prm_cli.processes import ChildFailed, ChildSpec, Supervisor
+from prm_cli.processes import NO_RESTARTS, ChildFailed, ChildSpec, Supervisor
 from rich.console import Console
 
 
@@ -39,7 +39,7 @@ def output() -> io.StringIO:
 
 @pytest.fixture
 def supervisor(output: io.StringIO) -> Iterator[Supervisor]:
-    supervisor = Supervisor(Console(file=output, highlight=False), grace_seconds=5)
+    supervisor = Supervisor(Console(file=output, highlight=False), grace_seconds=5, policy=NO_RESTARTS)
     yield supervisor
     supervisor.stop()
 

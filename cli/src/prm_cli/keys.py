@@ -1,9 +1,18 @@
-"""`prm keys`: API keys managed directly on the gateway's database, through the gateway's own functions."""
+"""`prm keys`: API keys managed directly on the gateway's database, through the gateway's own functions.
+
+The first admin key `prm up` creates is also written to `<data_dir>/first-admin-key.txt` (mode 0600,
+like the internal secret beside it) before anything else happens, so a start that fails or scrolls
+away cannot lock a newcomer out. Each later `prm up` shows it again until `prm keys forget-first`
+deletes the file, or until that key is revoked (the next `prm up` then deletes it).
+"""
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from uuid import UUID
 
 from gateway.api_keys import service
@@ -17,6 +26,7 @@ from prm_cli.migrations import require_head
 from prm_cli.services import GATEWAY
 
 ADMIN_KEY_NAME = "admin"
+FIRST_ADMIN_KEY_FILE = "first-admin-key.txt"
 
 
 @asynccontextmanager
@@ -50,12 +60,54 @@ async def revoke(settings: CliSettings, key_id: UUID) -> ApiKey:
 
 
 async def first_admin_key(settings: CliSettings) -> str | None:
-    """An admin key's plaintext if the gateway has no usable key at all yet (first start), else None."""
+    """An admin key's plaintext if the gateway has no usable key at all yet (first start), else None.
+
+    The key is in the first-admin-key file before it is committed: a key that exists is never lost.
+    """
     async with gateway_session(settings) as session:
         if any(key.revoked_at is None for key in await service.list_keys(session)):
             return None
         _key, plaintext = await service.create_key(session, name=ADMIN_KEY_NAME, scopes=[ADMIN_SCOPE])
+        _write_private(first_admin_key_path(settings), plaintext + "\n")
         return plaintext
+
+
+def first_admin_key_path(settings: CliSettings) -> Path:
+    return settings.data_path / FIRST_ADMIN_KEY_FILE
+
+
+async def remembered_first_admin_key(settings: CliSettings) -> str | None:
+    """The key in the first-admin-key file while it still works; a file whose key was revoked is deleted."""
+    path = first_admin_key_path(settings)
+    try:
+        plaintext = path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    async with gateway_session(settings) as session:
+        if await service.verified_key(session, plaintext) is not None:
+            return plaintext
+    path.unlink(missing_ok=True)
+    return None
+
+
+def forget_first_admin_key(settings: CliSettings) -> bool:
+    """Delete the first-admin-key file; False if there was none."""
+    path = first_admin_key_path(settings)
+    existed = path.exists()
+    path.unlink(missing_ok=True)
+    return existed
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write `text` to a file only its owner can read, created so from the first byte (never briefly 0644)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()  # a stale file may have looser permissions: O_CREAT would keep them
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(text)
+        file.flush()
+        os.fsync(file.fileno())
 
 
 @asynccontextmanager

@@ -83,7 +83,12 @@ def up_command(
         ),
     ] = services.BACKENDS[0].default_port,
     start_timeout: Annotated[
-        float, typer.Option(envvar="PRM_START_TIMEOUT", help="Seconds each start may take to be ready.")
+        float,
+        typer.Option(
+            envvar="PRM_START_TIMEOUT",
+            help="Seconds a starting process may go without progress (a log line, CPU time) before it "
+            "counts as stuck; 10 minutes at most however busy it is.",
+        ),
     ] = 60.0,
 ) -> None:
     """Run the whole platform: migrate, start the four services and the gateway, stream their logs."""
@@ -173,6 +178,18 @@ def keys_revoke(key_id: Annotated[UUID, typer.Argument(help="The id `prm keys li
     with _reported_errors():
         key = asyncio.run(keys.revoke(CliSettings(), key_id))
     console.print(f"Revoked API key [bold]{key.name}[/] ({key.id}).", soft_wrap=True)
+
+
+@keys_app.command(name="forget-first")
+def keys_forget_first() -> None:
+    """Delete the copy of the first admin key `prm up` keeps in the data folder; the key keeps working."""
+    settings = CliSettings()
+    if keys.forget_first_admin_key(settings):
+        console.print(
+            f"Deleted {keys.first_admin_key_path(settings)}; the key itself still works.", soft_wrap=True
+        )
+    else:
+        console.print("No copy of a first admin key is kept; nothing to delete.")
 
 
 @app.command(name="openapi")

@@ -1,12 +1,19 @@
-"""`prm up`: the whole platform on one machine — migrations, five processes, an admin key, demo data."""
+"""`prm up`: the whole platform on one machine — migrations, five processes, an admin key, demo data.
+
+A process that dies is restarted while the others serve on (see `prm_cli.processes` for the backoff
+and when it gives up); the supervisor's view is kept in `<data_dir>/supervisor.json`. A first admin
+key is printed, and kept in `<data_dir>/first-admin-key.txt`, the moment it exists (see `prm_cli.keys`).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 from rich.markup import escape
@@ -17,12 +24,14 @@ from prm_cli import demo, keys
 from prm_cli.config import CliSettings, internal_secret
 from prm_cli.console import console
 from prm_cli.migrations import migrate_and_report
-from prm_cli.processes import ChildFailed, ChildSpec, StopRequested, Supervisor
+from prm_cli.processes import START_LIMIT_SECONDS, ChildFailed, ChildSpec, StopRequested, Supervisor
 from prm_cli.services import ALL, BACKENDS, GATEWAY, ports
 
 # uvicorn's own graceful-shutdown bound stays below the supervisor's, so a clean stop never needs SIGKILL.
 UVICORN_SHUTDOWN_SECONDS = 5
 STOP_GRACE_SECONDS = 10.0
+STATE_FILE = "supervisor.json"
+PYCACHE_DIR = "pycache"
 
 
 @dataclass(frozen=True)
@@ -88,27 +97,47 @@ def child_environment(
     for service in BACKENDS:
         assert service.url_env is not None
         environment[service.url_env] = urls[service.name]
+    if _compiles_every_start(environment):
+        # Each start would compile ~1200 modules again, half its import time. A cache in the data
+        # folder keeps the source tree free of .pyc files all the same.
+        del environment["PYTHONDONTWRITEBYTECODE"]
+        environment["PYTHONPYCACHEPREFIX"] = str(settings.data_path / PYCACHE_DIR)
     return environment
 
 
+def _compiles_every_start(environment: Mapping[str, str]) -> bool:
+    """Whether Python may write no bytecode and the installed libraries came without any
+    (`uv sync --compile-bytecode` adds it)."""
+    return (
+        bool(environment.get("PYTHONDONTWRITEBYTECODE"))
+        and not environment.get("PYTHONPYCACHEPREFIX")
+        and not Path(importlib.util.cache_from_source(httpx.__file__)).exists()
+    )
+
+
 def run(options: UpOptions, settings: CliSettings) -> int:
-    """Start everything, stream logs until a signal (exit code 0) or a child's death (1)."""
+    """Start everything, stream logs until a signal (exit code 0) or a child that keeps dying (1)."""
     secret = internal_secret(settings)
     console.print(f"[bold]PRM[/] data folder: {settings.data_path}")
     migrate_and_report(ALL, settings)
     new_admin_key = None if settings.bootstrap_admin_key else asyncio.run(keys.first_admin_key(settings))
+    admin_key = new_admin_key or asyncio.run(keys.remembered_first_admin_key(settings))
+    if admin_key:
+        _print_admin_key(admin_key, settings, created=bool(new_admin_key))
 
     specs = child_specs(options, settings, secret)
-    supervisor = Supervisor(console, grace_seconds=STOP_GRACE_SECONDS)
+    supervisor = Supervisor(
+        console, grace_seconds=STOP_GRACE_SECONDS, state_file=settings.data_path / STATE_FILE
+    )
     supervisor.install_signal_handlers()
     try:
         supervisor.spawn(specs)
-        supervisor.wait_ready(options.start_timeout_seconds)
+        supervisor.wait_ready(options.start_timeout_seconds, limit_seconds=START_LIMIT_SECONDS)
         urls = base_urls(options)
         gateway_url = urls.pop(GATEWAY.name)
-        _print_welcome(gateway_url, urls, new_admin_key, settings)
+        _print_welcome(gateway_url, urls, admin_key, settings)
         if options.demo:
-            _load_demo(settings, gateway_url, new_admin_key)
+            _load_demo(settings, gateway_url, admin_key)
         console.print("[bold green]PRM is running.[/] Press Ctrl-C to stop.")
         supervisor.run_until_stopped()
     except StopRequested:
@@ -126,8 +155,27 @@ def run(options: UpOptions, settings: CliSettings) -> int:
     return 0
 
 
+def _print_admin_key(admin_key: str, settings: CliSettings, *, created: bool) -> None:
+    """Show the first admin key at once, before anything else can fail or scroll it away."""
+    path = keys.first_admin_key_path(settings)
+    if created:
+        console.print(
+            f"[bold yellow]Admin API key created[/] (the gateway stores it only hashed; a copy is in {path}, "
+            "readable by you only, until `prm keys forget-first` deletes it):",
+            soft_wrap=True,
+        )
+    else:
+        console.print(
+            f"[bold yellow]First admin API key[/], shown again while {path} exists "
+            "(once you have stored the key elsewhere, `prm keys forget-first` deletes that file):",
+            soft_wrap=True,
+        )
+    # A plain line, not a panel: a key cut at the terminal's edge would be useless.
+    console.print(f"  [bold]{admin_key}[/]", soft_wrap=True)
+
+
 def _print_welcome(
-    gateway_url: str, service_urls: dict[str, str], new_admin_key: str | None, settings: CliSettings
+    gateway_url: str, service_urls: dict[str, str], admin_key: str | None, settings: CliSettings
 ) -> None:
     table = Table(show_header=False, box=None, padding=(0, 2))
     table.add_row("gateway", gateway_url)
@@ -137,12 +185,11 @@ def _print_welcome(
     for name, url in service_urls.items():
         table.add_row(name, f"{url}  (internal)")
     console.print(Panel(table, title="[bold green]PRM is up[/]", expand=False))
-    if new_admin_key:
-        # Plain lines, not a panel: a key cut at the terminal's edge would be useless.
-        console.print("[bold yellow]Admin API key created[/] (shown once; it is stored only hashed):")
-        console.print(f"  [bold]{new_admin_key}[/]", soft_wrap=True)
+    if admin_key:
+        console.print(f"Admin API key (also in {keys.first_admin_key_path(settings)}):", soft_wrap=True)
+        console.print(f"  [bold]{admin_key}[/]", soft_wrap=True)
         console.print(
-            f"  curl -H 'Authorization: Bearer {new_admin_key}' {gateway_url}/v1/status", soft_wrap=True
+            f"  curl -H 'Authorization: Bearer {admin_key}' {gateway_url}/v1/status", soft_wrap=True
         )
     elif settings.bootstrap_admin_key:
         console.print("Admin API key: the one in PRM_BOOTSTRAP_ADMIN_KEY.")
@@ -150,10 +197,10 @@ def _print_welcome(
         console.print("API keys exist already: `prm keys list` shows them, `prm keys create` adds one.")
 
 
-def _load_demo(settings: CliSettings, gateway_url: str, new_admin_key: str | None) -> None:
+def _load_demo(settings: CliSettings, gateway_url: str, admin_key: str | None) -> None:
     bootstrap = settings.bootstrap_admin_key.get_secret_value() if settings.bootstrap_admin_key else None
     try:
-        outcome = asyncio.run(demo.load(settings, gateway_url=gateway_url, key=new_admin_key or bootstrap))
+        outcome = asyncio.run(demo.load(settings, gateway_url=gateway_url, key=admin_key or bootstrap))
     except httpx.HTTPError as error:
         # The platform itself is fine: keep it running and say what went wrong.
         console.print(
