@@ -6,15 +6,18 @@ Honours PRM_TEST_DB: with `postgresql`, every service gets a fresh database from
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import secrets
 import signal
+import stat
 import subprocess
 import sys
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +25,7 @@ from typing import Any
 import httpx
 import psutil
 import pytest
-from gateway.openapi_merge import build_merged_openapi
+from prm_cli.openapi_merge import build_merged_openapi
 from prm_kit.testing import drop_database, free_ports, postgres_admin_url, run_blocking
 from prm_kit.testing import test_backend as chosen_backend  # aliased: pytest would collect test_*
 from sqlalchemy import make_url
@@ -34,6 +37,7 @@ START_SECONDS = (
     180  # five Python processes importing FastAPI and SQLAlchemy on a 2-core machine, plus migrations
 )
 STOP_SECONDS = 60
+FIRST_KEY = "first-key"  # an indirect parameter of `prm_up`, not an argument of `prm up`
 
 
 def new_admin_key() -> str:
@@ -48,6 +52,7 @@ class RunningPrm:
     gateway_url: str
     service_urls: dict[str, str]
     admin_key: str
+    data_dir: Path
 
     def output(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")
@@ -95,21 +100,25 @@ def prm_up(
     request: pytest.FixtureRequest, tmp_path: Path, database_env: dict[str, str]
 ) -> Iterator[RunningPrm]:
     """`prm up` started as a subprocess on free ports; killed (with its children) if a test leaves it running.
-    Indirect parameters are extra arguments (`--demo`)."""
+    Indirect parameters are extra arguments (`--demo`); with `FIRST_KEY` among them, no PRM_BOOTSTRAP_ADMIN_KEY
+    is set and the key `prm up` creates itself (read from its file) is the admin key."""
     gateway_port, *service_ports = free_ports(5)
-    admin_key = new_admin_key()
+    extra = list(getattr(request, "param", []))
+    first_key = FIRST_KEY in extra
+    admin_key = "" if first_key else new_admin_key()
     environment = {name: value for name, value in os.environ.items() if not name.startswith("PRM_")}
     environment |= {
         "PRM_DATA_DIR": str(tmp_path / "data"),
-        "PRM_BOOTSTRAP_ADMIN_KEY": admin_key,
         "PRM_LOG_FORMAT": "console",
         **database_env,
     }
+    if not first_key:
+        environment["PRM_BOOTSTRAP_ADMIN_KEY"] = admin_key
     log = tmp_path / "prm-up.log"
     command = [sys.executable, "-m", "prm_cli", "up", "--host", "127.0.0.1"]
     command += ["--gateway-port", str(gateway_port), "--base-port", str(service_ports[0])]
     command += ["--start-timeout", str(START_SECONDS)]
-    command += list(getattr(request, "param", []))
+    command += [argument for argument in extra if argument != FIRST_KEY]
     with log.open("wb") as sink:
         process = subprocess.Popen(
             command,
@@ -127,6 +136,7 @@ def prm_up(
             name: f"http://127.0.0.1:{port}" for name, port in zip(SERVICES[:4], service_ports, strict=True)
         },
         admin_key=admin_key,
+        data_dir=tmp_path / "data",
     )
     try:
         yield running
@@ -240,18 +250,59 @@ def _all_items(client: httpx.Client, path: str, headers: dict[str, str]) -> list
             return items
 
 
-def test_a_dying_service_stops_everything_with_a_failure(prm_up: RunningPrm) -> None:
+@pytest.mark.parametrize("prm_up", [[FIRST_KEY]], indirect=True)
+def test_a_killed_service_is_restarted_while_the_platform_keeps_running(prm_up: RunningPrm) -> None:
+    key_file = prm_up.data_dir / "first-admin-key.txt"
     prm_up.wait_running()
-    children = prm_up.children()
-    scoring = next(child for child in children if _service_of(child) == "scoring")
+    admin_key = key_file.read_text(encoding="utf-8").strip()
+    admin = {"Authorization": f"Bearer {admin_key}"}
+    registry = next(child for child in prm_up.children() if _service_of(child) == "registry")
+    output = prm_up.output()
+    # The first admin key is kept privately and was printed before any process started.
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    first_child_line = re.search(r"^registry +\|", output, re.MULTILINE)
+    assert first_child_line is not None, output
+    assert output.index(admin_key) < first_child_line.start() < output.index("PRM is up")
 
-    scoring.kill()
-    prm_up.process.wait(timeout=STOP_SECONDS)
+    with httpx.Client(base_url=prm_up.gateway_url, timeout=10.0) as client:
+        assert client.get("/v1/partners", params={"limit": 1}, headers=admin).status_code == 200
+        registry.kill()
+        registry.wait(timeout=10)
+        while_down = client.get("/v1/partners", params={"limit": 1}, headers=admin)
+        healed = _poll(
+            lambda: client.get("/v1/partners", params={"limit": 1}, headers=admin).status_code == 200
+        )
+        other_service = client.get("/v1/status", headers=admin)
 
-    assert prm_up.process.returncode == 1
-    assert "scoring exited with code" in prm_up.output()
-    _gone, alive = psutil.wait_procs(children, timeout=10)
-    assert alive == [], f"children outlived prm up: {alive}"
+    assert while_down.status_code == 503, while_down.text  # the gateway's answer for a service that is down
+    assert healed, f"the registry did not come back:\n{prm_up.output()}"
+    assert other_service.status_code == 200, other_service.text
+    assert prm_up.process.poll() is None, prm_up.output()
+    assert "registry was killed by SIGKILL; restart 1 in 0.5 s" in prm_up.output()
+    assert _poll(lambda: _supervised(prm_up)["registry"]["state"] == "ready"), _supervised(prm_up)
+    assert _supervised(prm_up)["registry"]["restarts"] == 1
+    assert _supervised(prm_up)["gateway"]["restarts"] == 0
+
+    stop_with(prm_up, signal.SIGTERM)
+
+    assert prm_up.process.returncode == 0, prm_up.output()
+    assert json.loads((prm_up.data_dir / "supervisor.json").read_text())["state"] == "stopped"
+
+
+def _poll(condition: Callable[[], bool]) -> bool:
+    """Whether `condition` holds within START_SECONDS (checked every half second)."""
+    deadline = time.monotonic() + START_SECONDS
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.5)
+    return False
+
+
+def _supervised(running: RunningPrm) -> dict[str, dict[str, Any]]:
+    """`prm up`'s supervisor.json, child by child."""
+    view = json.loads((running.data_dir / "supervisor.json").read_text(encoding="utf-8"))
+    return {child["name"]: child for child in view["children"]}
 
 
 def _service_of(process: psutil.Process) -> str:

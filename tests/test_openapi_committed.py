@@ -1,12 +1,13 @@
-"""The committed openapi/prm.json is the spec the code produces: frontend teams build against the file."""
+"""The committed openapi/prm.json is the spec the code produces: frontend teams build against the file, and
+the gateway serves it at /openapi.json."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from gateway.openapi_merge import build_merged_openapi
 from prm_cli.openapi import render
+from prm_cli.openapi_merge import build_merged_openapi
 
 COMMITTED = Path(__file__).resolve().parents[1] / "openapi" / "prm.json"
 

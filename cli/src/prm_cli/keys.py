@@ -18,6 +18,7 @@ from uuid import UUID
 from gateway.api_keys import service
 from gateway.api_keys.models import ApiKey
 from prm_contracts.principal import ADMIN_SCOPE
+from prm_kit.clock import utc_now
 from prm_kit.db.engine import make_engine, make_session_factory
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -46,7 +47,9 @@ async def create(
     settings: CliSettings, *, name: str, scopes: list[str], partner_id: UUID | None = None
 ) -> tuple[ApiKey, str]:
     async with gateway_session(settings) as session:
-        return await service.create_key(session, name=name, scopes=scopes, partner_id=partner_id)
+        return await service.create_key(
+            session, name=name, scopes=scopes, partner_id=partner_id, now=utc_now()
+        )
 
 
 async def list_all(settings: CliSettings) -> list[ApiKey]:
@@ -56,7 +59,7 @@ async def list_all(settings: CliSettings) -> list[ApiKey]:
 
 async def revoke(settings: CliSettings, key_id: UUID) -> ApiKey:
     async with gateway_session(settings) as session:
-        return await service.revoke_key(session, key_id)
+        return await service.revoke_key(session, key_id, now=utc_now())
 
 
 async def first_admin_key(settings: CliSettings) -> str | None:
@@ -67,7 +70,9 @@ async def first_admin_key(settings: CliSettings) -> str | None:
     async with gateway_session(settings) as session:
         if any(key.revoked_at is None for key in await service.list_keys(session)):
             return None
-        _key, plaintext = await service.create_key(session, name=ADMIN_KEY_NAME, scopes=[ADMIN_SCOPE])
+        _key, plaintext = await service.create_key(
+            session, name=ADMIN_KEY_NAME, scopes=[ADMIN_SCOPE], now=utc_now()
+        )
         _write_private(first_admin_key_path(settings), plaintext + "\n")
         return plaintext
 

@@ -1,4 +1,5 @@
-"""`prm openapi`: the gateway's merged OpenAPI document, written in a stable form so diffs stay readable."""
+"""`prm openapi`: the merged OpenAPI document, written in a stable form so diffs stay readable; the gateway
+serves the file it writes (`openapi/prm.json`)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from gateway.openapi_merge import build_merged_openapi
+from prm_cli.openapi_merge import build_merged_openapi
 
 DEFAULT_OUTPUT = Path("openapi/prm.json")
 
@@ -16,7 +17,7 @@ def render(document: dict[str, Any]) -> str:
 
 
 def merged_document() -> str:
-    """The merged spec as the gateway builds it in-process (no service needs to run)."""
+    """The merged document built in-process (no service needs to run)."""
     return render(build_merged_openapi())
 
 

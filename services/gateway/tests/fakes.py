@@ -55,9 +55,6 @@ class EchoService:
         except Unauthorized as error:
             await problem_response(error)(scope, receive, send)
             return
-        if path == "/openapi.json":
-            await _json(send, 200, _document(self.name))
-            return
         body = b""
         while True:
             message = await receive()
@@ -109,31 +106,6 @@ async def _large(send: Send) -> None:
     for _ in range(LARGE_BODY_BYTES // len(piece)):
         await send({"type": "http.response.body", "body": piece, "more_body": True})
     await send({"type": "http.response.body", "body": b""})
-
-
-def _document(service: str) -> dict[str, Any]:
-    """A minimal service document in the shape the kit produces."""
-    return {
-        "openapi": "3.1.0",
-        "info": {"title": service, "version": "0.1.0"},
-        "paths": {
-            f"/v1/{service}-things": {
-                "get": {
-                    "operationId": f"list_{service}_things",
-                    "tags": [service],
-                    "responses": {
-                        "200": {
-                            "description": "ok",
-                            "content": {
-                                "application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}
-                            },
-                        }
-                    },
-                }
-            }
-        },
-        "components": {"schemas": {"Thing": {"type": "object", "title": f"{service} thing"}}},
-    }
 
 
 class ServerThread:

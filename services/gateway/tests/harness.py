@@ -8,6 +8,7 @@ from uuid import UUID
 import httpx
 from gateway.api_keys import service
 from gateway.app import GatewayApp
+from prm_kit.clock import utc_now
 from sqlalchemy.ext.asyncio import AsyncSession
 
 
@@ -20,7 +21,7 @@ class GatewayUnderTest:
     async def key(self, *scopes: str, partner_id: UUID | None = None, name: str = "test") -> str:
         """A new API key's plaintext, stored in the test's transaction."""
         _key, plaintext = await service.create_key(
-            self.session, name=name, scopes=list(scopes), partner_id=partner_id
+            self.session, now=utc_now(), name=name, scopes=list(scopes), partner_id=partner_id
         )
         return plaintext
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 from uuid import UUID
 
 import pytest
+import sqlalchemy as sa
+from gateway.api_keys.key_format import parse_key
+from gateway.api_keys.models import ApiKey
 
 from .harness import GatewayUnderTest
 
@@ -141,7 +144,11 @@ async def test_other_invalid_bodies_are_422_problems(gw: GatewayUnderTest, body:
 @pytest.mark.asyncio
 async def test_the_admin_api_needs_an_unbound_admin_key(gw: GatewayUnderTest) -> None:
     reader = await gw.key("partners:write")
-    bound_admin = await gw.key("admin", partner_id=UUID(int=1))
+    # Such keys can no longer be created; one made before that rule must still be powerless.
+    bound_admin = await gw.key("admin")
+    await gw.session.execute(
+        sa.update(ApiKey).where(ApiKey.prefix == parse_key(bound_admin).prefix).values(partner_id=UUID(int=1))
+    )
 
     no_key = await gw.client.get(BASE)
     not_admin = await gw.client.get(BASE, headers=gw.bearer(reader))
@@ -181,3 +188,20 @@ async def test_a_key_name_with_a_nul_character_is_a_422(gw: GatewayUnderTest) ->
 
     assert answer.status_code == 422
     assert answer.json()["errors"][0]["loc"] == ["body"]
+
+
+@pytest.mark.asyncio
+async def test_a_key_bound_to_a_partner_cannot_be_an_admin_key(gw: GatewayUnderTest) -> None:
+    admin = await gw.key("admin")
+
+    refused = await gw.client.post(
+        BASE,
+        headers=gw.bearer(admin),
+        json={"name": "portal", "scopes": ["admin", "partners:read"], "partner_id": str(UUID(int=7))},
+    )
+    listed = await gw.client.get(BASE, headers=gw.bearer(admin), params={"limit": 200})
+
+    assert refused.status_code == 422
+    assert refused.headers["content-type"] == PROBLEM
+    assert refused.json()["errors"][0]["loc"] == ["body", "scopes"]
+    assert len(listed.json()["items"]) == 1  # the admin key only: nothing stored

@@ -10,6 +10,7 @@ from gateway.api_keys import service
 from gateway.api_keys.key_format import new_key, parse_key
 from gateway.api_keys.models import ApiKey
 from prm_contracts.problem import Conflict, NotFound, UnprocessableContent
+from prm_kit.clock import utc_now
 from sqlalchemy import select
 
 from .harness import GatewayUnderTest
@@ -42,7 +43,7 @@ def test_malformed_keys_do_not_parse(text: str) -> None:
 
 @pytest.mark.asyncio
 async def test_only_a_digest_of_the_secret_is_stored(gw: GatewayUnderTest) -> None:
-    key, plaintext = await service.create_key(gw.session, name="ci", scopes=["scoring:read"])
+    key, plaintext = await service.create_key(gw.session, now=utc_now(), name="ci", scopes=["scoring:read"])
 
     stored = await gw.session.scalar(select(ApiKey).where(ApiKey.id == key.id))
 
@@ -57,11 +58,11 @@ async def test_only_a_digest_of_the_secret_is_stored(gw: GatewayUnderTest) -> No
 async def test_create_list_revoke(gw: GatewayUnderTest) -> None:
     partner = UUID(int=42)
     key, _plaintext = await service.create_key(
-        gw.session, name="erp", scopes=["analytics:write"], partner_id=partner
+        gw.session, now=utc_now(), name="erp", scopes=["analytics:write"], partner_id=partner
     )
 
     listed = await service.list_keys(gw.session)
-    revoked = await service.revoke_key(gw.session, key.id)
+    revoked = await service.revoke_key(gw.session, key.id, now=utc_now())
 
     assert key in listed
     assert (key.name, key.scopes, key.partner_id) == ("erp", ["analytics:write"], partner)
@@ -73,17 +74,17 @@ async def test_create_list_revoke(gw: GatewayUnderTest) -> None:
 @pytest.mark.asyncio
 async def test_bad_input_is_refused_as_problems(gw: GatewayUnderTest) -> None:
     with pytest.raises(UnprocessableContent):
-        await service.create_key(gw.session, name="x", scopes=["partners:delete"])
+        await service.create_key(gw.session, now=utc_now(), name="x", scopes=["partners:delete"])
     with pytest.raises(UnprocessableContent):
-        await service.create_key(gw.session, name="  ", scopes=["admin"])
+        await service.create_key(gw.session, now=utc_now(), name="  ", scopes=["admin"])
     with pytest.raises(NotFound):
-        await service.revoke_key(gw.session, UUID(int=0))
+        await service.revoke_key(gw.session, UUID(int=0), now=utc_now())
 
 
 @pytest.mark.asyncio
 async def test_the_bootstrap_key_is_created_once(gw: GatewayUnderTest) -> None:
-    await service.ensure_bootstrap_key(gw.session, BOOTSTRAP)
-    await service.ensure_bootstrap_key(gw.session, BOOTSTRAP)
+    await service.ensure_bootstrap_key(gw.session, BOOTSTRAP, now=utc_now())
+    await service.ensure_bootstrap_key(gw.session, BOOTSTRAP, now=utc_now())
 
     found = list(await gw.session.scalars(select(ApiKey).where(ApiKey.prefix == "prm_boot0001")))
     assert len(found) == 1
@@ -93,27 +94,27 @@ async def test_the_bootstrap_key_is_created_once(gw: GatewayUnderTest) -> None:
 
 @pytest.mark.asyncio
 async def test_a_bootstrap_key_clashing_with_another_keys_id_is_refused(gw: GatewayUnderTest) -> None:
-    await service.ensure_bootstrap_key(gw.session, BOOTSTRAP)
+    await service.ensure_bootstrap_key(gw.session, BOOTSTRAP, now=utc_now())
 
     with pytest.raises(Conflict):
-        await service.ensure_bootstrap_key(gw.session, "prm_boot0001_" + "C" * 40)
+        await service.ensure_bootstrap_key(gw.session, "prm_boot0001_" + "C" * 40, now=utc_now())
 
 
 @pytest.mark.asyncio
 async def test_a_revoked_bootstrap_key_stays_revoked(gw: GatewayUnderTest) -> None:
-    await service.ensure_bootstrap_key(gw.session, BOOTSTRAP)
+    await service.ensure_bootstrap_key(gw.session, BOOTSTRAP, now=utc_now())
     key = await gw.session.scalar(select(ApiKey).where(ApiKey.prefix == "prm_boot0001"))
     assert key is not None
-    await service.revoke_key(gw.session, key.id)
+    await service.revoke_key(gw.session, key.id, now=utc_now())
 
-    await service.ensure_bootstrap_key(gw.session, BOOTSTRAP)
+    await service.ensure_bootstrap_key(gw.session, BOOTSTRAP, now=utc_now())
 
     assert await service.verified_key(gw.session, BOOTSTRAP) is None
 
 
 @pytest.mark.asyncio
 async def test_use_is_recorded_in_batches(gw: GatewayUnderTest) -> None:
-    key, plaintext = await service.create_key(gw.session, name="used", scopes=["admin"])
+    key, plaintext = await service.create_key(gw.session, now=utc_now(), name="used", scopes=["admin"])
     assert key.last_used_at is None
 
     await gw.client.get("/v1/partners", headers=gw.bearer(plaintext))

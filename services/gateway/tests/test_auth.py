@@ -6,6 +6,7 @@ from uuid import UUID
 
 import pytest
 from gateway.api_keys import service
+from prm_kit.clock import utc_now
 
 from .harness import GatewayUnderTest
 
@@ -104,7 +105,9 @@ async def test_a_partner_bound_key_sends_its_partner_downstream(gw: GatewayUnder
 @pytest.mark.asyncio
 async def test_revoking_through_the_admin_api_stops_a_cached_key_at_once(gw: GatewayUnderTest) -> None:
     admin = await gw.key("admin")
-    user, plaintext = await service.create_key(gw.session, name="to-revoke", scopes=["partners:read"])
+    user, plaintext = await service.create_key(
+        gw.session, now=utc_now(), name="to-revoke", scopes=["partners:read"]
+    )
     warm = await gw.client.get("/v1/partners", headers=gw.bearer(plaintext))  # the key is cached now
     assert warm.status_code == 200
 
@@ -121,10 +124,13 @@ async def test_a_key_revoked_elsewhere_stops_working_when_its_cache_entry_expire
     gateway_with: object,
 ) -> None:
     async with gateway_with(key_cache_ttl_seconds=0) as gw:  # type: ignore[operator]
-        user, plaintext = await service.create_key(gw.session, name="cli-revoked", scopes=["partners:read"])
+        user, plaintext = await service.create_key(
+            gw.session, now=utc_now(), name="cli-revoked", scopes=["partners:read"]
+        )
         assert (await gw.client.get("/v1/partners", headers=gw.bearer(plaintext))).status_code == 200
 
-        await service.revoke_key(gw.session, user.id)  # as `prm keys revoke` does, bypassing this process
+        # as `prm keys revoke` does, bypassing this process
+        await service.revoke_key(gw.session, user.id, now=utc_now())
         answer = await gw.client.get("/v1/partners", headers=gw.bearer(plaintext))
 
         assert answer.status_code == 401

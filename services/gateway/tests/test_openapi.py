@@ -1,237 +1,90 @@
-"""The merged OpenAPI document: the pure merge, the in-process build `prm openapi` writes, the served one."""
+"""`/openapi.json` is the committed merged document, which the gateway routes in full; the docs pages read it."""
 
 from __future__ import annotations
 
-import copy
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
-from gateway.openapi_merge import MergeError, build_merged_openapi, merge_documents
+from gateway.config import COMMITTED_OPENAPI_DOCUMENT, Settings
+from gateway.docs import OpenApiDocumentError, read_openapi_document
+from gateway.main import create_app
+from gateway.routing import match
+from prm_kit.testing import TEST_SECRET
 
 from .harness import GatewayUnderTest
 
-PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 
 
-def _operation(operation_id: str, *, schema: str | None = None, body: bool = False) -> dict[str, Any]:
-    content = {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}} if schema else {}
-    operation: dict[str, Any] = {
-        "operationId": operation_id,
-        "tags": [operation_id.split("_")[0]],
-        "responses": {"200": {"description": "ok", "content": content}},
-    }
-    if body:
-        operation["requestBody"] = {"content": {"application/json": {"schema": {"type": "object"}}}}
-    return operation
+def _committed() -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(COMMITTED_OPENAPI_DOCUMENT.read_text(encoding="utf-8"))
+    return document
 
 
-def _document(
-    paths: dict[str, Any], schemas: dict[str, Any] | None = None, tags: list[Any] | None = None
-) -> dict[str, Any]:
+def _operations(document: dict[str, Any]) -> set[tuple[str, str]]:
+    """(METHOD, path template) of every operation in an OpenAPI document."""
     return {
-        "openapi": "3.1.0",
-        "info": {"title": "t", "version": "0.1.0"},
-        "paths": paths,
-        "components": {"schemas": schemas or {}},
-        "tags": tags or [],
-    }
-
-
-def test_paths_tags_and_identical_schemas_are_merged() -> None:
-    money = {"type": "object", "properties": {"amount": {"type": "string"}}}
-    documents = {
-        "gateway": _document(
-            {"/v1/status": {"get": _operation("status_get")}}, tags=[{"name": "status", "description": "d"}]
-        ),
-        "registry": _document(
-            {"/v1/partners": {"get": _operation("partners_list", schema="Money")}}, {"Money": money}
-        ),
-        "incentives": _document(
-            {"/v1/payouts": {"post": _operation("payouts_create", schema="Money", body=True)}},
-            {"Money": money},
-        ),
-    }
-
-    merged = merge_documents(documents)
-
-    assert merged["openapi"] == "3.1.0"
-    assert list(merged["paths"]) == ["/v1/partners", "/v1/payouts", "/v1/status"]
-    assert merged["components"]["schemas"] == {"Money": money}
-    assert [tag["name"] for tag in merged["tags"]] == ["status", "partners", "payouts"]
-    scheme = merged["components"]["securitySchemes"]["bearerAuth"]
-    assert (scheme["type"], scheme["scheme"]) == ("http", "bearer")
-    assert "API key" in scheme["description"]
-    assert "PRM_JWT_ISSUER" in scheme["description"]
-    assert merged["security"] == [{"bearerAuth": []}]
-    payouts = merged["paths"]["/v1/payouts"]["post"]["responses"]
-    assert sorted(payouts) == ["200", "413", "502", "503", "504"]  # the gateway's own answers, documented
-    assert payouts["503"]["content"]["application/problem+json"]["schema"] == PROBLEM_REF
-    assert sorted(merged["paths"]["/v1/status"]["get"]["responses"]) == ["200"]  # the gateway's are its own
-    registry_responses = documents["registry"]["paths"]["/v1/partners"]["get"]["responses"]
-    assert registry_responses.keys() == {"200"}  # the inputs are left as they were
-
-
-def test_different_schemas_with_one_name_are_renamed_per_service_with_their_refs() -> None:
-    registry_summary = {"type": "object", "properties": {"partners": {"type": "integer"}}}
-    scoring_summary = {"type": "object", "properties": {"score": {"type": "number"}}}
-    page = {
-        "type": "object",
-        "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Summary"}}},
-    }
-    documents = {
-        "registry": _document(
-            {"/v1/partners": {"get": _operation("partners_list", schema="Page")}},
-            {"Summary": registry_summary, "Page": copy.deepcopy(page)},
-        ),
-        "scoring": _document(
-            {"/v1/scores": {"get": _operation("scores_list", schema="Summary")}},
-            {"Summary": scoring_summary, "Page": copy.deepcopy(page)},
-        ),
-    }
-
-    merged = merge_documents(documents)
-
-    schemas = merged["components"]["schemas"]
-    # Page is textually identical in both, but refers to a different Summary in each: renamed too.
-    assert sorted(schemas) == ["RegistryPage", "RegistrySummary", "ScoringPage", "ScoringSummary"]
-    assert schemas["RegistryPage"]["properties"]["items"]["items"] == {
-        "$ref": "#/components/schemas/RegistrySummary"
-    }
-    assert schemas["ScoringPage"]["properties"]["items"]["items"] == {
-        "$ref": "#/components/schemas/ScoringSummary"
-    }
-    partners = merged["paths"]["/v1/partners"]["get"]["responses"]["200"]["content"]["application/json"]
-    scores = merged["paths"]["/v1/scores"]["get"]["responses"]["200"]["content"]["application/json"]
-    assert partners["schema"] == {"$ref": "#/components/schemas/RegistryPage"}
-    assert scores["schema"] == {"$ref": "#/components/schemas/ScoringSummary"}
-
-
-def test_a_duplicate_operation_id_fails_loudly() -> None:
-    documents = {
-        "registry": _document({"/v1/partners": {"get": _operation("list_things")}}),
-        "scoring": _document({"/v1/scores": {"get": _operation("list_things")}}),
-    }
-
-    with pytest.raises(MergeError, match="operationId 'list_things' is used by both registry and scoring"):
-        merge_documents(documents)
-
-
-def test_one_path_and_method_from_two_services_fails_loudly() -> None:
-    documents = {
-        "registry": _document({"/v1/partners": {"get": _operation("a_list")}}),
-        "scoring": _document({"/v1/partners": {"get": _operation("b_list")}}),
-    }
-
-    with pytest.raises(MergeError, match="GET /v1/partners"):
-        merge_documents(documents)
-
-
-def test_webhook_operations_are_public() -> None:
-    documents = {
-        "analytics": _document(
-            {
-                "/v1/webhooks/sales": {"post": _operation("webhooks_receive", body=True)},
-                "/v1/sales": {"get": _operation("sales_list")},
-            }
-        )
-    }
-
-    merged = merge_documents(documents)
-
-    assert merged["paths"]["/v1/webhooks/sales"]["post"]["security"] == []
-    assert "security" not in merged["paths"]["/v1/sales"]["get"]
-
-
-def test_the_built_document_is_one_consistent_api() -> None:
-    document = build_merged_openapi()
-
-    operations = [
-        (path, method, operation)
+        (method.upper(), path)
         for path, item in document["paths"].items()
-        for method, operation in item.items()
+        for method in item
         if method in METHODS
-    ]
-    operation_ids = [operation["operationId"] for _path, _method, operation in operations]
-    assert len(operation_ids) == len(set(operation_ids))
-    assert document["openapi"] == "3.1.0"
-    assert document["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
-    assert document["security"] == [{"bearerAuth": []}]
-    assert {"Problem", "ValidationIssue", "ApiKeyIn", "ApiKeyOut", "ApiKeyCreated"} <= set(
-        document["components"]["schemas"]
-    )
-    for path, method, operation in operations:
-        assert operation.get("tags"), f"{method} {path} has no tag"
-        for status, response in operation["responses"].items():
-            if status.startswith(("4", "5")):
-                assert response["content"] == {"application/problem+json": {"schema": PROBLEM_REF}}, (
-                    path,
-                    status,
-                )
-        if path.startswith("/v1/webhooks/"):
-            assert operation["security"] == []
-    # the public application form: a key is optional there and nowhere else outside the webhooks
-    assert document["paths"]["/v1/applications"]["post"]["security"] == [{}, {"bearerAuth": []}]
-    optional = [(m, p) for p, m, op in operations if op.get("security") == [{}, {"bearerAuth": []}]]
-    assert optional == [("post", "/v1/applications")]
-    admin = {op["operationId"] for path, _m, op in operations if path.startswith("/v1/admin/api-keys")}
-    assert admin == {"create_api_key", "list_api_keys", "get_api_key", "revoke_api_key"}
-    assert {op["tags"][0] for path, _m, op in operations if path.startswith("/v1/admin/")} == {"api-keys"}
-    assert document["paths"]["/v1/status"]["get"]["operationId"] == "get_status"
-
-
-def test_every_ref_in_the_built_document_resolves() -> None:
-    document = build_merged_openapi()
-    schemas = document["components"]["schemas"]
-    refs: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if isinstance(node.get("$ref"), str):
-                refs.append(node["$ref"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(document)
-    assert refs
-    assert {ref.removeprefix("#/components/schemas/") for ref in refs} <= set(schemas)
+    }
 
 
 @pytest.mark.asyncio
-async def test_the_gateway_serves_the_merge_of_the_running_services(gw: GatewayUnderTest) -> None:
+async def test_the_gateway_serves_the_committed_document(gw: GatewayUnderTest) -> None:
     answer = await gw.client.get("/openapi.json")
 
     assert answer.status_code == 200
-    document = answer.json()
-    assert {
-        "/v1/registry-things",
-        "/v1/scoring-things",
-        "/v1/incentives-things",
-        "/v1/analytics-things",
-    } <= set(document["paths"])
-    assert "/v1/admin/api-keys" in document["paths"]
-    # each fake names its own different `Thing`: renamed per service
-    assert {"RegistryThing", "ScoringThing", "IncentivesThing", "AnalyticsThing"} <= set(
-        document["components"]["schemas"]
-    )
-    assert "x-prm-missing-services" not in document["info"]
+    assert answer.headers["content-type"] == "application/json"
+    assert answer.json() == _committed()
 
 
 @pytest.mark.asyncio
-async def test_while_a_service_is_down_the_rest_is_served_and_asked_again_later(
-    gateway_with: Any, dead_url: str
-) -> None:
-    async with gateway_with(scoring_url=dead_url) as gw:
-        first = (await gw.client.get("/openapi.json")).json()
-        second = (await gw.client.get("/openapi.json")).json()
+async def test_the_configured_document_is_the_one_served(gateway_with: Any, tmp_path: Path) -> None:
+    document = {"openapi": "3.1.0", "info": {"title": "elsewhere", "version": "1"}, "paths": {}}
+    path = tmp_path / "prm.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
 
-        assert first["info"]["x-prm-missing-services"] == ["scoring"]
-        assert "/v1/scoring-things" not in first["paths"]
-        assert "/v1/registry-things" in first["paths"]
-        assert second["info"]["x-prm-missing-services"] == ["scoring"]
+    async with gateway_with(openapi_document=path) as gw:
+        served = (await gw.client.get("/openapi.json")).json()
+
+    assert served == document
+
+
+@pytest.mark.asyncio
+async def test_the_gateway_does_not_start_without_its_document(gateway_with: Any, tmp_path: Path) -> None:
+    with pytest.raises(OpenApiDocumentError, match=r"missing\.json cannot be read"):
+        async with gateway_with(openapi_document=tmp_path / "missing.json"):
+            pass
+
+
+@pytest.mark.parametrize(
+    ("content", "complaint"),
+    [("{ not json", "is not JSON"), ('["a list"]', "is not an OpenAPI document"), ("{}", "not an OpenAPI")],
+)
+def test_a_document_that_is_not_openapi_json_is_refused(tmp_path: Path, content: str, complaint: str) -> None:
+    path = tmp_path / "prm.json"
+    path.write_text(content, encoding="utf-8")
+
+    with pytest.raises(OpenApiDocumentError, match=complaint) as refused:
+        read_openapi_document(path)
+
+    assert "prm openapi" in str(refused.value)
+
+
+def test_every_documented_operation_is_routed_or_served_by_the_gateway() -> None:
+    own = _operations(create_app(Settings(internal_secret=TEST_SECRET)).openapi())
+    documented = _operations(_committed())
+
+    unserved = sorted(op for op in documented if op not in own and match(op[1]) is None)
+    shadowed = sorted(op for op in own if match(op[1]) is not None)  # the proxy would take these
+    assert unserved == []
+    assert shadowed == []
+    assert own <= documented
+    assert ("POST", "/v1/agreements/expiry-sweeps") in documented
 
 
 @pytest.mark.asyncio

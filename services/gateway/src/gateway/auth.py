@@ -14,13 +14,14 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TypeVar
 from uuid import UUID
 
 import structlog
 from prm_contracts.principal import APPLICATION_SUBMIT_SCOPE, Principal
 from prm_contracts.problem import ServiceUnavailable, Unauthorized
+from prm_kit.clock import utc_now
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -181,9 +182,10 @@ class Authenticator:
         if key is None or key.id in self._revoked:
             self._refuse(authorization)
             return None
-        if api_keys.use_worth_recording(key, datetime.now(UTC)):
+        now = utc_now()
+        if api_keys.use_worth_recording(key, now):
             # written in batches by record_uses(): authentication never waits for a write
-            self._used[key.id] = datetime.now(UTC)
+            self._used[key.id] = now
         principal = Principal(
             subject=f"key:{key.id}", scopes=frozenset(key.scopes), partner_id=key.partner_id
         )

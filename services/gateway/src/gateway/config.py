@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import ClassVar
 
 from prm_kit.settings import BaseServiceSettings, CommaSeparated, database_url_field
@@ -10,6 +11,8 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from gateway.api_keys.key_format import KEY_FORMAT_DESCRIPTION, parse_key
 
 MIB = 1024 * 1024
+# In the repository, where `prm openapi` writes it; an installed gateway is given the path instead.
+COMMITTED_OPENAPI_DOCUMENT = Path(__file__).resolve().parents[4] / "openapi" / "prm.json"
 
 
 class Settings(BaseServiceSettings):
@@ -52,6 +55,11 @@ class Settings(BaseServiceSettings):
         le=300,
         description="Idle pooled connections are closed after this; keep it below the services' own "
         "keep-alive timeout (uvicorn: 5 s) so the gateway never reuses a connection being closed.",
+    )
+    openapi_document: Path = Field(
+        default=COMMITTED_OPENAPI_DOCUMENT,
+        description="The merged OpenAPI document `prm openapi` writes, served at /openapi.json; read once "
+        "at start, which fails when the file is missing or not JSON.",
     )
     key_cache_ttl_seconds: float = Field(
         default=5.0,

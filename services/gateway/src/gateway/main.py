@@ -2,7 +2,8 @@
 
 `create_app(settings)` for uvicorn's factory mode and for tests. Routed `/v1/...` paths are proxied to
 the owning service (see `gateway.routing`); the gateway itself serves the API-key admin API, `/v1/status`,
-`/openapi.json`, `/docs`, `/redoc`, `/healthz`, `/readyz` and `/metrics`.
+`/openapi.json` (the committed merged document, see `gateway.docs`), `/docs`, `/redoc`, `/healthz`,
+`/readyz` and `/metrics`. Its own document (`app.openapi()`) is one input of that merge (`prm openapi`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import structlog
 from fastapi import FastAPI
+from prm_kit.clock import utc_now
 from prm_kit.db.engine import make_engine, make_session_factory
 from prm_kit.errors import UnexpectedErrorMiddleware, install_problem_handlers
 from prm_kit.health import router as health_router
@@ -36,7 +38,7 @@ from gateway.auth import Authenticator
 from gateway.bearer_tokens import BearerTokenVerifier
 from gateway.config import Settings
 from gateway.cors import cors_options
-from gateway.docs import MergedDocument
+from gateway.docs import read_openapi_document
 from gateway.docs import router as docs_router
 from gateway.internal_credentials import InternalCredentials
 from gateway.proxy import Proxy
@@ -77,7 +79,7 @@ def create_app(settings: Settings | None = None) -> GatewayApp:
         lifespan=_lifespan,
         openapi_tags=TAGS,
         generate_unique_id_function=operation_id,
-        openapi_url=None,  # /openapi.json is the merged document (gateway.docs)
+        openapi_url=None,  # /openapi.json is the committed merged document (gateway.docs)
         docs_url=None,
         redoc_url=None,
     )
@@ -120,9 +122,6 @@ def create_app(settings: Settings | None = None) -> GatewayApp:
     app.state.proxy = proxy
     app.state.access_log = access_log
     app.state.base_urls = upstream_urls
-    app.state.merged_document = MergedDocument(
-        base_urls=upstream_urls, credentials=credentials, own_document=app.openapi
-    )
 
     install_problem_handlers(app)
     app.include_router(health_router)
@@ -149,9 +148,12 @@ def create_app(settings: Settings | None = None) -> GatewayApp:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Owns the database engine (unless a test set one), the upstream pool and the rate limiter."""
+    """Reads the OpenAPI document; owns the database engine (unless a test set one), the upstream pool and
+    the rate limiter."""
     settings: Settings = app.state.settings
     configure_logging(settings.service_name, settings.log_level, settings.log_format)
+    # Read here, not in create_app: `prm openapi` builds this app to produce the document in the first place.
+    app.state.openapi_document = read_openapi_document(settings.openapi_document)
     owns_engine = app.state.engine is None
     if owns_engine:
         await ensure_database(settings.effective_database_url)
@@ -191,7 +193,7 @@ async def _ensure_bootstrap_key(factory: async_sessionmaker[AsyncSession], plain
     for attempt in range(2):
         try:
             async with factory() as session:
-                await api_keys.ensure_bootstrap_key(session, plaintext)
+                await api_keys.ensure_bootstrap_key(session, plaintext, now=utc_now())
                 await session.commit()
             return
         except IntegrityError:

@@ -23,7 +23,7 @@ from starlette.types import Message, Receive, Scope, Send
 from yarl import URL
 
 from gateway.access_log import AccessLog
-from gateway.auth import Authenticator, missing_key
+from gateway.auth import Authenticator, Verified, missing_key
 from gateway.problems import send_problem
 from gateway.rate_limit import RateLimiter, rate_limited
 from gateway.routing import OPEN_TO_APPLICANTS, Route, match
@@ -95,21 +95,24 @@ class _RequestHead:
 
 
 class _StreamedBody:
-    """The rest of a request body as it arrives, counted against the limit while it streams."""
+    """A request body too large for one message: its first chunk and the rest as it arrives, counted
+    against the limit while it streams."""
 
-    __slots__ = ("limit", "received", "too_large")
+    __slots__ = ("first", "limit", "receive", "received", "too_large")
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, first: bytes, receive: Receive, limit: int) -> None:
+        self.first = first
+        self.receive = receive
         self.limit = limit
         self.received = 0
         self.too_large = False
 
-    async def chunks(self, first: bytes, receive: Receive) -> AsyncIterator[bytes]:
-        self.received = len(first)
-        if first:
-            yield first
+    async def chunks(self) -> AsyncIterator[bytes]:
+        self.received = len(self.first)
+        if self.first:
+            yield self.first
         while True:
-            message = await receive()
+            message = await self.receive()
             if message["type"] == "http.disconnect":
                 raise _ClientGone
             chunk: bytes = message.get("body", b"")
@@ -121,6 +124,15 @@ class _StreamedBody:
                 yield chunk
             if not message.get("more_body", False):
                 return
+
+
+def _contained_path(scope: Scope, method: str) -> str:
+    """The request's path, refused (404) unless it stays within the service its prefix names: no dot
+    segments, no empty ones."""
+    path: str = scope["path"]
+    if "/." in path or "//" in path:
+        raise NotFound(f"no resource at {method} {path}")
+    return path
 
 
 class Proxy:
@@ -182,13 +194,35 @@ class Proxy:
         request_id: str,
         head: _RequestHead,
     ) -> int:
-        path: str = scope["path"]
-        if "/." in path or "//" in path:
-            # no dot segments or empty ones: a path must stay within the service its prefix names
-            raise NotFound(f"no resource at {method} {path}")
-        now = time.monotonic()
+        """Admit the caller, pass the request on to the route's service and relay its answer."""
+        path = _contained_path(scope, method)
         client = scope.get("client")
         client_host: str = client[0] if client else "unknown"
+        verified = await self._admitted(route, method, path, head, client_host)
+        headers = self._upstream_headers(scope, head, verified, request_id, client_host)
+        body: bytes | _StreamedBody | None = None
+        if head.content_length is not None or head.chunked:
+            body = await self._request_body(head, receive, headers)
+        url = URL(self._target(route, scope), encoded=True)
+        session = self.session
+        assert session is not None, "the gateway's lifespan has not started"
+        data = body.chunks() if isinstance(body, _StreamedBody) else body
+        # aiohttp itself retries an idempotent request once when a pooled connection turns out closed.
+        try:
+            async with session.request(
+                method, url, headers=headers, data=data, allow_redirects=False
+            ) as upstream:
+                return await self._relay(upstream, send, method, request_id, head)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            if isinstance(body, _StreamedBody) and body.too_large:
+                raise self._too_large() from exc
+            raise upstream_error(route.service, exc) from exc
+
+    async def _admitted(
+        self, route: Route, method: str, path: str, head: _RequestHead, client_host: str
+    ) -> Verified:
+        """The caller, authenticated, allowed this operation and within its rate limit (401, 403, 429)."""
+        now = time.monotonic()
         limiter = self._limiter
         if route.public:
             verified = self._auth.webhook(now)
@@ -207,16 +241,29 @@ class Proxy:
         retry_after = await limiter.acquire(verified.limit_key or f"ip:{client_host}")
         if retry_after is not None:
             raise rate_limited(retry_after)
+        return verified
 
+    @staticmethod
+    def _upstream_headers(
+        scope: Scope, head: _RequestHead, verified: Verified, request_id: str, client_host: str
+    ) -> list[tuple[str, str]]:
+        """The caller's headers to pass on, with the gateway's own added: its signed principal, the request
+        id and the forwarding trail."""
         headers = head.forwarded
         headers.append((INTERNAL_HEADER, verified.credential))
         headers.append(("x-request-id", request_id))
         prior = head.forwarded_for.decode("latin-1") + ", " if head.forwarded_for else ""
         headers.append(("x-forwarded-for", prior + client_host))
         headers.append(("x-forwarded-proto", scope.get("scheme", "http")))
+        return headers
 
-        body: bytes | AsyncIterator[bytes] | None = None
-        streamed: _StreamedBody | None = None
+    async def _request_body(
+        self, head: _RequestHead, receive: Receive, headers: list[tuple[str, str]]
+    ) -> bytes | _StreamedBody:
+        """The body to send on: whole when it came in one message, streamed otherwise.
+
+        A declared Content-Length over the limit is refused before reading anything (413).
+        """
         if head.content_length is not None:
             try:
                 length = int(head.content_length)
@@ -227,32 +274,15 @@ class Proxy:
             if length > self._max_body:
                 raise self._too_large()
             headers.append(("content-length", str(length)))
-        if head.content_length is not None or head.chunked:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                raise _ClientGone
-            first: bytes = message.get("body", b"")
-            if len(first) > self._max_body:
-                raise self._too_large()
-            if message.get("more_body", False):
-                streamed = _StreamedBody(self._max_body)
-                body = streamed.chunks(first, receive)
-            else:
-                body = first
-
-        url = URL(self._target(route, scope), encoded=True)
-        session = self.session
-        assert session is not None, "the gateway's lifespan has not started"
-        # aiohttp itself retries an idempotent request once when a pooled connection turns out closed.
-        try:
-            async with session.request(
-                method, url, headers=headers, data=body, allow_redirects=False
-            ) as upstream:
-                return await self._relay(upstream, send, method, request_id, head)
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            if streamed is not None and streamed.too_large:
-                raise self._too_large() from exc
-            raise upstream_error(route.service, exc) from exc
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise _ClientGone
+        first: bytes = message.get("body", b"")
+        if len(first) > self._max_body:
+            raise self._too_large()
+        if message.get("more_body", False):
+            return _StreamedBody(first, receive, self._max_body)
+        return first
 
     def _too_large(self) -> PayloadTooLarge:
         return PayloadTooLarge(f"the request body may have at most {self._max_body} bytes")

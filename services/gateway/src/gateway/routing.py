@@ -55,6 +55,7 @@ ROUTES: tuple[Route, ...] = (
     _route("/v1/territories", REGISTRY, "partners"),
     _route("/v1/compliance", REGISTRY, "partners"),
     _route("/v1/certifications", REGISTRY, "partners"),
+    _route("/v1/agreements", REGISTRY, "partners"),
     _route("/v1/deal-registrations", REGISTRY, "deal-registrations"),
     _route("/v1/house-accounts", REGISTRY, "deal-registrations"),
     _route("/v1/conflict-cases", REGISTRY, "conflicts"),

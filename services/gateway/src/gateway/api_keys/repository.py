@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import and_, or_, select, update
+from prm_kit.pagination import KeysetPosition, keyset_after, keyset_order
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.api_keys.models import ApiKey
@@ -31,14 +32,14 @@ async def all_keys(session: AsyncSession) -> list[ApiKey]:
     return list(rows)
 
 
-async def page(session: AsyncSession, *, limit: int, after: tuple[datetime, UUID] | None) -> list[ApiKey]:
+async def page(session: AsyncSession, *, limit: int, after: KeysetPosition[datetime] | None) -> list[ApiKey]:
     """Up to `limit` keys in creation order, strictly after the (created_at, id) position given."""
-    query = select(ApiKey).order_by(ApiKey.created_at, ApiKey.id).limit(limit)
-    if after is not None:
-        created_at, key_id = after
-        query = query.where(
-            or_(ApiKey.created_at > created_at, and_(ApiKey.created_at == created_at, ApiKey.id > key_id))
-        )
+    query = (
+        select(ApiKey)
+        .where(keyset_after(ApiKey.created_at, ApiKey.id, after, descending=False))
+        .order_by(*keyset_order(ApiKey.created_at, ApiKey.id, descending=False))
+        .limit(limit)
+    )
     return list(await session.scalars(query))
 
 

@@ -6,6 +6,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Request
 from prm_contracts.pagination import Page
+from prm_kit.clock import NowDep
 from prm_kit.db import SessionDep
 from prm_kit.errors import problems
 from prm_kit.pagination import CursorQuery, LimitQuery
@@ -27,9 +28,9 @@ router = APIRouter(prefix="/v1/admin/api-keys", tags=["api-keys"])
     summary="Create an API key",
     description="The answer carries the key itself, once: only its hash is stored.",
 )
-async def create_api_key(body: ApiKeyIn, session: SessionDep, _admin: AdminDep) -> ApiKeyCreated:
+async def create_api_key(body: ApiKeyIn, session: SessionDep, _admin: AdminDep, now: NowDep) -> ApiKeyCreated:
     key, plaintext = await service.create_key(
-        session, name=body.name, scopes=list(body.scopes), partner_id=body.partner_id
+        session, name=body.name, scopes=list(body.scopes), partner_id=body.partner_id, now=now
     )
     return ApiKeyCreated(**ApiKeyOut.model_validate(key).model_dump(), key=plaintext)
 
@@ -44,8 +45,7 @@ async def create_api_key(body: ApiKeyIn, session: SessionDep, _admin: AdminDep) 
 async def list_api_keys(
     session: SessionDep, _admin: AdminDep, limit: LimitQuery = 50, cursor: CursorQuery = None
 ) -> Page[ApiKeyOut]:
-    keys, next_cursor = await service.page_of_keys(session, limit=limit, cursor=cursor)
-    return Page[ApiKeyOut](items=[ApiKeyOut.model_validate(key) for key in keys], next_cursor=next_cursor)
+    return await service.page_of_keys(session, limit=limit, cursor=cursor)
 
 
 @router.get("/{key_id}", response_model=ApiKeyOut, responses=problems(404), summary="Get an API key")
@@ -61,8 +61,10 @@ async def get_api_key(key_id: UUID, session: SessionDep, _admin: AdminDep) -> Ap
     description="The key stops working at once on this gateway, and within seconds on every replica. "
     "Revoking a revoked key changes nothing.",
 )
-async def revoke_api_key(key_id: UUID, session: SessionDep, _admin: AdminDep, request: Request) -> ApiKey:
-    key = await service.revoke_key(session, key_id)
+async def revoke_api_key(
+    key_id: UUID, session: SessionDep, _admin: AdminDep, request: Request, now: NowDep
+) -> ApiKey:
+    key = await service.revoke_key(session, key_id, now=now)
     authenticator: Authenticator = request.app.state.authenticator
     authenticator.revoked(key.id)
     return key

@@ -8,8 +8,9 @@ from uuid import UUID
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from gateway.api_keys.service import NAME_MAX_LENGTH
 from gateway.scopes import KNOWN_SCOPES
+
+NAME_MAX_LENGTH = 200
 
 
 def _known(scope: str) -> str:

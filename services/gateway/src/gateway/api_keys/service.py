@@ -5,13 +5,14 @@ Plain functions over a session; the caller commits (the request's session depend
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
 import structlog
+from prm_contracts.pagination import Page
 from prm_contracts.principal import ADMIN_SCOPE
 from prm_contracts.problem import Conflict, NotFound, UnprocessableContent, ValidationIssue
-from prm_kit.pagination import decode_cursor, encode_cursor
+from prm_kit.pagination import keyset_cursor, keyset_position, page_of
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.api_keys import repository
@@ -23,19 +24,30 @@ from gateway.api_keys.key_format import (
     secret_matches,
 )
 from gateway.api_keys.models import ApiKey
+from gateway.api_keys.schemas import NAME_MAX_LENGTH, ApiKeyOut
 from gateway.scopes import checked_scopes
 
 BOOTSTRAP_KEY_NAME = "bootstrap-admin"
-NAME_MAX_LENGTH = 200
+ORDER = "created_at"
 # last_used_at is informative (which keys are still in use), so one write a minute per key is plenty.
 _USE_RECORDING_INTERVAL = timedelta(minutes=1)
 _log = structlog.get_logger("api_keys")
 
 
 async def create_key(
-    session: AsyncSession, *, name: str, scopes: list[str], partner_id: UUID | None = None
+    session: AsyncSession, *, name: str, scopes: list[str], now: datetime, partner_id: UUID | None = None
 ) -> tuple[ApiKey, str]:
-    """A new key and its plaintext, which is not stored and so can be shown only this once."""
+    """A new key and its plaintext, which is not stored and so can be shown only this once. A key bound to
+    a partner cannot be an admin key: a partner never acts vendor-wide (422)."""
+    if partner_id is not None and ADMIN_SCOPE in scopes:
+        raise UnprocessableContent(
+            "a key bound to a partner cannot have the admin scope: give it the resource scopes it needs",
+            errors=[
+                ValidationIssue(
+                    loc=["body", "scopes"], msg="admin is not allowed with partner_id", type="admin_bound"
+                )
+            ],
+        )
     plaintext, parsed = new_key()
     key = ApiKey(
         id=uuid4(),
@@ -44,7 +56,7 @@ async def create_key(
         name=_checked_name(name),
         scopes=checked_scopes(scopes),
         partner_id=partner_id,
-        created_at=datetime.now(UTC),
+        created_at=now,
     )
     await repository.add(session, key)
     _log.info("api_key_created", key_id=str(key.id), scopes=key.scopes, partner_id=partner_id)
@@ -56,16 +68,16 @@ async def list_keys(session: AsyncSession) -> list[ApiKey]:
     return await repository.all_keys(session)
 
 
-async def page_of_keys(
-    session: AsyncSession, *, limit: int, cursor: str | None
-) -> tuple[list[ApiKey], str | None]:
-    """One page of keys in creation order and the cursor of the next page (None on the last)."""
-    after = _position(cursor) if cursor is not None else None
+async def page_of_keys(session: AsyncSession, *, limit: int, cursor: str | None) -> Page[ApiKeyOut]:
+    """One page of keys in creation order, with the cursor of the next page (None on the last)."""
+    after = keyset_position(cursor, ORDER, datetime)
     keys = await repository.page(session, limit=limit + 1, after=after)
-    if len(keys) <= limit:
-        return keys, None
-    last = keys[limit - 1]
-    return keys[:limit], encode_cursor({"c": last.created_at.isoformat(), "i": str(last.id)})
+    return page_of(
+        keys,
+        limit,
+        out=ApiKeyOut.model_validate,
+        cursor_of=lambda key: keyset_cursor(ORDER, key.created_at, key.id),
+    )
 
 
 async def get_key(session: AsyncSession, key_id: UUID) -> ApiKey:
@@ -75,17 +87,17 @@ async def get_key(session: AsyncSession, key_id: UUID) -> ApiKey:
     return key
 
 
-async def revoke_key(session: AsyncSession, key_id: UUID) -> ApiKey:
+async def revoke_key(session: AsyncSession, key_id: UUID, *, now: datetime) -> ApiKey:
     """Revoke a key for good; revoking one already revoked changes nothing (its revoked_at stays)."""
     key = await get_key(session, key_id)
     if key.revoked_at is None:
-        key.revoked_at = datetime.now(UTC)
+        key.revoked_at = now
         await session.flush()
         _log.info("api_key_revoked", key_id=str(key.id))
     return key
 
 
-async def ensure_bootstrap_key(session: AsyncSession, plaintext: str) -> None:
+async def ensure_bootstrap_key(session: AsyncSession, plaintext: str, *, now: datetime) -> None:
     """Make `plaintext` (PRM_BOOTSTRAP_ADMIN_KEY) an admin key if it is not one yet; idempotent.
 
     The value must be a full key in the normal format, so it is verified exactly like any other key.
@@ -110,7 +122,7 @@ async def ensure_bootstrap_key(session: AsyncSession, plaintext: str) -> None:
         name=BOOTSTRAP_KEY_NAME,
         scopes=[ADMIN_SCOPE],
         partner_id=None,
-        created_at=datetime.now(UTC),
+        created_at=now,
     )
     await repository.add(session, key)
     _log.info("bootstrap_key_created", key_id=str(key.id))
@@ -136,25 +148,6 @@ async def record_uses(session: AsyncSession, used: dict[UUID, datetime]) -> None
     """Store when each key was last seen in use."""
     for key_id, at in used.items():
         await repository.mark_used(session, key_id, at)
-
-
-def _position(cursor: str) -> tuple[datetime, UUID]:
-    position = decode_cursor(cursor)
-    try:
-        created_at = datetime.fromisoformat(position["c"])
-        key_id = UUID(position["i"])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise _bad_cursor() from exc
-    if created_at.tzinfo is None:
-        raise _bad_cursor()
-    return created_at, key_id
-
-
-def _bad_cursor() -> UnprocessableContent:
-    issue = ValidationIssue(
-        loc=["query", "cursor"], msg="not a cursor this API issued", type="cursor_invalid"
-    )
-    return UnprocessableContent("cursor is not one this API issued; start again without it", errors=[issue])
 
 
 def _checked_name(name: str) -> str:

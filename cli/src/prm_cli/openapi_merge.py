@@ -11,7 +11,8 @@
   the operations open to applicants (`gateway.routing.OPEN_TO_APPLICANTS`);
 - operations of the services also document the answers the gateway itself may give (413, 502-504).
 
-`build_merged_openapi` builds the document in-process, without running any service, for `prm openapi`.
+`build_merged_openapi` builds the document in-process from every app, without running any, for
+`prm openapi`; the gateway serves the file it writes.
 """
 
 from __future__ import annotations
@@ -22,20 +23,13 @@ import json
 import re
 from typing import Any
 
+from gateway.routing import OPEN_TO_APPLICANTS
 from prm_contracts.problem import PROBLEM_MEDIA_TYPE
 from prm_kit.openapi import BEARER_SCHEME
 from pydantic import SecretStr
 
-from gateway.routing import OPEN_TO_APPLICANTS
+from prm_cli.services import BACKENDS, GATEWAY, Service
 
-GATEWAY = "gateway"
-# service name (as in PRM_DATABASE_URL's {service}) -> its Python package
-SERVICE_PACKAGES: dict[str, str] = {
-    "registry": "partner_registry",
-    "scoring": "scoring",
-    "incentives": "incentives",
-    "analytics": "analytics",
-}
 WEBHOOK_PREFIX = "/v1/webhooks"
 _METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
 _SCHEMA_REF = "#/components/schemas/"
@@ -93,7 +87,7 @@ def merge_documents(documents: dict[str, dict[str, Any]]) -> dict[str, Any]:
                 owners[operation_id] = service
                 for tag_name in operation.get("tags", []):
                     tags.setdefault(tag_name, {"name": tag_name})
-                if service != GATEWAY:
+                if service != GATEWAY.name:
                     _document_gateway_answers(operation)
                 if path == WEBHOOK_PREFIX or path.startswith(WEBHOOK_PREFIX + "/"):
                     operation["security"] = []
@@ -114,17 +108,18 @@ def merge_documents(documents: dict[str, dict[str, Any]]) -> dict[str, Any]:
 
 
 def build_merged_openapi() -> dict[str, Any]:
-    """The merged document built in-process from each service's app (no service needs to run)."""
-    from gateway.config import Settings
-    from gateway.main import create_app
-
-    secret = SecretStr("openapi-build-only-" + "0" * 32)  # the apps are built, never started
-    documents: dict[str, dict[str, Any]] = {GATEWAY: create_app(Settings(internal_secret=secret)).openapi()}
-    for service, package in SERVICE_PACKAGES.items():
-        settings_class = importlib.import_module(f"{package}.config").Settings
-        app = importlib.import_module(f"{package}.main").create_app(settings_class(internal_secret=secret))
-        documents[service] = app.openapi()
+    """The merged document built in-process from the gateway's app and each service's (none is started)."""
+    secret = SecretStr("openapi-build-only-" + "0" * 32)
+    documents = {service.name: _document_of(service, secret) for service in (GATEWAY, *BACKENDS)}
     return merge_documents(documents)
+
+
+def _document_of(service: Service, secret: SecretStr) -> dict[str, Any]:
+    # Imported here, not at the top: every app pulls in its whole service, which `prm`'s other commands
+    # need not pay for.
+    create_app = importlib.import_module(f"{service.package}.main").create_app
+    document: dict[str, Any] = create_app(service.settings_class()(internal_secret=secret)).openapi()
+    return document
 
 
 def _schema_renames(documents: dict[str, dict[str, Any]]) -> dict[str, dict[str, str]]:
@@ -176,5 +171,5 @@ def _document_gateway_answers(operation: dict[str, Any]) -> None:
 
 
 def _version(documents: dict[str, dict[str, Any]]) -> str:
-    own = documents.get(GATEWAY, {}).get("info", {}).get("version")
+    own = documents.get(GATEWAY.name, {}).get("info", {}).get("version")
     return str(own) if own else "0.1.0"
