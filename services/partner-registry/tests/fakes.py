@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 import httpx
 from fastapi import FastAPI
-from partner_registry.clock import utc_now
 from prm_contracts.problem import PROBLEM_MEDIA_TYPE, ServiceUnavailable
 from prm_contracts.scoring import (
     APPLICATION_EVALUATION_PATH,
@@ -19,6 +19,7 @@ from prm_contracts.scoring import (
     GateResult,
     PrequalificationResult,
 )
+from prm_kit.clock import utc_now
 
 ScoringMode = Literal["pass", "fail", "unreachable", "problem", "garbage", "broken_contract"]
 
@@ -54,10 +55,12 @@ assert isinstance(EVALUATION.criteria[0], CriterionScore)
 
 @dataclass
 class FakeScoring:
-    """Scoring's two internal endpoints, answering as `mode` says, remembering each request it got."""
+    """Scoring's two internal endpoints, answering as `mode` says, remembering each request it got.
+    `while_answering`, when set, is awaited before each answer (to look at the registry mid-call)."""
 
     mode: ScoringMode = "pass"
     requests: list[httpx.Request] = field(default_factory=list)
+    while_answering: Callable[[], Awaitable[None]] | None = None
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self._answer)
@@ -65,8 +68,10 @@ class FakeScoring:
     def bodies(self, path: str) -> list[dict[str, Any]]:
         return [json.loads(r.content) for r in self.requests if r.url.path == path]
 
-    def _answer(self, request: httpx.Request) -> httpx.Response:
+    async def _answer(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
+        if self.while_answering is not None:
+            await self.while_answering()
         if self.mode == "unreachable":
             raise httpx.ConnectError("connection refused", request=request)
         if self.mode == "problem":
@@ -90,7 +95,7 @@ class FakeScoring:
 
 @dataclass
 class Clock:
-    """The registry's notion of now (`partner_registry.clock.utc_now`), moved by the test."""
+    """The registry's notion of now (`prm_kit.clock.utc_now`), moved by the test."""
 
     now: datetime = field(default_factory=lambda: datetime(2026, 7, 1, 9, 0, tzinfo=UTC))
 

@@ -43,11 +43,3 @@ def scoring_client(request: Request) -> ScoringClient:
 
 
 ScoringDep = Annotated[ScoringClient, Depends(scoring_client)]
-
-
-def registry_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-SettingsDep = Annotated[Settings, Depends(registry_settings)]

@@ -1,11 +1,13 @@
 """Settings of the Partner registry service (`PRM_*` environment variables)."""
 
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
+from fastapi import Depends
 from prm_kit.settings import (
     MIN_SECRET_LENGTH,
     BaseServiceSettings,
     CommaSeparated,
+    app_settings,
     database_url_field,
     event_subscribers_field,
 )
@@ -81,3 +83,6 @@ class Settings(BaseServiceSettings):
                 f"webhook_secret_key (PRM_WEBHOOK_SECRET_KEY) must be at least {MIN_SECRET_LENGTH} characters"
             )
         return value
+
+
+SettingsDep = Annotated[Settings, Depends(app_settings)]

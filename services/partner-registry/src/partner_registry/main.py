@@ -22,8 +22,8 @@ from partner_registry.compliance.router import router as compliance_router
 from partner_registry.config import Settings
 from partner_registry.conflicts.router import router as conflicts_router
 from partner_registry.contacts.router import router as contacts_router
+from partner_registry.deal_registrations.protection import expire_due as expire_due_deal_registrations
 from partner_registry.deal_registrations.router import router as deal_registrations_router
-from partner_registry.deal_registrations.service import expire_due as expire_due_deal_registrations
 from partner_registry.house_accounts.router import router as house_accounts_router
 from partner_registry.onboarding.router import router as onboarding_router
 from partner_registry.partners.router import router as partners_router

@@ -13,11 +13,12 @@ import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from uuid import UUID
 
 import structlog
 from fastapi import FastAPI
+from prm_kit.clock import utc_now
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 _log = structlog.get_logger("sweeps")
@@ -34,9 +35,9 @@ class Sweep:
 
 
 async def sweep_once(session_factory: async_sessionmaker[AsyncSession], sweep: Sweep) -> int:
-    """One sweep in its own transaction; returns how many rows it changed."""
+    """One sweep in its own transaction, as of the moment it starts; returns how many rows it changed."""
     async with session_factory() as session:
-        changed = await sweep.run(session, datetime.now(UTC))
+        changed = await sweep.run(session, utc_now())
         await session.commit()
     if changed:
         _log.info(f"{sweep.name}_sweep_done", count=len(changed))

@@ -9,7 +9,7 @@ import httpx
 import pytest
 import pytest_asyncio
 from fastapi import FastAPI
-from prm_kit.testing import rolled_back_app
+from prm_kit.testing import rolled_back_requests
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..factories import CONFLICT_MANAGER
@@ -17,9 +17,9 @@ from ..fakes import Clock
 
 
 @pytest_asyncio.fixture
-async def registry(app: FastAPI, database_url: str) -> AsyncIterator[tuple[httpx.AsyncClient, AsyncSession]]:
-    async with rolled_back_app(app, database_url, principal=CONFLICT_MANAGER) as (client, session):
-        yield client, session
+async def registry(app: FastAPI) -> AsyncIterator[tuple[httpx.AsyncClient, AsyncSession]]:
+    async with rolled_back_requests(app, principal=CONFLICT_MANAGER) as started:
+        yield started
 
 
 @pytest.fixture

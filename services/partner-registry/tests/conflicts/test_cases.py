@@ -58,6 +58,7 @@ pytestmark = pytest.mark.asyncio
 async def test_a_case_is_opened_with_its_parties_links_and_root_causes(
     client: httpx.AsyncClient, db: AsyncSession, clock: Clock
 ) -> None:
+    clock.set(datetime.now(UTC))  # today: the factories' agreement, which an active partner needs, is current
     first, second = await an_active_partner(client), await a_partner(client)
     deal = (await a_deal(client, first))["id"]
     territory = (await a_territory(client, first))["id"]

@@ -1,10 +1,11 @@
-"""Deal-registration tests call as the deal channel manager by default, and may start the registry with
-other deal settings (`registry_with`)."""
+"""Deal-registration tests call as the deal channel manager by default, may start the registry with other
+deal settings (`registry_with`), and move the registry's clock (`clock`) to where protections run out."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from prm_kit.testing import TEST_SECRET, rolled_back_app
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..factories import DEAL_MANAGER, signed_as
+from ..fakes import Clock
 
 StartedRegistry = tuple[httpx.AsyncClient, AsyncSession, FastAPI]
 
@@ -25,6 +27,12 @@ StartedRegistry = tuple[httpx.AsyncClient, AsyncSession, FastAPI]
 def client(registry: tuple[httpx.AsyncClient, AsyncSession]) -> httpx.AsyncClient:
     registry[0].headers.update(signed_as(DEAL_MANAGER))
     return registry[0]
+
+
+@pytest.fixture
+def clock(app: FastAPI) -> Clock:
+    """The registry's clock, starting now (agreements and close dates in the factories are real dates)."""
+    return Clock(now=datetime.now(UTC)).install(app)
 
 
 @pytest.fixture

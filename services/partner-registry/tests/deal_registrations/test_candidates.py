@@ -13,7 +13,8 @@ import pytest
 import sqlalchemy as sa
 from partner_registry.deal_registrations import repository
 from partner_registry.deal_registrations.matching import Submission, name_tokens, normalise_name
-from partner_registry.deal_registrations.service import DealPolicy, conflict_candidates
+from partner_registry.deal_registrations.policy import DealPolicy
+from partner_registry.deal_registrations.submission import conflict_candidates
 from partner_registry.models import DealRegistration, DealRegistrationNameToken
 from partner_registry.name_search import FREQUENT_TOKEN_POSTINGS
 from sqlalchemy.ext.asyncio import AsyncSession

@@ -1,17 +1,17 @@
 """Protection runs out: reads say `expired` at once, the sweep (endpoint, function, background loop) records
-it with its event."""
+it with its event. Time moves by the registry's clock, never by rewriting stored rows."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 import sqlalchemy as sa
-from partner_registry.deal_registrations.service import expire_due
+from partner_registry.deal_registrations.protection import expire_due
 from partner_registry.models import DealRegistration, DealRegistrationNameToken
 from partner_registry.sweeps import Sweep, sweep_periodically
 from prm_kit.testing import ADMIN
@@ -25,18 +25,13 @@ from ..factories import (
     signed_as,
     stored_counts,
 )
+from ..fakes import Clock
 
 pytestmark = pytest.mark.asyncio
 
 
-async def _protection_ends(db: AsyncSession, registration: dict[str, Any], at: datetime) -> None:
-    """Arrange: the registration's protection ends (or ended) at `at`."""
-    await db.execute(
-        sa.update(DealRegistration)
-        .where(DealRegistration.id == uuid.UUID(registration["id"]))
-        .values(protected_until=at)
-    )
-    await db.flush()
+def _protection_end(registration: dict[str, Any]) -> datetime:
+    return datetime.fromisoformat(registration["protected_until"].replace("Z", "+00:00"))
 
 
 async def _stored(db: AsyncSession, registration: dict[str, Any]) -> DealRegistration:
@@ -50,12 +45,12 @@ async def _stored(db: AsyncSession, registration: dict[str, Any]) -> DealRegistr
 
 
 async def test_a_lapsed_approval_reads_as_expired_before_any_sweep(
-    client: httpx.AsyncClient, db: AsyncSession
+    client: httpx.AsyncClient, db: AsyncSession, clock: Clock
 ) -> None:
     partner = await an_active_partner(client)
     registration = await a_deal(client, partner)
-    ended = datetime.now(UTC) - timedelta(minutes=5)
-    await _protection_ends(db, registration, ended)
+    ended = _protection_end(registration)
+    clock.set(ended + timedelta(minutes=5))
 
     read = (await client.get(f"/v1/deal-registrations/{registration['id']}")).json()
     expired = (await client.get("/v1/deal-registrations", params={"status": "expired"})).json()["items"]
@@ -69,11 +64,11 @@ async def test_a_lapsed_approval_reads_as_expired_before_any_sweep(
 
 
 async def test_a_lapsed_approval_takes_no_outcome_or_extension(
-    client: httpx.AsyncClient, db: AsyncSession
+    client: httpx.AsyncClient, db: AsyncSession, clock: Clock
 ) -> None:
     partner = await an_active_partner(client)
     registration = await a_deal(client, partner)
-    await _protection_ends(db, registration, datetime.now(UTC) - timedelta(seconds=1))
+    clock.set(_protection_end(registration) + timedelta(seconds=1))
     before = await stored_counts(db)
 
     won = await client.post(
@@ -92,10 +87,10 @@ async def test_a_lapsed_approval_takes_no_outcome_or_extension(
     assert await stored_counts(db) == before
 
 
-async def test_a_lapsed_approval_no_longer_conflicts(client: httpx.AsyncClient, db: AsyncSession) -> None:
+async def test_a_lapsed_approval_no_longer_conflicts(client: httpx.AsyncClient, clock: Clock) -> None:
     first, second = await an_active_partner(client), await an_active_partner(client)
     earlier = await a_deal(client, first, customer_domain="globex.example")
-    await _protection_ends(db, earlier, datetime.now(UTC) - timedelta(seconds=1))
+    clock.set(_protection_end(earlier) + timedelta(seconds=1))
 
     registration = await a_deal(client, second, customer_domain="globex.example")
 
@@ -103,16 +98,17 @@ async def test_a_lapsed_approval_no_longer_conflicts(client: httpx.AsyncClient, 
 
 
 async def test_the_sweep_endpoint_records_expiries_with_their_events(
-    client: httpx.AsyncClient, db: AsyncSession
+    client: httpx.AsyncClient, db: AsyncSession, clock: Clock
 ) -> None:
     partner = await an_active_partner(client)
     lapsed = [await a_deal(client, partner) for _ in range(2)]
+    clock.advance(days=1)
     still_protected = await a_deal(client, partner)
     pending = await a_deal(
         client, await an_active_partner(client), customer_domain=still_protected["customer_domain"]
     )
-    for registration in lapsed:
-        await _protection_ends(db, registration, datetime.now(UTC) - timedelta(hours=1))
+    # the first two ran out an hour ago; the later one is protected for a day longer
+    clock.set(_protection_end(lapsed[0]) + timedelta(hours=1))
 
     response = await client.post("/v1/deal-registrations/expiry-sweeps", headers=signed_as(ADMIN))
 
@@ -143,9 +139,11 @@ async def test_the_sweep_endpoint_records_expiries_with_their_events(
     assert again.json()["expired_count"] == 0
 
 
-async def test_the_sweep_endpoint_is_for_admins(client: httpx.AsyncClient, db: AsyncSession) -> None:
+async def test_the_sweep_endpoint_is_for_admins(
+    client: httpx.AsyncClient, db: AsyncSession, clock: Clock
+) -> None:
     registration = await a_deal(client, await an_active_partner(client))
-    await _protection_ends(db, registration, datetime.now(UTC) - timedelta(hours=1))
+    clock.set(_protection_end(registration) + timedelta(hours=1))
     before = await stored_counts(db)
 
     response = await client.post("/v1/deal-registrations/expiry-sweeps")
@@ -155,25 +153,31 @@ async def test_the_sweep_endpoint_is_for_admins(client: httpx.AsyncClient, db: A
 
 
 async def test_expire_due_expires_what_has_run_out_by_the_given_moment(
-    client: httpx.AsyncClient, db: AsyncSession
+    client: httpx.AsyncClient, db: AsyncSession, clock: Clock
 ) -> None:
     partner = await an_active_partner(client)
-    registrations = [await a_deal(client, partner) for _ in range(3)]
-    now = datetime.now(UTC)
-    for registration, days in zip(registrations, (10, 20, 30), strict=True):
-        await _protection_ends(db, registration, now + timedelta(days=days))
+    registrations = []
+    for _ in range(3):
+        registrations.append(await a_deal(client, partner))
+        clock.advance(days=10)
+    first_end = _protection_end(registrations[0])
 
-    expired = await expire_due(db, now + timedelta(days=20), batch_size=1)
+    expired = await expire_due(db, first_end + timedelta(days=10), batch_size=1)
 
-    # 10 and 20 days out have run out by day 20; in batches of one, each is swept once
+    # protections end 0, 10 and 20 days after the first one's: the first two have run out 10 days after it;
+    # in batches of one, each is swept once
     assert sorted(map(str, expired)) == sorted(r["id"] for r in registrations[:2])
     assert [(await _stored(db, r)).status for r in registrations] == ["expired", "expired", "approved"]
 
 
-async def test_the_background_loop_sweeps_until_cancelled(registry_with: Any) -> None:
+async def test_the_background_loop_sweeps_until_cancelled(
+    registry_with: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     async with registry_with() as (client, db, app):
         registration = await a_deal(client, await an_active_partner(client))
-        await _protection_ends(db, registration, datetime.now(UTC) - timedelta(seconds=1))
+        # each round of the loop reads the clock once
+        lapsed = _protection_end(registration) + timedelta(seconds=1)
+        monkeypatch.setattr("partner_registry.sweeps.utc_now", lambda: lapsed)
 
         # the app's own sessions (here: inside the test's transaction); nothing else runs meanwhile
         second_sweep = asyncio.Event()

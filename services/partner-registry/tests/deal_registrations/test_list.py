@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
-import sqlalchemy as sa
-from partner_registry.models import DealRegistration
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..factories import DEAL_VIEWER, a_deal, an_active_partner, deal_partner_user, signed_as
+from ..fakes import Clock
 
 pytestmark = pytest.mark.asyncio
 
@@ -23,19 +20,21 @@ async def _ids(client: httpx.AsyncClient, **params: Any) -> list[str]:
     return [r["id"] for r in response.json()["items"]]
 
 
-async def test_filters_combine_and_each_narrows(client: httpx.AsyncClient, db: AsyncSession) -> None:
+async def test_filters_combine_and_each_narrows(client: httpx.AsyncClient, clock: Clock) -> None:
     first, second = await an_active_partner(client), await an_active_partner(client)
     a = await a_deal(client, first, customer_domain="globex.example")  # approved
+    # a's protection is extended by the default 30 days to 120: it runs out 30 days after c's
+    extended = await client.post(f"/v1/deal-registrations/{a['id']}/extension")
+    assert extended.status_code == 200, extended.text
+    clock.advance(minutes=1)
     b = await a_deal(client, second, customer_domain="https://www.globex.example")  # pending, conflicts
+    clock.advance(minutes=1)
     c = await a_deal(client, second, customer_domain="initech.example")  # approved
+    clock.advance(minutes=1)
     lost = await a_deal(client, first, customer_domain="hooli.example")
     await client.post(f"/v1/deal-registrations/{lost['id']}/outcome", json={"outcome": "lost", "reason": "x"})
-    # c's protection runs out in 5 days, a's in the default 90
-    await db.execute(
-        sa.update(DealRegistration)
-        .where(DealRegistration.id == uuid.UUID(c["id"]))
-        .values(protected_until=datetime.now(UTC) + timedelta(days=5))
-    )
+    # c's protection runs out in 5 days, a's in 35 (of its 120)
+    clock.set(datetime.fromisoformat(c["protected_until"].replace("Z", "+00:00")) - timedelta(days=5))
 
     assert await _ids(client) == [lost["id"], c["id"], b["id"], a["id"]]  # newest first
     assert await _ids(client, partner_id=second["id"]) == [c["id"], b["id"]]

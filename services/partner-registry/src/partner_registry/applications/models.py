@@ -8,14 +8,10 @@ from typing import Any
 
 import sqlalchemy as sa
 from prm_contracts.applications import ApplicationStatus, ScreeningStatus
-from prm_kit.db import JSONDocument
+from prm_kit.db import JSONDocument, one_of
 from sqlalchemy.orm import Mapped, mapped_column
 
 from partner_registry.db import Base
-
-
-def _one_of(column: str, values: list[str]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 class PartnerApplication(Base):
@@ -23,10 +19,8 @@ class PartnerApplication(Base):
 
     __tablename__ = "partner_application"
     __table_args__ = (
-        sa.CheckConstraint(_one_of("status", [s.value for s in ApplicationStatus]), name="status"),
-        sa.CheckConstraint(
-            _one_of("screening_status", [s.value for s in ScreeningStatus]), name="screening_status"
-        ),
+        sa.CheckConstraint(one_of("status", ApplicationStatus), name="status"),
+        sa.CheckConstraint(one_of("screening_status", ScreeningStatus), name="screening_status"),
         sa.UniqueConstraint("partner_id"),
         sa.Index("ix_partner_application_created_at", "created_at", "id"),
         sa.Index("ix_partner_application_status", "status", "created_at", "id"),

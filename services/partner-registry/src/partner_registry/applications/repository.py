@@ -6,12 +6,11 @@ from datetime import datetime
 from uuid import UUID
 
 import sqlalchemy as sa
-from prm_kit.db import UTCDateTime
+from prm_kit.pagination import KeysetPosition, keyset_after, keyset_order
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from partner_registry.applications.models import PartnerApplication
 from partner_registry.applications.schemas import ApplicationFilters
-from partner_registry.paging import KeysetPosition
 
 
 async def application_by_id(
@@ -38,7 +37,7 @@ async def application_page(
     session: AsyncSession,
     filters: ApplicationFilters,
     *,
-    after: KeysetPosition | None,
+    after: KeysetPosition[datetime] | None,
     limit: int,
     only_partner_id: UUID | None = None,
 ) -> list[PartnerApplication]:
@@ -52,12 +51,11 @@ async def application_page(
         statement = statement.where(
             PartnerApplication.screening_status.in_([s.value for s in filters.screening_statuses])
         )
-    if after is not None:
-        statement = statement.where(
-            sa.tuple_(PartnerApplication.created_at, PartnerApplication.id)
-            < sa.tuple_(
-                sa.literal(datetime.fromisoformat(after.key), UTCDateTime()), sa.literal(after.id, sa.Uuid())
-            )
+    statement = (
+        statement.where(
+            keyset_after(PartnerApplication.created_at, PartnerApplication.id, after, descending=True)
         )
-    statement = statement.order_by(PartnerApplication.created_at.desc(), PartnerApplication.id.desc())
-    return list((await session.scalars(statement.limit(limit))).all())
+        .order_by(*keyset_order(PartnerApplication.created_at, PartnerApplication.id, descending=True))
+        .limit(limit)
+    )
+    return list((await session.scalars(statement)).all())

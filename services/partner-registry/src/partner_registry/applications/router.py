@@ -9,10 +9,11 @@ from fastapi import APIRouter, Query, Response
 from prm_contracts.applications import ApplicationIn, ApplicationOut, ApplicationStatus, ScreeningStatus
 from prm_contracts.pagination import Page
 from prm_contracts.principal import APPLICATION_SUBMIT_SCOPE
+from prm_kit.clock import NowDep
 from prm_kit.db import SessionDep
 from prm_kit.errors import problems
-from prm_kit.etag import IfMatchHeader, entity_tag, etag_headers, etag_response
-from prm_kit.idempotency import IdempotencyDep
+from prm_kit.etag import IfMatchHeader, etag_headers, etag_response, set_etag
+from prm_kit.idempotency import IdempotencyDep, created
 from prm_kit.internal_auth import PrincipalDep, require
 from prm_kit.pagination import CursorQuery, LimitQuery
 
@@ -42,6 +43,7 @@ async def submit_partner_application(
     who: PrincipalDep,
     idempotency: IdempotencyDep,
     scoring: ScoringDep,
+    now: NowDep,
 ) -> Response:
     """Registers the applicant as a partner in status `applied` and asks scoring for the pre-qualification
     gates and the evaluation score. When scoring cannot answer, the application is stored all the same with
@@ -52,14 +54,13 @@ async def submit_partner_application(
     address, `PRM_PUBLIC_APPLICATIONS_PER_HOUR`), and the applicant gets its application back without
     scoring's findings (`prequalification`, `evaluation` and `screening_error` are null), which are for the
     channel team. With a key, it needs `partners:write` and a credential not bound to a partner."""
-    if (replay := await idempotency.replay(session)) is not None:
-        return replay
-    application = await service.submit(session, body, actor=who, scoring=scoring)
-    headers = {"Location": f"/v1/applications/{application.id}", **etag_headers(application.version)}
+    application = await service.submit(session, body, actor=who, scoring=scoring, now=now)
     out = application_out(application)
     if not who.has_scope("partners:read"):
         out = out.model_copy(update={"prequalification": None, "evaluation": None, "screening_error": None})
-    return await idempotency.respond(session, out, status_code=201, headers=headers)
+    return await created(
+        session, idempotency, out, location=f"/v1/applications/{application.id}", version=application.version
+    )
 
 
 @router.get(
@@ -96,7 +97,7 @@ async def get_partner_application(
 ) -> ApplicationOut:
     """The application with its screening results and decision, and its version as `ETag`."""
     application = await service.visible_application(session, application_id, viewer=who)
-    response.headers["ETag"] = entity_tag(application.version)
+    set_etag(response, application.version)
     return application_out(application)
 
 
@@ -113,15 +114,16 @@ async def retry_application_screening(
     who: PrincipalDep,
     response: Response,
     scoring: ScoringDep,
+    now: NowDep,
     if_match: IfMatchHeader = None,
 ) -> ApplicationOut:
     """Asks scoring again, typically after a `pending` screening. Answers the application: still `pending`
     (with `screening_error`) when scoring could not answer this time either. 409 once decided; `If-Match`
     is optional."""
     application = await service.rescreen(
-        session, application_id, if_match=if_match, actor=who, scoring=scoring
+        session, application_id, if_match=if_match, actor=who, scoring=scoring, now=now
     )
-    response.headers["ETag"] = entity_tag(application.version)
+    set_etag(response, application.version)
     return application_out(application)
 
 
@@ -138,14 +140,13 @@ async def approve_partner_application(
     session: SessionDep,
     who: PrincipalDep,
     idempotency: IdempotencyDep,
+    now: NowDep,
     if_match: IfMatchHeader = None,
 ) -> Response:
     """Approves the application; its partner moves from applied to onboarding. 409
     `screening-not-passed` when the screening is pending or failed and no `screening_override_reason` is
     given; 409 `application-decided` when already decided."""
-    if (replay := await idempotency.replay(session)) is not None:
-        return replay
-    application = await service.approve(session, application_id, body, if_match=if_match, actor=who)
+    application = await service.approve(session, application_id, body, if_match=if_match, actor=who, now=now)
     return await idempotency.respond(
         session, application_out(application), status_code=200, headers=etag_headers(application.version)
     )
@@ -164,13 +165,12 @@ async def reject_partner_application(
     session: SessionDep,
     who: PrincipalDep,
     idempotency: IdempotencyDep,
+    now: NowDep,
     if_match: IfMatchHeader = None,
 ) -> Response:
     """Rejects the application with a reason; its partner, while still applied, is terminated with that
     reason. 409 `application-decided` when already decided."""
-    if (replay := await idempotency.replay(session)) is not None:
-        return replay
-    application = await service.reject(session, application_id, body, if_match=if_match, actor=who)
+    application = await service.reject(session, application_id, body, if_match=if_match, actor=who, now=now)
     return await idempotency.respond(
         session, application_out(application), status_code=200, headers=etag_headers(application.version)
     )

@@ -3,11 +3,14 @@ the decision, which moves the partner along its lifecycle (approved → onboardi
 
 The partner is created and moved only through `partners.service`, so its history and events are those of
 every other partner change. Every change to an application bumps its version and writes an outbox event.
+
+Scoring is asked with no transaction open (read, call, then write): a screening is up to two calls of up to
+5 s each, and a write transaction held meanwhile would hold SQLite's one write lock all that time.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from uuid import UUID, uuid4
 
 from prm_contracts.applications import (
@@ -27,18 +30,27 @@ from prm_contracts.partners import PartnerIn, PartnerStatus
 from prm_contracts.principal import Principal
 from prm_contracts.problem import Conflict, Forbidden, NotFound
 from prm_contracts.scoring import ApplicantFacts
+from prm_kit.db import bump_version, end_reading
 from prm_kit.etag import check_if_match
 from prm_kit.outbox import add_event
+from prm_kit.pagination import keyset_cursor, keyset_position, page_of
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from partner_registry.applications import repository
 from partner_registry.applications.models import PartnerApplication
 from partner_registry.applications.schemas import ApplicationFilters, ApprovalIn, RejectionIn, application_out
 from partner_registry.applications.screening import Screening, screen
-from partner_registry.paging import keyset_cursor, keyset_position
 from partner_registry.partners import repository as partners_repository
+from partner_registry.partners.changes import registration_key
 from partner_registry.partners.schemas import StatusTransitionIn
-from partner_registry.partners.service import EVENT_SOURCE, create_partner, transition_status
+from partner_registry.partners.service import (
+    EVENT_SOURCE,
+    create_partner,
+    ensure_registration_free,
+    transition_status,
+)
+
+ORDER = "-created_at"
 
 
 class ApplicationDecided(Conflict):
@@ -113,39 +125,42 @@ async def list_applications(
     cursor: str | None,
 ) -> Page[ApplicationOut]:
     """Newest first; a partner's own credential sees only its own partner's application."""
-    after = keyset_position(cursor, "-created_at", timestamp_key=True)
+    after = keyset_position(cursor, ORDER, datetime)
     rows = await repository.application_page(
         session, filters, after=after, limit=limit + 1, only_partner_id=viewer.partner_id
     )
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = keyset_cursor("-created_at", rows[-1].created_at.isoformat(), rows[-1].id)
-    return Page[ApplicationOut](items=[application_out(a) for a in rows], next_cursor=next_cursor)
+    return page_of(
+        rows, limit, out=application_out, cursor_of=lambda a: keyset_cursor(ORDER, a.created_at, a.id)
+    )
 
 
 # --- changing ----------------------------------------------------------------------------------------------
 
 
 async def submit(
-    session: AsyncSession, body: ApplicationIn, *, actor: Principal, scoring: ScoringClient
+    session: AsyncSession, body: ApplicationIn, *, actor: Principal, scoring: ScoringClient, now: datetime
 ) -> PartnerApplication:
     """Register the applicant as a partner in status `applied`, screen it with scoring and store the
     application with what scoring said (or `pending` when scoring could not answer)."""
     if actor.partner_id is not None:
         raise Forbidden("a partner's own credential cannot submit applications")
-    application_id = uuid4()
     partner_in = PartnerIn.model_validate(body.company.model_dump(mode="json"))
-    partner = await create_partner(session, partner_in, actor=actor)
+    # refused before scoring is asked; create_partner checks again, in the writing transaction
+    await ensure_registration_free(
+        session, partner_in.country, registration_key(partner_in.registration_number), other_than=None
+    )
+    await end_reading(session)
+    application_id = uuid4()
+    screening = await screen(scoring, _applicant(application_id, body))
+    partner = await create_partner(session, partner_in, actor=actor, now=now)
     await transition_status(
         session,
         partner.id,
         StatusTransitionIn(to_status=PartnerStatus.APPLIED, reason=f"application {application_id} submitted"),
         if_match=None,
         actor=actor,
+        now=now,
     )
-    screening = await screen(scoring, _applicant(application_id, body))
-    now = datetime.now(UTC)
     application = PartnerApplication(
         id=application_id,
         partner_id=partner.id,
@@ -189,6 +204,22 @@ def _ensure_channel_team(actor: Principal) -> None:
         raise Forbidden("a partner's own credential cannot screen or decide applications")
 
 
+async def _undecided_application(
+    session: AsyncSession,
+    application_id: UUID,
+    *,
+    actor: Principal,
+    if_match: str | None,
+    for_update: bool = False,
+) -> PartnerApplication:
+    """The application `actor` is about to screen or decide: 412 when `if_match` (optional) names another
+    version, 409 once it is decided."""
+    application = await visible_application(session, application_id, viewer=actor, for_update=for_update)
+    check_if_match(if_match, application.version, required=False, resource="application")
+    _ensure_undecided(application)
+    return application
+
+
 async def rescreen(
     session: AsyncSession,
     application_id: UUID,
@@ -196,35 +227,42 @@ async def rescreen(
     if_match: str | None,
     actor: Principal,
     scoring: ScoringClient,
+    now: datetime,
 ) -> PartnerApplication:
-    """Ask scoring again about an undecided application (after a `pending` screening, or a new model)."""
+    """Ask scoring again about an undecided application (after a `pending` screening, or a new model).
+
+    Checked before scoring is asked and again, locked, after: it may have been decided or changed meanwhile.
+    """
     _ensure_channel_team(actor)
-    application = await visible_application(session, application_id, viewer=actor, for_update=True)
-    check_if_match(if_match, application.version, required=False, resource="application")
-    _ensure_undecided(application)
-    submitted = ApplicationIn.model_validate(
-        {"company": application.company, "questionnaire": application.questionnaire}
+    read = await _undecided_application(session, application_id, actor=actor, if_match=if_match)
+    submitted = ApplicationIn.model_validate({"company": read.company, "questionnaire": read.questionnaire})
+    await end_reading(session)
+    screening = await screen(scoring, _applicant(application_id, submitted))
+    application = await _undecided_application(
+        session, application_id, actor=actor, if_match=if_match, for_update=True
     )
-    screening = await screen(scoring, _applicant(application.id, submitted))
-    now = datetime.now(UTC)
     _record_screening(application, screening, now=now)
-    application.version += 1
-    application.updated_at = now
-    await session.flush()
+    await bump_version(session, application, at=now)
     if screening.status != ScreeningStatus.PENDING:
         await _announce(session, PARTNER_APPLICATION_SCREENED, application)
     return application
 
 
 async def approve(
-    session: AsyncSession, application_id: UUID, body: ApprovalIn, *, if_match: str | None, actor: Principal
+    session: AsyncSession,
+    application_id: UUID,
+    body: ApprovalIn,
+    *,
+    if_match: str | None,
+    actor: Principal,
+    now: datetime,
 ) -> PartnerApplication:
     """Approve: the partner moves applied → onboarding. An application whose screening has not passed is
     approved only with a `screening_override_reason` (409 otherwise)."""
     _ensure_channel_team(actor)
-    application = await visible_application(session, application_id, viewer=actor, for_update=True)
-    check_if_match(if_match, application.version, required=False, resource="application")
-    _ensure_undecided(application)
+    application = await _undecided_application(
+        session, application_id, actor=actor, if_match=if_match, for_update=True
+    )
     if application.screening_status != ScreeningStatus.PASSED and body.screening_override_reason is None:
         raise ScreeningNotPassed(
             f"the screening of application {application_id} is {application.screening_status}; retry it at "
@@ -239,8 +277,8 @@ async def approve(
         ),
         if_match=None,
         actor=actor,
+        now=now,
     )
-    now = datetime.now(UTC)
     application.status = ApplicationStatus.APPROVED.value
     application.decided_by = actor.subject
     application.decided_at = now
@@ -248,22 +286,26 @@ async def approve(
     application.screening_override_reason = (
         body.screening_override_reason if application.screening_status != ScreeningStatus.PASSED else None
     )
-    application.version += 1
-    application.updated_at = now
-    await session.flush()
+    await bump_version(session, application, at=now)
     await _announce(session, PARTNER_APPLICATION_APPROVED, application)
     return application
 
 
 async def reject(
-    session: AsyncSession, application_id: UUID, body: RejectionIn, *, if_match: str | None, actor: Principal
+    session: AsyncSession,
+    application_id: UUID,
+    body: RejectionIn,
+    *,
+    if_match: str | None,
+    actor: Principal,
+    now: datetime,
 ) -> PartnerApplication:
     """Reject with a reason. The partner, when still `applied`, is terminated with that reason; one that
     has been moved on by hand meanwhile is left as it is."""
     _ensure_channel_team(actor)
-    application = await visible_application(session, application_id, viewer=actor, for_update=True)
-    check_if_match(if_match, application.version, required=False, resource="application")
-    _ensure_undecided(application)
+    application = await _undecided_application(
+        session, application_id, actor=actor, if_match=if_match, for_update=True
+    )
     partner = await partners_repository.partner_by_id(session, application.partner_id)
     if partner is not None and partner.status == PartnerStatus.APPLIED:
         await transition_status(
@@ -272,14 +314,12 @@ async def reject(
             StatusTransitionIn(to_status=PartnerStatus.TERMINATED, reason=body.reason),
             if_match=None,
             actor=actor,
+            now=now,
         )
-    now = datetime.now(UTC)
     application.status = ApplicationStatus.REJECTED.value
     application.decided_by = actor.subject
     application.decided_at = now
     application.decision_reason = body.reason
-    application.version += 1
-    application.updated_at = now
-    await session.flush()
+    await bump_version(session, application, at=now)
     await _announce(session, PARTNER_APPLICATION_REJECTED, application)
     return application

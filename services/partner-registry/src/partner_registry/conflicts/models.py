@@ -8,29 +8,29 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
 from prm_contracts.conflicts import ConflictOutcome, ConflictStage, ConflictType, RootCause
-from prm_kit.db import JSONDocument
+from prm_kit.db import JSONDocument, one_of
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from partner_registry.conflicts.schemas import StepKind
 from partner_registry.db import Base
 
 
-def _one_of(column: str, values: list[str]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+class StepKind(StrEnum):
+    OPENED = "opened"
+    STAGE_CHANGED = "stage_changed"
+    NOTE = "note"
 
 
 class ConflictCase(Base):
     __tablename__ = "conflict_case"
     __table_args__ = (
-        sa.CheckConstraint(_one_of("conflict_type", [t.value for t in ConflictType]), name="conflict_type"),
-        sa.CheckConstraint(_one_of("stage", [s.value for s in ConflictStage]), name="stage"),
-        sa.CheckConstraint(
-            f"outcome IS NULL OR {_one_of('outcome', [o.value for o in ConflictOutcome])}", name="outcome"
-        ),
+        sa.CheckConstraint(one_of("conflict_type", ConflictType), name="conflict_type"),
+        sa.CheckConstraint(one_of("stage", ConflictStage), name="stage"),
+        sa.CheckConstraint(f"outcome IS NULL OR {one_of('outcome', ConflictOutcome)}", name="outcome"),
         sa.CheckConstraint("(stage = 'closed') = (closed_at IS NOT NULL)", name="closed"),
         sa.Index("ix_conflict_case_reported_at", "reported_at", "id"),
         sa.Index("ix_conflict_case_closed_at", "closed_at"),
@@ -84,7 +84,7 @@ class ConflictCaseParty(Base):
 class ConflictCaseRootCause(Base):
     __tablename__ = "conflict_case_root_cause"
     __table_args__ = (
-        sa.CheckConstraint(_one_of("cause", [c.value for c in RootCause]), name="cause"),
+        sa.CheckConstraint(one_of("cause", RootCause), name="cause"),
         sa.CheckConstraint("cause <> 'other' OR detail IS NOT NULL", name="other_detail"),
         sa.Index("ix_conflict_case_root_cause_cause", "cause"),
     )
@@ -102,7 +102,7 @@ class ConflictCaseStep(Base):
 
     __tablename__ = "conflict_case_step"
     __table_args__ = (
-        sa.CheckConstraint(_one_of("kind", [k.value for k in StepKind]), name="kind"),
+        sa.CheckConstraint(one_of("kind", StepKind), name="kind"),
         sa.Index("ix_conflict_case_step_case_id", "case_id", "occurred_at", "id"),
     )
 

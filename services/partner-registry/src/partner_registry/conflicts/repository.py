@@ -9,6 +9,7 @@ from uuid import UUID
 
 import sqlalchemy as sa
 from prm_kit.db import UTCDateTime
+from prm_kit.pagination import KeysetPosition, keyset_after, keyset_order
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -19,7 +20,6 @@ from partner_registry.conflicts.models import (
     ConflictCaseStep,
 )
 from partner_registry.conflicts.schemas import CaseFilters
-from partner_registry.paging import KeysetPosition
 
 
 def _with_children() -> Any:
@@ -70,7 +70,7 @@ async def case_page(
     session: AsyncSession,
     filters: CaseFilters,
     *,
-    after: KeysetPosition | None,
+    after: KeysetPosition[datetime] | None,
     limit: int,
     only_party: UUID | None = None,
 ) -> list[ConflictCase]:
@@ -84,30 +84,27 @@ async def case_page(
         statement = statement.where(ConflictCase.stage.in_([s.value for s in filters.stages]))
     if filters.conflict_types:
         statement = statement.where(ConflictCase.conflict_type.in_([t.value for t in filters.conflict_types]))
-    if after is not None:
-        statement = statement.where(
-            sa.tuple_(ConflictCase.reported_at, ConflictCase.id)
-            < sa.tuple_(
-                sa.literal(datetime.fromisoformat(after.key), UTCDateTime()), sa.literal(after.id, sa.Uuid())
-            )
-        )
-    statement = statement.order_by(ConflictCase.reported_at.desc(), ConflictCase.id.desc()).limit(limit)
+    statement = (
+        statement.where(keyset_after(ConflictCase.reported_at, ConflictCase.id, after, descending=True))
+        .order_by(*keyset_order(ConflictCase.reported_at, ConflictCase.id, descending=True))
+        .limit(limit)
+    )
     return list((await session.scalars(statement)).all())
 
 
 async def step_page(
-    session: AsyncSession, case_id: UUID, *, after: KeysetPosition | None, limit: int
+    session: AsyncSession, case_id: UUID, *, after: KeysetPosition[datetime] | None, limit: int
 ) -> list[ConflictCaseStep]:
     """A case's steps in the order they were taken."""
-    statement = sa.select(ConflictCaseStep).where(ConflictCaseStep.case_id == case_id)
-    if after is not None:
-        statement = statement.where(
-            sa.tuple_(ConflictCaseStep.occurred_at, ConflictCaseStep.id)
-            > sa.tuple_(
-                sa.literal(datetime.fromisoformat(after.key), UTCDateTime()), sa.literal(after.id, sa.Uuid())
-            )
+    statement = (
+        sa.select(ConflictCaseStep)
+        .where(
+            ConflictCaseStep.case_id == case_id,
+            keyset_after(ConflictCaseStep.occurred_at, ConflictCaseStep.id, after, descending=False),
         )
-    statement = statement.order_by(ConflictCaseStep.occurred_at, ConflictCaseStep.id).limit(limit)
+        .order_by(*keyset_order(ConflictCaseStep.occurred_at, ConflictCaseStep.id, descending=False))
+        .limit(limit)
+    )
     return list((await session.scalars(statement)).all())
 
 

@@ -15,14 +15,14 @@ from prm_contracts.conflicts import (
 )
 from prm_contracts.dates import IsoDate
 from prm_contracts.pagination import Page
+from prm_kit.clock import NowDep
 from prm_kit.db import SessionDep
 from prm_kit.errors import problems
-from prm_kit.etag import IfMatchHeader, entity_tag, etag_headers, etag_response
-from prm_kit.idempotency import IdempotencyDep
+from prm_kit.etag import IfMatchHeader, etag_headers, etag_response, set_etag
+from prm_kit.idempotency import IdempotencyDep, created
 from prm_kit.internal_auth import PrincipalDep, require
 from prm_kit.pagination import CursorQuery, LimitQuery
 
-from partner_registry.clock import NowDep
 from partner_registry.conflicts import service
 from partner_registry.conflicts.schemas import (
     CaseFilters,
@@ -54,11 +54,10 @@ async def open_conflict_case(
     """Opens a case in stage `reported`: its type, the parties (partner ids and optionally
     `"vendor_direct"`), the deal registrations and territories involved, a description and root causes.
     A partner's own credential may open only a case it is a party to."""
-    if (replay := await idempotency.replay(session)) is not None:
-        return replay
     case = await service.open_case(session, body, actor=who, now=now)
-    headers = {"Location": f"/v1/conflict-cases/{case.id}", **etag_headers(case.version)}
-    return await idempotency.respond(session, case_out(case), status_code=201, headers=headers)
+    return await created(
+        session, idempotency, case_out(case), location=f"/v1/conflict-cases/{case.id}", version=case.version
+    )
 
 
 @router.get(
@@ -121,7 +120,7 @@ async def get_conflict_case(
 ) -> ConflictCaseOut:
     """The case, with its version as `ETag`."""
     case = await service.visible_case(session, case_id, viewer=who)
-    response.headers["ETag"] = entity_tag(case.version)
+    set_etag(response, case.version)
     return case_out(case)
 
 
@@ -145,7 +144,7 @@ async def update_conflict_case(
     sent replaces the list). `If-Match` is required (428 without, 412 when stale); a closed case cannot
     change (409). Not open to a partner's own credential."""
     case = await service.update_case(session, case_id, body, if_match=if_match, actor=who, now=now)
-    response.headers["ETag"] = entity_tag(case.version)
+    set_etag(response, case.version)
     return case_out(case)
 
 
@@ -170,8 +169,6 @@ async def record_conflict_case_step(
     `invalid-stage-move` with `allowed`); moving to `ruled`, or to `closed` without a ruling, needs the
     `resolution`. Without `to_stage`: a note. Each step records who, when and the notes. A partner's own
     credential may add notes to its cases but not move them. `If-Match` is optional."""
-    if (replay := await idempotency.replay(session)) is not None:
-        return replay
     step = await service.record_step(session, case_id, body, if_match=if_match, actor=who, now=now)
     return await idempotency.respond(session, step, status_code=201, headers=etag_headers(step.case.version))
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
 from uuid import UUID
 
@@ -37,14 +36,10 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from partner_registry.conflicts.models import StepKind
+
 if TYPE_CHECKING:
     from partner_registry.conflicts.models import ConflictCase, ConflictCaseStep
-
-
-class StepKind(StrEnum):
-    OPENED = "opened"
-    STAGE_CHANGED = "stage_changed"
-    NOTE = "note"
 
 
 Notes = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]

@@ -34,8 +34,10 @@ from prm_contracts.conflicts import (
 from prm_contracts.pagination import Page
 from prm_contracts.principal import Principal
 from prm_contracts.problem import Conflict, Forbidden, NotFound, UnprocessableContent, ValidationIssue
+from prm_kit.db import bump_version, ordered_id
 from prm_kit.etag import check_if_match
 from prm_kit.outbox import add_event
+from prm_kit.pagination import keyset_cursor, keyset_position, page_of
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from partner_registry.conflicts import repository
@@ -44,6 +46,7 @@ from partner_registry.conflicts.models import (
     ConflictCaseParty,
     ConflictCaseRootCause,
     ConflictCaseStep,
+    StepKind,
 )
 from partner_registry.conflicts.schemas import (
     CaseFilters,
@@ -52,7 +55,6 @@ from partner_registry.conflicts.schemas import (
     OpenCasesByAge,
     RecordedStepOut,
     StepIn,
-    StepKind,
     StepOut,
     TimeToResolution,
     case_out,
@@ -67,11 +69,12 @@ from partner_registry.conflicts.statistics import (
 )
 from partner_registry.conflicts.workflow import check_move
 from partner_registry.deal_registrations.models import DealRegistration
-from partner_registry.paging import keyset_cursor, keyset_position, page_of
 from partner_registry.partners.models import Partner
 from partner_registry.partners.service import EVENT_SOURCE
 from partner_registry.territories.models import Territory
-from partner_registry.versions import save_new_version
+
+CASE_ORDER = "-reported_at"
+STEP_ORDER = "occurred_at"
 
 
 class ConflictCaseClosed(Conflict):
@@ -96,7 +99,7 @@ async def visible_case(
 async def list_cases(
     session: AsyncSession, filters: CaseFilters, *, viewer: Principal, limit: int, cursor: str | None
 ) -> Page[ConflictCaseOut]:
-    after = keyset_position(cursor, "-reported_at", timestamp_key=True)
+    after = keyset_position(cursor, CASE_ORDER, datetime)
     cases = await repository.case_page(
         session, filters, after=after, limit=limit + 1, only_party=viewer.partner_id
     )
@@ -104,7 +107,7 @@ async def list_cases(
         cases,
         limit,
         out=case_out,
-        cursor_of=lambda c: keyset_cursor("-reported_at", c.reported_at.isoformat(), c.id),
+        cursor_of=lambda c: keyset_cursor(CASE_ORDER, c.reported_at, c.id),
     )
 
 
@@ -112,13 +115,13 @@ async def list_steps(
     session: AsyncSession, case_id: UUID, *, viewer: Principal, limit: int, cursor: str | None
 ) -> Page[StepOut]:
     await visible_case(session, case_id, viewer=viewer)
-    after = keyset_position(cursor, "occurred_at", timestamp_key=True)
+    after = keyset_position(cursor, STEP_ORDER, datetime)
     steps = await repository.step_page(session, case_id, after=after, limit=limit + 1)
     return page_of(
         steps,
         limit,
         out=step_out,
-        cursor_of=lambda s: keyset_cursor("occurred_at", s.occurred_at.isoformat(), s.id),
+        cursor_of=lambda s: keyset_cursor(STEP_ORDER, s.occurred_at, s.id),
     )
 
 
@@ -231,7 +234,7 @@ async def _add_step(
 ) -> ConflictCaseStep:
     details: dict[str, Any] = {"resolution": resolution.model_dump(mode="json")} if resolution else {}
     step = ConflictCaseStep(
-        id=uuid4(),
+        id=ordered_id(),
         case_id=case.id,
         kind=kind.value,
         from_stage=from_stage.value if from_stage else None,
@@ -286,7 +289,7 @@ async def update_case(
         case.territory_ids = [str(i) for i in patch.territory_ids]
     if patch.root_causes is not None:
         _replace_root_causes(case, patch.root_causes)
-    await save_new_version(session, case, at=now)
+    await bump_version(session, case, at=now)
     await add_event(
         session,
         type=CONFLICT_CASE_UPDATED,
@@ -348,7 +351,7 @@ async def record_step(
         case.stage_changed_at = now
         if body.to_stage == ConflictStage.CLOSED:
             case.closed_at = now
-    await save_new_version(session, case, at=now)
+    await bump_version(session, case, at=now)
     step = await _add_step(
         session,
         case,

@@ -10,7 +10,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from prm_contracts.deal_registrations import ConflictKind, DealRegistrationStatus
 from prm_contracts.partners import CustomerSegment
-from prm_kit.db import ExactDecimal, JSONDocument, UTCDateTime
+from prm_kit.db import ExactDecimal, JSONDocument, UTCDateTime, one_of
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from partner_registry.db import Base
@@ -26,16 +26,12 @@ class DealHistoryKind(StrEnum):
     LOST = "lost"
 
 
-def _one_of(column: str, values: list[str]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
-
 class DealRegistration(Base):
     __tablename__ = "deal_registration"
     __table_args__ = (
-        sa.CheckConstraint(_one_of("status", [s.value for s in DealRegistrationStatus]), name="status"),
+        sa.CheckConstraint(one_of("status", DealRegistrationStatus), name="status"),
         sa.CheckConstraint(
-            "customer_segment IS NULL OR " + _one_of("customer_segment", [s.value for s in CustomerSegment]),
+            "customer_segment IS NULL OR " + one_of("customer_segment", CustomerSegment),
             name="customer_segment",
         ),
         sa.CheckConstraint("estimated_value_amount > 0", name="estimated_value_positive"),
@@ -90,7 +86,7 @@ class DealRegistrationConflict(Base):
 
     __tablename__ = "deal_registration_conflict"
     __table_args__ = (
-        sa.CheckConstraint(_one_of("kind", [k.value for k in ConflictKind]), name="kind"),
+        sa.CheckConstraint(one_of("kind", ConflictKind), name="kind"),
         sa.CheckConstraint("score BETWEEN 0 AND 100", name="score"),
         sa.Index("ix_deal_registration_conflict_deal_registration_id", "deal_registration_id", "position"),
     )
@@ -128,7 +124,7 @@ class DealRegistrationHistoryEntry(Base):
 
     __tablename__ = "deal_registration_history_entry"
     __table_args__ = (
-        sa.CheckConstraint(_one_of("kind", [k.value for k in DealHistoryKind]), name="kind"),
+        sa.CheckConstraint(one_of("kind", DealHistoryKind), name="kind"),
         sa.Index(
             "ix_deal_registration_history_entry_deal_registration_id",
             "deal_registration_id",

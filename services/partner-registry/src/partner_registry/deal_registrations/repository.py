@@ -9,7 +9,7 @@ from uuid import UUID
 
 import sqlalchemy as sa
 from prm_contracts.deal_registrations import DealRegistrationStatus
-from prm_kit.db import UTCDateTime
+from prm_kit.pagination import KeysetPosition, keyset_after, keyset_order
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -20,7 +20,6 @@ from partner_registry.deal_registrations.models import (
 )
 from partner_registry.deal_registrations.schemas import DealFilters
 from partner_registry.name_search import ranked_owners
-from partner_registry.paging import KeysetPosition
 from partner_registry.partners.models import Partner
 
 S = DealRegistrationStatus
@@ -157,7 +156,7 @@ async def registration_page(
     filters: DealFilters,
     *,
     now: datetime,
-    after: KeysetPosition | None,
+    after: KeysetPosition[datetime] | None,
     limit: int,
 ) -> list[DealRegistration]:
     """Up to `limit` registrations after `after`, newest first."""
@@ -174,14 +173,10 @@ async def registration_page(
     if filters.expiring_within_days is not None:
         conditions.append(_status_is(S.APPROVED, now))
         conditions.append(D.protected_until <= now + timedelta(days=filters.expiring_within_days))
-    if after is not None:
-        conditions.append(
-            sa.tuple_(D.created_at, D.id)
-            < sa.tuple_(
-                sa.literal(datetime.fromisoformat(after.key), UTCDateTime()), sa.literal(after.id, sa.Uuid())
-            )
-        )
-    statement = statement.where(*conditions).order_by(D.created_at.desc(), D.id.desc()).limit(limit)
+    conditions.append(keyset_after(D.created_at, D.id, after, descending=True))
+    statement = (
+        statement.where(*conditions).order_by(*keyset_order(D.created_at, D.id, descending=True)).limit(limit)
+    )
     return list((await session.scalars(statement)).all())
 
 
@@ -205,17 +200,17 @@ async def add_history_entry(session: AsyncSession, entry: DealRegistrationHistor
 
 
 async def history_page(
-    session: AsyncSession, registration_id: UUID, *, after: KeysetPosition | None, limit: int
+    session: AsyncSession, registration_id: UUID, *, after: KeysetPosition[datetime] | None, limit: int
 ) -> list[DealRegistrationHistoryEntry]:
     """A registration's history, newest first."""
     entry = DealRegistrationHistoryEntry
-    statement = sa.select(entry).where(entry.deal_registration_id == registration_id)
-    if after is not None:
-        statement = statement.where(
-            sa.tuple_(entry.occurred_at, entry.id)
-            < sa.tuple_(
-                sa.literal(datetime.fromisoformat(after.key), UTCDateTime()), sa.literal(after.id, sa.Uuid())
-            )
+    statement = (
+        sa.select(entry)
+        .where(
+            entry.deal_registration_id == registration_id,
+            keyset_after(entry.occurred_at, entry.id, after, descending=True),
         )
-    statement = statement.order_by(entry.occurred_at.desc(), entry.id.desc()).limit(limit)
+        .order_by(*keyset_order(entry.occurred_at, entry.id, descending=True))
+        .limit(limit)
+    )
     return list((await session.scalars(statement)).all())

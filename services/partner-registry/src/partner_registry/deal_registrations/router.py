@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Body, Depends, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Query, Response
 from prm_contracts.deal_registrations import (
     CustomerDomain,
     DealRegistrationIn,
@@ -19,16 +19,22 @@ from prm_contracts.deal_registrations import (
     WonOutcome,
 )
 from prm_contracts.pagination import Page
+from prm_contracts.principal import Principal
+from prm_kit.clock import NowDep
 from prm_kit.db import SessionDep
 from prm_kit.errors import problems
-from prm_kit.etag import IfMatchHeader, entity_tag, etag_headers, etag_response
-from prm_kit.idempotency import IdempotencyDep
+from prm_kit.etag import IfMatchHeader, etag_headers, etag_response, set_etag
+from prm_kit.idempotency import IdempotencyDep, IdempotentRequest, created
 from prm_kit.internal_auth import PrincipalDep, require
 from prm_kit.pagination import CursorQuery, LimitQuery
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from partner_registry.deal_registrations import service
+from partner_registry.config import SettingsDep
+from partner_registry.deal_registrations import decisions, outcome, protection, reading, submission
+from partner_registry.deal_registrations.models import DealRegistration
+from partner_registry.deal_registrations.policy import DealPolicy
+from partner_registry.deal_registrations.reading import WEAK_ETAGS
 from partner_registry.deal_registrations.schemas import DealFilters, DealHistoryEntryOut
-from partner_registry.deal_registrations.service import WEAK_ETAGS, DealPolicy
 
 router = APIRouter(prefix="/v1/deal-registrations", tags=["deal-registrations"])
 
@@ -37,9 +43,8 @@ WRITE = require("deal-registrations:write")
 ADMIN = require("admin")
 
 
-def deal_policy(request: Request) -> DealPolicy:
+def deal_policy(settings: SettingsDep) -> DealPolicy:
     """The deal rules from the service's settings (`PRM_DEAL_*`)."""
-    settings = request.app.state.settings
     return DealPolicy(
         auto_approve=settings.deal_auto_approve,
         name_threshold=settings.deal_name_match_threshold,
@@ -52,8 +57,22 @@ def deal_policy(request: Request) -> DealPolicy:
 PolicyDep = Annotated[DealPolicy, Depends(deal_policy)]
 
 
-def _etag(version: int) -> str:
-    return entity_tag(version, weak=WEAK_ETAGS)
+async def _changed(
+    session: AsyncSession,
+    idempotency: IdempotentRequest,
+    registration: DealRegistration,
+    *,
+    viewer: Principal,
+    now: datetime,
+) -> Response:
+    """200 with the changed registration as `viewer` sees it and its ETag, kept for replays of the request's
+    Idempotency-Key."""
+    return await idempotency.respond(
+        session,
+        reading.view(registration, viewer=viewer, now=now),
+        status_code=200,
+        headers=etag_headers(registration.version, weak=WEAK_ETAGS),
+    )
 
 
 @router.post(
@@ -70,6 +89,7 @@ async def submit_deal_registration(
     who: PrincipalDep,
     idempotency: IdempotencyDep,
     policy: PolicyDep,
+    now: NowDep,
 ) -> Response:
     """Registers an opportunity and checks it for conflicts: other partners' open registrations for the same
     customer (domain, or a name matching closely) and their products, the vendor's house accounts, and other
@@ -77,15 +97,14 @@ async def submit_deal_registration(
     and protected for the configured days; with any it is `pending_review` with the conflicts listed.
     A partner's own credential registers for its own partner (403 for another) and sees its conflicts
     without the other parties; 422 for an unknown partner, 409 when the partner is not active."""
-    if (replay := await idempotency.replay(session)) is not None:
-        return replay
-    registration = await service.submit(session, body, submitted_by=who, policy=policy)
-    headers = {
-        "Location": f"/v1/deal-registrations/{registration.id}",
-        **etag_headers(registration.version, weak=WEAK_ETAGS),
-    }
-    return await idempotency.respond(
-        session, service.view(registration, viewer=who), status_code=201, headers=headers
+    registration = await submission.submit(session, body, submitted_by=who, policy=policy, now=now)
+    return await created(
+        session,
+        idempotency,
+        reading.view(registration, viewer=who, now=now),
+        location=f"/v1/deal-registrations/{registration.id}",
+        version=registration.version,
+        weak_etag=WEAK_ETAGS,
     )
 
 
@@ -99,6 +118,7 @@ async def submit_deal_registration(
 async def list_deal_registrations(
     session: SessionDep,
     who: PrincipalDep,
+    now: NowDep,
     partner_id: Annotated[UUID | None, Query(description="Only this partner's registrations.")] = None,
     status: Annotated[
         list[DealRegistrationStatus] | None,
@@ -126,7 +146,7 @@ async def list_deal_registrations(
         has_conflicts=has_conflicts,
         expiring_within_days=expiring_within_days,
     )
-    return await service.list_registrations(session, filters, viewer=who, limit=limit, cursor=cursor)
+    return await reading.list_registrations(session, filters, viewer=who, limit=limit, cursor=cursor, now=now)
 
 
 @router.post(
@@ -137,10 +157,10 @@ async def list_deal_registrations(
     responses=problems(403),
     dependencies=[ADMIN],
 )
-async def sweep_expired_deal_registrations(session: SessionDep) -> ExpirySweepOut:
+async def sweep_expired_deal_registrations(session: SessionDep, now: NowDep) -> ExpirySweepOut:
     """Marks every approved registration whose protection has run out as `expired`, with its event. The
     service also does this in the background; this runs one sweep now. Admin only."""
-    return await service.sweep_expired(session)
+    return await protection.sweep_expired(session, now=now)
 
 
 @router.get(
@@ -151,12 +171,12 @@ async def sweep_expired_deal_registrations(session: SessionDep) -> ExpirySweepOu
     dependencies=[READ],
 )
 async def get_deal_registration(
-    deal_registration_id: UUID, session: SessionDep, who: PrincipalDep, response: Response
+    deal_registration_id: UUID, session: SessionDep, who: PrincipalDep, response: Response, now: NowDep
 ) -> DealRegistrationOut:
     """The registration with its conflicts (for a partner's own credential: without the other parties)."""
-    registration = await service.visible_registration(session, deal_registration_id, viewer=who)
-    response.headers["ETag"] = _etag(registration.version)
-    return service.view(registration, viewer=who)
+    registration = await reading.visible_registration(session, deal_registration_id, viewer=who)
+    set_etag(response, registration.version, weak=WEAK_ETAGS)
+    return reading.view(registration, viewer=who, now=now)
 
 
 @router.get(
@@ -174,7 +194,7 @@ async def list_deal_registration_history(
     cursor: CursorQuery = None,
 ) -> Page[DealHistoryEntryOut]:
     """Every step of the registration, newest first: who, when, from which status to which, and why."""
-    return await service.registration_history(
+    return await reading.registration_history(
         session, deal_registration_id, viewer=who, limit=limit, cursor=cursor
     )
 
@@ -193,22 +213,16 @@ async def decide_deal_registration(
     who: PrincipalDep,
     idempotency: IdempotencyDep,
     policy: PolicyDep,
+    now: NowDep,
     if_match: IfMatchHeader = None,
 ) -> Response:
     """A channel manager's decision on a registration in review, with its reason; approval starts the
     protection. 409 with `allowed` when the registration is not in review. Not open to a partner's own
     credential. `If-Match` is optional and checked when sent."""
-    if (replay := await idempotency.replay(session)) is not None:
-        return replay
-    registration = await service.decide(
-        session, deal_registration_id, body, if_match=if_match, actor=who, policy=policy
+    registration = await decisions.decide(
+        session, deal_registration_id, body, if_match=if_match, actor=who, policy=policy, now=now
     )
-    return await idempotency.respond(
-        session,
-        service.view(registration, viewer=who),
-        status_code=200,
-        headers={"ETag": _etag(registration.version)},
-    )
+    return await _changed(session, idempotency, registration, viewer=who, now=now)
 
 
 @router.post(
@@ -224,23 +238,23 @@ async def extend_deal_registration(
     who: PrincipalDep,
     idempotency: IdempotencyDep,
     policy: PolicyDep,
+    now: NowDep,
     body: ExtensionIn | None = None,
     if_match: IfMatchHeader = None,
 ) -> Response:
     """Lengthens the protection of an approved registration, once, by the configured days. 409
     `extension-already-used` for a second one, `extension-not-allowed` when it is not approved or its
     protection has run out."""
-    if (replay := await idempotency.replay(session)) is not None:
-        return replay
-    registration = await service.extend(
-        session, deal_registration_id, body or ExtensionIn(), if_match=if_match, actor=who, policy=policy
-    )
-    return await idempotency.respond(
+    registration = await protection.extend(
         session,
-        service.view(registration, viewer=who),
-        status_code=200,
-        headers={"ETag": _etag(registration.version)},
+        deal_registration_id,
+        body or ExtensionIn(),
+        if_match=if_match,
+        actor=who,
+        policy=policy,
+        now=now,
     )
+    return await _changed(session, idempotency, registration, viewer=who, now=now)
 
 
 @router.post(
@@ -256,18 +270,12 @@ async def record_deal_registration_outcome(
     session: SessionDep,
     who: PrincipalDep,
     idempotency: IdempotencyDep,
+    now: NowDep,
     if_match: IfMatchHeader = None,
 ) -> Response:
     """Closes an approved registration: `won` with the final amount, or `lost` with the reason. 409 with
     `allowed` from any other status (an approval whose protection ran out is expired)."""
-    if (replay := await idempotency.replay(session)) is not None:
-        return replay
-    registration = await service.record_outcome(
-        session, deal_registration_id, body, if_match=if_match, actor=who
+    registration = await outcome.record_outcome(
+        session, deal_registration_id, body, if_match=if_match, actor=who, now=now
     )
-    return await idempotency.respond(
-        session,
-        service.view(registration, viewer=who),
-        status_code=200,
-        headers={"ETag": _etag(registration.version)},
-    )
+    return await _changed(session, idempotency, registration, viewer=who, now=now)

@@ -27,7 +27,7 @@ from prm_contracts.partners import (
 )
 from prm_contracts.principal import Principal
 from prm_contracts.problem import Conflict, Forbidden, NotFound
-from prm_kit.db import bump_version
+from prm_kit.db import bump_version, ordered_id
 from prm_kit.etag import check_if_match
 from prm_kit.outbox import add_event
 from prm_kit.pagination import KeysetPosition, keyset_cursor, keyset_position, page_of
@@ -180,7 +180,7 @@ async def record_change(
 ) -> PartnerHistoryEntry:
     """Add a history entry of `partner` (at its current version)."""
     entry = PartnerHistoryEntry(
-        id=uuid4(),
+        id=ordered_id(),
         partner_id=partner.id,
         kind=kind.value,
         occurred_at=at,
@@ -204,7 +204,7 @@ def ensure_not_terminated(partner: Partner) -> None:
         )
 
 
-async def _ensure_registration_free(
+async def ensure_registration_free(
     session: AsyncSession, country: str, key: str | None, *, other_than: UUID | None
 ) -> None:
     if key is None:
@@ -248,7 +248,7 @@ async def create_partner(
     if actor.partner_id is not None:
         raise Forbidden("a partner's own credential cannot register partners")
     key = registration_key(body.registration_number)
-    await _ensure_registration_free(session, body.country, key, other_than=None)
+    await ensure_registration_free(session, body.country, key, other_than=None)
     partner_id = uuid4()
     revenue = body.annual_revenue
     partner = Partner(
@@ -353,7 +353,7 @@ async def update_partner(
     for name in changed:
         _assign(partner, name, patch)
     if "registration_number" in changed or "country" in changed:
-        await _ensure_registration_free(
+        await ensure_registration_free(
             session, partner.country, partner.registration_number_key, other_than=partner.id
         )
     await bump_version(session, partner, at=now)

@@ -26,7 +26,7 @@ from prm_contracts.tiers import (
     TierPatch,
     TierRequirements,
 )
-from prm_kit.db import bump_version
+from prm_kit.db import bump_version, ordered_id
 from prm_kit.etag import check_if_match
 from prm_kit.outbox import add_event
 from prm_kit.pagination import keyset_cursor, keyset_position, page_of
@@ -238,7 +238,7 @@ async def change_tier(
     partner.tier = tier.key
     await bump_version(session, partner, at=now)
     change = PartnerTierChange(
-        id=uuid4(),
+        id=ordered_id(),
         partner_id=partner.id,
         from_tier=from_tier,
         to_tier=tier.key,

@@ -6,10 +6,9 @@ from datetime import datetime
 from uuid import UUID
 
 import sqlalchemy as sa
-from prm_kit.db import UTCDateTime
+from prm_kit.pagination import KeysetPosition, keyset_after, keyset_order
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from partner_registry.paging import KeysetPosition
 from partner_registry.webhook_secrets.models import PartnerWebhookSecret
 
 
@@ -27,7 +26,7 @@ async def valid_secrets(
     statement = (
         sa.select(PartnerWebhookSecret)
         .where(PartnerWebhookSecret.partner_id == partner_id, _valid_at(at))
-        .order_by(PartnerWebhookSecret.created_at.desc(), PartnerWebhookSecret.id.desc())
+        .order_by(*keyset_order(PartnerWebhookSecret.created_at, PartnerWebhookSecret.id, descending=True))
         .execution_options(populate_existing=True)
     )
     if for_update:
@@ -50,16 +49,17 @@ async def add_secret(session: AsyncSession, secret: PartnerWebhookSecret) -> Non
 
 
 async def secret_page(
-    session: AsyncSession, partner_id: UUID, *, after: KeysetPosition | None, limit: int
+    session: AsyncSession, partner_id: UUID, *, after: KeysetPosition[datetime] | None, limit: int
 ) -> list[PartnerWebhookSecret]:
     """Every secret the partner ever had, newest first."""
-    statement = sa.select(PartnerWebhookSecret).where(PartnerWebhookSecret.partner_id == partner_id)
-    if after is not None:
-        statement = statement.where(
-            sa.tuple_(PartnerWebhookSecret.created_at, PartnerWebhookSecret.id)
-            < sa.tuple_(
-                sa.literal(datetime.fromisoformat(after.key), UTCDateTime()), sa.literal(after.id, sa.Uuid())
-            )
+    secret = PartnerWebhookSecret
+    statement = (
+        sa.select(secret)
+        .where(
+            secret.partner_id == partner_id,
+            keyset_after(secret.created_at, secret.id, after, descending=True),
         )
-    statement = statement.order_by(PartnerWebhookSecret.created_at.desc(), PartnerWebhookSecret.id.desc())
-    return list((await session.scalars(statement.limit(limit))).all())
+        .order_by(*keyset_order(secret.created_at, secret.id, descending=True))
+        .limit(limit)
+    )
+    return list((await session.scalars(statement)).all())

@@ -11,14 +11,13 @@ from prm_contracts.pagination import Page
 from prm_contracts.principal import INTERNAL_SCOPE
 from prm_contracts.problem import Forbidden
 from prm_contracts.webhook_secrets import PartnerWebhookSecrets
+from prm_kit.clock import NowDep
 from prm_kit.db import SessionDep
 from prm_kit.errors import problems
 from prm_kit.internal_auth import PrincipalDep, require
 from prm_kit.pagination import CursorQuery, LimitQuery
 
-from partner_registry.clients import SettingsDep
-from partner_registry.clock import NowDep
-from partner_registry.config import Settings
+from partner_registry.config import Settings, SettingsDep
 from partner_registry.webhook_secrets import service
 from partner_registry.webhook_secrets.crypto import SecretBox, secret_box
 from partner_registry.webhook_secrets.schemas import IssuedWebhookSecretOut, WebhookSecretOut

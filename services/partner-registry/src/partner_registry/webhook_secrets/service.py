@@ -21,9 +21,9 @@ from prm_contracts.webhook_secrets import (
     WebhookSigningSecret,
 )
 from prm_kit.outbox import add_event
+from prm_kit.pagination import keyset_cursor, keyset_position, page_of
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from partner_registry.paging import keyset_cursor, keyset_position, page_of
 from partner_registry.partners import repository as partners_repository
 from partner_registry.partners.service import EVENT_SOURCE, ensure_not_terminated, visible_partner
 from partner_registry.webhook_secrets import repository
@@ -34,6 +34,8 @@ from partner_registry.webhook_secrets.schemas import (
     WebhookSecretOut,
     webhook_secret_out,
 )
+
+ORDER = "-created_at"
 
 
 async def _announce(session: AsyncSession, partner_id: UUID, *, now: datetime) -> None:
@@ -92,13 +94,13 @@ async def list_secrets(
     session: AsyncSession, partner_id: UUID, *, viewer: Principal, limit: int, cursor: str | None
 ) -> Page[WebhookSecretOut]:
     await visible_partner(session, partner_id, viewer=viewer)
-    after = keyset_position(cursor, "-created_at", timestamp_key=True)
+    after = keyset_position(cursor, ORDER, datetime)
     rows = await repository.secret_page(session, partner_id, after=after, limit=limit + 1)
     return page_of(
         rows,
         limit,
         out=webhook_secret_out,
-        cursor_of=lambda r: keyset_cursor("-created_at", r.created_at.isoformat(), r.id),
+        cursor_of=lambda r: keyset_cursor(ORDER, r.created_at, r.id),
     )
 
 

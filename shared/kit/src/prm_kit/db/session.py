@@ -32,3 +32,13 @@ async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 # scope="function": the exit code runs right after the endpoint, before the response leaves.
 SessionDep = Annotated[AsyncSession, Depends(request_session, scope="function")]
+
+
+async def end_reading(session: AsyncSession) -> None:
+    """End the request's transaction before it calls another service (read, call, then write).
+
+    Only what the reads held is released: SQLite's write lock (every writer begins IMMEDIATE) and PostgreSQL's
+    snapshot, so no lock waits on the network. Call it before anything is written; the writes that follow
+    run in a new transaction, which the request's session commits as usual.
+    """
+    await session.commit()
