@@ -19,9 +19,9 @@ from uuid import UUID
 
 import sqlalchemy as sa
 from fastapi import Query
-from sqlalchemy.orm import QueryableAttribute
 from prm_contracts.pagination import Page
 from prm_contracts.problem import UnprocessableContent, ValidationIssue
+from sqlalchemy.orm import QueryableAttribute
 
 MAX_PAGE_SIZE = 200
 
