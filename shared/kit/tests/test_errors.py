@@ -221,15 +221,14 @@ async def test_a_valid_body_is_answered_with_money_as_a_string(
 
 
 @pytest.mark.asyncio
-async def test_a_body_that_is_not_json_is_a_validation_problem(
-    kit_app: AppFactory, kit_database_url: str
-) -> None:
+async def test_a_body_that_is_not_json_is_a_400_problem(kit_app: AppFactory, kit_database_url: str) -> None:
     async with rolled_back_app(kit_app(router), kit_database_url) as (client, _):
         response = await client.post(
             "/v1/things", content=b'{"name": "widget",', headers={"content-type": "application/json"}
         )
 
-    body = assert_problem(response, 422, "/problems/validation-error", "Request is not valid")
+    body = assert_problem(response, 400, "/problems/bad-request", "Bad request")
+    assert str(body["detail"]).startswith("the body is not JSON")
     [issue] = body["errors"]  # type: ignore[misc]
     assert issue["loc"][0] == "body"
     assert issue["type"] == "json_invalid"

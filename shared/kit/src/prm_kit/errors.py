@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from prm_contracts.problem import (
     PROBLEM_MEDIA_TYPE,
     AppError,
+    BadRequest,
     Conflict,
     MethodNotAllowed,
     NotFound,
@@ -66,6 +67,11 @@ async def _app_error(request: Request, exc: Exception) -> ProblemResponse:
 async def _validation_error(request: Request, exc: Exception) -> ProblemResponse:
     assert isinstance(exc, RequestValidationError)
     issues = validation_issues(exc.errors())
+    if any(issue.type == "json_invalid" for issue in issues):
+        # Not JSON at all is a malformed request (400), as documented; well-formed but invalid data is 422.
+        return problem_response(
+            BadRequest(f"the body is not JSON: {summarise(issues)}", errors=issues), request
+        )
     return problem_response(UnprocessableContent(summarise(issues), errors=issues), request)
 
 

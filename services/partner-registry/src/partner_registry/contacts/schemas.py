@@ -29,7 +29,9 @@ _DOMAIN_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 def normalise_email(value: Any) -> str:
     """`Anna.Berg@Example.COM` → `Anna.Berg@example.com`: trimmed, domain lower-cased and in IDNA form."""
     invalid = PydanticCustomError(
-        "email", "email must be an address such as anna@example.com, got {value!r}", {"value": value}
+        "email",
+        "email must be an address such as anna@example.com, got {value}",
+        {"value": repr(value)[:100]},
     )
     if not isinstance(value, str):
         raise invalid
@@ -61,7 +63,9 @@ def normalise_phone(value: Any) -> str:
     """Digits with optional `+`, spaces, dots, dashes, slashes and parentheses; 6 to 20 digits."""
     if not isinstance(value, str) or not re.fullmatch(r"\+?[0-9 ()./-]{6,32}", value.strip()):
         raise PydanticCustomError(
-            "phone", "phone must be a number such as +49 30 1234567, got {value!r}", {"value": value}
+            "phone",
+            "phone must be a number such as +49 30 1234567, got {value}",
+            {"value": repr(value)[:100]},
         )
     digits = sum(ch.isdigit() for ch in value)
     if not 6 <= digits <= 20:
