@@ -15,14 +15,15 @@ What "flagged" means is decided in one place, `registry_decision`, which reprodu
 `deal_registrations.submission.submit` does for one other partner's open registration:
 
 1. the domains are normalised as the API does (`prm_contracts.deal_registrations.normalise_customer_domain`:
-   bare host, lower case, no `www.`); a pair side without a domain gets a placeholder of its own under
-   `.invalid`, since the API requires a domain and an unknown one must not match anything;
+   bare host, lower case, no `www.`); a pair side without a domain has none (`customer_domain` is optional);
+   both sides carry their country;
 2. the registration is a candidate only if the database would find it: the same domain
-   (`repository.open_ids_for_domain`) or at least one shared name token (`matching.name_tokens`, the
-   token index behind `repository.ids_sharing_name_tokens`). With a single candidate no token is frequent,
-   so the postings cut-off of `name_search` does not apply;
+   (`repository.open_ids_for_domain`) or at least one shared token (`matching.customer_tokens` of the name
+   and domain, the token index behind `repository.ids_sharing_name_tokens`). With a single candidate no
+   token is frequent, so the postings cut-off of `name_search` does not apply;
 3. `matching.score_conflicts` scores it at the registry's default name threshold
-   (`Settings.deal_name_match_threshold`); any conflict routes the registration to review.
+   (`Settings.deal_name_match_threshold`); any customer conflict (same domain, look-alike name, same
+   group) routes the registration to review.
 
 Another matcher is swapped in with `--decide module:function`, a function taking a `Pair` and returning a
 `Decision` (or anything with `flagged` and `score`). The script always exits 0: it measures, it does not gate.
@@ -50,8 +51,9 @@ from partner_registry.deal_registrations.matching import (
     Candidates,
     RegistrationCandidate,
     Submission,
-    name_score,
-    name_tokens,
+    customer_tokens,
+    name_form,
+    name_similarity,
     normalise_name,
     score_conflicts,
 )
@@ -67,7 +69,7 @@ DATA = Path(__file__).resolve().parent / "data" / "customer_pairs.csv"
 LABELS = ("same_customer", "same_group", "different")
 POSITIVE = frozenset({"same_customer", "same_group"})
 DEFAULT_THRESHOLD = float(Settings.model_fields["deal_name_match_threshold"].default)
-NAME_KINDS = frozenset({ConflictKind.CUSTOMER_DOMAIN, ConflictKind.CUSTOMER_NAME})
+NAME_KINDS = frozenset({ConflictKind.CUSTOMER_DOMAIN, ConflictKind.CUSTOMER_NAME, ConflictKind.SAME_GROUP})
 EARLIER_PARTNER = uuid5(NAMESPACE_URL, "prm-bench:partner:left")
 LATER_PARTNER = uuid5(NAMESPACE_URL, "prm-bench:partner:right")
 
@@ -106,8 +108,8 @@ def read_pairs(path: Path = DATA) -> list[Pair]:
         return [Pair(**row) for row in csv.DictReader(handle)]
 
 
-def _domain(value: str, placeholder: str) -> str:
-    return normalise_customer_domain(value) if value.strip() else placeholder
+def _domain(value: str) -> str | None:
+    return normalise_customer_domain(value) if value.strip() else None
 
 
 def registry_decision(pair: Pair, *, threshold: float = DEFAULT_THRESHOLD) -> Decision:
@@ -116,24 +118,30 @@ def registry_decision(pair: Pair, *, threshold: float = DEFAULT_THRESHOLD) -> De
         id=uuid5(NAMESPACE_URL, f"prm-bench:registration:{pair.id}"),
         partner_id=EARLIER_PARTNER,
         customer_name=pair.left_name,
-        customer_domain=_domain(pair.left_domain, f"left-{pair.id}.invalid"),
+        customer_domain=_domain(pair.left_domain),
         status=DealRegistrationStatus.APPROVED,
         products=["firewall"],
         name_key=normalise_name(pair.left_name),
+        country=pair.left_country,
     )
     submission = Submission(
         partner_id=LATER_PARTNER,
         customer_name=pair.right_name,
-        customer_domain=_domain(pair.right_domain, f"right-{pair.id}.invalid"),
+        customer_domain=_domain(pair.right_domain),
         country=pair.right_country,
         region=None,
         customer_segment=None,
         products=["firewall"],
     )
-    similarity = name_score(submission.name_key, earlier.normalised_name)
-    same_domain = earlier.customer_domain == submission.customer_domain
-    if not same_domain and not name_tokens(submission.name_key) & name_tokens(earlier.normalised_name):
-        return Decision(False, similarity, "not a candidate (no shared domain or name token)")
+    similarity, _ = name_similarity(name_form(pair.right_name), name_form(pair.left_name))
+    same_domain = (
+        earlier.customer_domain is not None and earlier.customer_domain == submission.customer_domain
+    )
+    shared = customer_tokens(pair.right_name, submission.customer_domain) & customer_tokens(
+        pair.left_name, earlier.customer_domain
+    )
+    if not same_domain and not shared:
+        return Decision(False, similarity, "not a candidate (no shared domain or token)")
     conflicts = [
         c
         for c in score_conflicts(submission, Candidates(registrations=[earlier]), name_threshold=threshold)
@@ -141,7 +149,9 @@ def registry_decision(pair: Pair, *, threshold: float = DEFAULT_THRESHOLD) -> De
     ]
     if not conflicts:
         return Decision(False, similarity, "candidate below the name threshold")
-    return Decision(True, max(c.score for c in conflicts), conflicts[0].kind.value)
+    first = conflicts[0]
+    rule = first.explanation.rule if first.explanation else ""
+    return Decision(True, max(c.score for c in conflicts), f"{first.kind.value}: {rule}")
 
 
 def load_decide(spec: str | None, threshold: float) -> Decide:

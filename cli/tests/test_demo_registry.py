@@ -182,9 +182,10 @@ async def test_the_demo_deals_cases_and_applications_read_back(loaded: httpx.Asy
     assert [c["kind"] for c in hanseatic["conflicts"]] == ["house_account"]
     assert hanseatic["decision_reason"].startswith("Hanseatic Shipping is a house account")
     landshut = by_customer["Isarwerk Maschinenbau AG (Werk Landshut)"]
+    # the plant's subdomain is Isarwerk's own registrable domain, and the territory is Hexacore's exclusive one
     assert (landshut["status"], [c["kind"] for c in landshut["conflicts"]]) == (
         "approved",
-        ["exclusive_territory"],
+        ["customer_domain", "exclusive_territory"],
     )
     assert len(await all_items(client, "/v1/house-accounts")) == 3
 

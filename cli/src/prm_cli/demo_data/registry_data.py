@@ -558,7 +558,7 @@ class DealSeed:
 
     partner: str
     customer_name: str
-    domain: str
+    domain: str | None  # None: a customer known by name only
     country: str
     products: tuple[str, ...]
     amount: str  # in the customer's country's currency
@@ -595,8 +595,8 @@ DEALS: tuple[DealSeed, ...] = (
     DealSeed("hexacore", "Auerhahn Brauerei KG", "auerhahn-brauerei.de", "DE", (SDWAN,), "78000.00", 30, MID, steps=(Won("74500.00"),)),
     DealSeed("rheinblick", "Klinikum Oberfeld", "klinikum-oberfeld.de", "DE", (EDR, BACKUP), "54000.00", 60, PUBLIC, steps=(Lost("Budget moved to the new clinic wing"),)),
     DealSeed("hanse", "Reederei Störtebeker GmbH", "stoertebeker-reederei.de", "DE", (WIFI,), "23000.00", 40, SMB),
-    # ▲ a look-alike of Nordwind's Falkenrath Logistik (different domain): approved after review
-    DealSeed("rheinblick", "Falkenrath Logistics AG", "falkenrath.com", "DE", (FW,), "38000.00", 55, SMB, key="falkenrath-lookalike", steps=(Approve("Different company: Falkenrath Logistics AG is the Swiss holding, not the German carrier"),)),
+    # ▲ a look-alike of Nordwind's Falkenrath Logistik, registered by name only: approved after review
+    DealSeed("rheinblick", "Falkenrath Logistics AG", None, "DE", (FW,), "38000.00", 55, SMB, key="falkenrath-lookalike", steps=(Approve("Different company: Falkenrath Logistics AG is the Swiss holding, not the German carrier"),)),
     # ▲ inside Hexacore's exclusive Bavaria (enterprise): approved, Hexacore declined the opportunity
     DealSeed("rheinblick", "Isarwerk Maschinenbau AG (Werk Landshut)", "landshut.isarwerk.de", "DE", (EDR,), "42000.00", 50, ENT, "Bavaria", steps=(Approve("Hexacore confirmed it does not pursue the Landshut plant"),)),
     # United Kingdom
@@ -618,8 +618,8 @@ DEALS: tuple[DealSeed, ...] = (
     DealSeed("tulpenveld", "Zonnebloem Kwekerijen B.V.", "zonnebloem-kwekerij.nl", "NL", (WIFI, SWITCH), "67000.00", 50, SMB, steps=(Won("69900.00"),)),
     DealSeed("dijkstra", "Huisartsenpraktijk De Linde", "praktijkdelinde.nl", "NL", (MDR, BACKUP), "18000.00", 30, SMB),
     DealSeed("dijkstra", "Gemeente Hoorneveld", "hoorneveld.nl", "NL", (MDR,), "52000.00", 140, PUBLIC),
-    # ▲ a look-alike of Tulpenveld's Van den Berg Transport: left for review
-    DealSeed("dijkstra", "Van der Berg Transport", "vanderbergtransport.nl", "NL", (BACKUP,), "24000.00", 60, SMB),
+    # ▲ a look-alike of Tulpenveld's Van den Berg Transport, by name only: left for review
+    DealSeed("dijkstra", "Van der Berg Transport", None, "NL", (BACKUP,), "24000.00", 60, SMB),
     # Spain and Italy
     DealSeed("canalsur", "Ayuntamiento de Villaverde del Río", "villaverdedelrio.es", "ES", (COLLAB, SWITCH), "39000.00", 95, PUBLIC),
     DealSeed("iberonube", "Hoteles Costa Dorada S.A.", "costadorada-hoteles.es", "ES", (BACKUP, MDR), "58000.00", 45, MID, steps=(Won("61500.00"),)),
@@ -646,8 +646,8 @@ DEALS: tuple[DealSeed, ...] = (
     DealSeed("maplegate", "Ottawa Valley Health", "ovhealth.ca", "CA", (SWITCH, WIFI), "176000.00", 130, PUBLIC),
     # ▲ Sierra Crest's Pinecrest Medical again (same domain, same products): rejected, case closed
     DealSeed("cedar", "Pinecrest Medical Group, Inc.", "pinecrestmedical.com", "US", (FW, MDR), "160000.00", 80, ENT, key="pinecrest-again", steps=(Reject("Sierra Crest registered Pinecrest first and holds the approved registration"),)),
-    # ▲ the vendor's Globex Retail Group by name (another domain): left for review
-    DealSeed("pioneer", "Globex Retail Group", "globexretail.com", "US", (EDR,), "88000.00", 70, ENT),
+    # ▲ the vendor's Globex Retail Group by name only: left for review
+    DealSeed("pioneer", "Globex Retail Group", None, "US", (EDR,), "88000.00", 70, ENT),
     # Japan
     DealSeed("sakura", "Hoshino Seimitsu K.K.", "hoshino-seimitsu.co.jp", "JP", (FW, SWITCH), "18500000", 90, ENT, steps=(Won("18200000"),)),
     DealSeed("sakura", "Midori Electronics K.K.", "midori-elec.co.jp", "JP", (VPN, FW), "7400000", 60, MID),

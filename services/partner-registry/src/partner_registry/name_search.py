@@ -1,5 +1,6 @@
-"""Look-alike customer names by their name tokens (`deal_registrations.matching.name_tokens`), for any token
-table: the queries behind the conflict check's name candidates (deal registrations and house accounts).
+"""Look-alike customers by their tokens (`deal_registrations.matching.customer_tokens`: name words and their
+typo variants, CJK character bigrams, acronyms, the domain's label), for any token table: the queries behind
+the conflict check's name candidates (deal registrations and house accounts).
 
 The rarer a shared token, the more it says: candidates are ranked by the sum of 1/postings of the tokens
 they share (`matching.token_weights`). A token with more than `FREQUENT_TOKEN_POSTINGS` postings (a common

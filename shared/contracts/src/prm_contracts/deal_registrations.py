@@ -55,6 +55,8 @@ class ConflictKind(StrEnum):
 
     - `customer_domain`: another partner's open or approved registration is for the same customer domain
     - `customer_name`: … for a customer whose name matches closely (the domains differ)
+    - `same_group`: … for another company of the same group: a holding or parent ("Acme Holding"), a country
+      company ("Acme Deutschland"), an international arm, or a sister company on its own country domain
     - `product_overlap`: … for the same customer (by domain or name) and some of the same products
     - `house_account`: the customer is one of the vendor's direct (house) accounts
     - `exclusive_territory`: the customer's country (and region) lies in another partner's exclusive territory
@@ -65,6 +67,7 @@ class ConflictKind(StrEnum):
     PRODUCT_OVERLAP = "product_overlap"
     HOUSE_ACCOUNT = "house_account"
     EXCLUSIVE_TERRITORY = "exclusive_territory"
+    SAME_GROUP = "same_group"
 
 
 # --- value types -------------------------------------------------------------------------------------------
@@ -160,7 +163,10 @@ class DealRegistrationIn(BaseModel):
         default=None, description="Required unless the credential is bound to a partner."
     )
     customer_name: Name = Field(examples=["Globex Corporation"])
-    customer_domain: CustomerDomain
+    customer_domain: CustomerDomain | None = Field(
+        default=None,
+        description="The customer's domain, if known; without it the customer is matched by name and country.",
+    )
     country: CountryCode
     region: Region | None = Field(default=None, description="The customer's region or state, if known.")
     customer_segment: CustomerSegment | None = Field(
@@ -172,9 +178,25 @@ class DealRegistrationIn(BaseModel):
     notes: Notes | None = None
 
 
+class ConflictExplanation(BaseModel):
+    """What a customer conflict rests on, for the channel manager deciding it."""
+
+    relation: Literal["same_domain", "domain_alias", "same_name", "same_group"] = Field(
+        description="`same_domain`: one registrable domain (a subdomain or `www.` of the other); "
+        "`domain_alias`: the same domain name under another top-level domain in one country; `same_name`: "
+        "names alike (legal forms, spelling, script, typos, acronyms aside); `same_group`: another company "
+        "of one group (holding, country company, sister company) — not the same customer."
+    )
+    rule: str = Field(description="The rule that matched, in words, with any penalty applied.")
+    fields: list[str] = Field(description="The fields compared, e.g. `customer_name`, `customer_domain`.")
+    submitted_form: str = Field(description="The submitted customer as compared (normalised name or domain).")
+    other_form: str = Field(description="The other customer as compared.")
+    score: int = Field(ge=0, le=100)
+
+
 class ConflictOut(BaseModel):
     """One reason a registration conflicts. The ids name what it conflicts with; a partner's own credential
-    sees the kind, score and a generic reason only (the ids are null)."""
+    sees the kind, score and a generic reason only (the ids and the explanation are null)."""
 
     kind: ConflictKind
     reason: str
@@ -183,6 +205,9 @@ class ConflictOut(BaseModel):
     other_partner_id: UUID | None = None
     house_account_id: UUID | None = None
     territory_id: UUID | None = None
+    explanation: ConflictExplanation | None = Field(
+        default=None, description="Why a customer conflict was found (customer conflicts only)."
+    )
 
 
 class DealRegistrationOut(BaseModel):
@@ -195,7 +220,7 @@ class DealRegistrationOut(BaseModel):
     id: UUID
     partner_id: UUID
     customer_name: str
-    customer_domain: str
+    customer_domain: str | None = Field(description="Null when the partner gave none.")
     country: str = Field(description="ISO 3166-1 alpha-2", examples=["DE"])
     region: str | None
     customer_segment: CustomerSegment | None

@@ -16,12 +16,26 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import cached_property
 from uuid import UUID
 
 from prm_contracts.deal_registrations import ConflictKind, DealRegistrationStatus
 from rapidfuzz import fuzz
 
+from partner_registry.deal_registrations.customer_forms import (
+    FAMILY_WORDS,
+    GROUP_WORDS,
+    STOP_WORDS,
+    DomainForm,
+    NameForm,
+    domain_form,
+    is_cjk,
+    is_generic,
+    name_form,
+    romanised,
+)
+from partner_registry.deal_registrations.customer_forms import GENERIC_WORDS as COMMON_WORDS
 from partner_registry.partners.changes import label_key
 from partner_registry.territories.overlap import TerritoryScope, covers, describe_scope
 
@@ -132,16 +146,64 @@ def _word_tokens(word: str) -> set[str]:
     return tokens
 
 
-def name_tokens(normalised: str) -> set[str]:
-    """What the database indexes a customer name under, to find look-alike names without a scan.
+def _cjk_tokens(text: str) -> set[str]:
+    """Character bigrams (a single character alone): CJK names have no spaces between their words, so
+    阿里巴巴 and 阿里巴巴集团, or 华信科技 and 北京华信科技, share these and not a "word"."""
+    if len(text) < 2:
+        return {text} if text else set()
+    return {text[i : i + 2] for i in range(len(text) - 1)}
 
-    The tokens of each significant word (see `_word_tokens`): names that share a word, or whose words are one
-    typo apart, share a token. Generic words (group, services, …) are left out unless there is nothing else.
+
+def _domain_label_tokens(label: str) -> set[str]:
+    """A domain's label, and without a group word at either end (alibabagroup → alibaba)."""
+    tokens = {label}
+    for word in GROUP_WORDS:
+        for joined in (word, f"-{word}", f"{word}-"):
+            if (
+                word.isascii()
+                and len(label) > len(joined)
+                and (label.endswith(joined) or label.startswith(joined))
+            ):
+                tokens.add(
+                    label.removesuffix(joined) if label.endswith(joined) else label.removeprefix(joined)
+                )
+    return tokens
+
+
+def customer_tokens(name: str, domain: str | None = None) -> set[str]:
+    """What the database indexes a customer under, so that every look-alike the matcher would flag is found
+    without a scan: the significant core words with their one-letter deletions (typos), character bigrams
+    of CJK names, the words joined (Fjord Fisk / Fjordfisk), the initials of a multi-word name (an acronym
+    token: International Business Machines → ibm) and the registrable domain's label (acme.co.uk → acme).
+    Generic words (group, services, …) are left out unless there is nothing else.
     """
-    words = [w[:TOKEN_MAX_LENGTH] for w in normalised.split()]
-    significant = [w for w in words if w not in GENERIC_WORDS and len(w) >= 2]
-    significant = significant or [w for w in words if len(w) >= 2] or words
-    return set().union(*(_word_tokens(word) for word in significant)) if significant else set()
+    form = name_form(name)
+    tokens: set[str] = set()
+    ascii_words = [w for w in form.core if not any(is_cjk(c) for c in w)]
+    # the words as written too (before plural and spelling folds), so a typo that a fold changes (aaae →
+    # aaa) still shares a deletion with the spelling it is one edit from
+    written = [
+        w
+        for w in form.words
+        if w.isascii() and w not in form.group_words and w not in STOP_WORDS and w not in FAMILY_WORDS
+    ]
+    for words in (ascii_words, written):
+        significant = [w for w in words if w not in GENERIC_WORDS and w not in COMMON_WORDS and len(w) >= 2]
+        for word in significant or words:
+            tokens |= _word_tokens(word)
+    cjk_text = "".join(w for w in form.core if any(is_cjk(c) for c in w))
+    tokens |= _cjk_tokens(cjk_text)
+    if len(ascii_words) > 1:
+        tokens.add("".join(ascii_words))
+    tokens |= form.initials
+    if domain:
+        tokens |= _domain_label_tokens(domain_form(domain).label)
+    return {token[:TOKEN_MAX_LENGTH] for token in tokens if token}
+
+
+def name_tokens(name: str) -> set[str]:
+    """The name's part of `customer_tokens` (a name without a domain)."""
+    return customer_tokens(name)
 
 
 def token_weights(postings: Mapping[str, int], *, frequent_above: int) -> dict[str, float]:
@@ -170,6 +232,242 @@ def _rounded(score: float) -> int:
     return min(100, int(score + 0.5))
 
 
+# --- customers -----------------------------------------------------------------------------------------------
+
+# Two own, unrelated registrable domains say "two firms": a look-alike name must be that much closer.
+UNRELATED_DOMAINS_PENALTY = 15
+# Another country, and nothing ties the two (no domain, no group word): the same name is likely another firm.
+OTHER_COUNTRY_PENALTY = 20
+CONTAINED_CJK_SCORE = 90  # 华信科技 within 北京华信科技: a place or trade added to the same name
+ACRONYM_SCORE = 95
+
+
+class Relation(StrEnum):
+    """How two customer records are related, by the rule that found it."""
+
+    SAME_DOMAIN = "same_domain"  # the same registrable domain (a subdomain or www. of one domain)
+    DOMAIN_ALIAS = "domain_alias"  # the same domain name under another top-level domain, in one country
+    SAME_NAME = "same_name"  # names alike (legal forms, spelling, script, typos, acronyms aside)
+    SAME_GROUP = "same_group"  # one group: a holding, country company or sister company of the same name
+
+
+@dataclass(frozen=True)
+class Customer:
+    """One side of the comparison: a customer as a partner or the vendor recorded it."""
+
+    name: str
+    domain: str | None
+    country: str | None
+
+
+@dataclass(frozen=True)
+class CustomerMatch:
+    """Why two customer records are taken for one customer or one group: the rule, the fields it used, the
+    forms compared and the score (0-100, after any penalty)."""
+
+    relation: Relation
+    score: int
+    rule: str
+    fields: tuple[str, ...]
+    forms: tuple[str, str]  # the submitted and the other side's compared forms
+
+    @property
+    def conflict_kind(self) -> ConflictKind:
+        if self.relation in (Relation.SAME_DOMAIN, Relation.DOMAIN_ALIAS):
+            return ConflictKind.CUSTOMER_DOMAIN
+        if self.relation == Relation.SAME_GROUP:
+            return ConflictKind.SAME_GROUP
+        return ConflictKind.CUSTOMER_NAME
+
+
+def _acronym_of(short: NameForm, long: NameForm) -> str | None:
+    """`acronym` for IBM against International Business Machines (or BHCL against Bharat Heavy Castings
+    Ltd); `first word` for KVG against KVG Kraftverkehrsgesellschaft; else None."""
+    if len(short.core) != 1 or long.cjk or len(long.words) < 2:
+        return None
+    token = short.core[0]
+    if not (token.isascii() and 2 <= len(token) <= 6):
+        return None
+    if token in long.initials:
+        return "acronym"
+    return "first word" if token == long.words[0] else None
+
+
+def _expanded(form: NameForm, other: NameForm) -> tuple[str, ...]:
+    """`form`'s core with each run of words spelling an acronym of `other` written as that acronym
+    (first national bank of clayton → fnb clayton, against FNB Clayton), and an acronym `form` spells out
+    itself left out (HTL Hanseatische Transport Logistik → hanseatische transport logistik)."""
+    words = [w for w in form.core]
+    if len(words) >= 2 and words[0] == "".join(w[0] for w in words[1:]):
+        return tuple(words[1:])
+    for token in other.core:
+        if not (token.isascii() and 2 <= len(token) <= 5):
+            continue
+        for start in range(len(words) - len(token) + 1):
+            run = words[start : start + len(token)]
+            if "".join(w[0] for w in run) == token and len(run) > 1:
+                return (*words[:start], token, *words[start + len(token) :])
+    return tuple(words)
+
+
+def name_similarity(first: NameForm, second: NameForm) -> tuple[float, str]:
+    """How alike two names are, 0-100, and by which comparison: the words in any order, the words joined
+    (Fjordfisk/Fjord Fisk), an acronym, or one CJK name inside the other."""
+    if not first.core or not second.core:
+        return 0.0, "no name"
+    scores = [
+        (float(fuzz.token_sort_ratio(first.core_text, second.core_text)), "words in any order"),
+        (float(fuzz.ratio(first.joined, second.joined)), "words joined"),
+    ]
+    a, b = _expanded(first, second), _expanded(second, first)
+    if (a, b) != (first.core, second.core):
+        scores.append((float(fuzz.token_sort_ratio(" ".join(a), " ".join(b))), "acronym written out"))
+    if how := _acronym_of(first, second) or _acronym_of(second, first):
+        scores.append((float(ACRONYM_SCORE), how))
+    if first.cjk and second.cjk:
+        shorter, longer = sorted((first.joined, second.joined), key=len)
+        if len(shorter) >= 2 and shorter in longer and shorter != longer:
+            scores.append((float(CONTAINED_CJK_SCORE), "one name contained in the other"))
+        scores.append(
+            (float(fuzz.ratio(romanised(first.joined), romanised(second.joined))), "read in Latin letters")
+        )
+    return max(scores)
+
+
+def _words_within(inner: tuple[str, ...], outer: tuple[str, ...]) -> bool:
+    """Every word of `inner` in `outer` (a typo apart at most); for CJK, `inner` as text within `outer`."""
+    if not inner:
+        return False
+    inner_text, outer_text = "".join(inner), "".join(outer)
+    if any(any(is_cjk(c) for c in w) for w in inner):
+        return len(inner_text) >= 2 and inner_text in outer_text
+    return all(any(fuzz.ratio(word, other) >= 88 for other in outer) for word in inner)
+
+
+def _group_by_names(first: NameForm, second: NameForm, threshold: float) -> tuple[float, str] | None:
+    """A group word on one side only, and the other name is that group's name with more words or the same:
+    Acme Holding / Acme GmbH, 阿里巴巴集团 / 阿里巴巴, Weber Gruppe / Weber Logistik."""
+    only_first = set(first.group_words) - set(second.group_words)
+    only_second = set(second.group_words) - set(first.group_words)
+    if not only_first and not only_second:
+        return None
+    similarity, how = name_similarity(first, second)
+    if how == "acronym":  # IBM for International Business Machines: its initials, not another company
+        return None
+    if similarity >= threshold and not (is_generic(first) or is_generic(second)):
+        return similarity, f"group word {', '.join(sorted(only_first | only_second))}; names {how}"
+    for group, other, words in ((first, second, only_first), (second, first, only_second)):
+        if not words or is_generic(group):
+            continue
+        if _words_within(group.core, other.core):
+            return (
+                90.0,
+                f"group word {', '.join(sorted(words))}; {group.core_text!r} within {other.core_text!r}",
+            )
+        brand = group.core[0]
+        if brand == other.core[0] and len(brand) >= 4 and brand not in GENERIC_WORDS and not group.cjk:
+            return 88.0, f"group word {', '.join(sorted(words))}; the same first name {brand!r}"
+    return None
+
+
+def _group_by_domains(first: DomainForm, second: DomainForm) -> bool:
+    """One domain is the other's name with a group word: alibabagroup.com / alibaba.com, acme-holding.com."""
+    for group, other in ((first.label, second.label), (second.label, first.label)):
+        for word in GROUP_WORDS:
+            if word.isascii() and group in (
+                f"{other}{word}",
+                f"{other}-{word}",
+                f"{word}{other}",
+                f"{word}-{other}",
+            ):
+                return True
+    return False
+
+
+def match_customer(mine: Customer, theirs: Customer, *, threshold: float) -> CustomerMatch | None:
+    """Are these one customer, or one group, for a channel conflict? None when nothing says so.
+
+    In this order: the same registrable domain; the same domain name under another top-level domain (one
+    country: an alias; another country with a look-alike name: a sister company); a group word on one side
+    with the group's name on the other (or in its domain); look-alike names, less `UNRELATED_DOMAINS_PENALTY`
+    when both have their own, unrelated domains and `OTHER_COUNTRY_PENALTY` in another country.
+    """
+    mine_name, their_name = name_form(mine.name), name_form(theirs.name)
+    forms = (mine_name.core_text, their_name.core_text)
+    mine_domain = domain_form(mine.domain) if mine.domain else None
+    their_domain = domain_form(theirs.domain) if theirs.domain else None
+    if mine_domain and their_domain:
+        if mine_domain.host == their_domain.host:
+            return CustomerMatch(
+                Relation.SAME_DOMAIN,
+                100,
+                "the same domain",
+                ("customer_domain",),
+                (mine.domain or "", theirs.domain or ""),
+            )
+        if mine_domain.registrable == their_domain.registrable:
+            return CustomerMatch(
+                Relation.SAME_DOMAIN,
+                100,
+                f"the same registrable domain {mine_domain.registrable}",
+                ("customer_domain",),
+                (mine_domain.host, their_domain.host),
+            )
+    own = mine_domain and their_domain and not mine_domain.hosted and not their_domain.hosted
+    same_country = not mine.country or not theirs.country or mine.country == theirs.country
+    similarity, how = name_similarity(mine_name, their_name)
+    if own and mine_domain and their_domain and mine_domain.label == their_domain.label:
+        domains = (mine_domain.registrable, their_domain.registrable)
+        if same_country:
+            return CustomerMatch(
+                Relation.DOMAIN_ALIAS,
+                95,
+                f"the same domain name {mine_domain.label!r} under another top-level domain in one country",
+                ("customer_domain", "country"),
+                domains,
+            )
+        group_words = mine_name.group_words or their_name.group_words
+        if similarity >= threshold or group_words or _group_by_names(mine_name, their_name, threshold):
+            return CustomerMatch(
+                Relation.SAME_GROUP,
+                90,
+                f"a sister company in {theirs.country}: the same domain name {mine_domain.label!r} under its "
+                f"country's domain, names {how} ({_rounded(similarity)})",
+                ("customer_domain", "customer_name", "country"),
+                domains,
+            )
+    group = _group_by_names(mine_name, their_name, threshold)
+    if group is not None:
+        score, rule = group
+        return CustomerMatch(Relation.SAME_GROUP, _rounded(score), rule, ("customer_name",), forms)
+    if (
+        own
+        and mine_domain
+        and their_domain
+        and (mine_name.group_words or their_name.group_words)
+        and _group_by_domains(mine_domain, their_domain)
+    ):
+        return CustomerMatch(
+            Relation.SAME_GROUP,
+            90,
+            "one domain is the other's name with a group word",
+            ("customer_domain", "customer_name"),
+            (mine_domain.label, their_domain.label),
+        )
+    penalties = []
+    if own:
+        similarity -= UNRELATED_DOMAINS_PENALTY
+        penalties.append(f"-{UNRELATED_DOMAINS_PENALTY} for two unrelated own domains")
+    if not same_country:
+        similarity -= OTHER_COUNTRY_PENALTY
+        penalties.append(f"-{OTHER_COUNTRY_PENALTY} for another country")
+    if similarity >= threshold:
+        rule = f"names alike ({how})" + (f", {', '.join(penalties)}" if penalties else "")
+        fields = ("customer_name",) if same_country else ("customer_name", "country")
+        return CustomerMatch(Relation.SAME_NAME, _rounded(similarity), rule, fields, forms)
+    return None
+
+
 # --- conflicts ---------------------------------------------------------------------------------------------
 
 
@@ -179,7 +477,7 @@ class Submission:
 
     partner_id: UUID
     customer_name: str
-    customer_domain: str
+    customer_domain: str | None
     country: str
     region: str | None
     customer_segment: str | None
@@ -189,6 +487,10 @@ class Submission:
     def name_key(self) -> str:
         return normalise_name(self.customer_name)
 
+    @property
+    def customer(self) -> Customer:
+        return Customer(self.customer_name, self.customer_domain, self.country)
+
 
 @dataclass(frozen=True)
 class RegistrationCandidate:
@@ -197,10 +499,11 @@ class RegistrationCandidate:
     id: UUID
     partner_id: UUID
     customer_name: str
-    customer_domain: str
+    customer_domain: str | None
     status: DealRegistrationStatus
     products: Sequence[str]
     name_key: str | None = None  # normalise_name(customer_name), when stored with it
+    country: str | None = None
 
     @property
     def normalised_name(self) -> str:
@@ -213,6 +516,7 @@ class HouseAccountCandidate:
     customer_name: str
     customer_domain: str
     name_key: str | None = None
+    country: str | None = None
 
     @property
     def normalised_name(self) -> str:
@@ -229,6 +533,25 @@ class TerritoryCandidate:
 
 
 @dataclass(frozen=True)
+class Explanation:
+    """What a customer conflict rests on, for the channel manager: the rule, the fields it used, the forms
+    compared (the submission's, then the other side's) and the score."""
+
+    relation: str
+    rule: str
+    fields: tuple[str, ...]
+    submitted_form: str
+    other_form: str
+    score: int
+
+    @classmethod
+    def of(cls, found: CustomerMatch) -> Explanation:
+        return cls(
+            found.relation.value, found.rule, found.fields, found.forms[0], found.forms[1], found.score
+        )
+
+
+@dataclass(frozen=True)
 class Conflict:
     kind: ConflictKind
     reason: str
@@ -237,6 +560,7 @@ class Conflict:
     other_partner_id: UUID | None = None
     house_account_id: UUID | None = None
     territory_id: UUID | None = None
+    explanation: Explanation | None = None
 
 
 @dataclass(frozen=True)
@@ -249,70 +573,93 @@ class Candidates:
 GENERIC_REASONS = {
     ConflictKind.CUSTOMER_DOMAIN: "conflicts with an existing registration",
     ConflictKind.CUSTOMER_NAME: "conflicts with an existing registration",
+    ConflictKind.SAME_GROUP: "conflicts with an existing registration for the same group",
     ConflictKind.PRODUCT_OVERLAP: "conflicts with an existing registration",
     ConflictKind.HOUSE_ACCOUNT: "conflicts with an existing customer relationship of the vendor",
     ConflictKind.EXCLUSIVE_TERRITORY: "the customer lies in another partner's exclusive territory",
 }
-_KIND_ORDER = list(ConflictKind)
+_KIND_ORDER = [
+    ConflictKind.CUSTOMER_DOMAIN,
+    ConflictKind.CUSTOMER_NAME,
+    ConflictKind.SAME_GROUP,
+    ConflictKind.PRODUCT_OVERLAP,
+    ConflictKind.HOUSE_ACCOUNT,
+    ConflictKind.EXCLUSIVE_TERRITORY,
+]
+
+
+def _registration_reason(found: CustomerMatch, submission: Submission, other: RegistrationCandidate) -> str:
+    whose = f"another partner's {other.status.value.replace('_', ' ')} registration"
+    if found.relation == Relation.SAME_DOMAIN and other.customer_domain == submission.customer_domain:
+        return f"{whose} is for the same customer domain {other.customer_domain}"
+    if found.relation in (Relation.SAME_DOMAIN, Relation.DOMAIN_ALIAS):
+        return (
+            f"{whose} is for the customer domain {other.customer_domain}, "
+            f"{found.rule} as {submission.customer_domain}"
+        )
+    if found.relation == Relation.SAME_GROUP:
+        return (
+            f"customer {submission.customer_name!r} is of the same group as {other.customer_name!r} of {whose} "
+            f"({found.rule}; score {found.score})"
+        )
+    return (
+        f"customer name {submission.customer_name!r} matches {other.customer_name!r} of {whose} "
+        f"(similarity {found.score}; {found.rule})"
+    )
 
 
 def _registration_conflicts(
     submission: Submission, other: RegistrationCandidate, name_threshold: float
 ) -> list[Conflict]:
-    ids = {"other_registration_id": other.id, "other_partner_id": other.partner_id}
-    whose = f"another partner's {other.status.value.replace('_', ' ')} registration"
-    found: list[Conflict] = []
-    same_domain = other.customer_domain == submission.customer_domain
-    if same_domain:
-        found.append(
+    theirs = Customer(other.customer_name, other.customer_domain, other.country)
+    found = match_customer(submission.customer, theirs, threshold=name_threshold)
+    if found is None:
+        return []
+    conflicts = [
+        Conflict(
+            found.conflict_kind,
+            _registration_reason(found, submission, other),
+            found.score,
+            other_registration_id=other.id,
+            other_partner_id=other.partner_id,
+            explanation=Explanation.of(found),
+        )
+    ]
+    shared, overlap = product_overlap(submission.products, other.products)
+    if shared:
+        whose = f"another partner's {other.status.value.replace('_', ' ')} registration"
+        customer = "group" if found.relation == Relation.SAME_GROUP else "customer"
+        conflicts.append(
             Conflict(
-                ConflictKind.CUSTOMER_DOMAIN,
-                f"{whose} is for the same customer domain {other.customer_domain}",
-                100,
-                **ids,
+                ConflictKind.PRODUCT_OVERLAP,
+                f"{whose} for the same {customer} covers {', '.join(shared)} too",
+                overlap,
+                other_registration_id=other.id,
+                other_partner_id=other.partner_id,
             )
         )
-    else:
-        similarity = name_score(submission.name_key, other.normalised_name)
-        if similarity >= name_threshold:
-            found.append(
-                Conflict(
-                    ConflictKind.CUSTOMER_NAME,
-                    f"customer name {submission.customer_name!r} matches {other.customer_name!r} of {whose} "
-                    f"(similarity {_rounded(similarity)})",
-                    _rounded(similarity),
-                    **ids,
-                )
-            )
-    if found:
-        shared, overlap = product_overlap(submission.products, other.products)
-        if shared:
-            found.append(
-                Conflict(
-                    ConflictKind.PRODUCT_OVERLAP,
-                    f"{whose} for the same customer covers {', '.join(shared)} too",
-                    overlap,
-                    **ids,
-                )
-            )
-    return found
+    return conflicts
 
 
 def _house_account_conflict(
     submission: Submission, account: HouseAccountCandidate, name_threshold: float
 ) -> Conflict | None:
-    if account.customer_domain == submission.customer_domain:
-        how, score = f"the same domain {account.customer_domain}", 100
+    theirs = Customer(account.customer_name, account.customer_domain, account.country)
+    found = match_customer(submission.customer, theirs, threshold=name_threshold)
+    if found is None:
+        return None
+    if found.relation == Relation.SAME_DOMAIN and account.customer_domain == submission.customer_domain:
+        how = f"the same domain {account.customer_domain}"
+    elif found.relation == Relation.SAME_NAME:
+        how = f"name similarity {found.score}"
     else:
-        similarity = name_score(submission.name_key, account.normalised_name)
-        if similarity < name_threshold:
-            return None
-        how, score = f"name similarity {_rounded(similarity)}", _rounded(similarity)
+        how = f"{found.relation.value.replace('_', ' ')}: {found.rule}"
     return Conflict(
         ConflictKind.HOUSE_ACCOUNT,
         f"the customer is the vendor's direct (house) account {account.customer_name!r} ({how})",
-        score,
+        found.score,
         house_account_id=account.id,
+        explanation=Explanation.of(found),
     )
 
 

@@ -6,6 +6,7 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 import sqlalchemy as sa
 from prm_contracts.deal_registrations import ConflictKind, DealRegistrationStatus
@@ -49,7 +50,7 @@ class DealRegistration(Base):
     partner_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("partner.id", ondelete="CASCADE"))
     customer_name: Mapped[str] = mapped_column(sa.String(200))
     customer_name_key: Mapped[str] = mapped_column(sa.String(200))
-    customer_domain: Mapped[str] = mapped_column(sa.String(253))
+    customer_domain: Mapped[str | None] = mapped_column(sa.String(253))  # optional since registry0007
     country: Mapped[str] = mapped_column(sa.String(2))
     region: Mapped[str | None] = mapped_column(sa.String(100))
     customer_segment: Mapped[str | None] = mapped_column(sa.String(32))
@@ -103,11 +104,13 @@ class DealRegistrationConflict(Base):
     other_partner_id: Mapped[uuid.UUID | None]
     house_account_id: Mapped[uuid.UUID | None]
     territory_id: Mapped[uuid.UUID | None]
+    # matching.Explanation of a customer conflict (registry0007 on; null before and for other kinds)
+    explanation: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)
 
 
 class DealRegistrationNameToken(Base):
-    """The name tokens (matching.name_tokens) of an open registration, so look-alike customer names are found
-    by index. Removed when the registration closes (rejected, won, lost, expired): only open claims conflict."""
+    """The customer tokens (matching.customer_tokens of name and domain) of an open registration, so
+    look-alike customers are found by index. Removed when the registration closes (rejected, won, lost, expired): only open claims conflict."""
 
     __tablename__ = "deal_registration_name_token"
 

@@ -65,21 +65,24 @@ async def partner_status(session: AsyncSession, partner_id: UUID) -> str | None:
     return status
 
 
-async def lock_customer(session: AsyncSession, customer_domain: str) -> None:
-    """Serialise submissions for one customer domain until the transaction ends (PostgreSQL), so that two
-    partners registering the same customer at the same moment cannot both miss each other. SQLite has one
-    writer at a time anyway."""
+async def lock_customer(session: AsyncSession, customer_key: str) -> None:
+    """Serialise submissions for one customer (its domain, or its name key and country without one) until
+    the transaction ends (PostgreSQL), so that two partners registering the same customer at the same moment
+    cannot both miss each other. SQLite has one writer at a time anyway."""
     if session.get_bind().dialect.name != "postgresql":
         return
-    digest = hashlib.sha256(b"deal_registration:" + customer_domain.encode()).digest()
+    digest = hashlib.sha256(b"deal_registration:" + customer_key.encode()).digest()
     key = int.from_bytes(digest[:8], "big", signed=True)
     await session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 async def open_ids_for_domain(
-    session: AsyncSession, domain: str, *, not_of: UUID, now: datetime, limit: int
+    session: AsyncSession, domain: str | None, *, not_of: UUID, now: datetime, limit: int
 ) -> list[UUID]:
-    """Other partners' open registrations for this customer domain (served by the domain index)."""
+    """Other partners' open registrations for this customer domain (served by the domain index); none
+    without a domain."""
+    if domain is None:
+        return []
     statement = (
         sa.select(D.id)
         .where(D.customer_domain == domain, D.partner_id != not_of, _open(now))
@@ -92,8 +95,8 @@ async def open_ids_for_domain(
 async def ids_sharing_name_tokens(
     session: AsyncSession, tokens: Iterable[str], *, not_of: UUID, limit: int
 ) -> list[UUID]:
-    """Other partners' open registrations whose customer names share tokens with these, rarest shared
-    tokens first (see name_search).
+    """Other partners' open registrations whose customers share tokens (matching.customer_tokens) with
+    these, rarest shared tokens first (see name_search).
 
     Only open registrations have tokens (they are removed when one closes), so the token index alone narrows
     the candidates; a lapsed approval not yet swept is filtered out when the candidates are read.
@@ -110,14 +113,21 @@ async def ids_sharing_name_tokens(
 
 async def open_registrations(
     session: AsyncSession, ids: Iterable[UUID], *, now: datetime
-) -> list[sa.Row[UUID, UUID, str, str, str, str, list[str]]]:
+) -> list[sa.Row[UUID, UUID, str, str, str | None, str, str, list[str]]]:
     """What the matcher needs of these registrations, of those still open (plain rows, not entities)."""
     wanted = sorted(set(ids), key=str)
     if not wanted:
         return []
     statement = (
         sa.select(
-            D.id, D.partner_id, D.customer_name, D.customer_name_key, D.customer_domain, D.status, D.products
+            D.id,
+            D.partner_id,
+            D.customer_name,
+            D.customer_name_key,
+            D.customer_domain,
+            D.country,
+            D.status,
+            D.products,
         )
         .where(D.id.in_(wanted), _open(now))
         .order_by(D.created_at, D.id)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from prm_contracts.deal_registrations import (
+    ConflictExplanation,
     ConflictKind,
     ConflictOut,
     DealRegistrationOut,
@@ -68,7 +69,8 @@ def _money(amount: Decimal | None, currency: str | None) -> Money | None:
 
 def conflict_out(conflict: DealRegistrationConflict, *, disclose: bool) -> ConflictOut:
     """A conflict as a viewer may see it: in full for the channel team; kind, score and a generic reason for
-    a partner's own credential, which must not learn who else claims the customer."""
+    a partner's own credential, which must not learn who else claims the customer (nor, from the
+    explanation, the other customer's name or domain)."""
     kind = ConflictKind(conflict.kind)
     if not disclose:
         return ConflictOut(kind=kind, reason=GENERIC_REASONS[kind], score=conflict.score)
@@ -80,6 +82,9 @@ def conflict_out(conflict: DealRegistrationConflict, *, disclose: bool) -> Confl
         other_partner_id=conflict.other_partner_id,
         house_account_id=conflict.house_account_id,
         territory_id=conflict.territory_id,
+        explanation=ConflictExplanation.model_validate(conflict.explanation)
+        if conflict.explanation
+        else None,
     )
 
 

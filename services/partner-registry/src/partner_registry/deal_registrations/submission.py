@@ -6,7 +6,9 @@ indexes) and scores only those few with `matching`, so it stays fast however man
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
+from typing import Any
 from uuid import UUID, uuid4
 
 from prm_contracts.deal_registrations import (
@@ -71,7 +73,7 @@ async def conflict_candidates(
     session: AsyncSession, submission: matching.Submission, *, policy: DealPolicy, now: datetime
 ) -> matching.Candidates:
     """What the submission could conflict with, narrowed by indexes: never every registration."""
-    tokens = matching.name_tokens(submission.name_key)
+    tokens = matching.customer_tokens(submission.customer_name, submission.customer_domain)
     ids = await repository.open_ids_for_domain(
         session,
         submission.customer_domain,
@@ -91,6 +93,7 @@ async def conflict_candidates(
             status=S(r.status),
             name_key=r.customer_name_key,
             products=r.products,
+            country=r.country,
         )
         for r in await repository.open_registrations(session, ids, now=now)
     ]
@@ -100,6 +103,7 @@ async def conflict_candidates(
             customer_name=a.customer_name,
             customer_domain=a.customer_domain,
             name_key=a.customer_name_key,
+            country=a.country,
         )
         for a in await matching_house_accounts(
             session, domain=submission.customer_domain, tokens=tokens, limit=policy.candidate_limit
@@ -118,6 +122,14 @@ async def conflict_candidates(
     return matching.Candidates(registrations=registrations, house_accounts=accounts, territories=territories)
 
 
+def _explanation_document(explanation: matching.Explanation | None) -> dict[str, Any] | None:
+    if explanation is None:
+        return None
+    document = asdict(explanation)
+    document["fields"] = list(explanation.fields)
+    return document
+
+
 async def submit(
     session: AsyncSession,
     body: DealRegistrationIn,
@@ -129,7 +141,6 @@ async def submit(
     """Register an opportunity: checked for conflicts, then approved (none found, auto-approval on) or
     routed to review with the conflicts listed."""
     partner_id = await _registering_partner(session, body, submitted_by)
-    await repository.lock_customer(session, body.customer_domain)
     submission = matching.Submission(
         partner_id=partner_id,
         customer_name=body.customer_name,
@@ -139,6 +150,7 @@ async def submit(
         customer_segment=body.customer_segment.value if body.customer_segment else None,
         products=body.products,
     )
+    await repository.lock_customer(session, body.customer_domain or f"{body.country}:{submission.name_key}")
     candidates = await conflict_candidates(session, submission, policy=policy, now=now)
     conflicts = matching.score_conflicts(submission, candidates, name_threshold=policy.name_threshold)
     approve = not conflicts and policy.auto_approve
@@ -180,13 +192,17 @@ async def submit(
                 other_partner_id=conflict.other_partner_id,
                 house_account_id=conflict.house_account_id,
                 territory_id=conflict.territory_id,
+                explanation=_explanation_document(conflict.explanation),
             )
             for position, conflict in enumerate(conflicts)
         ],
     )
     await repository.add_registration(session, registration)
     await repository.add_name_tokens(
-        session, registration.id, partner_id, matching.name_tokens(submission.name_key)
+        session,
+        registration.id,
+        partner_id,
+        matching.customer_tokens(body.customer_name, body.customer_domain),
     )
     if approve:
         reason = "no conflicts found: approved automatically"

@@ -31,7 +31,8 @@ class HouseAccount(Base):
 
 
 class HouseAccountNameToken(Base):
-    """The name tokens (matching.name_tokens) of a house account: look-alike names are found by index."""
+    """The customer tokens (matching.customer_tokens of name and domain) of a house account: look-alike
+    customers are found by index."""
 
     __tablename__ = "house_account_name_token"
 

@@ -74,11 +74,13 @@ async def replace_name_tokens(session: AsyncSession, account_id: UUID, tokens: I
 
 
 async def matching_house_accounts(
-    session: AsyncSession, *, domain: str, tokens: Iterable[str], limit: int
+    session: AsyncSession, *, domain: str | None, tokens: Iterable[str], limit: int
 ) -> list[HouseAccount]:
-    """House accounts with this domain, and up to `limit` sharing name tokens, rarest shared tokens first."""
-    by_domain = sa.select(HouseAccount.id).where(HouseAccount.customer_domain == domain)
-    ids = set((await session.scalars(by_domain)).all())
+    """House accounts with this domain, and up to `limit` sharing customer tokens, rarest shared first."""
+    ids: set[UUID] = set()
+    if domain is not None:
+        by_domain = sa.select(HouseAccount.id).where(HouseAccount.customer_domain == domain)
+        ids.update((await session.scalars(by_domain)).all())
     ids.update(
         await ranked_owners(
             session, HouseAccountNameToken.token, HouseAccountNameToken.house_account_id, tokens, limit=limit

@@ -83,6 +83,7 @@ async def add_house_account(
 async def get_house_account(
     house_account_id: UUID, session: SessionDep, who: PrincipalDep, response: Response
 ) -> HouseAccountOut:
+    """The house account, with its version as `ETag` for a later update."""
     account = await service.visible_house_account(session, house_account_id, viewer=who)
     set_etag(response, account.version)
     return house_account_out(account)

@@ -18,7 +18,7 @@ from prm_kit.etag import check_if_match
 from prm_kit.pagination import keyset_cursor, keyset_position, page_of
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from partner_registry.deal_registrations.matching import name_tokens, normalise_name
+from partner_registry.deal_registrations.matching import customer_tokens, normalise_name
 from partner_registry.house_accounts import repository
 from partner_registry.house_accounts.models import HouseAccount
 from partner_registry.house_accounts.schemas import (
@@ -100,7 +100,9 @@ async def add_house_account(
         updated_at=now,
     )
     await repository.add_house_account(session, account)
-    await repository.replace_name_tokens(session, account.id, name_tokens(name_key))
+    await repository.replace_name_tokens(
+        session, account.id, customer_tokens(account.customer_name, account.customer_domain)
+    )
     return account
 
 
@@ -129,7 +131,10 @@ async def update_house_account(
         setattr(account, name, value)
     if "customer_name" in sent:
         account.customer_name_key = normalise_name(account.customer_name)
-        await repository.replace_name_tokens(session, account.id, name_tokens(account.customer_name_key))
+    if "customer_name" in sent or "customer_domain" in sent:
+        await repository.replace_name_tokens(
+            session, account.id, customer_tokens(account.customer_name, account.customer_domain)
+        )
     await bump_version(session, account, at=now)
     return account
 
