@@ -8,6 +8,7 @@ deletes the file, or until that key is revoked (the next `prm up` then deletes i
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 from collections.abc import AsyncIterator
@@ -17,6 +18,7 @@ from uuid import UUID
 
 from gateway.api_keys import service
 from gateway.api_keys.models import ApiKey
+from gateway.config import Settings as GatewaySettings
 from prm_contracts.principal import ADMIN_SCOPE
 from prm_kit.clock import utc_now
 from prm_kit.db.engine import make_engine, make_session_factory
@@ -58,8 +60,15 @@ async def list_all(settings: CliSettings) -> list[ApiKey]:
 
 
 async def revoke(settings: CliSettings, key_id: UUID) -> ApiKey:
+    """Revoke a key, returning once no gateway honours it any more: each gateway process looks for
+    revocations every `key_revocation_check_seconds` before it uses a cached key, so that long after the
+    commit every one of them has seen it."""
     async with gateway_session(settings) as session:
-        return await service.revoke_key(session, key_id, now=utc_now())
+        key = await service.revoke_key(session, key_id, now=utc_now())
+    gateway = service_settings(GATEWAY, settings)
+    assert isinstance(gateway, GatewaySettings)
+    await asyncio.sleep(gateway.key_revocation_check_seconds)
+    return key
 
 
 async def first_admin_key(settings: CliSettings) -> str | None:

@@ -9,7 +9,8 @@
 - tags are kept in first-seen order (the gateway's first), the bearer scheme is declared and required
   everywhere except on `/v1/webhooks/…`, which is public (signed deliveries, no API key), and optional on
   the operations open to applicants (`gateway.routing.OPEN_TO_APPLICANTS`);
-- operations of the services also document the answers the gateway itself may give (413, 502-504).
+- operations of the services also document the answers the gateway itself may give (413, 502-504);
+- the one server is `/`, the gateway that serves the document.
 
 `build_merged_openapi` builds the document in-process from every app, without running any, for
 `prm openapi`; the gateway serves the file it writes.
@@ -97,6 +98,8 @@ def merge_documents(documents: dict[str, dict[str, Any]]) -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
         "info": {"title": "PRM API", "version": _version(documents), "description": _DESCRIPTION},
+        # Relative: the API is at the origin of the gateway that serves the document, whatever its host.
+        "servers": [{"url": "/", "description": "The gateway that serves this document"}],
         "tags": list(tags.values()),
         "paths": dict(sorted(merged_paths.items())),
         "components": {

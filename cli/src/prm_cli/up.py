@@ -25,7 +25,7 @@ from prm_cli.config import CliSettings, internal_secret
 from prm_cli.console import console
 from prm_cli.migrations import migrate_and_report
 from prm_cli.processes import START_LIMIT_SECONDS, ChildFailed, ChildSpec, StopRequested, Supervisor
-from prm_cli.services import ALL, BACKENDS, GATEWAY, ports
+from prm_cli.services import ALL, BACKENDS, GATEWAY, Service, ports
 
 # uvicorn's own graceful-shutdown bound stays below the supervisor's, so a clean stop never needs SIGKILL.
 UVICORN_SHUTDOWN_SECONDS = 5
@@ -65,23 +65,29 @@ def child_specs(options: UpOptions, settings: CliSettings, secret: str) -> list[
     return [
         ChildSpec(
             name=service.name,
-            command=[
-                sys.executable,
-                "-m",
-                "uvicorn",
-                service.app_factory,
-                "--factory",
-                "--host",
-                options.host,
-                "--port",
-                str(chosen[service.name]),
-                "--timeout-graceful-shutdown",
-                str(UVICORN_SHUTDOWN_SECONDS),
-            ],
+            command=server_command(service, options.host, chosen[service.name]),
             environment=environment,
             ready_url=f"{urls[service.name]}/readyz",
         )
         for service in ALL
+    ]
+
+
+def server_command(service: Service, host: str, port: int) -> list[str]:
+    """How a process is started: uvicorn on the service's app factory; the gateway through its own
+    launcher, which adds request-receipt deadlines and a connection cap to uvicorn (`gateway.serve`)."""
+    if service == GATEWAY:
+        launcher = [sys.executable, "-m", "gateway.serve", service.app_factory]
+    else:
+        launcher = [sys.executable, "-m", "uvicorn", service.app_factory, "--factory"]
+    return [
+        *launcher,
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--timeout-graceful-shutdown",
+        str(UVICORN_SHUTDOWN_SECONDS),
     ]
 
 

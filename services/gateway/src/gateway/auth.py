@@ -4,8 +4,10 @@ provider (gateway.bearer_tokens) → a verified principal and its signed credent
 Verified keys are cached in memory for `key_cache_ttl_seconds`, keyed by the raw header value, so the hot
 path is one dictionary lookup; concurrent misses for one key share a single database lookup. Refused
 values are remembered as long, so a flood of bad keys cannot turn into a flood of queries. Revocation
-through this process's admin API evicts the key at once (and keeps it out); other replicas notice within
-the cache lifetime.
+through this process's admin API evicts the key at once (and keeps it out). A revocation made anywhere else
+(another replica, `prm keys revoke` writing the database directly) is found by one cheap query of the keys
+revoked lately, made at most every `key_revocation_check_seconds` and awaited by the first request that
+uses the cache after that time: a cached key is never honoured on a check older than that.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TypeVar
 from uuid import UUID
 
@@ -33,6 +35,9 @@ from gateway.rate_limit import RateLimiter, rate_limited
 WEBHOOK_PRINCIPAL = Principal(subject="webhook:anonymous", scopes=frozenset())
 APPLICANT_PRINCIPAL = Principal(subject="public:applicant", scopes=frozenset({APPLICATION_SUBMIT_SCOPE}))
 _ANONYMOUS_ENTRY_SECONDS = 60.0
+# Revocations are looked for this far back beyond the cache lifetime: the clocks of the machines writing
+# revoked_at (another replica, an operator's laptop running `prm keys revoke`) may differ from ours.
+_CLOCK_SKEW_ALLOWANCE = timedelta(minutes=5)
 _MAX_ENTRIES = 50_000
 _log = structlog.get_logger("auth")
 _V = TypeVar("_V")
@@ -73,6 +78,7 @@ class Authenticator:
         ttl_seconds: float,
         lookup_limiter: RateLimiter,
         tokens: BearerTokenVerifier | None = None,
+        revocation_check_seconds: float = 1.0,
     ) -> None:
         self._credentials = credentials
         self._tokens = tokens
@@ -85,11 +91,15 @@ class Authenticator:
         self._revoked: set[UUID] = set()
         self._anonymous_entries: dict[str, Verified] = {}
         self._used: dict[UUID, datetime] = {}
+        self._revocation_check_seconds = revocation_check_seconds
+        self._revocations_checked_until = 0.0  # time.monotonic() after which the cache needs a new check
+        self._revocation_check: asyncio.Task[None] | None = None
 
     def cached(self, authorization: bytes, now: float) -> Verified | None:
-        """The hot path: the verified caller for this exact header value, if still fresh."""
+        """The hot path: the verified caller for this exact header value, if still fresh and the revocations
+        were checked recently enough (else `verify` checks them first)."""
         entry = self._verified.get(authorization)
-        if entry is not None and entry.expires_at > now:
+        if entry is not None and entry.expires_at > now and now < self._revocations_checked_until:
             return entry
         return None
 
@@ -100,6 +110,9 @@ class Authenticator:
         one new, so never cached) cannot become a stream of queries.
         """
         now = time.monotonic()
+        if now >= self._revocations_checked_until and self._verified:
+            await self._checked_revocations()
+            now = time.monotonic()
         entry = self.cached(authorization, now)
         if entry is not None:
             return entry
@@ -146,6 +159,36 @@ class Authenticator:
         for header, entry in list(self._verified.items()):
             if entry.key_id == key_id:
                 del self._verified[header]
+
+    async def _checked_revocations(self) -> None:
+        """Evict the keys revoked lately; concurrent callers share one query."""
+        task = self._revocation_check
+        if task is None:
+            task = asyncio.create_task(self._check_revocations())
+            self._revocation_check = task
+            task.add_done_callback(self._revocation_check_done)
+        await asyncio.shield(task)
+
+    async def _check_revocations(self) -> None:
+        started = time.monotonic()
+        # A cached entry is at most one cache lifetime old, and a key revoked before it was loaded was never
+        # cached: only revocations since then matter.
+        since = utc_now() - timedelta(seconds=self._ttl) - _CLOCK_SKEW_ALLOWANCE
+        try:
+            async with self._session_factory()() as session:
+                revoked = await api_keys.revoked_since(session, since)
+        except (SQLAlchemyError, OSError) as exc:
+            # Cached keys keep working for their short lifetime; then they are verified (or refused) anew.
+            _log.warning("api_key_revocations_not_checked", error=type(exc).__name__)
+            revoked = []
+        for key_id in revoked:
+            self.revoked(key_id)
+        self._revocations_checked_until = started + self._revocation_check_seconds
+
+    def _revocation_check_done(self, task: asyncio.Task[None]) -> None:
+        self._revocation_check = None
+        if not task.cancelled():
+            task.exception()
 
     async def record_uses(self) -> None:
         """Write the pending last_used_at times (called every minute by the app, and at shutdown)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ipaddress import ip_network
 from pathlib import Path
 from typing import ClassVar
 
@@ -65,8 +66,60 @@ class Settings(BaseServiceSettings):
         default=5.0,
         ge=0,
         le=60,
-        description="How long a verified key is trusted without asking the database. Revocation through "
-        "this gateway's admin API takes effect at once; other replicas notice within this time.",
+        description="How long a verified key is trusted without asking the database for it again. "
+        "Revocations are noticed sooner: see key_revocation_check_seconds.",
+    )
+
+    # slow clients and overload
+    request_head_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=300,
+        description="A request's line and headers must arrive within this of its first byte (of the "
+        "connection, for its first request); otherwise the connection is closed (408 if anything came). "
+        "Enforced by the gateway's launcher, `python -m gateway.serve`.",
+    )
+    request_body_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        le=3600,
+        description="A request's whole body must arrive within this of its headers: a proxied request is "
+        "then answered 408 before any service is called; the launcher closes the connection 2 s later.",
+    )
+    max_connections: int = Field(
+        default=10_000,
+        ge=16,
+        le=1_000_000,
+        description="Open client connections per process; more are closed at once, and requests beyond "
+        "it are answered 503 (a backstop for file descriptors, capped below the process's own limit).",
+    )
+    client_keepalive_seconds: int = Field(
+        default=5,
+        ge=1,
+        le=600,
+        description="An idle client connection is closed after this; behind a load balancer keep it above "
+        "the balancer's idle timeout.",
+    )
+    upstream_pool_wait_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        le=60,
+        description="Longest wait for a free pooled connection to a service (plus the connect timeout "
+        "when a new one is opened); then 503 with Retry-After.",
+    )
+    upstream_max_in_flight: int = Field(
+        default=64,
+        ge=0,
+        le=100_000,
+        description="Requests in flight to one service at once; past it a request waits in a queue as long "
+        "as this at most, for upstream_queue_wait_seconds, else is answered 503 with Retry-After at once "
+        "(load shedding). 0: no bound.",
+    )
+    upstream_queue_wait_seconds: float = Field(
+        default=0.5,
+        ge=0,
+        le=60,
+        description="Longest wait for a slot under upstream_max_in_flight before the 503.",
     )
 
     jwt_issuer: str | None = Field(
@@ -88,6 +141,35 @@ class Settings(BaseServiceSettings):
     jwt_partner_claim: str = Field(
         default="prm_partner_id", description="The claim binding a token to one partner (a partner id)."
     )
+
+    # trust
+    trusted_proxies: CommaSeparated = Field(
+        default_factory=list,
+        description="Addresses or CIDR networks of the proxies in front of the gateway (comma-separated). "
+        "Only a request whose socket peer is one of them has its X-Forwarded-For read: the client is then "
+        "the right-most address of the chain that is not a trusted proxy. Empty: the socket peer is the "
+        "client, and X-Forwarded-For is never believed.",
+    )
+    key_revocation_check_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        le=60,
+        description="How often each gateway process asks the key store which keys were revoked lately, "
+        "so a revocation made elsewhere (another replica, `prm keys revoke`) stops cached keys within "
+        "this time.",
+    )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"trusted_proxies (PRM_TRUSTED_PROXIES): {entry!r} is not an IP address or CIDR network"
+                ) from None
+        return value
 
     @field_validator("jwt_algorithms")
     @classmethod

@@ -36,6 +36,7 @@ from gateway.api_keys.router import router as api_keys_router
 from gateway.app import GatewayApp
 from gateway.auth import Authenticator
 from gateway.bearer_tokens import BearerTokenVerifier
+from gateway.callers import TrustedProxies
 from gateway.config import Settings
 from gateway.cors import cors_options
 from gateway.docs import read_openapi_document
@@ -43,6 +44,7 @@ from gateway.docs import router as docs_router
 from gateway.internal_credentials import InternalCredentials
 from gateway.proxy import Proxy
 from gateway.rate_limit import make_rate_limiter
+from gateway.shedding import service_capacities
 from gateway.status import router as status_router
 from gateway.upstream import base_urls, new_session
 
@@ -99,6 +101,7 @@ def create_app(settings: Settings | None = None) -> GatewayApp:
         ttl_seconds=settings.key_cache_ttl_seconds,
         lookup_limiter=limiter,
         tokens=bearer_token_verifier(settings),
+        revocation_check_seconds=settings.key_revocation_check_seconds,
     )
     access_log = (
         AccessLog(service=settings.service_name, json_lines=settings.log_format == "json")
@@ -111,7 +114,14 @@ def create_app(settings: Settings | None = None) -> GatewayApp:
         applicant_limiter=applicant_limiter,
         base_urls=upstream_urls,
         max_body_bytes=settings.max_body_bytes,
+        body_timeout_seconds=settings.request_body_timeout_seconds,
+        capacities=service_capacities(
+            list(upstream_urls),
+            limit=settings.upstream_max_in_flight,
+            queue_wait_seconds=settings.upstream_queue_wait_seconds,
+        ),
         access_log=access_log,
+        trusted_proxies=TrustedProxies(settings.trusted_proxies),
     )
     app.state.settings = settings
     app.state.engine = None

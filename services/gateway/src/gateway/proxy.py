@@ -2,13 +2,16 @@
 
 No FastAPI route, response model or BaseHTTPMiddleware on this path: it is the gateway's hot loop. The
 request headers are read in one pass (credentials, request id, body framing), the caller is verified
-from the in-memory key cache, rate-limited, and the request is streamed to the owning service over a
-pooled keep-alive connection, whose answer is streamed back. Every failure is a problem+json answer
-with the request id; nothing a client sends leads to a 500.
+from the in-memory key cache, rate-limited, its body read whole (bounded in size and time: no pooled
+connection waits on a slow client), a slot taken under the service's in-flight bound (else a fast 503,
+see `gateway.shedding`), and the request sent to the owning service over a pooled keep-alive
+connection, whose answer is streamed back. Every failure is a problem+json answer with the request id;
+nothing a client sends leads to a 500.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -24,13 +27,16 @@ from yarl import URL
 
 from gateway.access_log import AccessLog
 from gateway.auth import Authenticator, Verified, missing_key
+from gateway.callers import TrustedProxies, repeated_authorization
 from gateway.problems import send_problem
 from gateway.rate_limit import RateLimiter, rate_limited
+from gateway.receipt import RequestTimeout
 from gateway.routing import OPEN_TO_APPLICANTS, Route, match
+from gateway.shedding import ServiceCapacity
 from gateway.upstream import HOP_BY_HOP, upstream_error
 
 SERVICE_LABEL = "gateway"
-# A body this small is read whole and sent in one message; larger ones stream chunk by chunk.
+# An answer this small is read whole and sent in one message; larger ones stream chunk by chunk.
 _WHOLE_BODY_LIMIT = 64 * 1024
 _STREAM_CHUNK = 64 * 1024
 _NO_BODY_STATUSES = frozenset({204, 304})
@@ -48,10 +54,6 @@ _REQUEST_SPECIAL = HOP_BY_HOP | {
 _RESPONSE_DROPPED = HOP_BY_HOP | {b"x-request-id", b"date", b"server"}
 
 
-class _BodyTooLarge(Exception):
-    pass
-
-
 class _ClientGone(Exception):
     pass
 
@@ -61,7 +63,10 @@ class _RequestHead:
 
     __slots__ = (
         "answered",
+        "arrived",
         "authorization",
+        "authorization_repeated",
+        "body_pending",
         "chunked",
         "content_length",
         "forwarded",
@@ -69,17 +74,21 @@ class _RequestHead:
         "request_id",
     )
 
-    def __init__(self, raw: list[tuple[bytes, bytes]]) -> None:
+    def __init__(self, raw: list[tuple[bytes, bytes]], arrived: float) -> None:
+        self.arrived = arrived  # time.perf_counter() when the request reached the gateway
         self.authorization: bytes | None = None
+        self.authorization_repeated = False
         self.request_id: bytes | None = None
         self.content_length: bytes | None = None
         self.forwarded_for: bytes | None = None
         self.chunked = False
         self.answered = False  # set once the response has started: no problem answer after that
+        self.body_pending = False  # a body was announced and not (yet) read whole
         self.forwarded: list[tuple[str, str]] = []
         for name, value in raw:
             if name in _REQUEST_SPECIAL:
                 if name == b"authorization":
+                    self.authorization_repeated = self.authorization is not None
                     self.authorization = value
                 elif name == b"x-request-id":
                     self.request_id = value
@@ -87,43 +96,16 @@ class _RequestHead:
                     self.content_length = value
                 elif name == b"transfer-encoding":
                     self.chunked = b"chunked" in value.lower()
-                elif name == b"x-forwarded-for":
-                    self.forwarded_for = value
+                elif name == b"x-forwarded-for":  # several headers are one list, in order
+                    prior: bytes | None = self.forwarded_for
+                    self.forwarded_for = value if prior is None else prior + b", " + value
                 # host, hop-by-hop headers and any caller-supplied internal credential are dropped
             else:
                 self.forwarded.append((name.decode("latin-1"), value.decode("latin-1")))
 
 
-class _StreamedBody:
-    """A request body too large for one message: its first chunk and the rest as it arrives, counted
-    against the limit while it streams."""
-
-    __slots__ = ("first", "limit", "receive", "received", "too_large")
-
-    def __init__(self, first: bytes, receive: Receive, limit: int) -> None:
-        self.first = first
-        self.receive = receive
-        self.limit = limit
-        self.received = 0
-        self.too_large = False
-
-    async def chunks(self) -> AsyncIterator[bytes]:
-        self.received = len(self.first)
-        if self.first:
-            yield self.first
-        while True:
-            message = await self.receive()
-            if message["type"] == "http.disconnect":
-                raise _ClientGone
-            chunk: bytes = message.get("body", b"")
-            self.received += len(chunk)
-            if self.received > self.limit:
-                self.too_large = True
-                raise _BodyTooLarge
-            if chunk:
-                yield chunk
-            if not message.get("more_body", False):
-                return
+async def _as_chunked(body: bytes) -> AsyncIterator[bytes]:
+    yield body
 
 
 def _contained_path(scope: Scope, method: str) -> str:
@@ -146,13 +128,19 @@ class Proxy:
         applicant_limiter: RateLimiter,
         base_urls: dict[str, str],
         max_body_bytes: int,
+        body_timeout_seconds: float,
+        capacities: dict[str, ServiceCapacity],
         access_log: AccessLog | None,
+        trusted_proxies: TrustedProxies | None = None,
     ) -> None:
         self._auth = authenticator
+        self._trusted_proxies = trusted_proxies or TrustedProxies()
         self._limiter = limiter
         self._applicant_limiter = applicant_limiter
         self._base_urls = base_urls
         self._max_body = max_body_bytes
+        self._body_timeout = body_timeout_seconds
+        self._capacities = capacities
         self._access_log = access_log
         self._log = structlog.get_logger("proxy")
         self._metrics: dict[tuple[str, str, int], tuple[Any, Any]] = {}
@@ -163,13 +151,16 @@ class Proxy:
         route = match(scope["path"])
         assert route is not None  # the app only sends routed paths here
         method: str = scope["method"]
-        head = _RequestHead(scope["headers"])
+        head = _RequestHead(scope["headers"], started)
         request_id = accept_request_id(None if head.request_id is None else head.request_id.decode("latin-1"))
         status = 500
         try:
             status = await self._forward(scope, receive, send, route, method, request_id, head)
         except AppError as error:
             status = error.status
+            if head.body_pending:
+                # The rest of the body may never come (or come slowly): answer, then close the connection.
+                error.headers["Connection"] = "close"
             await send_problem(scope, receive, send, error, request_id)
         except _ClientGone:
             status = 499  # the caller went away, or the answer broke off midway: nobody to tell
@@ -197,31 +188,44 @@ class Proxy:
         """Admit the caller, pass the request on to the route's service and relay its answer."""
         path = _contained_path(scope, method)
         client = scope.get("client")
-        client_host: str = client[0] if client else "unknown"
+        peer: str = client[0] if client else "unknown"
+        forwarded_for = None if head.forwarded_for is None else head.forwarded_for.decode("latin-1")
+        client_host, trail = self._trusted_proxies.resolve(peer, forwarded_for)
+        if client_host != peer:
+            scope["client"] = (client_host, 0)  # what the server's access log shows
+        head.body_pending = head.content_length is not None or head.chunked
         verified = await self._admitted(route, method, path, head, client_host)
-        headers = self._upstream_headers(scope, head, verified, request_id, client_host)
-        body: bytes | _StreamedBody | None = None
-        if head.content_length is not None or head.chunked:
-            body = await self._request_body(head, receive, headers)
+        headers = self._upstream_headers(scope, head, verified, request_id, trail)
+        body: bytes | AsyncIterator[bytes] | None = None
+        if head.body_pending:
+            whole = await self._request_body(head, receive, headers)
+            head.body_pending = False
+            body = _as_chunked(whole) if head.chunked else whole  # the framing the caller chose
         url = URL(self._target(route, scope), encoded=True)
         session = self.session
         assert session is not None, "the gateway's lifespan has not started"
-        data = body.chunks() if isinstance(body, _StreamedBody) else body
+        capacity = self._capacities.get(route.service)
+        if capacity is not None:
+            await capacity.acquire()
         # aiohttp itself retries an idempotent request once when a pooled connection turns out closed.
         try:
             async with session.request(
-                method, url, headers=headers, data=data, allow_redirects=False
+                method, url, headers=headers, data=body, allow_redirects=False
             ) as upstream:
                 return await self._relay(upstream, send, method, request_id, head)
         except (aiohttp.ClientError, TimeoutError) as exc:
-            if isinstance(body, _StreamedBody) and body.too_large:
-                raise self._too_large() from exc
             raise upstream_error(route.service, exc) from exc
+        finally:
+            if capacity is not None:
+                capacity.release()
 
     async def _admitted(
         self, route: Route, method: str, path: str, head: _RequestHead, client_host: str
     ) -> Verified:
-        """The caller, authenticated, allowed this operation and within its rate limit (401, 403, 429)."""
+        """The caller, authenticated, allowed this operation and within its rate limit (401, 403, 429);
+        400 with several Authorization headers, whichever of them a service would read."""
+        if head.authorization_repeated:
+            raise repeated_authorization()
         now = time.monotonic()
         limiter = self._limiter
         if route.public:
@@ -245,25 +249,23 @@ class Proxy:
 
     @staticmethod
     def _upstream_headers(
-        scope: Scope, head: _RequestHead, verified: Verified, request_id: str, client_host: str
+        scope: Scope, head: _RequestHead, verified: Verified, request_id: str, forwarded_for: str
     ) -> list[tuple[str, str]]:
         """The caller's headers to pass on, with the gateway's own added: its signed principal, the request
-        id and the forwarding trail."""
+        id and the forwarding trail (only its trusted part: see `gateway.callers.TrustedProxies`)."""
         headers = head.forwarded
         headers.append((INTERNAL_HEADER, verified.credential))
         headers.append(("x-request-id", request_id))
-        prior = head.forwarded_for.decode("latin-1") + ", " if head.forwarded_for else ""
-        headers.append(("x-forwarded-for", prior + client_host))
+        headers.append(("x-forwarded-for", forwarded_for))
         headers.append(("x-forwarded-proto", scope.get("scheme", "http")))
         return headers
 
     async def _request_body(
         self, head: _RequestHead, receive: Receive, headers: list[tuple[str, str]]
-    ) -> bytes | _StreamedBody:
-        """The body to send on: whole when it came in one message, streamed otherwise.
-
-        A declared Content-Length over the limit is refused before reading anything (413).
-        """
+    ) -> bytes:
+        """The whole body, read before any service is called, so that no pooled connection waits on a
+        slow client: at most `max_body_bytes` (413; a declared Content-Length over it is refused before
+        reading anything) within the body deadline of the request's arrival (408)."""
         if head.content_length is not None:
             try:
                 length = int(head.content_length)
@@ -274,15 +276,37 @@ class Proxy:
             if length > self._max_body:
                 raise self._too_large()
             headers.append(("content-length", str(length)))
+        remaining = self._body_timeout - (time.perf_counter() - head.arrived)
+        try:
+            async with asyncio.timeout(max(remaining, 0.0)):
+                return await self._read_body(receive)
+        except TimeoutError:
+            raise RequestTimeout(f"the request body did not arrive within {self._body_timeout:g} s") from None
+
+    async def _read_body(self, receive: Receive) -> bytes:
         message = await receive()
         if message["type"] == "http.disconnect":
             raise _ClientGone
         first: bytes = message.get("body", b"")
-        if len(first) > self._max_body:
-            raise self._too_large()
-        if message.get("more_body", False):
-            return _StreamedBody(first, receive, self._max_body)
-        return first
+        if not message.get("more_body", False):
+            if len(first) > self._max_body:
+                raise self._too_large()
+            return first
+        parts = [first]
+        received = len(first)
+        while True:
+            if received > self._max_body:
+                raise self._too_large()
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                raise _ClientGone
+            chunk: bytes = message.get("body", b"")
+            received += len(chunk)
+            parts.append(chunk)
+            if not message.get("more_body", False):
+                if received > self._max_body:
+                    raise self._too_large()
+                return b"".join(parts)
 
     def _too_large(self) -> PayloadTooLarge:
         return PayloadTooLarge(f"the request body may have at most {self._max_body} bytes")

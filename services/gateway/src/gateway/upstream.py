@@ -3,7 +3,8 @@
 aiohttp rather than httpx: measured on the target machines, an aiohttp client forwards at about half of
 direct throughput where an httpx one managed a small fraction. The pool keeps connections alive, but
 closes idle ones before the services' own keep-alive timeout would, so a request never meets a
-connection the other side is closing.
+connection the other side is closing. The wait for a free pooled connection is bounded
+(`upstream_pool_wait_seconds`): a full pool is a fast 503 with Retry-After, not a queue without end.
 """
 
 from __future__ import annotations
@@ -55,6 +56,8 @@ def new_session(settings: Settings) -> aiohttp.ClientSession:
         connector=connector,
         timeout=aiohttp.ClientTimeout(
             total=None,
+            # `connect` spans the wait for a pool slot and the connecting itself, `sock_connect` the latter
+            connect=settings.upstream_pool_wait_seconds + settings.upstream_connect_timeout_seconds,
             sock_connect=settings.upstream_connect_timeout_seconds,
             sock_read=settings.upstream_read_timeout_seconds,
         ),
@@ -71,6 +74,11 @@ def upstream_error(service: str, exc: BaseException) -> AppError:
     if isinstance(exc, aiohttp.ClientConnectorError):
         return ServiceUnavailable(
             f"the {service} service cannot be reached; retry later",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
+    if isinstance(exc, aiohttp.ConnectionTimeoutError):  # no free pooled connection in time, or no connect
+        return ServiceUnavailable(
+            f"the {service} service is busy or cannot be reached; retry later",
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         )
     if isinstance(exc, TimeoutError):  # asyncio's and aiohttp's timeouts are TimeoutErrors

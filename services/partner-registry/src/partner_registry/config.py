@@ -1,7 +1,8 @@
 """Settings of the Partner registry service (`PRM_*` environment variables)."""
 
-from typing import Annotated, ClassVar
+from typing import Annotated, Any, ClassVar
 
+from cryptography.fernet import Fernet
 from fastapi import Depends
 from prm_kit.settings import (
     MIN_SECRET_LENGTH,
@@ -11,7 +12,14 @@ from prm_kit.settings import (
     database_url_field,
     event_subscribers_field,
 )
-from pydantic import Field, SecretStr, field_validator
+from pydantic import BeforeValidator, Field, SecretStr, field_validator
+from pydantic_settings import NoDecode
+
+
+def _comma_separated(value: Any) -> Any:
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
 
 
 class Settings(BaseServiceSettings):
@@ -71,9 +79,29 @@ class Settings(BaseServiceSettings):
     )
     webhook_secret_key: SecretStr | None = Field(
         default=None,
-        description="Key material to encrypt stored webhook secrets (at least 32 characters); "
-        "default: derived from internal_secret. Changing it makes stored secrets unreadable.",
+        description="Older: key material to derive the webhook secrets' key from (at least 32 characters); "
+        "default: internal_secret. Prefer webhook_secret_keys; this one stays a decryption key.",
     )
+    webhook_secret_keys: Annotated[list[SecretStr], NoDecode, BeforeValidator(_comma_separated)] = Field(
+        default_factory=list,
+        description="Fernet keys (comma-separated; cryptography's Fernet.generate_key()) to encrypt stored "
+        "webhook secrets: the first encrypts, all decrypt, and so do the keys derived from "
+        "webhook_secret_key and internal_secret. Rotate by putting a new key first; drop an old key only "
+        "once no valid secret was issued under it. Empty: the derived key encrypts.",
+    )
+
+    @field_validator("webhook_secret_keys")
+    @classmethod
+    def _fernet_keys(cls, value: list[SecretStr]) -> list[SecretStr]:
+        for position, key in enumerate(value, start=1):
+            try:
+                Fernet(key.get_secret_value().encode("ascii"))
+            except (ValueError, UnicodeEncodeError):
+                raise ValueError(
+                    f"webhook_secret_keys (PRM_WEBHOOK_SECRET_KEYS): key {position} is not a Fernet key "
+                    "(32 bytes, URL-safe base64)"
+                ) from None
+        return value
 
     @field_validator("webhook_secret_key")
     @classmethod

@@ -291,6 +291,43 @@ async def test_malformed_periods_are_422(client: httpx.AsyncClient, params: dict
 
 
 @pytest.mark.asyncio
+@pytest.mark.parametrize(
+    ("params", "field", "detail"),
+    [
+        # the observed 500: the month after 9999-12 is in year 10000
+        ({"from": "2000-01-01", "to": "9999-12-31"}, "to", "must be between 1900-01-01 and 9998-12-31"),
+        ({"from": "9999-12-01", "to": "9999-12-31"}, "from", "must be between 1900-01-01 and 9998-12-31"),
+        ({"from": "2000-01-01", "to": "9998-12-31"}, "to", "a period may span at most 60 months"),
+        ({"from": "0001-01-01", "to": "0001-01-31"}, "from", "must be between 1900-01-01 and 9998-12-31"),
+        ({"period": "9999-Q4"}, "period", "the year must be between 1900 and 9998"),
+        ({"period": "9999-12"}, "period", "the year must be between 1900 and 9998"),
+        ({"period": "0000-01"}, "period", "the year must be between 1900 and 9998"),
+    ],
+)
+async def test_periods_beyond_what_dates_can_hold_are_422_not_500(
+    client: httpx.AsyncClient, params: dict[str, str], field: str, detail: str
+) -> None:
+    response = await client.get("/v1/conflict-cases/statistics", params=params)
+
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["detail"] == f"{field}: {detail}"
+    assert response.json()["errors"][0]["loc"] == ["query", field]
+
+
+def test_a_period_may_span_sixty_months_and_reach_the_last_supported_day() -> None:
+    # 2021-01 .. 2025-12 is 5 x 12 = 60 months; one day more touches a 61st
+    assert len(months(parse_period(None, date(2021, 1, 1), date(2025, 12, 31)))) == 60
+    with pytest.raises(UnprocessableContent):
+        parse_period(None, date(2021, 1, 1), date(2026, 1, 1))
+    last = parse_period("9998-Q4", None, None)
+    assert last.end == datetime(9999, 1, 1, tzinfo=UTC)
+    assert months(last) == ["9998-10", "9998-11", "9998-12"]
+    first = parse_period("1900-01", None, None)
+    assert first.start == datetime(1900, 1, 1, tzinfo=UTC)
+
+
+@pytest.mark.asyncio
 async def test_an_empty_period_has_zeros_for_every_month(client: httpx.AsyncClient, clock: Clock) -> None:
     clock.set(at(12, 1))
 

@@ -11,13 +11,16 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
+from cryptography.fernet import Fernet, InvalidToken
 from fastapi import FastAPI
+from partner_registry.config import Settings
 from partner_registry.models import PartnerWebhookSecret
 from partner_registry.webhook_secrets.crypto import SecretBox, fingerprint, new_secret
 from prm_contracts.clients.registry import RegistryClient
 from prm_contracts.principal import ADMIN_SCOPE, INTERNAL_SCOPE, Principal
 from prm_contracts.problem import AppError, NotFound
 from prm_kit.testing import internal_headers
+from pydantic import SecretStr, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 from standardwebhooks.webhooks import Webhook
 
@@ -70,6 +73,31 @@ def test_secrets_are_encrypted_and_only_the_same_key_reads_them() -> None:
         SecretBox("another key material of enough length").decrypt(ciphertext)
     assert len(fingerprint(secret)) == 12
     assert fingerprint(secret) == fingerprint(secret) != fingerprint(new_secret())
+
+
+def test_the_first_of_several_keys_encrypts_and_every_one_decrypts() -> None:
+    old_key, new_key = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    secret = new_secret()
+    under_old = SecretBox(fernet_keys=[old_key]).encrypt(secret)
+
+    rotated = SecretBox("k" * 32, fernet_keys=[new_key, old_key])
+    under_new = rotated.encrypt(secret)
+
+    assert rotated.decrypt(under_old) == secret
+    assert Fernet(new_key.encode()).decrypt(under_new.encode()).decode() == secret  # the first key alone
+    with pytest.raises(AppError, match="cannot be decrypted"):
+        SecretBox(fernet_keys=[new_key]).decrypt(under_old)
+
+
+def test_webhook_secret_keys_must_be_fernet_keys() -> None:
+    with pytest.raises(ValidationError, match="key 2 is not a Fernet key"):
+        Settings(internal_secret="s" * 32, webhook_secret_keys=f"{Fernet.generate_key().decode()},not-a-key")
+
+    keys = [Fernet.generate_key().decode() for _ in range(2)]
+    settings = Settings(internal_secret="s" * 32, webhook_secret_keys=" , ".join(keys))
+
+    assert [key.get_secret_value() for key in settings.webhook_secret_keys] == keys
+    assert keys[0] not in repr(settings)
 
 
 # --- through the API ---------------------------------------------------------------------------------------
@@ -201,6 +229,39 @@ async def test_the_overlap_comes_from_the_settings(
     new = await _issue(client, partner)
 
     assert new["previous_secrets_expire_at"] == "2026-07-01T11:00:00Z"
+
+
+@asyncio_test
+async def test_secrets_stored_before_keys_were_set_or_rotated_stay_readable(
+    app: FastAPI, client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    partner = await a_partner(client)
+    settings = app.state.settings
+    before = await _issue(client, partner)  # encrypted under the key derived from the internal secret
+    first_key, second_key = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+
+    app.state.settings = settings.model_copy(update={"webhook_secret_keys": [SecretStr(first_key)]})
+    with_first = await _issue(client, partner)
+    app.state.settings = settings.model_copy(
+        update={"webhook_secret_keys": [SecretStr(second_key), SecretStr(first_key)]}
+    )
+    with_second = await _issue(client, partner)
+
+    valid = {item["id"]: item["secret"] for item in (await _valid(client, partner))["secrets"]}
+    assert valid == {issued["id"]: issued["secret"] for issued in (before, with_first, with_second)}
+    stored = {
+        str(row.id): row.ciphertext for row in (await db.scalars(sa.select(PartnerWebhookSecret))).all()
+    }
+    # each was encrypted by the first key of its day: the newest by the second key alone
+    assert (
+        Fernet(second_key.encode()).decrypt(stored[with_second["id"]].encode()).decode()
+        == with_second["secret"]
+    )
+    assert (
+        Fernet(first_key.encode()).decrypt(stored[with_first["id"]].encode()).decode() == with_first["secret"]
+    )
+    with pytest.raises(InvalidToken):
+        Fernet(first_key.encode()).decrypt(stored[before["id"]].encode())
 
 
 @asyncio_test

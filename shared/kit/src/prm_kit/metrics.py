@@ -1,13 +1,24 @@
-"""Prometheus metrics: request counts and latencies by route template, served at `/metrics`."""
+"""Prometheus metrics: request counts and latencies by route template, served at `/metrics`.
+
+`/metrics` tells how busy each route is and which fail, so it is not public: it answers a direct request
+from `metrics_allowed_networks` (loopback by default; in a cluster, the scraper's network), or a request
+carrying a PRM service's own internal credential; anyone else gets a 403.
+"""
 
 from __future__ import annotations
 
 import time
+from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Address, IPv6Network, ip_address, ip_network
 
+from prm_contracts.principal import INTERNAL_SCOPE
+from prm_contracts.problem import Forbidden, Unauthorized
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from prm_kit.internal_auth import INTERNAL_HEADER, PrincipalVerifier
 
 REQUESTS = Counter(
     "prm_http_requests_total", "HTTP requests served", ["service", "method", "route", "status"]
@@ -49,5 +60,48 @@ class MetricsMiddleware:
             LATENCY.labels(self.service, method, template).observe(time.perf_counter() - started)
 
 
-async def metrics_endpoint(_request: Request) -> Response:
+async def metrics_endpoint(request: Request) -> Response:
+    """The metrics, to whom `may_read_metrics` allows (the app's `state.settings` say who); else 403."""
+    if not may_read_metrics(request):
+        raise Forbidden(
+            "metrics are served only to direct requests from metrics_allowed_networks "
+            "(PRM_METRICS_ALLOWED_NETWORKS) or with a PRM service's internal credential"
+        )
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+def may_read_metrics(request: Request) -> bool:
+    settings = request.app.state.settings
+    credential = request.headers.get(INTERNAL_HEADER)
+    if credential is not None:
+        try:
+            principal = _verifier(settings.internal_secret.get_secret_value()).verify(credential)
+        except Unauthorized:
+            principal = None
+        if principal is not None and INTERNAL_SCOPE in principal.scopes:
+            return True
+    if "x-forwarded-for" in request.headers or "forwarded" in request.headers:
+        return False  # relayed by a proxy: whoever sent it is not the peer we see
+    if request.client is None:
+        return False
+    return _within(request.client.host, tuple(settings.metrics_allowed_networks))
+
+
+@lru_cache(maxsize=4)
+def _verifier(secret: str) -> PrincipalVerifier:
+    return PrincipalVerifier(secret)
+
+
+@lru_cache(maxsize=8)
+def _networks(entries: tuple[str, ...]) -> tuple[IPv4Network | IPv6Network, ...]:
+    return tuple(ip_network(entry, strict=False) for entry in entries)
+
+
+def _within(host: str, entries: tuple[str, ...]) -> bool:
+    try:
+        address = ip_address(host)
+    except ValueError:
+        return False
+    if isinstance(address, IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return any(address in network for network in _networks(entries))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from ipaddress import ip_network
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -74,6 +75,12 @@ class BaseServiceSettings(BaseSettings):
     outbox_poll_seconds: float = Field(
         default=0.5, gt=0, le=60, description="How often the outbox relay looks for events to deliver."
     )
+    metrics_allowed_networks: CommaSeparated = Field(
+        default_factory=lambda: ["127.0.0.0/8", "::1/128"],
+        description="Addresses or CIDR networks (comma-separated) whose direct requests may read /metrics, "
+        "say Prometheus' pod network; a request that came through a proxy (X-Forwarded-For) never does. "
+        "A PRM service's own internal credential may read it from anywhere. Default: loopback only.",
+    )
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -87,6 +94,19 @@ class BaseServiceSettings(BaseSettings):
             if not url.startswith(("http://", "https://")):
                 raise ValueError(f"event subscriber {url!r} must be an http:// or https:// URL")
         return [url.rstrip("/") for url in value]
+
+    @field_validator("metrics_allowed_networks")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"metrics_allowed_networks (PRM_METRICS_ALLOWED_NETWORKS): {entry!r} is not an IP "
+                    "address or CIDR network"
+                ) from None
+        return value
 
     @field_validator("internal_secret")
     @classmethod

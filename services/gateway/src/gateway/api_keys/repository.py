@@ -43,5 +43,11 @@ async def page(session: AsyncSession, *, limit: int, after: KeysetPosition[datet
     return list(await session.scalars(query))
 
 
+async def revoked_since(session: AsyncSession, since: datetime) -> list[UUID]:
+    """Ids of the keys revoked at or after `since`."""
+    rows = await session.scalars(select(ApiKey.id).where(ApiKey.revoked_at >= since))
+    return list(rows)
+
+
 async def mark_used(session: AsyncSession, key_id: UUID, at: datetime) -> None:
     await session.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=at))

@@ -50,6 +50,7 @@ async def list_api_keys(
 
 @router.get("/{key_id}", response_model=ApiKeyOut, responses=problems(404), summary="Get an API key")
 async def get_api_key(key_id: UUID, session: SessionDep, _admin: AdminDep) -> ApiKey:
+    """The key, revoked or not, with when it was last used. Never its secret part."""
     return await service.get_key(session, key_id)
 
 

@@ -139,6 +139,12 @@ async def verified_key(session: AsyncSession, plaintext: str) -> ApiKey | None:
     return key
 
 
+async def revoked_since(session: AsyncSession, since: datetime) -> list[UUID]:
+    """The keys revoked at or after `since`, wherever that was done: each gateway process evicts them from
+    its cache (see `gateway.auth`)."""
+    return await repository.revoked_since(session, since)
+
+
 def use_worth_recording(key: ApiKey, now: datetime) -> bool:
     """Whether `key`'s stored last_used_at is old enough to be worth a write (at most one a minute)."""
     return key.last_used_at is None or now - key.last_used_at >= _USE_RECORDING_INTERVAL

@@ -84,6 +84,7 @@ async def add_partner_agreement(
 async def get_partner_agreement(
     partner_id: UUID, agreement_id: UUID, session: SessionDep, who: PrincipalDep, response: Response
 ) -> AgreementOut:
+    """The agreement, with its version as `ETag` for a later update."""
     agreement = await service.visible_agreement(session, partner_id, agreement_id, viewer=who)
     set_etag(response, agreement.version)
     return agreement_out(agreement)

@@ -118,6 +118,7 @@ async def add_partner_certification(
 async def get_partner_certification(
     partner_id: UUID, certification_id: UUID, session: SessionDep, who: PrincipalDep, response: Response
 ) -> CertificationOut:
+    """The certification, with its version as `ETag` for a later update."""
     certification = await service.visible_certification(session, partner_id, certification_id, viewer=who)
     set_etag(response, certification.version)
     return certification_out(certification)

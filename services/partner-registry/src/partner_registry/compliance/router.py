@@ -105,6 +105,7 @@ async def record_partner_compliance_audit(
 async def get_partner_compliance_audit(
     partner_id: UUID, audit_id: UUID, session: SessionDep, who: PrincipalDep, response: Response
 ) -> AuditOut:
+    """The audit, with its version as `ETag` for a later update."""
     audit = await service.visible_audit(session, partner_id, audit_id, viewer=who)
     set_etag(response, audit.version)
     return audit_out(audit)
@@ -203,6 +204,7 @@ async def record_partner_compliance_violation(
 async def get_partner_compliance_violation(
     partner_id: UUID, violation_id: UUID, session: SessionDep, who: PrincipalDep, response: Response
 ) -> ViolationOut:
+    """The violation, with its version as `ETag` for a later update."""
     violation = await service.visible_violation(session, partner_id, violation_id, viewer=who)
     set_etag(response, violation.version)
     return violation_out(violation)

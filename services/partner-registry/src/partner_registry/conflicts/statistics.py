@@ -1,7 +1,9 @@
 """The arithmetic of conflict statistics: periods, month buckets, the exact median, age buckets. Pure.
 
 A period is `2026-Q3`, `2026-07`, or `from`/`to` dates (both inclusive), always whole UTC days; inside the
-service it is the half-open interval [start, end) of UTC instants.
+service it is the half-open interval [start, end) of UTC instants. Its days lie between FIRST_DAY and
+LAST_DAY, so that every date computed from them (the midnight after the last day, the month after it, the
+age buckets' 91 days before) exists.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from decimal import Decimal
 from prm_contracts.problem import UnprocessableContent, ValidationIssue
 
 MAX_MONTHS = 60
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(9998, 12, 31)
 _QUARTER = re.compile(r"^([0-9]{4})-Q([1-4])$")
 _MONTH = re.compile(r"^([0-9]{4})-(0[1-9]|1[0-2])$")
 # (label, fewest whole days, most whole days; None = no upper bound) since a case was reported
@@ -59,22 +63,34 @@ def parse_period(label: str | None, first_day: date | None, last_day: date | Non
             raise _invalid("period", "give either period or from/to, not both")
         if quarter := _QUARTER.fullmatch(label):
             year, number = int(quarter.group(1)), int(quarter.group(2))
+            _check_year("period", year)
             first = date(year, 3 * number - 2, 1)
             return Period(label, first, _next_month(_next_month(_next_month(first))) - timedelta(days=1))
         if month := _MONTH.fullmatch(label):
-            first = date(int(month.group(1)), int(month.group(2)), 1)
+            year = int(month.group(1))
+            _check_year("period", year)
+            first = date(year, int(month.group(2)), 1)
             return Period(label, first, _next_month(first) - timedelta(days=1))
         raise _invalid(
             "period", f"must be a quarter such as 2026-Q3 or a month such as 2026-07, got {label!r}"
         )
     if first_day is None or last_day is None:
         raise _invalid("from" if first_day is None else "to", "give a period, or both from and to")
+    for field, day in (("from", first_day), ("to", last_day)):
+        if not FIRST_DAY <= day <= LAST_DAY:
+            raise _invalid(field, f"must be between {FIRST_DAY} and {LAST_DAY}")
     if last_day < first_day:
         raise _invalid("to", "must not be before from")
-    period = Period(None, first_day, last_day)
-    if len(months(period)) > MAX_MONTHS:
+    # counted, not listed: a span of thousands of years is refused without walking through it
+    spanned = (last_day.year - first_day.year) * 12 + last_day.month - first_day.month + 1
+    if spanned > MAX_MONTHS:
         raise _invalid("to", f"a period may span at most {MAX_MONTHS} months")
-    return period
+    return Period(None, first_day, last_day)
+
+
+def _check_year(field: str, year: int) -> None:
+    if not FIRST_DAY.year <= year <= LAST_DAY.year:
+        raise _invalid(field, f"the year must be between {FIRST_DAY.year} and {LAST_DAY.year}")
 
 
 def months(period: Period) -> list[str]:

@@ -75,6 +75,7 @@ async def add_partner_contact(
 async def get_partner_contact(
     partner_id: UUID, contact_id: UUID, session: SessionDep, who: PrincipalDep, response: Response
 ) -> ContactOut:
+    """The contact, with its version as `ETag` for a later update."""
     contact = await service.visible_contact(session, partner_id, contact_id, viewer=who)
     set_etag(response, contact.version)
     return contact_out(contact)

@@ -31,8 +31,12 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 
 def _box(settings: Settings) -> SecretBox:
-    key = settings.webhook_secret_key or settings.internal_secret
-    return secret_box(key.get_secret_value())
+    """`webhook_secret_keys` first; the keys derived from the older settings stay, to read what they wrote."""
+    material = [settings.webhook_secret_key, settings.internal_secret]
+    return secret_box(
+        tuple(key.get_secret_value() for key in settings.webhook_secret_keys),
+        tuple(secret.get_secret_value() for secret in material if secret is not None),
+    )
 
 
 def _overlap(settings: Settings) -> timedelta:

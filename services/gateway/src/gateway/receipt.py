@@ -1,0 +1,147 @@
+"""Deadlines for receiving a request, kept by the HTTP protocol itself, and a cap on open connections.
+
+uvicorn has no request-receipt timeout: its keep-alive timer is reset by every byte, and ASGI code runs
+only once the headers are in, so a client sending one byte a second holds a connection (and a file
+descriptor) for as long as it likes. These subclasses of uvicorn's HTTP/1.1 protocols (httptools, h11)
+arm a deadline when a request's first byte arrives (or the connection opens) and disarm it once its
+head, then its body, is in; on expiry the connection is closed, with a 408 when part of a request came.
+uvicorn takes a protocol class only programmatically, hence the gateway's own launcher (`gateway.serve`).
+The same idea as xorbitsai/inference#5213.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal, cast
+
+from prm_contracts.problem import PROBLEM_MEDIA_TYPE, AppError
+from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+# The proxy answers a late body itself (a 408 problem with the request id) at the body deadline; the
+# protocol's own deadline is a backstop a little later, for everything else (the gateway's own endpoints,
+# a body still trickling in after its request was answered).
+BODY_BACKSTOP_GRACE_SECONDS = 2.0
+HTTP_PROTOCOLS = ("httptools", "h11")
+
+
+class RequestTimeout(AppError):
+    status, slug, title = 408, "request-timeout", "Request not received in time"
+
+
+@dataclass(frozen=True)
+class ReceiptLimits:
+    head_seconds: float
+    body_seconds: float
+    max_connections: int
+
+
+def _timeout_response(detail: str) -> bytes:
+    body = json.dumps(RequestTimeout(detail).to_problem().model_dump(mode="json", exclude_none=True))
+    encoded = body.encode()
+    head = (
+        "HTTP/1.1 408 Request Timeout\r\n"
+        f"content-type: {PROBLEM_MEDIA_TYPE}\r\n"
+        f"content-length: {len(encoded)}\r\n"
+        "connection: close\r\n\r\n"
+    )
+    return head.encode("latin-1") + encoded
+
+
+class ReceiptDeadlines(asyncio.Protocol):
+    """Mixed in before uvicorn's protocol class (which provides the attributes declared here)."""
+
+    limits: ClassVar[ReceiptLimits]
+    transport: asyncio.Transport
+    loop: asyncio.AbstractEventLoop
+    connections: Any
+    cycle: Any
+
+    _receipt_timer: asyncio.TimerHandle | None = None
+    _receipt_phase: Literal["head", "body"] = "head"
+    _timed_cycle: Any = None
+    _request_started = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)
+        if len(self.connections) > self.limits.max_connections:
+            transport.close()  # before any request: nothing to answer, and no descriptor held
+            return
+        self._arm("head")
+
+    def data_received(self, data: bytes) -> None:
+        if self._receipt_timer is None and (self.cycle is None or not self.cycle.more_body):
+            self._arm("head")  # the first byte of the next request on a kept-alive connection
+        self._request_started = True
+        super().data_received(data)
+        self._follow_request()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def _follow_request(self) -> None:
+        cycle = self.cycle
+        if cycle is None or self.transport.is_closing():
+            return
+        if cycle is not self._timed_cycle:  # a new request's head is in
+            self._timed_cycle = cycle
+            self._disarm()
+            if cycle.more_body:
+                self._arm("body")
+        elif self._receipt_phase == "body" and not cycle.more_body:
+            self._disarm()
+
+    def _arm(self, phase: Literal["head", "body"]) -> None:
+        self._disarm()
+        self._receipt_phase = phase
+        if phase == "head":
+            self._request_started = False
+            seconds = self.limits.head_seconds
+        else:
+            seconds = self.limits.body_seconds + BODY_BACKSTOP_GRACE_SECONDS
+        self._receipt_timer = self.loop.call_later(seconds, self._expired)
+
+    def _disarm(self) -> None:
+        if self._receipt_timer is not None:
+            self._receipt_timer.cancel()
+            self._receipt_timer = None
+
+    def _expired(self) -> None:
+        self._receipt_timer = None
+        transport = self.transport
+        if transport.is_closing():
+            return
+        cycle = self.cycle
+        if self._receipt_phase == "head":
+            between_requests = cycle is None or cycle.response_complete
+            if self._request_started and between_requests:
+                transport.write(_timeout_response("the request's headers did not arrive in time"))
+        elif cycle is not None and not cycle.response_started:
+            transport.write(_timeout_response("the request's body did not arrive in time"))
+            # The application (still waiting for the body) now hears of a disconnect; its answer is dropped.
+            cycle.disconnected = True
+            cycle.message_event.set()
+        transport.close()
+
+
+class HttpToolsWithDeadlines(ReceiptDeadlines, HttpToolsProtocol):
+    pass
+
+
+class H11WithDeadlines(ReceiptDeadlines, H11Protocol):
+    pass
+
+
+def protocol_class(http: str, limits: ReceiptLimits) -> type[asyncio.Protocol]:
+    """uvicorn's `http` protocol class (`httptools` or `h11`) with these receipt deadlines."""
+    bases: dict[str, type[ReceiptDeadlines]] = {
+        "httptools": HttpToolsWithDeadlines,
+        "h11": H11WithDeadlines,
+    }
+    if http not in bases:
+        raise ValueError(f"http must be one of {', '.join(HTTP_PROTOCOLS)}; got {http!r}")
+    base = bases[http]
+    return cast(type[asyncio.Protocol], type(base.__name__, (base,), {"limits": limits}))
