@@ -1,5 +1,5 @@
 from alembic import context
-from analytics.db import Base
+from analytics.models import Base
 from prm_kit.migrations import run_env
 
 url = context.get_x_argument(as_dictionary=True).get("url")

@@ -1,5 +1,5 @@
 from alembic import context
-from incentives.db import Base
+from incentives.models import Base
 from prm_kit.migrations import run_env
 
 url = context.get_x_argument(as_dictionary=True).get("url")

@@ -1,9 +1,9 @@
-"""The registry app on a migrated database, each test inside a transaction that is rolled back."""
+"""The registry on a migrated database: one app per test session, each test inside a transaction rolled back."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from pathlib import Path
+from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -11,19 +11,34 @@ import pytest_asyncio
 from fastapi import FastAPI
 from partner_registry.config import Settings
 from partner_registry.main import MIGRATIONS_DIR, create_app
-from prm_kit.testing import TEST_SECRET, rolled_back_app
+from prm_kit.testing import (
+    StartedApps,
+    SwitchableTransport,
+    app_state_restored,
+    rolled_back_requests,
+    service_fixtures,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .factories import CHANNEL_MANAGER
 
 
-@pytest.fixture
-def database_url(migrated_database: Callable[[str, Path], str]) -> str:
-    return migrated_database("registry", MIGRATIONS_DIR)
-
-
 def _scoring_unreachable(request: httpx.Request) -> httpx.Response:
     raise httpx.ConnectError("scoring is not running in these tests", request=request)
+
+
+def build_registry(**settings: Any) -> FastAPI:
+    """The registry as its tests share it. Its background sweeps are off unless asked for: an app that lives
+    as long as the session would otherwise sweep in the middle of some test's transaction."""
+    sweeps_off = {"deal_expiry_sweep_seconds": 0, "agreement_expiry_sweep_seconds": 0}
+    return create_app(
+        Settings(**(sweeps_off | settings)),
+        scoring_transport=SwitchableTransport(httpx.MockTransport(_scoring_unreachable)),
+    )
+
+
+_registry = service_fixtures("registry", MIGRATIONS_DIR, build_registry)
+database_url, service_apps = _registry.database_url, _registry.service_apps
 
 
 @pytest.fixture
@@ -32,19 +47,23 @@ def scoring_transport() -> httpx.AsyncBaseTransport:
     return httpx.MockTransport(_scoring_unreachable)
 
 
-@pytest.fixture
-def app(database_url: str, tmp_path: Path, scoring_transport: httpx.AsyncBaseTransport) -> FastAPI:
-    """The app under test; a test may set `app.dependency_overrides` (e.g. to move the clock)."""
-    settings = Settings(internal_secret=TEST_SECRET, database_url=database_url, data_dir=tmp_path)
-    return create_app(settings, scoring_transport=scoring_transport)
+@pytest_asyncio.fixture
+async def app(
+    service_apps: StartedApps, scoring_transport: httpx.AsyncBaseTransport
+) -> AsyncIterator[FastAPI]:
+    """The app under test, shared by the session; a test may set `app.dependency_overrides` (e.g. to move the
+    clock) or `app.state`: both are undone after it."""
+    shared = await service_apps.get()
+    with app_state_restored(shared), shared.state.scoring_transport.switched_to(scoring_transport):
+        yield shared
 
 
 @pytest_asyncio.fixture
-async def registry(app: FastAPI, database_url: str) -> AsyncIterator[tuple[httpx.AsyncClient, AsyncSession]]:
+async def registry(app: FastAPI) -> AsyncIterator[tuple[httpx.AsyncClient, AsyncSession]]:
     """(client, session): the client calls as a channel manager unless a request says otherwise; the
     session shares the app's transaction, to look at what was stored."""
-    async with rolled_back_app(app, database_url, principal=CHANNEL_MANAGER) as (client, session):
-        yield client, session
+    async with rolled_back_requests(app, principal=CHANNEL_MANAGER) as started:
+        yield started
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 from alembic import context
 from prm_kit.migrations import run_env
-from scoring.db import Base
+from scoring.models import Base
 
 url = context.get_x_argument(as_dictionary=True).get("url")
 if url:

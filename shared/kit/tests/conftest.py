@@ -1,52 +1,40 @@
-"""A tiny service, "kittest", assembled by the kit exactly as a real service is, for the kit's own tests."""
+"""The kittest service (`kit_service.py`) on its own migrations, for the kit's own tests: one database and one
+started app per session (`app`, `client`, `db`), or an app of a test's own routers (`kit_app`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ClassVar
 
 import pytest
 from fastapi import APIRouter, FastAPI
-from prm_kit.app import create_service_app
-from prm_kit.settings import BaseServiceSettings
-from prm_kit.testing import TEST_SECRET
-from scoring.main import MIGRATIONS_DIR as SCORING_MIGRATIONS
+from prm_kit.testing import TEST_SECRET, service_fixtures
 
-# The kit has no tables of its own; the scoring skeleton's migrations (outbox and inbox only) serve.
-MIGRATIONS_DIR = SCORING_MIGRATIONS
+from .kit_service import MIGRATIONS_DIR, kit_service_app
 
 AppFactory = Callable[..., FastAPI]
 
-
-class KitSettings(BaseServiceSettings):
-    service_name: ClassVar[str] = "kittest"
+database_url, service_apps, app, service, client, db = service_fixtures(
+    "kittest", MIGRATIONS_DIR, kit_service_app
+)
 
 
 @pytest.fixture
-def kit_database_url(migrated_database: Any) -> str:
-    """A database at head, shared by this run's kit tests (each test rolls its changes back)."""
-    url: str = migrated_database("kittest", MIGRATIONS_DIR)
-    return url
+def kit_database_url(database_url: str) -> str:
+    """The session's kittest database at head (each test rolls its changes back)."""
+    return database_url
 
 
 @pytest.fixture
 def kit_app(kit_database_url: str, tmp_path: Path) -> AppFactory:
-    """`kit_app(router, ..., database_url=None)` -> the kittest service serving those routers."""
+    """`kit_app(router, ..., database_url=None)` -> the kittest service serving those routers, not started."""
 
     def build(*routers: APIRouter, database_url: str | None = None) -> FastAPI:
-        settings = KitSettings(
+        return kit_service_app(
+            *routers,
             internal_secret=TEST_SECRET,
             database_url=database_url or kit_database_url,
             data_dir=tmp_path,
-            access_log=False,
-        )
-        return create_service_app(
-            settings,
-            title="Kit test service",
-            description="Exercises the service kit.",
-            routers=list(routers),
-            migrations_dir=MIGRATIONS_DIR,
         )
 
     return build

@@ -12,7 +12,6 @@ import pytest
 import pytest_asyncio
 import sqlalchemy as sa
 from fastapi import APIRouter, FastAPI, Response
-from partner_registry.main import MIGRATIONS_DIR  # the first service whose migrations hold the table
 from prm_contracts.principal import Principal
 from prm_contracts.problem import Conflict
 from prm_kit.app import create_service_app
@@ -29,6 +28,8 @@ from prm_kit.settings import BaseServiceSettings
 from prm_kit.testing import TEST_SECRET, internal_headers, rolled_back_app
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from .kit_service import MIGRATIONS_DIR
 
 
 class IdempotencySettings(BaseServiceSettings):

@@ -25,8 +25,9 @@ from prm_kit.settings import BaseServiceSettings, CommaSeparated, event_subscrib
 from prm_kit.testing import TEST_SECRET, internal_headers, rolled_back_app
 from prometheus_client import REGISTRY
 from pydantic import ValidationError
-from scoring.main import MIGRATIONS_DIR
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from .kit_service import MIGRATIONS_DIR
 
 
 class OutboxSettings(BaseServiceSettings):

@@ -101,15 +101,13 @@ def test_the_service_name_fills_the_database_url_template(clean_environment: pyt
     assert KitSettings().effective_database_url == "postgresql+asyncpg://prm@db:5432/prm_kittest"
 
 
-def test_a_real_service_reads_its_own_variable(clean_environment: pytest.MonkeyPatch) -> None:
-    from scoring.config import Settings as ScoringSettings
-
+def test_a_service_reads_its_own_variable_before_the_template(clean_environment: pytest.MonkeyPatch) -> None:
     clean_environment.setenv("PRM_DATABASE_URL", "postgresql://db/prm_{service}")
-    clean_environment.setenv("PRM_SCORING_DATABASE_URL", "postgres://scoring-db/scores")
+    clean_environment.setenv("PRM_KITTEST_DATABASE_URL", "postgres://kittest-db/kit")
 
-    assert ScoringSettings().effective_database_url == "postgresql+asyncpg://scoring-db/scores"
-    clean_environment.delenv("PRM_SCORING_DATABASE_URL")
-    assert ScoringSettings().effective_database_url == "postgresql+asyncpg://db/prm_scoring"
+    assert KitSettings().effective_database_url == "postgresql+asyncpg://kittest-db/kit"
+    clean_environment.delenv("PRM_KITTEST_DATABASE_URL")
+    assert KitSettings().effective_database_url == "postgresql+asyncpg://db/prm_kittest"
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,8 @@
 
 Choose the database with `PRM_TEST_DB=sqlite` (default) or `PRM_TEST_DB=postgresql`; PostgreSQL is reached at
 `PRM_TEST_POSTGRES_URL` (default the local server) and each test run gets fresh databases it drops at the end.
+A service's `tests/conftest.py` gets its fixtures from `service_fixtures`: one started app and one engine per
+test session (per pytest-xdist worker), each test in a transaction rolled back at its end.
 """
 
 from __future__ import annotations
@@ -17,17 +19,18 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 import pytest
+import pytest_asyncio
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from prm_contracts.principal import ADMIN_SCOPE, Principal
 from sqlalchemy import make_url, pool, text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from prm_kit.db.engine import make_engine
 from prm_kit.internal_auth import INTERNAL_HEADER, sign_principal
@@ -48,12 +51,19 @@ def postgres_admin_url() -> str:
     return os.environ.get("PRM_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
 
 
+def xdist_worker() -> str:
+    """The pytest-xdist worker this process is ("gw0", "gw1", ...), or "main" when tests run in one process."""
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
 def fresh_database_url(service: str, tmp_dir: Path) -> str:
-    """A new, empty database's URL for this test run."""
+    """A new, empty database's URL for this test run; its name says which service and xdist worker it is for."""
+    name = f"{service}_{xdist_worker()}_{uuid.uuid4().hex[:10]}"
     if test_backend() == "sqlite":
-        return f"sqlite+aiosqlite:///{tmp_dir / (service + '-' + uuid.uuid4().hex[:8] + '.db')}"
-    name = f"prm_test_{service}_{uuid.uuid4().hex[:10]}"
-    return make_url(postgres_admin_url()).set(database=name).render_as_string(hide_password=False)
+        return f"sqlite+aiosqlite:///{tmp_dir / (name + '.db')}"
+    return (
+        make_url(postgres_admin_url()).set(database=f"prm_test_{name}").render_as_string(hide_password=False)
+    )
 
 
 async def drop_database(url: str) -> None:
@@ -111,10 +121,27 @@ def port_is_free(port: int) -> bool:
     return True
 
 
+# Ports below the kernel's ephemeral range (32768+), so nothing else grabs them, split into one band per
+# concurrent pytest process (each xdist worker of the SQLite and the PostgreSQL pass), so that two processes
+# checking the same port at once cannot both take it.
+_PORT_BANDS = 8
+_PORT_BAND_WIDTH = 1_500
+_FIRST_PORT = 20_000
+
+
+def _port_band() -> range:
+    worker = xdist_worker()
+    number = int(worker.removeprefix("gw")) if worker.startswith("gw") else 0
+    band = (2 * number + (test_backend() == "postgresql")) % _PORT_BANDS
+    start = _FIRST_PORT + band * _PORT_BAND_WIDTH
+    return range(start, start + _PORT_BAND_WIDTH)
+
+
 def free_ports(count: int) -> list[int]:
-    """`count` consecutive free ports, below the kernel's ephemeral range so nothing else grabs them."""
+    """`count` consecutive free ports in this process's band of ports."""
+    band = _port_band()
     for _ in range(200):
-        base = random.randrange(20_000, 32_000 - count)
+        base = random.randrange(band.start, band.stop - count)
         if all(port_is_free(base + offset) for offset in range(count)):
             return list(range(base, base + count))
     raise RuntimeError(f"found no {count} consecutive free ports")
@@ -196,34 +223,176 @@ def internal_headers(principal: Principal = ADMIN, secret: str = TEST_SECRET) ->
     return {INTERNAL_HEADER: sign_principal(principal, secret)}
 
 
+@contextmanager
+def app_state_restored(app: FastAPI) -> Iterator[FastAPI]:
+    """Undoes what a test changed on an app that outlives it: `app.state` and `app.dependency_overrides`."""
+    state = dict(app.state._state)
+    overrides = dict(app.dependency_overrides)
+    try:
+        yield app
+    finally:
+        app.state._state.clear()
+        app.state._state.update(state)
+        app.dependency_overrides.clear()
+        app.dependency_overrides.update(overrides)
+
+
+@asynccontextmanager
+async def rolled_back_requests(
+    app: FastAPI, *, principal: Principal | None = ADMIN
+) -> AsyncIterator[tuple[httpx.AsyncClient, AsyncSession]]:
+    """For a started app (`app.state.engine` set): its sessions inside one transaction rolled back afterwards.
+
+    Yields an httpx client speaking to the app in-process (signed as `principal`, unless None) and a session
+    on the same transaction; what the test changed on the app is undone when it ends.
+    """
+    engine: AsyncEngine = app.state.engine
+    async with engine.connect() as connection:
+        outer = await connection.begin()
+        with app_state_restored(app):
+            app.state.session_factory = async_sessionmaker(
+                bind=connection,
+                expire_on_commit=False,
+                autoflush=False,
+                join_transaction_mode="create_savepoint",
+            )
+            headers: dict[str, Any] = internal_headers(principal) if principal else {}
+            transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+            async with (
+                httpx.AsyncClient(transport=transport, base_url="http://test", headers=headers) as client,
+                app.state.session_factory() as session,
+            ):
+                yield client, session
+        await outer.rollback()
+
+
 @asynccontextmanager
 async def rolled_back_app(
     app: FastAPI, database_url: str, *, principal: Principal | None = ADMIN
 ) -> AsyncIterator[tuple[httpx.AsyncClient, AsyncSession]]:
-    """Start `app` with its sessions inside one transaction that is rolled back afterwards.
+    """Start `app` for one test with its sessions inside one transaction that is rolled back afterwards.
 
-    Yields an httpx client speaking to the app in-process (signed as `principal`, unless None)
-    and a session on the same transaction, to arrange data and to check what was stored.
+    For an app configured for that test alone; the suite's shared app comes from `service_fixtures`.
     """
     engine = make_engine(database_url, pooled=False)
     app.state.engine = engine
     try:
-        async with engine.connect() as connection:
-            outer = await connection.begin()
-            async with LifespanManager(app):
-                app.state.session_factory = async_sessionmaker(
-                    bind=connection,
-                    expire_on_commit=False,
-                    autoflush=False,
-                    join_transaction_mode="create_savepoint",
-                )
-                headers: dict[str, Any] = internal_headers(principal) if principal else {}
-                transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-                async with (
-                    httpx.AsyncClient(transport=transport, base_url="http://test", headers=headers) as client,
-                    app.state.session_factory() as session,
-                ):
-                    yield client, session
-            await outer.rollback()
+        async with LifespanManager(app), rolled_back_requests(app, principal=principal) as started:
+            yield started
     finally:
         await engine.dispose()
+
+
+class SwitchableTransport(httpx.AsyncBaseTransport):
+    """The network to another service, for an app that outlives a test: requests go to the transport the
+    running test chose (`switched_to`), else to `default`."""
+
+    def __init__(self, default: httpx.AsyncBaseTransport) -> None:
+        self._default = default
+        self._current = default
+
+    @contextmanager
+    def switched_to(self, transport: httpx.AsyncBaseTransport) -> Iterator[None]:
+        self._current = transport
+        try:
+            yield
+        finally:
+            self._current = self._default
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return await self._current.handle_async_request(request)
+
+
+AppBuilder = Callable[..., FastAPI]
+
+
+class StartedApps:
+    """A service's apps for one test session: each configuration built and started once, on one engine."""
+
+    def __init__(self, build: AppBuilder, settings: dict[str, Any], engine: AsyncEngine) -> None:
+        self._build = build
+        self._settings = settings
+        self._engine = engine
+        self._apps: dict[str, FastAPI] = {}
+        self._running = AsyncExitStack()
+
+    async def get(self, **settings: Any) -> FastAPI:
+        """The app built with these settings (beside the database, secret and data folder), started."""
+        configuration = repr(sorted(settings.items()))
+        if configuration not in self._apps:
+            app = self._build(**(self._settings | settings))
+            app.state.engine = self._engine
+            await self._running.enter_async_context(LifespanManager(app))
+            self._apps[configuration] = app
+        return self._apps[configuration]
+
+    async def aclose(self) -> None:
+        await self._running.aclose()
+        await self._engine.dispose()
+
+
+class ServiceFixtures(NamedTuple):
+    """Fixtures for a service's `tests/conftest.py`; each name is the fixture's name."""
+
+    database_url: Any
+    service_apps: Any
+    app: Any
+    service: Any
+    client: Any
+    db: Any
+
+
+def service_fixtures(
+    service: str, migrations_dir: Path, build_app: AppBuilder, *, principal: Principal | None = ADMIN
+) -> ServiceFixtures:
+    """The fixtures of a service's tests, made for its conftest (`database_url, ... = service_fixtures(...)`).
+
+    - `database_url` (session): a database migrated to head for this session;
+    - `service_apps` (session): `await service_apps.get(**settings)`, the app `build_app(**settings)` makes,
+      started once per configuration and kept running on one shared engine until the session ends;
+    - `app`: the default app, with what the test changes on it (`app.state`, `dependency_overrides`) undone;
+    - `service`: (client, session) in a transaction rolled back at the end, the client signed as `principal`;
+    - `client`, `db`: its two halves.
+    `build_app` gets the settings as keywords: `database_url`, `internal_secret`, `data_dir` and a test's own.
+    """
+
+    @pytest.fixture(scope="session", name="database_url")
+    def database_url_fixture(migrated_database: Callable[[str, Path], str]) -> str:
+        return migrated_database(service, migrations_dir)
+
+    @pytest_asyncio.fixture(scope="session", loop_scope="session", name="service_apps")
+    async def service_apps_fixture(
+        database_url: str, tmp_path_factory: pytest.TempPathFactory
+    ) -> AsyncIterator[StartedApps]:
+        settings = {
+            "database_url": database_url,
+            "internal_secret": TEST_SECRET,
+            "data_dir": tmp_path_factory.mktemp(f"{service}-data"),
+        }
+        apps = StartedApps(build_app, settings, make_engine(database_url, pool_size=2))
+        try:
+            yield apps
+        finally:
+            await apps.aclose()
+
+    @pytest_asyncio.fixture(loop_scope="session", name="app")
+    async def app_fixture(service_apps: StartedApps) -> AsyncIterator[FastAPI]:
+        with app_state_restored(await service_apps.get()) as app:
+            yield app
+
+    @pytest_asyncio.fixture(loop_scope="session", name="service")
+    async def service_fixture(app: FastAPI) -> AsyncIterator[tuple[httpx.AsyncClient, AsyncSession]]:
+        async with rolled_back_requests(app, principal=principal) as started:
+            yield started
+
+    @pytest.fixture(name="client")
+    def client_fixture(service: tuple[httpx.AsyncClient, AsyncSession]) -> httpx.AsyncClient:
+        return service[0]
+
+    @pytest.fixture(name="db")
+    def db_fixture(service: tuple[httpx.AsyncClient, AsyncSession]) -> AsyncSession:
+        return service[1]
+
+    return ServiceFixtures(
+        database_url_fixture, service_apps_fixture, app_fixture, service_fixture, client_fixture, db_fixture
+    )

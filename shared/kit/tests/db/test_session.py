@@ -17,9 +17,10 @@ from prm_kit.db.engine import make_engine
 from prm_kit.db.session import SessionDep
 from prm_kit.outbox import inbox_event
 from prm_kit.testing import internal_headers
-from scoring.main import MIGRATIONS_DIR
 from sqlalchemy.orm import registry
 from starlette.types import Message, Receive, Scope, Send
+
+from ..kit_service import MIGRATIONS_DIR
 
 AppFactory = Callable[..., FastAPI]
 
