@@ -7,8 +7,10 @@ UV := .tools/bin/uv
 UV_STAMP := .tools/.uv-$(UV_VERSION)
 # Use the machine's Python; never download an interpreter.
 export UV_PYTHON_DOWNLOADS := never
+# Installed code gets its bytecode once: every process start (services, tests) skips compiling ~1,200 modules.
+export UV_COMPILE_BYTECODE := 1
 
-.PHONY: up test sync migrate openapi bench clean help
+.PHONY: up test sync migrate openapi bench clean help contract contract-tools
 
 help:
 	@echo "make up       run PRM (migrate, start all services and the gateway, load demo data)"
@@ -21,8 +23,23 @@ help:
 up: sync
 	.venv/bin/prm up --demo
 
-test: sync
+test: sync contract-tools
 	bash scripts/test.sh
+
+contract: contract-tools
+	bash scripts/contract.sh
+
+# The frontend teams' tools the contract tests run: Spectral, Redocly, openapi-typescript and tsc (npm, locked),
+# and openapi-python-client in its own locked environment (it caps typer below the CLI's pin).
+contract-tools: frontend-check/node_modules/.package-lock.json frontend-check/python-client/.venv/pyvenv.cfg
+
+frontend-check/node_modules/.package-lock.json: frontend-check/package.json frontend-check/package-lock.json
+	@if command -v npm >/dev/null; then npm ci --prefix frontend-check; \
+	else echo "npm not found: the contract tests will be skipped (and fail in CI)"; fi
+
+frontend-check/python-client/.venv/pyvenv.cfg: frontend-check/python-client/uv.lock $(UV_STAMP)
+	$(UV) sync --locked --project frontend-check/python-client --python $(PYTHON)
+	touch $@
 
 migrate: sync
 	.venv/bin/prm migrate
@@ -43,4 +60,5 @@ $(UV_STAMP):
 
 clean:
 	rm -rf .venv .tools .mypy_cache .ruff_cache .pytest_cache
+	rm -rf frontend-check/node_modules frontend-check/generated frontend-check/python-client/.venv
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
