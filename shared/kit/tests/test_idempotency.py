@@ -120,6 +120,26 @@ async def test_the_same_key_with_another_body_is_422(api: tuple[httpx.AsyncClien
 
 
 @pytest.mark.asyncio
+async def test_anonymous_callers_share_no_answers_through_a_key(
+    api: tuple[httpx.AsyncClient, AsyncSession],
+) -> None:
+    client, session = api
+    # the public application form: everyone without a key arrives as one anonymous subject
+    applicant = internal_headers(
+        Principal(subject="public:applicant", scopes=frozenset({"applications:submit"}))
+    )
+    key = {"Idempotency-Key": "same-key-both-applicants-chose"}
+
+    first = await client.post("/things", json={"name": "a"}, headers={**key, **applicant})
+    second = await client.post("/things", json={"name": "a"}, headers={**key, **applicant})
+
+    assert first.status_code == second.status_code == 201
+    assert "idempotent-replayed" not in second.headers
+    assert first.json()["event_id"] != second.json()["event_id"]  # each got its own answer
+    assert await _count(session, idempotency_record) == 0  # no key of theirs is kept
+
+
+@pytest.mark.asyncio
 async def test_keys_are_scoped_by_principal_and_operation(
     api: tuple[httpx.AsyncClient, AsyncSession],
 ) -> None:

@@ -26,7 +26,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 import sqlalchemy as sa
@@ -35,6 +35,7 @@ from prm_contracts.problem import UnprocessableContent, ValidationIssue
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from prm_kit.clock import utc_now
 from prm_kit.db.session import SessionDep
 from prm_kit.db.types import JSONDocument, UTCDateTime
 from prm_kit.etag import etag_headers
@@ -159,7 +160,7 @@ class IdempotentRequest:
         ).one_or_none()
         if row is None:
             return None
-        if row.created_at < datetime.now(UTC) - self.retention:
+        if row.created_at < utc_now() - self.retention:
             await session.execute(sa.delete(idempotency_record).where(self._where()))
             return None
         if row.request_fingerprint != self.fingerprint:
@@ -204,7 +205,7 @@ class IdempotentRequest:
                     status_code=status_code,
                     response_headers=stored_headers,
                     response_body=content,
-                    created_at=datetime.now(UTC),
+                    created_at=utc_now(),
                 )
             )
         return Response(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -12,6 +11,7 @@ from fastapi import APIRouter
 from prm_contracts.events import EventBatch, EventEnvelope, EventReceipt
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from prm_kit.clock import utc_now
 from prm_kit.db.session import SessionDep
 from prm_kit.internal_auth import require
 from prm_kit.outbox import inbox_event
@@ -24,9 +24,7 @@ async def first_delivery(session: AsyncSession, event_id: UUID, type: str) -> bo
     seen = await session.scalar(sa.select(inbox_event.c.id).where(inbox_event.c.id == event_id))
     if seen is not None:
         return False
-    await session.execute(
-        sa.insert(inbox_event).values(id=event_id, type=type, received_at=datetime.now(UTC))
-    )
+    await session.execute(sa.insert(inbox_event).values(id=event_id, type=type, received_at=utc_now()))
     return True
 
 

@@ -3,7 +3,6 @@ inbox table."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -12,6 +11,7 @@ from prm_contracts.events import EventEnvelope
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from prm_kit.clock import utc_now
 from prm_kit.db.types import JSONDocument, UTCDateTime
 
 metadata = sa.MetaData()
@@ -79,7 +79,7 @@ async def add_event(
     session: AsyncSession, *, type: str, source: str, data: BaseModel | dict[str, Any]
 ) -> UUID:
     """Record an event in the same transaction as the change it describes; the relay sends it later."""
-    now = datetime.now(UTC)
+    now = utc_now()
     event_id = uuid4()
     payload = data.model_dump(mode="json") if isinstance(data, BaseModel) else data
     envelope = EventEnvelope[dict[str, Any]](

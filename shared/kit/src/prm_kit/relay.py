@@ -9,7 +9,7 @@ import random
 import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -19,6 +19,7 @@ from fastapi import FastAPI
 from prometheus_client import Counter, Gauge
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from prm_kit.clock import utc_now
 from prm_kit.http_clients import service_http_client
 from prm_kit.outbox import outbox_event
 from prm_kit.settings import BaseServiceSettings
@@ -72,7 +73,7 @@ class OutboxRelay:
         if not claimed:
             return 0
         error = await self._send({"events": [row.payload for row in claimed]})
-        now = datetime.now(UTC)
+        now = utc_now()
         async with self._session_factory() as session, session.begin():
             if error is None:
                 await session.execute(
@@ -102,7 +103,7 @@ class OutboxRelay:
         Order is kept per service: while the oldest event waits for a retry (or is leased to another
         replica), nothing after it is sent, so a subscriber never sees a later change before an earlier one.
         """
-        now = datetime.now(UTC)
+        now = utc_now()
         async with self._session_factory() as session, session.begin():
             oldest = (
                 await session.execute(
@@ -141,7 +142,7 @@ class OutboxRelay:
     async def measure_backlog(self) -> tuple[int, float]:
         """How many events wait for delivery and how old the oldest is (seconds), also set as gauges: a
         subscriber that is down shows as a growing backlog before anyone misses an event."""
-        now = datetime.now(UTC)
+        now = utc_now()
         async with self._session_factory() as session, session.begin():
             waiting, oldest = (
                 await session.execute(
