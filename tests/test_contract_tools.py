@@ -33,7 +33,7 @@ from gateway.main import MIGRATIONS_DIR as GATEWAY_MIGRATIONS
 from partner_registry.main import MIGRATIONS_DIR as REGISTRY_MIGRATIONS
 from prm_kit.testing import served_on_fresh_database
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.backend_independent]
 
 ROOT = Path(__file__).resolve().parents[1]
 NODE_TOOLS = ROOT / "frontend-check" / "node_modules" / ".bin"

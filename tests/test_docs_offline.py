@@ -28,6 +28,8 @@ from gateway.config import COMMITTED_OPENAPI_DOCUMENT, Settings
 from gateway.main import MIGRATIONS_DIR, create_app
 from prm_kit.testing import TEST_SECRET, rolled_back_app, served_on_fresh_database
 
+pytestmark = pytest.mark.backend_independent
+
 CHROMIUM = Path(os.environ.get("PRM_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
     "--headless",

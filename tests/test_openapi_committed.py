@@ -9,6 +9,8 @@ import pytest
 from prm_cli.openapi import render
 from prm_cli.openapi_merge import build_merged_openapi
 
+pytestmark = pytest.mark.backend_independent
+
 COMMITTED = Path(__file__).resolve().parents[1] / "openapi" / "prm.json"
 
 

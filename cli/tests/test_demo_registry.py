@@ -27,14 +27,18 @@ def _scoring_unreachable(request: httpx.Request) -> httpx.Response:
     raise httpx.ConnectError("scoring is not running in this demo", request=request)
 
 
-@pytest_asyncio.fixture
+# Loaded once for the module: every test here only reads it (loading again is refused and changes nothing).
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def loaded(
-    migrated_database: Callable[[str, Path], str], tmp_path: Path
+    migrated_database: Callable[[str, Path], str], tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[httpx.AsyncClient]:
     """The registry app with the demo set loaded; the client calls it as the gateway would for an admin key."""
     database_url = migrated_database("registry", MIGRATIONS_DIR)
     settings = Settings(
-        internal_secret=TEST_SECRET, database_url=database_url, data_dir=tmp_path, deal_expiry_sweep_seconds=0
+        internal_secret=TEST_SECRET,
+        database_url=database_url,
+        data_dir=tmp_path_factory.mktemp("demo"),
+        deal_expiry_sweep_seconds=0,
     )
     app = create_app(settings, scoring_transport=httpx.MockTransport(_scoring_unreachable))
     async with rolled_back_app(app, database_url, principal=ADMIN) as (client, _session):

@@ -6,7 +6,10 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from click.testing import Result
+
+pytestmark = pytest.mark.backend_independent
 
 PrmRunner = Callable[..., Result]
 

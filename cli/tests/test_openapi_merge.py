@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 from prm_cli.openapi_merge import MergeError, build_merged_openapi, merge_documents
 
+pytestmark = pytest.mark.backend_independent
+
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 

@@ -15,6 +15,8 @@ import pytest
 from prm_cli.processes import NO_RESTARTS, ChildFailed, ChildSpec, Supervisor
 from rich.console import Console
 
+pytestmark = pytest.mark.backend_independent
+
 
 def free_port() -> int:
     with socket.socket() as sock:

@@ -21,6 +21,8 @@ import pytest
 from prm_cli.processes import ChildFailed, ChildSpec, RestartPolicy, Supervisor
 from rich.console import Console
 
+pytestmark = pytest.mark.backend_independent
+
 QUICK = RestartPolicy(
     first_delay_seconds=0.05,
     max_delay_seconds=0.2,

@@ -15,6 +15,8 @@ from prm_contracts.problem import ServiceUnavailable
 from .fakes import SLOW_SECONDS
 from .harness import GatewayUnderTest
 
+pytestmark = pytest.mark.backend_independent
+
 PROBLEM = "application/problem+json"
 # /slow answers after SLOW_SECONDS; the service's answers are awaited far longer than that.
 PATIENT = {"upstream_read_timeout_seconds": 10.0}

@@ -32,6 +32,8 @@ from prm_kit.testing import (
     run_blocking,
 )
 
+pytestmark = pytest.mark.backend_independent
+
 PROBLEM = "application/problem+json"
 ADMIN_KEY = "prm_slowcli1_" + "s" * 43
 START_SECONDS = 90

@@ -16,6 +16,8 @@ from pathlib import Path
 import pycountry
 import pytest
 
+pytestmark = pytest.mark.backend_independent
+
 DATA = Path(__file__).resolve().parents[4] / "bench" / "data" / "customer_pairs.csv"
 COLUMNS = [
     "id",

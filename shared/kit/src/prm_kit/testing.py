@@ -396,3 +396,14 @@ def service_fixtures(
     return ServiceFixtures(
         database_url_fixture, service_apps_fixture, app_fixture, service_fixture, client_fixture, db_fixture
     )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `backend_independent` (documents, processes, the gateway's own limits) run in the SQLite
+    pass only: running them again on PostgreSQL would test nothing new and cost the suite minutes."""
+    if test_backend() == "sqlite":
+        return
+    once = pytest.mark.skip(reason="backend-independent: runs in the SQLite pass")
+    for item in items:
+        if item.get_closest_marker("backend_independent"):
+            item.add_marker(once)
