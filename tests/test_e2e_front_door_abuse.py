@@ -28,6 +28,7 @@ from partner_registry.main import MIGRATIONS_DIR as REGISTRY_MIGRATIONS
 from prm_contracts.principal import ADMIN_SCOPE, INTERNAL_SCOPE, Principal
 from prm_kit.clock import utc_now
 from prm_kit.db.engine import make_engine, make_session_factory
+from prm_kit.pagination import encode_cursor
 from prm_kit.testing import (
     TEST_SECRET,
     drop_database,
@@ -111,7 +112,7 @@ def front_door(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FrontDoor]:
             "partner_registry.main:create_app",
             REGISTRY_MIGRATIONS,
             folder,
-            {"PRM_SCORING_URL": f"http://127.0.0.1:{dead}"},
+            {"PRM_SCORING_URL": f"http://127.0.0.1:{dead}", "PYTHONUNBUFFERED": "1"},
         ) as registry:
             yield FrontDoor(registry, gateway_database, keys, folder)
     finally:
@@ -127,6 +128,7 @@ def gateway(front_door: FrontDoor, **settings: str) -> Iterator[httpx.Client]:
         "PRM_GATEWAY_DATABASE_URL": front_door.gateway_database,
         "PRM_DATA_DIR": str(front_door.folder / "data"),
         "PRM_LOG_FORMAT": "console",
+        "PYTHONUNBUFFERED": "1",  # each log line reaches the file as it is written
         "PRM_REGISTRY_URL": front_door.registry,
         **{f"PRM_{name}_URL": f"http://127.0.0.1:{dead}" for name in ("SCORING", "INCENTIVES", "ANALYTICS")},
         **{f"PRM_{name.upper()}": value for name, value in settings.items()},
@@ -340,3 +342,57 @@ def test_a_services_metrics_answer_loopback_and_service_credentials_only(front_d
     assert relayed.status_code == 403
     assert credential.status_code == 200
     assert admin_credential.status_code == 403
+
+
+# --- anonymous idempotency, client-made 500s, control characters in logs ----------------------------------
+
+
+def test_two_applicants_with_one_idempotency_key_do_not_share_an_answer(plain: httpx.Client) -> None:
+    body = _application()
+    key = {"Idempotency-Key": "the-key-two-applicants-both-chose"}
+
+    first = plain.post("/v1/applications", json=body, headers=key)
+    second = plain.post("/v1/applications", json=body, headers=key)
+
+    assert first.status_code == 201, first.text
+    assert "idempotent-replayed" not in second.headers
+    # not the first applicant's stored answer: the request ran, and met the registration number now taken
+    assert second.status_code == 409, second.text
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        (
+            "/v1/partners",
+            {
+                "sort": "created_at",
+                "cursor": encode_cursor(
+                    {"order": "created_at", "key": "2026-01-01T00:00:00", "id": str(UUID(int=1))}
+                ),
+            },
+        ),
+        ("/v1/conflict-cases/statistics", {"from": "2000-01-01", "to": "9999-12-31"}),
+    ],
+)
+def test_what_used_to_be_a_server_error_is_a_422(
+    front_door: FrontDoor, plain: httpx.Client, path: str, params: dict[str, str]
+) -> None:
+    answer = plain.get(path, params=params, headers=_bearer(front_door.keys.admin))
+
+    assert answer.status_code == 422, answer.text
+    assert answer.headers["content-type"] == "application/problem+json"
+
+
+def test_control_characters_in_a_path_reach_no_log_raw(front_door: FrontDoor, plain: httpx.Client) -> None:
+    hostile = "/v1/partners/%1b%5b31mred%1b%5b0m%08%07"
+
+    answer = plain.get(hostile, headers=_bearer(front_door.keys.admin))
+
+    assert answer.status_code in {404, 422}
+    time.sleep(0.5)  # the access lines are written after the answer
+    logs = [front_door.folder / "registry.log", *front_door.folder.glob("gateway-*.log")]
+    text = b"".join(log.read_bytes() for log in logs)
+    assert b"31mred" in text  # the request was logged ...
+    for raw in (b"\x1b", b"\x08", b"\x07"):
+        assert raw not in text  # ... with its control characters escaped
