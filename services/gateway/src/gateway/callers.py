@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import lru_cache
-from ipaddress import IPv4Network, IPv6Address, IPv6Network, ip_address, ip_network
 from typing import Annotated
 
 from fastapi import Depends, Request
 from prm_contracts.principal import ADMIN_SCOPE, Principal
 from prm_contracts.problem import BadRequest, Forbidden
+from prm_kit.networks import address_within, parse_networks
 from starlette.types import Scope
 
 from gateway.auth import Authenticator, missing_key
@@ -30,9 +30,7 @@ class TrustedProxies:
     """The proxies in front of the gateway (`PRM_TRUSTED_PROXIES`), and what they may tell about a client."""
 
     def __init__(self, networks: Iterable[str] = ()) -> None:
-        self._networks: tuple[IPv4Network | IPv6Network, ...] = tuple(
-            ip_network(network, strict=False) for network in networks
-        )
+        self._networks = parse_networks(networks)
         self.trusts = lru_cache(maxsize=4096)(self._trusts)
 
     def resolve(self, peer: str, forwarded_for: str | None) -> tuple[str, str]:
@@ -64,13 +62,7 @@ class TrustedProxies:
         return address
 
     def _trusts(self, address: str) -> bool:
-        try:
-            parsed = ip_address(address)
-        except ValueError:
-            return False
-        if isinstance(parsed, IPv6Address) and parsed.ipv4_mapped is not None:
-            parsed = parsed.ipv4_mapped
-        return any(parsed in network for network in self._networks)
+        return address_within(address, self._networks)
 
 
 def _address_of(hop: str) -> str:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from ipaddress import ip_network
 from pathlib import Path
 from typing import ClassVar
 
+from prm_kit.networks import checked_networks
 from prm_kit.settings import BaseServiceSettings, CommaSeparated, database_url_field
 from pydantic import Field, SecretStr, field_validator, model_validator
 
@@ -162,14 +162,7 @@ class Settings(BaseServiceSettings):
     @field_validator("trusted_proxies")
     @classmethod
     def _networks(cls, value: list[str]) -> list[str]:
-        for entry in value:
-            try:
-                ip_network(entry, strict=False)
-            except ValueError:
-                raise ValueError(
-                    f"trusted_proxies (PRM_TRUSTED_PROXIES): {entry!r} is not an IP address or CIDR network"
-                ) from None
-        return value
+        return checked_networks(value, "trusted_proxies (PRM_TRUSTED_PROXIES)")
 
     @field_validator("jwt_algorithms")
     @classmethod

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 from functools import lru_cache
-from ipaddress import IPv4Network, IPv6Address, IPv6Network, ip_address, ip_network
 
 from prm_contracts.principal import INTERNAL_SCOPE
 from prm_contracts.problem import Forbidden, Unauthorized
@@ -19,6 +18,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from prm_kit.internal_auth import INTERNAL_HEADER, PrincipalVerifier
+from prm_kit.networks import Network, address_within, parse_networks
 
 REQUESTS = Counter(
     "prm_http_requests_total", "HTTP requests served", ["service", "method", "route", "status"]
@@ -84,7 +84,7 @@ def may_read_metrics(request: Request) -> bool:
         return False  # relayed by a proxy: whoever sent it is not the peer we see
     if request.client is None:
         return False
-    return _within(request.client.host, tuple(settings.metrics_allowed_networks))
+    return address_within(request.client.host, _networks(tuple(settings.metrics_allowed_networks)))
 
 
 @lru_cache(maxsize=4)
@@ -93,15 +93,5 @@ def _verifier(secret: str) -> PrincipalVerifier:
 
 
 @lru_cache(maxsize=8)
-def _networks(entries: tuple[str, ...]) -> tuple[IPv4Network | IPv6Network, ...]:
-    return tuple(ip_network(entry, strict=False) for entry in entries)
-
-
-def _within(host: str, entries: tuple[str, ...]) -> bool:
-    try:
-        address = ip_address(host)
-    except ValueError:
-        return False
-    if isinstance(address, IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return any(address in network for network in _networks(entries))
+def _networks(entries: tuple[str, ...]) -> tuple[Network, ...]:
+    return parse_networks(entries)

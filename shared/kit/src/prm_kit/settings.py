@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from ipaddress import ip_network
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
 from fastapi import Request
 from pydantic import AliasChoices, BeforeValidator, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from prm_kit.networks import checked_networks
 
 MIN_SECRET_LENGTH = 32
 
@@ -98,15 +99,7 @@ class BaseServiceSettings(BaseSettings):
     @field_validator("metrics_allowed_networks")
     @classmethod
     def _networks(cls, value: list[str]) -> list[str]:
-        for entry in value:
-            try:
-                ip_network(entry, strict=False)
-            except ValueError:
-                raise ValueError(
-                    f"metrics_allowed_networks (PRM_METRICS_ALLOWED_NETWORKS): {entry!r} is not an IP "
-                    "address or CIDR network"
-                ) from None
-        return value
+        return checked_networks(value, "metrics_allowed_networks (PRM_METRICS_ALLOWED_NETWORKS)")
 
     @field_validator("internal_secret")
     @classmethod

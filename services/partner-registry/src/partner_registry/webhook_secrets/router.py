@@ -46,7 +46,7 @@ def _overlap(settings: Settings) -> timedelta:
 def _internal_service_only(who: PrincipalDep) -> None:
     """Only a PRM service's own credential: `Principal.has_scope` would let `admin` pass too, but no API key,
     however privileged, should read partners' secrets."""
-    if INTERNAL_SCOPE not in who.scopes:
+    if INTERNAL_SCOPE not in who.effective_scopes:
         raise Forbidden("only PRM services may read webhook secrets")
 
 
