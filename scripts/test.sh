@@ -60,6 +60,10 @@ elif [ "${PRM_REQUIRE_POSTGRES:-0}" = "1" ]; then
   exit 1
 fi
 
+# Tests marked for one pass (prm_kit.testing.PASS_OF_MARKER) run in that pass only when both run.
+PRM_TEST_PASSES=$(IFS=,; echo "${backends[*]}")
+export PRM_TEST_PASSES
+
 declare -A label=([sqlite]=SQLite [postgresql]="PostgreSQL ($PRM_TEST_POSTGRES_URL)")
 declare -A backend_of code_of
 logs=$(mktemp -d "${TMPDIR:-/tmp}/prm-test.XXXXXX")

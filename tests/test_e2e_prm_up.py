@@ -1,5 +1,8 @@
 """`prm up` as a user runs it: real processes on free ports, called through the gateway, stopped by a signal.
 
+One platform serves the whole module (`prm up --demo`, started once): the tests that only read it come first,
+then the one that kills a service, then the one that stops it, in file order.
+
 Honours PRM_TEST_DB: with `postgresql`, every service gets a fresh database from one PRM_DATABASE_URL template
 (dropped afterwards); with `sqlite`, the SQLite files live in the test's data folder.
 """
@@ -25,7 +28,6 @@ from typing import Any
 import httpx
 import psutil
 import pytest
-from prm_cli.openapi_merge import build_merged_openapi
 from prm_kit.testing import drop_database, free_ports, postgres_admin_url, run_blocking
 from prm_kit.testing import test_backend as chosen_backend  # aliased: pytest would collect test_*
 from sqlalchemy import make_url
@@ -37,7 +39,7 @@ START_SECONDS = (
     180  # five Python processes importing FastAPI and SQLAlchemy on a 2-core machine, plus migrations
 )
 STOP_SECONDS = 60
-FIRST_KEY = "first-key"  # an indirect parameter of `prm_up`, not an argument of `prm up`
+FIRST_KEY_FILE = "first-admin-key.txt"
 
 
 def new_admin_key() -> str:
@@ -81,7 +83,7 @@ def _ready(client: httpx.Client, base_url: str) -> bool:
         return False
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def database_env() -> Iterator[dict[str, str]]:
     """PRM_DATABASE_URL for PostgreSQL runs (fresh databases, dropped afterwards); nothing for SQLite."""
     if chosen_backend() == "sqlite":
@@ -95,35 +97,26 @@ def database_env() -> Iterator[dict[str, str]]:
         run_blocking(drop_database(template.replace("{service}", service)))
 
 
-@pytest.fixture
-def prm_up(
-    request: pytest.FixtureRequest, tmp_path: Path, database_env: dict[str, str]
-) -> Iterator[RunningPrm]:
-    """`prm up` started as a subprocess on free ports; killed (with its children) if a test leaves it running.
-    Indirect parameters are extra arguments (`--demo`); with `FIRST_KEY` among them, no PRM_BOOTSTRAP_ADMIN_KEY
-    is set and the key `prm up` creates itself (read from its file) is the admin key."""
+@pytest.fixture(scope="module")
+def prm_up(tmp_path_factory: pytest.TempPathFactory, database_env: dict[str, str]) -> Iterator[RunningPrm]:
+    """One `prm up --demo` for the whole module (started once: five processes, migrations and the demo
+    set cost more than everything the tests do with them), on free ports, with no PRM_BOOTSTRAP_ADMIN_KEY:
+    the admin key is the first key `prm up` creates itself (read from its file once running). The tests
+    below only read, except the last two, which kill a service and then stop the platform; whatever a test
+    leaves running is killed, with its children, at the end."""
+    folder = tmp_path_factory.mktemp("prm-up")
     gateway_port, *service_ports = free_ports(5)
-    extra = list(getattr(request, "param", []))
-    first_key = FIRST_KEY in extra
-    admin_key = "" if first_key else new_admin_key()
     environment = {name: value for name, value in os.environ.items() if not name.startswith("PRM_")}
-    environment |= {
-        "PRM_DATA_DIR": str(tmp_path / "data"),
-        "PRM_LOG_FORMAT": "console",
-        **database_env,
-    }
-    if not first_key:
-        environment["PRM_BOOTSTRAP_ADMIN_KEY"] = admin_key
-    log = tmp_path / "prm-up.log"
-    command = [sys.executable, "-m", "prm_cli", "up", "--host", "127.0.0.1"]
+    environment |= {"PRM_DATA_DIR": str(folder / "data"), "PRM_LOG_FORMAT": "console", **database_env}
+    log = folder / "prm-up.log"
+    command = [sys.executable, "-m", "prm_cli", "up", "--host", "127.0.0.1", "--demo"]
     command += ["--gateway-port", str(gateway_port), "--base-port", str(service_ports[0])]
     command += ["--start-timeout", str(START_SECONDS)]
-    command += [argument for argument in extra if argument != FIRST_KEY]
     with log.open("wb") as sink:
         process = subprocess.Popen(
             command,
             env=environment,
-            cwd=tmp_path,
+            cwd=folder,
             stdout=sink,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -135,10 +128,12 @@ def prm_up(
         service_urls={
             name: f"http://127.0.0.1:{port}" for name, port in zip(SERVICES[:4], service_ports, strict=True)
         },
-        admin_key=admin_key,
-        data_dir=tmp_path / "data",
+        admin_key="",
+        data_dir=folder / "data",
     )
     try:
+        running.wait_running()
+        running.admin_key = (running.data_dir / FIRST_KEY_FILE).read_text(encoding="utf-8").strip()
         yield running
     finally:
         if process.poll() is None:
@@ -157,11 +152,22 @@ def stop_with(running: RunningPrm, signum: int) -> list[psutil.Process]:
     return children
 
 
-def test_prm_up_serves_the_platform_through_the_gateway_and_stops_cleanly(prm_up: RunningPrm) -> None:
-    prm_up.wait_running()
-    children = prm_up.children()
-    assert sorted(_service_of(child) for child in children) == sorted(SERVICES), prm_up.output()
+def test_prm_up_runs_every_process_and_shows_its_first_admin_key_before_starting_them(
+    prm_up: RunningPrm,
+) -> None:
+    output = prm_up.output()
+    assert sorted(_service_of(child) for child in prm_up.children()) == sorted(SERVICES), output
+    # The first admin key is kept privately and was printed before any process started.
+    key_file = prm_up.data_dir / FIRST_KEY_FILE
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    first_child_line = re.search(r"^registry +\|", output, re.MULTILINE)
+    assert first_child_line is not None, output
+    assert output.index(prm_up.admin_key) < first_child_line.start() < output.index("PRM is up")
 
+
+def test_prm_up_serves_the_platform_through_the_gateway(
+    prm_up: RunningPrm, merged_openapi: Callable[[], dict[str, Any]]
+) -> None:
     admin = {"Authorization": f"Bearer {prm_up.admin_key}"}
     with httpx.Client(base_url=prm_up.gateway_url, timeout=10.0) as client:
         anonymous = client.get("/v1/status")
@@ -177,23 +183,15 @@ def test_prm_up_serves_the_platform_through_the_gateway_and_stops_cleanly(prm_up
     assert status.json()["status"] == "ready"
     assert {service["service"] for service in status.json()["services"]} == set(SERVICES[:4])
     assert partners.status_code == 200, partners.text
-    assert partners.json()["items"] == []
+    assert len(partners.json()["items"]) == 1  # the demo set holds 36: the registry's page of `limit`
+    assert partners.json()["next_cursor"]
     assert partners.headers["x-request-id"]
-    _assert_is_the_merged_document(document)
-
-    stop_with(prm_up, signal.SIGTERM)
-
-    assert prm_up.process.returncode == 0, prm_up.output()
-    _gone, alive = psutil.wait_procs(children, timeout=10)
-    assert alive == [], f"children outlived prm up: {alive}"
-    assert "PRM stopped." in prm_up.output()
+    _assert_is_the_merged_document(document, merged_openapi())
 
 
-@pytest.mark.parametrize("prm_up", [["--demo"]], indirect=True)
 def test_prm_up_demo_loads_the_registry_demo_and_opens_the_public_application_form(
     prm_up: RunningPrm,
 ) -> None:
-    prm_up.wait_running()
     admin = {"Authorization": f"Bearer {prm_up.admin_key}"}
     with httpx.Client(base_url=prm_up.gateway_url, timeout=10.0) as client:
         partners = _all_items(client, "/v1/partners", admin)
@@ -233,9 +231,6 @@ def test_prm_up_demo_loads_the_registry_demo_and_opens_the_public_application_fo
     assert application.json()["evaluation"] is None
     assert peek.status_code == 401
 
-    stop_with(prm_up, signal.SIGTERM)
-    assert prm_up.process.returncode == 0, prm_up.output()
-
 
 def _all_items(client: httpx.Client, path: str, headers: dict[str, str]) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
@@ -250,19 +245,10 @@ def _all_items(client: httpx.Client, path: str, headers: dict[str, str]) -> list
             return items
 
 
-@pytest.mark.parametrize("prm_up", [[FIRST_KEY]], indirect=True)
+# Kills a service: after the tests that only read, before the one that stops the platform.
 def test_a_killed_service_is_restarted_while_the_platform_keeps_running(prm_up: RunningPrm) -> None:
-    key_file = prm_up.data_dir / "first-admin-key.txt"
-    prm_up.wait_running()
-    admin_key = key_file.read_text(encoding="utf-8").strip()
-    admin = {"Authorization": f"Bearer {admin_key}"}
+    admin = {"Authorization": f"Bearer {prm_up.admin_key}"}
     registry = next(child for child in prm_up.children() if _service_of(child) == "registry")
-    output = prm_up.output()
-    # The first admin key is kept privately and was printed before any process started.
-    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
-    first_child_line = re.search(r"^registry +\|", output, re.MULTILINE)
-    assert first_child_line is not None, output
-    assert output.index(admin_key) < first_child_line.start() < output.index("PRM is up")
 
     with httpx.Client(base_url=prm_up.gateway_url, timeout=10.0) as client:
         assert client.get("/v1/partners", params={"limit": 1}, headers=admin).status_code == 200
@@ -283,9 +269,17 @@ def test_a_killed_service_is_restarted_while_the_platform_keeps_running(prm_up: 
     assert _supervised(prm_up)["registry"]["restarts"] == 1
     assert _supervised(prm_up)["gateway"]["restarts"] == 0
 
-    stop_with(prm_up, signal.SIGTERM)
+
+# Stops the platform: the module's last test.
+def test_prm_up_stops_cleanly_on_sigterm(prm_up: RunningPrm) -> None:
+    assert sorted(_service_of(child) for child in prm_up.children()) == sorted(SERVICES), prm_up.output()
+
+    children = stop_with(prm_up, signal.SIGTERM)
 
     assert prm_up.process.returncode == 0, prm_up.output()
+    _gone, alive = psutil.wait_procs(children, timeout=10)
+    assert alive == [], f"children outlived prm up: {alive}"
+    assert "PRM stopped." in prm_up.output()
     assert json.loads((prm_up.data_dir / "supervisor.json").read_text())["state"] == "stopped"
 
 
@@ -312,8 +306,7 @@ def _service_of(process: psutil.Process) -> str:
     return {"partner_registry": "registry"}.get(package, package)
 
 
-def _assert_is_the_merged_document(document: dict[str, Any]) -> None:
-    merged = build_merged_openapi()
+def _assert_is_the_merged_document(document: dict[str, Any], merged: dict[str, Any]) -> None:
     assert sorted(document["paths"]) == sorted(merged["paths"]), "the gateway serves another document"
     assert "/v1/admin/api-keys" in document["paths"]  # the gateway's own
     assert "/v1/partners" in document["paths"]  # the registry's

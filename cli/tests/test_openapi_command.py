@@ -5,13 +5,22 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import prm_cli.openapi
 import pytest
 from click.testing import Result
 
 pytestmark = pytest.mark.backend_independent
 
 PrmRunner = Callable[..., Result]
+
+
+@pytest.fixture(autouse=True)
+def built_once(monkeypatch: pytest.MonkeyPatch, merged_openapi: Callable[[], dict[str, Any]]) -> None:
+    """The command's document comes from the session's one build: what is tested here is how the command
+    writes and checks it, not the build (tests/test_openapi_committed.py and cli/tests/test_openapi_merge.py)."""
+    monkeypatch.setattr(prm_cli.openapi, "build_merged_openapi", merged_openapi)
 
 
 def test_writes_the_merged_document_sorted_with_a_final_newline(prm: PrmRunner, tmp_path: Path) -> None:

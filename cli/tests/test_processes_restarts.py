@@ -202,8 +202,8 @@ def test_the_state_file_says_stopped_after_a_clean_stop(output: io.StringIO, sta
 
 
 def test_a_child_that_keeps_printing_past_the_timeout_is_not_failed(supervisor: Supervisor) -> None:
-    chatty = "import time\nfor step in range(12):\n    print('migrating', step); time.sleep(0.25)"
-    supervisor.spawn([web_child("chatty", free_port(), before=chatty)])  # ~3 s of work, timeout 1 s
+    chatty = "import time\nfor step in range(8):\n    print('migrating', step); time.sleep(0.25)"
+    supervisor.spawn([web_child("chatty", free_port(), before=chatty)])  # ~2 s of work, timeout 1 s
 
     supervisor.wait_ready(timeout_seconds=1)
 
@@ -211,8 +211,8 @@ def test_a_child_that_keeps_printing_past_the_timeout_is_not_failed(supervisor: 
 
 
 def test_a_child_that_keeps_using_cpu_past_the_timeout_is_not_failed(supervisor: Supervisor) -> None:
-    busy = "import time\nend = time.monotonic() + 3\nwhile time.monotonic() < end:\n    pass"
-    supervisor.spawn([web_child("busy", free_port(), before=busy)])  # ~3 s of silent work, timeout 1 s
+    busy = "import time\nend = time.monotonic() + 2\nwhile time.monotonic() < end:\n    pass"
+    supervisor.spawn([web_child("busy", free_port(), before=busy)])  # ~2 s of silent work, timeout 1 s
 
     supervisor.wait_ready(timeout_seconds=1)
 

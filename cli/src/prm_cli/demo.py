@@ -17,6 +17,7 @@ from pathlib import Path
 
 import httpx
 
+from prm_cli import demo_scoring
 from prm_cli.config import CliSettings
 from prm_cli.demo_data import registry
 from prm_cli.keys import temporary_admin_key
@@ -34,6 +35,8 @@ class DemoLoader:
 # In dependency order. Feature work adds its loaders here.
 LOADERS: list[DemoLoader] = [
     DemoLoader(name="registry", domain="partner-registry", load=registry.load),
+    DemoLoader(name="scoring", domain="scoring", load=demo_scoring.load),
+    # next: DemoLoader(name="scoring-health", ...) for health signals and tier recommendations
 ]
 
 

@@ -19,8 +19,11 @@ from rich.table import Column, Table
 from sqlalchemy.exc import DBAPIError
 
 from prm_cli import demo, keys, openapi, services, up
+from prm_cli.analytics_admin import analytics_app
 from prm_cli.config import CliSettings
 from prm_cli.console import console
+from prm_cli.events import events_app
+from prm_cli.imports import import_app
 from prm_cli.migrations import NotMigrated, migrate_and_report
 
 app = typer.Typer(
@@ -31,6 +34,9 @@ app = typer.Typer(
 )
 keys_app = typer.Typer(help="API keys of the gateway (stored hashed; the plaintext is shown once).")
 app.add_typer(keys_app, name="keys")
+app.add_typer(events_app, name="events")
+app.add_typer(import_app, name="import")
+app.add_typer(analytics_app, name="analytics")
 
 
 @contextmanager

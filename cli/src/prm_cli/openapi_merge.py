@@ -10,7 +10,10 @@
   everywhere except on `/v1/webhooks/…`, which is public (signed deliveries, no API key), and optional on
   the operations open to applicants (`gateway.routing.OPEN_TO_APPLICANTS`);
 - operations of the services also document the answers the gateway itself may give (413, 502-504);
-- the one server is `/`, the gateway that serves the document.
+- the one server is `/`, the gateway that serves the document;
+- every schema, JSON request body and success answer gets an example composed from the examples its
+  properties and sibling schemas carry (`prm_kit.openapi.compose_examples`), each problem answer an example
+  body per problem type.
 
 `build_merged_openapi` builds the document in-process from every app, without running any, for
 `prm openapi`; the gateway serves the file it writes.
@@ -24,9 +27,16 @@ import json
 import re
 from typing import Any
 
-from gateway.routing import OPEN_TO_APPLICANTS
+from gateway.routing import OPEN_TO_APPLICANTS, match
 from prm_contracts.problem import PROBLEM_MEDIA_TYPE
-from prm_kit.openapi import BEARER_SCHEME
+from prm_kit.openapi import (
+    BEARER_SCHEME,
+    RESPONSE_HEADERS,
+    compose_examples,
+    describe_problem_types,
+    scopes_granting,
+    state_required_scopes,
+)
 from pydantic import SecretStr
 
 from prm_cli.services import BACKENDS, GATEWAY, Service
@@ -64,8 +74,11 @@ def merge_documents(documents: dict[str, dict[str, Any]]) -> dict[str, Any]:
     schemas: dict[str, Any] = {}
     tags: dict[str, dict[str, Any]] = {}
     owners: dict[str, str] = {}  # operationId -> service
+    problem_types: dict[str, dict[str, Any]] = {}
     for service, document in documents.items():
         rename = renames[service]
+        catalogue = document.get("x-problem-types", {})
+        problem_types.update(catalogue)
         for name, schema in document.get("components", {}).get("schemas", {}).items():
             schemas[rename.get(name, name)] = _rewrite_refs(schema, rename)
         for tag in document.get("tags", []):
@@ -90,24 +103,38 @@ def merge_documents(documents: dict[str, dict[str, Any]]) -> dict[str, Any]:
                     tags.setdefault(tag_name, {"name": tag_name})
                 if service != GATEWAY.name:
                     _document_gateway_answers(operation)
+                    _state_gateway_scope(key, path, operation)
+                    describe_problem_types(operation, {**catalogue, **_answered_by_gateway(documents)}, path)
                 if path == WEBHOOK_PREFIX or path.startswith(WEBHOOK_PREFIX + "/"):
                     operation["security"] = []
                 elif (key.upper(), path) in OPEN_TO_APPLICANTS:
                     operation["security"] = [{}, {"bearerAuth": []}]  # a key is optional
                 target[key] = operation
-    return {
+    merged = {
         "openapi": "3.1.0",
-        "info": {"title": "PRM API", "version": _version(documents), "description": _DESCRIPTION},
+        "info": {
+            "title": "PRM API",
+            "version": _version(documents),
+            "description": _DESCRIPTION,
+            # PRM is self-hosted: who answers for an API is whoever runs that deployment.
+            "contact": {"name": "The operators of this PRM deployment"},
+        },
         # Relative: the API is at the origin of the gateway that serves the document, whatever its host.
         "servers": [{"url": "/", "description": "The gateway that serves this document"}],
         "tags": list(tags.values()),
         "paths": dict(sorted(merged_paths.items())),
         "components": {
             "schemas": dict(sorted(schemas.items())),
+            "headers": copy.deepcopy(RESPONSE_HEADERS),
             "securitySchemes": copy.deepcopy(BEARER_SCHEME),
         },
         "security": [{"bearerAuth": []}],
+        # Every problem type any service answers with, by slug; the gateway serves a page per type from it.
+        "x-problem-types": dict(sorted(problem_types.items())),
     }
+    # After the merge: one schema name has one definition, so it gets one example.
+    compose_examples(merged)
+    return merged
 
 
 def build_merged_openapi() -> dict[str, Any]:
@@ -171,6 +198,25 @@ def _document_gateway_answers(operation: dict[str, Any]) -> None:
         responses.setdefault(
             "413", {"description": _BODY_TOO_LARGE, "content": copy.deepcopy(_PROBLEM_CONTENT)}
         )
+
+
+# Statuses the gateway itself answers a routed request with (authentication, scopes, limits, upstream).
+_GATEWAY_STATUSES = frozenset({"401", "403", "413", "429", *_GATEWAY_ANSWERS})
+
+
+def _answered_by_gateway(documents: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    catalogue = documents.get(GATEWAY.name, {}).get("x-problem-types", {})
+    return {slug: entry for slug, entry in catalogue.items() if str(entry["status"]) in _GATEWAY_STATUSES}
+
+
+def _state_gateway_scope(method: str, path: str, operation: dict[str, Any]) -> None:
+    """The scopes that let a key through both the gateway (by path prefix and method) and the service."""
+    route = match(path)
+    if route is None or route.public:
+        operation.pop("x-required-scopes", None)
+        return
+    scopes = scopes_granting(route.scope_for(method.upper()), operation.get("x-required-scopes", []))
+    state_required_scopes(operation, scopes)
 
 
 def _version(documents: dict[str, dict[str, Any]]) -> str:

@@ -25,7 +25,7 @@ from prm_cli.config import CliSettings, internal_secret
 from prm_cli.console import console
 from prm_cli.migrations import migrate_and_report
 from prm_cli.processes import START_LIMIT_SECONDS, ChildFailed, ChildSpec, StopRequested, Supervisor
-from prm_cli.services import ALL, BACKENDS, GATEWAY, Service, ports
+from prm_cli.services import ALL, BACKENDS, GATEWAY, Service, by_name, event_subscriptions, ports
 
 # uvicorn's own graceful-shutdown bound stays below the supervisor's, so a clean stop never needs SIGKILL.
 UVICORN_SHUTDOWN_SECONDS = 5
@@ -94,7 +94,8 @@ def server_command(service: Service, host: str, port: int) -> list[str]:
 def child_environment(
     inherited: Mapping[str, str], settings: CliSettings, secret: str, urls: Mapping[str, str]
 ) -> dict[str, str]:
-    """The parent's environment (database URLs and the like pass through) plus what binds the processes together."""
+    """The parent's environment (database URLs and the like pass through) plus what binds the processes together:
+    where each one is, and where each publisher's events go (`services.event_subscriptions`)."""
     environment = dict(inherited)
     environment.setdefault("PRM_LOG_FORMAT", "console")
     environment["PRM_INTERNAL_SECRET"] = secret
@@ -103,6 +104,11 @@ def child_environment(
     for service in BACKENDS:
         assert service.url_env is not None
         environment[service.url_env] = urls[service.name]
+    for publisher, subscribers in event_subscriptions().items():
+        # a subscriber list the user set wins, as the database URLs do
+        environment.setdefault(
+            by_name(publisher).event_subscribers_env, ",".join(urls[name] for name in subscribers)
+        )
     if _compiles_every_start(environment):
         # Each start would compile ~1200 modules again, half its import time. A cache in the data
         # folder keeps the source tree free of .pyc files all the same.

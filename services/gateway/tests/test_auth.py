@@ -64,7 +64,8 @@ async def test_a_key_with_the_right_secret_but_another_id_is_refused(gw: Gateway
     [
         (("scoring:read",), "GET", "/v1/partners", 403),
         (("scoring:read",), "GET", "/v1/scores/partners/1", 200),
-        (("scoring:read",), "POST", "/v1/scores/batch", 403),
+        (("scoring:read",), "POST", "/v1/scores/batch", 201),  # it only reads (the fake answers POST 201)
+        (("scoring:read",), "POST", "/v1/tier-recommendations/runs", 403),
         (("scoring:read",), "HEAD", "/v1/evaluation-models", 200),
         (("scoring:write",), "GET", "/v1/assessments", 200),  # write implies read
         (("scoring:write",), "POST", "/v1/assessments", 201),

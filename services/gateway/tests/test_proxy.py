@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -26,7 +27,7 @@ PROBLEM = "application/problem+json"
         ("/v1/scores/partners/1", "scoring"),
         ("/v1/tier-recommendations", "scoring"),
         ("/v1/programmes", "incentives"),
-        ("/v1/fx-rates", "incentives"),
+        ("/v1/fx-rates", "analytics"),
         ("/v1/kpis/partners/1", "analytics"),
         ("/v1/market", "analytics"),
     ],
@@ -281,3 +282,55 @@ async def test_an_unexpected_failure_is_a_500_problem_with_the_request_id(gw: Ga
     assert (
         answer.json()["detail"] == "an unexpected error occurred; quote request id boom-1 when reporting it"
     )
+
+
+@pytest.mark.asyncio
+async def test_an_import_is_streamed_past_the_body_limit_up_to_the_import_limit(gateway_with: Any) -> None:
+    async with gateway_with(max_body_bytes=1000, max_import_body_bytes=5000) as gw:
+        key = await gw.key("admin")
+
+        chunked = await gw.client.post("/v1/sales/imports", headers=gw.bearer(key), content=_chunks(20, 250))
+        sized = await gw.client.post("/v1/sales/imports", headers=gw.bearer(key), content=b"z" * 5000)
+        other = await gw.client.post("/v1/sales/lines", headers=gw.bearer(key), content=b"z" * 1001)
+
+        assert chunked.status_code == 201, chunked.text
+        assert (chunked.json()["service"], chunked.json()["body"]) == ("analytics", "y" * 5000)
+        assert sized.status_code == 201
+        assert sized.json()["body"] == "z" * 5000
+        assert sized.json()["headers"]["content-length"] == "5000"
+        assert other.status_code == 413  # only imports get the larger allowance
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("framing", ["chunked", "content-length"])
+async def test_an_import_over_the_import_limit_is_a_413(gateway_with: Any, framing: str) -> None:
+    async with gateway_with(max_body_bytes=1000, max_import_body_bytes=5000) as gw:
+        key = await gw.key("admin")
+        body: Any = _chunks(21, 250) if framing == "chunked" else b"z" * 5001
+
+        answer = await gw.client.post("/v1/fx-rates/imports", headers=gw.bearer(key), content=body)
+
+        assert answer.status_code == 413
+        assert answer.headers["content-type"] == PROBLEM
+        assert answer.json()["detail"] == "the request body may have at most 5000 bytes"
+
+
+async def _paced(pieces: int, pause: float) -> AsyncIterator[bytes]:
+    for _ in range(pieces):
+        await asyncio.sleep(pause)
+        yield b"p" * 100
+
+
+@pytest.mark.asyncio
+async def test_an_imports_body_deadline_runs_from_each_piece_not_from_the_start(gateway_with: Any) -> None:
+    async with gateway_with(request_body_timeout_seconds=0.5) as gw:
+        key = await gw.key("admin")
+
+        # 8 pieces 0.15 s apart: 1.2 s in all, more than the deadline, never 0.5 s without a piece
+        steady = await gw.client.post("/v1/sales/imports", headers=gw.bearer(key), content=_paced(8, 0.15))
+        stalled = await gw.client.post("/v1/sales/imports", headers=gw.bearer(key), content=_paced(2, 0.8))
+
+        assert steady.status_code == 201, steady.text
+        assert steady.json()["body"] == "p" * 800
+        assert stalled.status_code == 408
+        assert stalled.headers["content-type"] == PROBLEM

@@ -32,7 +32,7 @@ async def test_an_unknown_route_is_a_not_found_problem(client: httpx.AsyncClient
 
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/problem+json"
-    assert response.json()["type"] == "/problems/not-found"
+    assert response.json()["type"].endswith("/problems/not-found")
     assert response.json()["instance"] == "/v1/nowhere"
 
 

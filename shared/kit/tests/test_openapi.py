@@ -39,7 +39,15 @@ async def test_the_document_names_operations_and_documents_problems(
     assert operation["operationId"] == "read_invoice"
     for status in ("401", "403", "404", "422", "429", "500"):
         assert operation["responses"][status]["content"] == PROBLEM, status
-    assert operation["responses"]["404"]["description"] == "Not found"
+    assert operation["responses"]["404"]["description"].startswith(
+        "Not found\n\nProblem types: [`not-found`]"
+    )
+    assert operation["responses"]["404"]["x-problem-types"] == [
+        document["x-problem-types"]["not-found"]["type"]
+    ]
+    assert operation["responses"]["200"]["headers"]["X-Request-ID"] == {
+        "$ref": "#/components/headers/X-Request-ID"
+    }
     assert "HTTPValidationError" not in document["components"]["schemas"]
     assert document["components"]["schemas"]["Problem"]["properties"]["errors"]
     assert document["security"] == [{"bearerAuth": []}]

@@ -2,19 +2,62 @@
 
 from pathlib import Path
 
+import httpx
 from fastapi import FastAPI
 from prm_kit.app import create_service_app
+from prm_kit.inbox import events_router
 
+from analytics.acquisition_spend.router import router as acquisition_spend_router
+from analytics.anomalies.router import router as anomaly_flags_router
 from analytics.config import Settings
+from analytics.ecosystem.router import leaderboard_router
+from analytics.ecosystem.router import router as ecosystem_router
+from analytics.events import registry_event_handler
+from analytics.fx.router import internal_router as internal_fx_router
+from analytics.fx.router import router as fx_router
+from analytics.kpis.router import internal_router as internal_kpis_router
+from analytics.kpis.router import router as kpis_router
+from analytics.market_sizes.router import router as market_sizes_router
+from analytics.sales.router import router as sales_lines_router
+from analytics.sales.router import webhook_router as sales_webhook_router
+from analytics.sales.secrets import registry_clients
+from analytics.sales_imports.router import router as sales_imports_router
+from analytics.surveys.router import router as surveys_router
+from analytics.targets.router import internal_router as internal_targets_router
+from analytics.targets.router import router as targets_router
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    return create_service_app(
+def create_app(
+    settings: Settings | None = None, *, registry_transport: httpx.AsyncBaseTransport | None = None
+) -> FastAPI:
+    """`registry_transport` stands in for the network to the registry (tests pass an `httpx.MockTransport`)."""
+    app = create_service_app(
         settings or Settings(),
         title="PRM Analytics",
         description=__doc__ or "",
-        routers=[],
+        routers=[
+            sales_webhook_router,
+            sales_lines_router,
+            sales_imports_router,
+            fx_router,
+            internal_fx_router,
+            targets_router,
+            internal_targets_router,
+            market_sizes_router,
+            surveys_router,
+            acquisition_spend_router,
+            kpis_router,
+            internal_kpis_router,
+            anomaly_flags_router,
+            leaderboard_router,
+            ecosystem_router,
+        ],
         migrations_dir=MIGRATIONS_DIR,
+        extra_lifespan=registry_clients,
     )
+    app.state.registry_transport = registry_transport
+    # The event handler reaches the app's state (the webhook-secret cache), so it is mounted once the app exists.
+    app.include_router(events_router(registry_event_handler(app)))
+    return app

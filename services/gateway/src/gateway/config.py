@@ -41,6 +41,14 @@ class Settings(BaseServiceSettings):
     )
     public_applications_burst: int = Field(default=5, ge=1, le=10_000)
     max_body_bytes: int = Field(default=5 * MIB, ge=0, le=1024 * MIB)
+    max_import_body_bytes: int = Field(
+        default=2048 * MIB,
+        ge=0,
+        le=1024 * 1024 * MIB,
+        description="Largest body of a file import (`POST …/imports`, e.g. `/v1/sales/imports`), which is "
+        "streamed to the service as it arrives instead of read whole; each piece must come within "
+        "request_body_timeout_seconds of the one before.",
+    )
     cors_origins: CommaSeparated = Field(
         default_factory=list,
         description="Browser origins allowed to call the API (JSON list or comma-separated); empty: no CORS.",
@@ -84,7 +92,8 @@ class Settings(BaseServiceSettings):
         gt=0,
         le=3600,
         description="A request's whole body must arrive within this of its headers: a proxied request is "
-        "then answered 408 before any service is called; the launcher closes the connection 2 s later.",
+        "then answered 408 before any service is called; the launcher closes the connection 2 s later. A "
+        "file import (`POST …/imports`, streamed) gets this between two pieces of its body instead.",
     )
     max_connections: int = Field(
         default=10_000,

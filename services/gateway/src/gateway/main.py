@@ -16,6 +16,7 @@ from pathlib import Path
 
 import structlog
 from fastapi import FastAPI
+from prm_contracts.problem import DEFAULT_PROBLEM_BASE_URI
 from prm_kit.clock import utc_now
 from prm_kit.db.engine import make_engine, make_session_factory
 from prm_kit.errors import UnexpectedErrorMiddleware, install_problem_handlers
@@ -42,6 +43,7 @@ from gateway.cors import cors_options
 from gateway.docs import read_openapi_document
 from gateway.docs import router as docs_router
 from gateway.internal_credentials import InternalCredentials
+from gateway.problem_pages import router as problem_pages_router
 from gateway.proxy import Proxy
 from gateway.rate_limit import make_rate_limiter
 from gateway.shedding import service_capacities
@@ -114,6 +116,7 @@ def create_app(settings: Settings | None = None) -> GatewayApp:
         applicant_limiter=applicant_limiter,
         base_urls=upstream_urls,
         max_body_bytes=settings.max_body_bytes,
+        max_import_body_bytes=settings.max_import_body_bytes,
         body_timeout_seconds=settings.request_body_timeout_seconds,
         capacities=service_capacities(
             list(upstream_urls),
@@ -139,6 +142,7 @@ def create_app(settings: Settings | None = None) -> GatewayApp:
     app.include_router(api_keys_router)
     app.include_router(status_router)
     app.include_router(docs_router)
+    app.include_router(problem_pages_router)
     check_unique_operation_ids(app)
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
 
@@ -163,7 +167,11 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     configure_logging(settings.service_name, settings.log_level, settings.log_format)
     # Read here, not in create_app: `prm openapi` builds this app to produce the document in the first place.
-    app.state.openapi_document = read_openapi_document(settings.openapi_document)
+    document = read_openapi_document(settings.openapi_document)
+    # The committed document names problem types under the default base; this deployment's base replaces it.
+    app.state.openapi_document = document.replace(
+        DEFAULT_PROBLEM_BASE_URI.encode(), settings.problem_base_uri.encode()
+    )
     owns_engine = app.state.engine is None
     if owns_engine:
         await ensure_database(settings.effective_database_url)

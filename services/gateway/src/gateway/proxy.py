@@ -3,7 +3,7 @@
 No FastAPI route, response model or BaseHTTPMiddleware on this path: it is the gateway's hot loop. The
 request headers are read in one pass (credentials, request id, body framing), the caller is verified
 from the in-memory key cache, rate-limited, its body read whole (bounded in size and time: no pooled
-connection waits on a slow client), a slot taken under the service's in-flight bound (else a fast 503,
+connection waits on a slow client; file imports alone are streamed, see `gateway.uploads`), a slot taken under the service's in-flight bound (else a fast 503,
 see `gateway.shedding`), and the request sent to the owning service over a pooled keep-alive
 connection, whose answer is streamed back. Every failure is a problem+json answer with the request id;
 nothing a client sends leads to a 500.
@@ -33,6 +33,7 @@ from gateway.rate_limit import RateLimiter, rate_limited
 from gateway.receipt import RequestTimeout
 from gateway.routing import OPEN_TO_APPLICANTS, Route, match
 from gateway.shedding import ServiceCapacity
+from gateway.uploads import streams_body
 from gateway.upstream import HOP_BY_HOP, upstream_error
 
 SERVICE_LABEL = "gateway"
@@ -117,6 +118,45 @@ def _contained_path(scope: Scope, method: str) -> str:
     return path
 
 
+def _too_large(limit: int) -> PayloadTooLarge:
+    return PayloadTooLarge(f"the request body may have at most {limit} bytes")
+
+
+class _StreamedUpload:
+    """An import's body, passed to the service piece by piece as the caller sends it (`gateway.uploads`):
+    at most `limit` bytes (413), each piece within `idle_seconds` of the one before (408). A failure of the
+    caller's is kept in `failure`, as the HTTP client sending the pieces reports it as its own."""
+
+    def __init__(self, head: _RequestHead, receive: Receive, *, limit: int, idle_seconds: float) -> None:
+        self._head, self._receive = head, receive
+        self._limit, self._idle = limit, idle_seconds
+        self.failure: AppError | None = None
+        self.caller_gone = False
+
+    async def pieces(self) -> AsyncIterator[bytes]:
+        received = 0
+        while True:
+            try:
+                async with asyncio.timeout(self._idle):
+                    message = await self._receive()
+            except TimeoutError:
+                self.failure = RequestTimeout(f"no part of the request body arrived for {self._idle:g} s")
+                raise self.failure from None
+            if message["type"] == "http.disconnect":
+                self.caller_gone = True
+                raise _ClientGone
+            piece: bytes = message.get("body", b"")
+            received += len(piece)
+            if received > self._limit:
+                self.failure = _too_large(self._limit)
+                raise self.failure
+            if piece:
+                yield piece
+            if not message.get("more_body", False):
+                self._head.body_pending = False
+                return
+
+
 class Proxy:
     """Forwards requests for routed paths (see `gateway.routing`) to the owning service."""
 
@@ -129,6 +169,7 @@ class Proxy:
         base_urls: dict[str, str],
         max_body_bytes: int,
         body_timeout_seconds: float,
+        max_import_body_bytes: int | None = None,
         capacities: dict[str, ServiceCapacity],
         access_log: AccessLog | None,
         trusted_proxies: TrustedProxies | None = None,
@@ -139,6 +180,7 @@ class Proxy:
         self._applicant_limiter = applicant_limiter
         self._base_urls = base_urls
         self._max_body = max_body_bytes
+        self._max_import_body = max_body_bytes if max_import_body_bytes is None else max_import_body_bytes
         self._body_timeout = body_timeout_seconds
         self._capacities = capacities
         self._access_log = access_log
@@ -197,7 +239,14 @@ class Proxy:
         verified = await self._admitted(route, method, path, head, client_host)
         headers = self._upstream_headers(scope, head, verified, request_id, trail)
         body: bytes | AsyncIterator[bytes] | None = None
-        if head.body_pending:
+        upload: _StreamedUpload | None = None
+        if head.body_pending and streams_body(method, path):
+            self._declared_length(head, headers, self._max_import_body)
+            upload = _StreamedUpload(
+                head, receive, limit=self._max_import_body, idle_seconds=self._body_timeout
+            )
+            body = upload.pieces()
+        elif head.body_pending:
             whole = await self._request_body(head, receive, headers)
             head.body_pending = False
             body = _as_chunked(whole) if head.chunked else whole  # the framing the caller chose
@@ -213,8 +262,14 @@ class Proxy:
                 method, url, headers=headers, data=body, allow_redirects=False
             ) as upstream:
                 return await self._relay(upstream, send, method, request_id, head)
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            raise upstream_error(route.service, exc) from exc
+        except Exception as exc:
+            if upload is not None and upload.caller_gone:
+                raise _ClientGone from exc
+            if upload is not None and upload.failure is not None:
+                raise upload.failure from exc  # the caller's body failed, not the service
+            if isinstance(exc, aiohttp.ClientError | TimeoutError):
+                raise upstream_error(route.service, exc) from exc
+            raise
         finally:
             if capacity is not None:
                 capacity.release()
@@ -266,16 +321,7 @@ class Proxy:
         """The whole body, read before any service is called, so that no pooled connection waits on a
         slow client: at most `max_body_bytes` (413; a declared Content-Length over it is refused before
         reading anything) within the body deadline of the request's arrival (408)."""
-        if head.content_length is not None:
-            try:
-                length = int(head.content_length)
-            except ValueError:
-                length = -1
-            if length < 0:
-                raise BadRequest("Content-Length is not a valid length")
-            if length > self._max_body:
-                raise self._too_large()
-            headers.append(("content-length", str(length)))
+        self._declared_length(head, headers, self._max_body)
         remaining = self._body_timeout - (time.perf_counter() - head.arrived)
         try:
             async with asyncio.timeout(max(remaining, 0.0)):
@@ -308,8 +354,23 @@ class Proxy:
                     raise self._too_large()
                 return b"".join(parts)
 
+    @staticmethod
+    def _declared_length(head: _RequestHead, headers: list[tuple[str, str]], limit: int) -> None:
+        """A declared Content-Length, checked against `limit` before anything is read, passed on."""
+        if head.content_length is None:
+            return
+        try:
+            length = int(head.content_length)
+        except ValueError:
+            length = -1
+        if length < 0:
+            raise BadRequest("Content-Length is not a valid length")
+        if length > limit:
+            raise _too_large(limit)
+        headers.append(("content-length", str(length)))
+
     def _too_large(self) -> PayloadTooLarge:
-        return PayloadTooLarge(f"the request body may have at most {self._max_body} bytes")
+        return _too_large(self._max_body)
 
     def _target(self, route: Route, scope: Scope) -> str:
         raw_path: bytes | None = scope.get("raw_path")

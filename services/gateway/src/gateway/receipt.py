@@ -20,6 +20,8 @@ from prm_contracts.problem import PROBLEM_MEDIA_TYPE, AppError
 from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from gateway.uploads import streams_body
+
 # The proxy answers a late body itself (a 408 problem with the request id) at the body deadline; the
 # protocol's own deadline is a backstop a little later, for everything else (the gateway's own endpoints,
 # a body still trickling in after its request was answered).
@@ -63,6 +65,7 @@ class ReceiptDeadlines(asyncio.Protocol):
     _receipt_phase: Literal["head", "body"] = "head"
     _timed_cycle: Any = None
     _request_started = False
+    _streamed_body = False  # an import (gateway.uploads): the body deadline runs from each piece
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
@@ -77,6 +80,8 @@ class ReceiptDeadlines(asyncio.Protocol):
         self._request_started = True
         super().data_received(data)
         self._follow_request()
+        if self._streamed_body and self._receipt_phase == "body" and self._receipt_timer is not None:
+            self._arm("body")
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
@@ -89,6 +94,8 @@ class ReceiptDeadlines(asyncio.Protocol):
         if cycle is not self._timed_cycle:  # a new request's head is in
             self._timed_cycle = cycle
             self._disarm()
+            scope = getattr(cycle, "scope", None) or {}
+            self._streamed_body = streams_body(scope.get("method", ""), scope.get("path", ""))
             if cycle.more_body:
                 self._arm("body")
         elif self._receipt_phase == "body" and not cycle.more_body:

@@ -6,5 +6,19 @@ Add a domain's models as `from incentives.<domain>.models import <Model>` (and t
 """
 
 from incentives.db import Base
+from incentives.replica.models import (
+    DealRegistrationState,
+    PartnerProfile,
+    PartnerStatusPeriod,
+    PartnerTierPeriod,
+    SalesLine,
+)
 
-__all__ = ["Base"]
+__all__ = [
+    "Base",
+    "DealRegistrationState",
+    "PartnerProfile",
+    "PartnerStatusPeriod",
+    "PartnerTierPeriod",
+    "SalesLine",
+]

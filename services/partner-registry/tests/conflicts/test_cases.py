@@ -436,6 +436,7 @@ async def test_a_partner_sees_and_annotates_only_its_own_cases(
 
 async def test_a_partner_opens_a_case_only_as_a_party(client: httpx.AsyncClient, db: AsyncSession) -> None:
     a, b, c = await a_partner(client), await a_partner(client), await a_partner(client)
+    await a_case(client, a, b)  # a sees b on that case, so it may name b (test_body_id_authorization)
 
     own = await client.post("/v1/conflict-cases", json=case_body(a, b), headers=signed_as(party_user(a)))
     assert own.status_code == 201, own.text

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from typing import Any
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from prm_contracts.dates import IsoDate, PastOrTodayDate
+from prm_contracts.patch import Omittable
 
 
 class AgreementType(StrEnum):
@@ -91,18 +91,11 @@ class AgreementPatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    agreement_type: AgreementType | None = None
-    status: AgreementStatus | None = None
+    agreement_type: Omittable[AgreementType] = None
+    status: Omittable[AgreementStatus] = None
     signed_on: PastOrTodayDate | None = None
-    starts_on: IsoDate | None = None
+    starts_on: Omittable[IsoDate] = None
     ends_on: IsoDate | None = None
-
-    @field_validator("agreement_type", "status", "starts_on")
-    @classmethod
-    def _not_null(cls, value: Any) -> Any:
-        if value is None:
-            raise PydanticCustomError("null_not_allowed", "may not be null; leave the field out to keep it")
-        return value
 
 
 class AgreementOut(BaseModel):

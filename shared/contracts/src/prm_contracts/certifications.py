@@ -7,7 +7,7 @@ or remove one.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from pydantic import (
@@ -22,6 +22,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from prm_contracts.dates import IsoDate, PastOrTodayDate
+from prm_contracts.patch import Omittable
 
 Programme = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Level = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -65,18 +66,11 @@ class CertificationPatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    programme: Programme | None = None
+    programme: Omittable[Programme] = None
     level: Level | None = None
     contact_id: UUID | None = None
-    issued_on: PastOrTodayDate | None = None
+    issued_on: Omittable[PastOrTodayDate] = None
     expires_on: IsoDate | None = None
-
-    @field_validator("programme", "issued_on")
-    @classmethod
-    def _not_null(cls, value: Any) -> Any:
-        if value is None:
-            raise PydanticCustomError("null_not_allowed", "may not be null; leave the field out to keep it")
-        return value
 
 
 class CertificationOut(BaseModel):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from pydantic import (
@@ -23,6 +23,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from prm_contracts.dates import IsoDate, PastOrTodayDate
+from prm_contracts.patch import Omittable
 
 Auditor = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Policy = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -83,18 +84,11 @@ class AuditPatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    audited_on: PastOrTodayDate | None = None
-    auditor: Auditor | None = None
-    scope: Text | None = None
-    outcome: AuditOutcome | None = None
+    audited_on: Omittable[PastOrTodayDate] = None
+    auditor: Omittable[Auditor] = None
+    scope: Omittable[Text] = None
+    outcome: Omittable[AuditOutcome] = None
     notes: Text | None = None
-
-    @field_validator("audited_on", "auditor", "scope", "outcome")
-    @classmethod
-    def _not_null(cls, value: Any) -> Any:
-        if value is None:
-            raise PydanticCustomError("null_not_allowed", "may not be null; leave the field out to keep it")
-        return value
 
 
 class AuditOut(BaseModel):
@@ -143,19 +137,12 @@ class ViolationPatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    policy: Policy | None = None
-    finding: Text | None = None
-    severity: ViolationSeverity | None = None
-    opened_on: PastOrTodayDate | None = None
-    status: ViolationStatus | None = None
+    policy: Omittable[Policy] = None
+    finding: Omittable[Text] = None
+    severity: Omittable[ViolationSeverity] = None
+    opened_on: Omittable[PastOrTodayDate] = None
+    status: Omittable[ViolationStatus] = None
     resolved_on: PastOrTodayDate | None = None
-
-    @field_validator("policy", "finding", "severity", "opened_on", "status")
-    @classmethod
-    def _not_null(cls, value: Any) -> Any:
-        if value is None:
-            raise PydanticCustomError("null_not_allowed", "may not be null; leave the field out to keep it")
-        return value
 
 
 class ViolationOut(BaseModel):

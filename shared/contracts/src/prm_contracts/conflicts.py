@@ -8,7 +8,7 @@ registrations and territories involved, its root causes, and moves forward throu
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import (
@@ -23,6 +23,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from prm_contracts.partners import Name
+from prm_contracts.patch import Omittable
 
 CONFLICT_CASE_OPENED = "conflict_case.opened"
 CONFLICT_CASE_UPDATED = "conflict_case.updated"
@@ -149,23 +150,10 @@ class ConflictCasePatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    description: Text | None = None
-    deal_registration_ids: LinkedIds | None = None
-    territory_ids: LinkedIds | None = None
-    root_causes: RootCauses | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _no_nulls(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            nulls = sorted(name for name, value in data.items() if value is None)
-            if nulls:
-                raise PydanticCustomError(
-                    "null_not_allowed",
-                    "{fields} may not be null; leave a field out to keep it",
-                    {"fields": ", ".join(nulls)},
-                )
-        return data
+    description: Omittable[Text] = None
+    deal_registration_ids: Omittable[LinkedIds] = None
+    territory_ids: Omittable[LinkedIds] = None
+    root_causes: Omittable[RootCauses] = None
 
 
 class ResolutionIn(BaseModel):

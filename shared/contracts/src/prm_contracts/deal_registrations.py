@@ -188,9 +188,15 @@ class ConflictExplanation(BaseModel):
         "of one group (holding, country company, sister company) — not the same customer."
     )
     rule: str = Field(description="The rule that matched, in words, with any penalty applied.")
-    fields: list[str] = Field(description="The fields compared, e.g. `customer_name`, `customer_domain`.")
-    submitted_form: str = Field(description="The submitted customer as compared (normalised name or domain).")
-    other_form: str = Field(description="The other customer as compared.")
+    fields: list[str] = Field(
+        description="The fields compared, e.g. `customer_name`, `customer_domain`.",
+        examples=[["customer_domain"]],
+    )
+    submitted_form: str = Field(
+        description="The submitted customer as compared (normalised name or domain).",
+        examples=["contoso.com"],
+    )
+    other_form: str = Field(description="The other customer as compared.", examples=["contoso.de"])
     score: int = Field(ge=0, le=100)
 
 

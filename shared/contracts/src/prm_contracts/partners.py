@@ -30,6 +30,8 @@ from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 
 from prm_contracts.money import Money
+from prm_contracts.patch import Omittable
+from prm_contracts.text import SINGLE_LINE
 
 PARTNER_CREATED = "partner.created"
 PARTNER_UPDATED = "partner.updated"
@@ -148,9 +150,10 @@ WebsiteDomain = Annotated[
     ),
 ]
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Region = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+# one line each (prm_contracts.text): names, labels and regions are shown, exported and compared as one line
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), SINGLE_LINE]
+Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), SINGLE_LINE]
+Region = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), SINGLE_LINE]
 RegistrationNumber = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9 ./-]+$"),
@@ -268,7 +271,9 @@ class PartnerIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     legal_name: Name = Field(examples=["Acme Networks GmbH"])
-    display_name: Name | None = Field(default=None, description="Defaults to the legal name.")
+    display_name: Name | None = Field(
+        default=None, description="Defaults to the legal name.", examples=["Acme Networks"]
+    )
     partner_type: PartnerType
     country: CountryCode
     region: Region | None = Field(default=None, examples=["DACH"])
@@ -291,18 +296,6 @@ class PartnerIn(BaseModel):
     _tier = field_validator("tier")(_tier_moves_by_tier_changes)
 
 
-# Fields that hold a value whatever happens: a PATCH may change them but not null them.
-_REQUIRED_IN_PATCH = (
-    "legal_name",
-    "display_name",
-    "partner_type",
-    "country",
-    "specialisations",
-    "segments_served",
-    "custom_attributes",
-)
-
-
 class PartnerPatch(BaseModel):
     """The fields to change; a field left out keeps its value, `null` clears an optional one.
 
@@ -313,37 +306,30 @@ class PartnerPatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    legal_name: Name | None = None
-    display_name: Name | None = None
-    partner_type: PartnerType | None = None
-    country: CountryCode | None = None
+    legal_name: Omittable[Name] = None
+    display_name: Omittable[Name] = None
+    partner_type: Omittable[PartnerType] = None
+    country: Omittable[CountryCode] = None
     region: Region | None = None
     registration_number: RegistrationNumber | None = None
     website_domain: WebsiteDomain | None = None
     year_founded: YearFounded | None = None
     employee_count: EmployeeCount | None = None
     annual_revenue: AnnualRevenue = None
-    specialisations: Specialisations | None = None
-    segments_served: Segments | None = None
-    custom_attributes: CustomAttributes | None = None
+    specialisations: Omittable[Specialisations] = None
+    segments_served: Omittable[Segments] = None
+    custom_attributes: Omittable[CustomAttributes] = None
     tier: SkipJsonSchema[Any] = Field(default=None, exclude=True)
 
     _tier = field_validator("tier")(_tier_moves_by_tier_changes)
-
-    @field_validator(*_REQUIRED_IN_PATCH)
-    @classmethod
-    def _not_null(cls, value: Any) -> Any:
-        if value is None:
-            raise PydanticCustomError("null_not_allowed", "may not be null; leave the field out to keep it")
-        return value
 
 
 class PartnerOut(BaseModel):
     """A partner as the registry holds it."""
 
     id: UUID
-    legal_name: str
-    display_name: str
+    legal_name: str = Field(examples=["Acme Networks GmbH"])
+    display_name: str = Field(examples=["Acme Networks"])
     partner_type: PartnerType
     status: PartnerStatus
     status_changed_at: AwareDatetime
@@ -370,9 +356,9 @@ class PartnerOut(BaseModel):
 class FieldChange(BaseModel):
     """One field's value before and after a change (JSON values; money as its object)."""
 
-    field: str
-    before: Any = None
-    after: Any = None
+    field: str = Field(examples=["display_name"])
+    before: Any = Field(default=None, examples=["Acme Networks"])
+    after: Any = Field(default=None, examples=["Acme Networks Europe"])
 
 
 class PartnerCreated(BaseModel):

@@ -28,8 +28,23 @@ class Problem(BaseModel):
     errors: list[ValidationIssue] | None = None
 
 
+# Problem types are absolute URIs (RFC 9457 §3.1.1): this base plus the type's slug. Every process of one
+# deployment sets the same base (`PRM_PROBLEM_BASE_URI`, see `set_problem_base_uri`), normally its gateway's
+# public URL + `/problems/`, where the gateway serves a page about each type.
+# TODO(issue 9): the default becomes "https://prm.example/problems/" once every service's tests compare types
+# with `problem_type(slug)` instead of a literal "/problems/<slug>" (other sessions own some of those tests).
+DEFAULT_PROBLEM_BASE_URI = "/problems/"
+_problem_base_uri = DEFAULT_PROBLEM_BASE_URI
+
+
+def set_problem_base_uri(base_uri: str) -> None:
+    """Where this deployment's problem types live; called once at start-up from the settings."""
+    global _problem_base_uri
+    _problem_base_uri = base_uri if base_uri.endswith("/") else base_uri + "/"
+
+
 def problem_type(slug: str) -> str:
-    return f"/problems/{slug}"
+    return _problem_base_uri + slug
 
 
 class AppError(Exception):
@@ -38,6 +53,8 @@ class AppError(Exception):
     status: ClassVar[int] = 500
     slug: ClassVar[str] = "internal-error"
     title: ClassVar[str] = "Internal server error"
+    # Extension members a problem of this type may carry, with what each means (documented on its page).
+    members: ClassVar[dict[str, str]] = {}
     _by_slug: ClassVar[dict[str, type[AppError]]] = {}
     _by_status: ClassVar[dict[int, type[AppError]]] = {}
 
@@ -110,7 +127,10 @@ class Conflict(AppError):
 
 
 class PreconditionFailed(AppError):
+    """The `If-Match` sent names a version the resource no longer has (or is not an entity tag)."""
+
     status, slug, title = 412, "precondition-failed", "Precondition failed"
+    members = {"current_etag": "The ETag the resource has now; read it again and reapply the change."}
 
 
 class PreconditionRequired(AppError):

@@ -9,13 +9,12 @@ channel team (`GET /v1/territories/conflicts`); they do not block the territory 
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
-from pydantic_core import PydanticCustomError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from prm_contracts.partners import CountryCode, CustomerSegment, Region
+from prm_contracts.patch import Omittable
 
 
 class TerritoryIn(BaseModel):
@@ -42,17 +41,10 @@ class TerritoryPatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    country: CountryCode | None = None
+    country: Omittable[CountryCode] = None
     region: Region | None = None
     segment: CustomerSegment | None = None
-    exclusive: bool | None = None
-
-    @field_validator("country", "exclusive")
-    @classmethod
-    def _not_null(cls, value: Any) -> Any:
-        if value is None:
-            raise PydanticCustomError("null_not_allowed", "may not be null; leave the field out to keep it")
-        return value
+    exclusive: Omittable[bool] = None
 
 
 class TerritoryOut(BaseModel):

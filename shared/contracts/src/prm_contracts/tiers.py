@@ -30,6 +30,7 @@ from pydantic_core import PydanticCustomError
 
 from prm_contracts.dates import IsoDate, PastOrTodayDate
 from prm_contracts.money import Money
+from prm_contracts.patch import Omittable
 
 PARTNER_TIER_CHANGED = "partner.tier_changed"
 
@@ -157,17 +158,10 @@ class TierPatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: TierName | None = None
-    rank: int | None = Field(default=None, ge=1, le=1000)
-    requirements: TierRequirements | None = None
-    benefits: TierBenefits | None = None
-
-    @field_validator("name", "rank", "requirements", "benefits")
-    @classmethod
-    def _not_null(cls, value: Any) -> Any:
-        if value is None:
-            raise PydanticCustomError("null_not_allowed", "may not be null; leave the field out to keep it")
-        return value
+    name: Omittable[TierName] = None
+    rank: Omittable[Annotated[int, Field(ge=1, le=1000)]] = None
+    requirements: Omittable[TierRequirements] = None
+    benefits: Omittable[TierBenefits] = None
 
 
 class TierOut(BaseModel):
@@ -232,10 +226,12 @@ class TierChangeOut(BaseModel):
 
     id: UUID
     partner_id: UUID
-    from_tier: str | None = Field(description="The tier held before; null when the partner had none.")
-    to_tier: str
+    from_tier: str | None = Field(
+        description="The tier held before; null when the partner had none.", examples=["silver"]
+    )
+    to_tier: str = Field(examples=["gold"])
     effective_on: IsoDate
-    reason: str
+    reason: str = Field(examples=["Annual review: revenue target met"])
     source: TierChangeSource
     recommendation_id: UUID | None
     changed_by: str = Field(description="The subject of the principal who made the change.")

@@ -11,6 +11,8 @@ from fastapi import APIRouter, FastAPI
 from sqlalchemy.exc import SQLAlchemyError
 
 from prm_kit.db.engine import make_engine, make_session_factory
+from prm_kit.dead_letters import OPENAPI_TAG as DEAD_LETTERS_TAG
+from prm_kit.dead_letters import dead_letters_router
 from prm_kit.errors import UnexpectedErrorMiddleware, install_problem_handlers
 from prm_kit.health import router as health_router
 from prm_kit.idempotency import install_replay_handler
@@ -70,7 +72,7 @@ def create_service_app(
         description=description,
         version="0.1.0",
         lifespan=lifespan,
-        openapi_tags=openapi_tags,
+        openapi_tags=[*(openapi_tags or []), DEAD_LETTERS_TAG],
         generate_unique_id_function=operation_id,
         docs_url=None,
         redoc_url=None,
@@ -86,6 +88,7 @@ def create_service_app(
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
     for router in routers:
         app.include_router(router)
+    app.include_router(dead_letters_router(settings.service_name))
     check_unique_operation_ids(app)
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
 

@@ -20,11 +20,13 @@ from prm_contracts.problem import (
     ServiceUnavailable,
     UnprocessableContent,
     ValidationIssue,
+    set_problem_base_uri,
 )
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request as StarletteRequest
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 _log = structlog.get_logger("errors")
@@ -75,6 +77,19 @@ async def _validation_error(request: Request, exc: Exception) -> ProblemResponse
     return problem_response(UnprocessableContent(summarise(issues), errors=issues), request)
 
 
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """The methods some route of the app serves at the request's path."""
+    routes = getattr(request.app, "routes", [])
+    return [
+        method
+        for method in _METHODS
+        if any(route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes)
+    ]
+
+
 async def _http_error(request: Request, exc: Exception) -> ProblemResponse:
     assert isinstance(exc, StarletteHTTPException)
     if exc.status_code == 404:
@@ -102,6 +117,9 @@ async def _http_error(request: Request, exc: Exception) -> ProblemResponse:
         )
     if exc.headers:
         error.headers.update(exc.headers)
+    if exc.status_code == 405 and (allowed := allowed_methods(request)):
+        # Starlette names only the first route's methods; a path served by several routes has them all.
+        error.headers["Allow"] = ", ".join(allowed)
     response = problem_response(error, request)
     response.status_code = exc.status_code
     return response
@@ -192,6 +210,11 @@ class UnexpectedErrorMiddleware:
 
 
 def install_problem_handlers(app: FastAPI) -> None:
+    """The handlers that render every error as problem+json; the problem types' base URI comes from the
+    app's settings (`app.state.settings.problem_base_uri`) when it has them."""
+    base_uri = getattr(getattr(app.state, "settings", None), "problem_base_uri", None)
+    if base_uri:
+        set_problem_base_uri(base_uri)
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -1,5 +1,16 @@
 """What every service's API fuzz test shares: Schemathesis loaded from the service's own document, the
-generation settings and the checks each answer must pass."""
+generation settings and the checks each answer must pass.
+
+A fuzz module loads its schema in a module-scoped fixture, `schema = schemathesis.pytest.from_fixture(...)`
+(each operation then runs as a subtest): building a Hypothesis test for every operation at collection would
+cost seconds of CPU in every pass, including one that skips the module. It is marked `postgresql_pass`
+(`pytestmark = [pytest.mark.e2e, pytest.mark.postgresql_pass]`):
+when `make test` runs both passes, it runs in the PostgreSQL one only. Fuzzing is the costliest test per
+operation (one real request per example, generated and checked in the test process), and PostgreSQL, the
+production backend, refuses more odd input than SQLite (typed and length-checked columns, NUL, 32-bit
+integers), so the server errors generated input can cause show there; the SQLite pass, the longer one with
+the backend-independent tests, is spared that cost. Run alone, either pass fuzzes.
+"""
 
 from __future__ import annotations
 

@@ -19,6 +19,7 @@ _ISSUER = "prm-gateway"
 _AUDIENCE = "prm-services"
 _ALGORITHM = "HS256"
 OPEN_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+REQUIRED_SCOPES_ATTRIBUTE = "required_scopes"
 
 
 def sign_principal(principal: Principal, secret: str, *, ttl_seconds: int = 300) -> str:
@@ -124,4 +125,6 @@ def require(scope_name: str, *alternatives: str) -> Any:
         if not any(principal.has_scope(scope) for scope in accepted):
             raise Forbidden(f"this operation needs {needed}")
 
+    # Read by the OpenAPI builder (prm_kit.openapi), which states each operation's scopes.
+    setattr(check, REQUIRED_SCOPES_ATTRIBUTE, accepted)
     return Depends(check)

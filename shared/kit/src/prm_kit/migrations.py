@@ -113,8 +113,8 @@ async def _migrate_with_new_engine(url: str, target_metadata: MetaData) -> None:
         await engine.dispose()
 
 
-# Made by the kit's helpers in each service's first migration and described by the kit, not by its models.
-KIT_TABLES = frozenset({"outbox_event", "inbox_event", "idempotency_record"})
+# Made by the kit's helpers in each service's migrations and described by the kit, not by its models.
+KIT_TABLES = frozenset({"outbox_event", "outbox_dead_letter", "inbox_event", "idempotency_record"})
 
 
 def migration_heads(migrations_dir: Path) -> list[str]:

@@ -1,5 +1,5 @@
-"""The transactional outbox every service writes events to (its relay: prm_kit.relay), and the consumer-side
-inbox table."""
+"""The transactional outbox every service writes events to (its relay: prm_kit.relay), the dead letters of
+events a subscriber refused for good, and the consumer-side inbox table."""
 
 from __future__ import annotations
 
@@ -27,6 +27,24 @@ outbox_event = sa.Table(
     sa.Column("next_attempt_at", UTCDateTime(), nullable=False),
     sa.Column("delivered_at", UTCDateTime(), nullable=True),
     sa.Column("last_error", sa.Text(), nullable=True),
+)
+
+# One row per (event, subscriber) that refused the event on its own with a permanent error: it counts the
+# refusals until the relay parks the event for that subscriber (`parked_at`), so later events flow again.
+# A parked event is listed to admins and may be replayed (`replayed_at` once the subscriber took it).
+outbox_dead_letter = sa.Table(
+    "outbox_dead_letter",
+    metadata,
+    sa.Column("id", sa.Uuid(), primary_key=True),
+    sa.Column("event_id", sa.Uuid(), sa.ForeignKey("outbox_event.id"), nullable=False),
+    sa.Column("subscriber", sa.String(500), nullable=False),
+    sa.Column("status_code", sa.Integer(), nullable=False),
+    sa.Column("detail", sa.Text(), nullable=True),
+    sa.Column("attempts", sa.Integer(), nullable=False),
+    sa.Column("last_refused_at", UTCDateTime(), nullable=False),
+    sa.Column("parked_at", UTCDateTime(), nullable=True),
+    sa.Column("replayed_at", UTCDateTime(), nullable=True),
+    sa.UniqueConstraint("event_id", "subscriber", name="uq_outbox_dead_letter_event_id"),
 )
 
 inbox_event = sa.Table(
@@ -73,6 +91,40 @@ def drop_outbox_tables_v1(op: Any) -> None:
     op.drop_table("inbox_event")
     op.drop_index("ix_outbox_event_pending", table_name="outbox_event")
     op.drop_table("outbox_event")
+
+
+def create_dead_letter_table_v1(op: Any) -> None:
+    """Used by each service's migration that adds dead letters. Frozen like `create_outbox_tables_v1`."""
+    op.create_table(
+        "outbox_dead_letter",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("event_id", sa.Uuid(), nullable=False),
+        sa.Column("subscriber", sa.String(500), nullable=False),
+        sa.Column("status_code", sa.Integer(), nullable=False),
+        sa.Column("detail", sa.Text(), nullable=True),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("last_refused_at", UTCDateTime(), nullable=False),
+        sa.Column("parked_at", UTCDateTime(), nullable=True),
+        sa.Column("replayed_at", UTCDateTime(), nullable=True),
+        sa.PrimaryKeyConstraint("id", name="pk_outbox_dead_letter"),
+        sa.ForeignKeyConstraint(
+            ["event_id"], ["outbox_event.id"], name="fk_outbox_dead_letter_event_id_outbox_event"
+        ),
+        sa.UniqueConstraint("event_id", "subscriber", name="uq_outbox_dead_letter_event_id"),
+    )
+    # Admins list parked letters newest first, and the gauge counts the ones still parked.
+    op.create_index(
+        "ix_outbox_dead_letter_parked",
+        "outbox_dead_letter",
+        ["parked_at", "id"],
+        postgresql_where=sa.text("parked_at IS NOT NULL"),
+        sqlite_where=sa.text("parked_at IS NOT NULL"),
+    )
+
+
+def drop_dead_letter_table_v1(op: Any) -> None:
+    op.drop_index("ix_outbox_dead_letter_parked", table_name="outbox_dead_letter")
+    op.drop_table("outbox_dead_letter")
 
 
 async def add_event(

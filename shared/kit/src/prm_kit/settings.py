@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
 from fastapi import Request
+from prm_contracts.problem import DEFAULT_PROBLEM_BASE_URI
 from pydantic import AliasChoices, BeforeValidator, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -56,12 +57,22 @@ class BaseServiceSettings(BaseSettings):
     )
 
     service_name: ClassVar[str] = "service"
+    # The services whose events this one takes at POST /internal/events (it mounts prm_kit.inbox's router):
+    # `prm up` and the deploy manifests make each of them deliver here. Declared by the subscriber, so
+    # subscribing is one line beside the handler.
+    subscribes_to: ClassVar[tuple[str, ...]] = ()
 
     data_dir: Path = Path(".prm-data")
     database_url: str | None = None
     internal_secret: SecretStr = Field(
         description="Shared by the gateway and the services to sign and verify the forwarded principal; "
         f"at least {MIN_SECRET_LENGTH} characters.",
+    )
+    problem_base_uri: str = Field(
+        default=DEFAULT_PROBLEM_BASE_URI,
+        pattern=r"^(https?://[^\s/]+)?/[^\s]*/$",
+        description="Absolute URI the problem types' slugs are appended to, the same for every process of a "
+        "deployment: normally the gateway's public URL + `/problems/`, where it serves a page per type.",
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "console"] = "json"
@@ -75,6 +86,14 @@ class BaseServiceSettings(BaseSettings):
     event_subscribers: CommaSeparated = Field(default_factory=list)
     outbox_poll_seconds: float = Field(
         default=0.5, gt=0, le=60, description="How often the outbox relay looks for events to deliver."
+    )
+    relay_dead_letter_attempts: int = Field(
+        default=5,
+        ge=1,
+        le=100,
+        description="How many times a subscriber may refuse one event alone for good (a 4xx other than "
+        "401, 403, 404, 405, 408, 409 and 429) before the relay parks it as a dead letter for that "
+        "subscriber, so the events after it flow again; admins list and replay dead letters.",
     )
     metrics_allowed_networks: CommaSeparated = Field(
         default_factory=lambda: ["127.0.0.0/8", "::1/128"],

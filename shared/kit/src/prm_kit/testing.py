@@ -398,12 +398,33 @@ def service_fixtures(
     )
 
 
+# Tests whose database backend changes nothing they check, or which are worth running on one backend only,
+# run in one pass of `make test`; the marker names which. Each pass run alone (a developer's `pytest`) runs
+# them all.
+PASS_OF_MARKER = {
+    # documents, processes, the gateway's own limits: the same on either backend
+    "backend_independent": "sqlite",
+    # generated input against a service: PostgreSQL is the production backend and the stricter one with odd
+    # input (typed and length-checked columns, NUL, 32-bit integers), so it finds what SQLite would and more
+    "postgresql_pass": "postgresql",
+}
+
+
+def passes_of_the_run() -> set[str]:
+    """The backends `make test` runs a pass on at the same time (`PRM_TEST_PASSES`, comma-separated, set by
+    scripts/test.sh); unset, this pass is alone."""
+    listed = os.environ.get("PRM_TEST_PASSES", "")
+    return {name.strip() for name in listed.split(",") if name.strip()} or {test_backend()}
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests marked `backend_independent` (documents, processes, the gateway's own limits) run in the SQLite
-    pass only: running them again on PostgreSQL would test nothing new and cost the suite minutes."""
-    if test_backend() == "sqlite":
-        return
-    once = pytest.mark.skip(reason="backend-independent: runs in the SQLite pass")
-    for item in items:
-        if item.get_closest_marker("backend_independent"):
-            item.add_marker(once)
+    """A test marked for one pass (`PASS_OF_MARKER`) is skipped in the other when both run: running it twice
+    would test nothing new and cost the suite minutes."""
+    backend, passes = test_backend(), passes_of_the_run()
+    for marker, home in PASS_OF_MARKER.items():
+        if home == backend or home not in passes:
+            continue
+        elsewhere = pytest.mark.skip(reason=f"{marker}: runs in the {home} pass")
+        for item in items:
+            if item.get_closest_marker(marker):
+                item.add_marker(elsewhere)

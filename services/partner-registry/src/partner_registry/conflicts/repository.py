@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from prm_kit.db import UTCDateTime
 from prm_kit.pagination import KeysetPosition, keyset_after, keyset_order
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from partner_registry.conflicts.models import (
     ConflictCase,
@@ -23,7 +23,9 @@ from partner_registry.conflicts.schemas import CaseFilters
 
 
 def _with_children() -> Any:
-    return (selectinload(ConflictCase.parties), selectinload(ConflictCase.root_causes))
+    # joined, not selected in further queries: a page is one round trip (a case has a few parties and
+    # causes, so their product stays small)
+    return (joinedload(ConflictCase.parties), joinedload(ConflictCase.root_causes))
 
 
 async def case_by_id(
@@ -38,16 +40,39 @@ async def case_by_id(
     )
     if for_update:
         statement = statement.with_for_update(of=ConflictCase)
-    case: ConflictCase | None = (await session.scalars(statement)).one_or_none()
+    case: ConflictCase | None = (await session.scalars(statement)).unique().one_or_none()
     return case
 
 
-async def existing_ids(session: AsyncSession, id_column: Any, ids: Iterable[UUID]) -> set[UUID]:
-    """Which of `ids` exist in `id_column`'s table (partners, deal registrations, territories)."""
+async def existing_ids(
+    session: AsyncSession,
+    id_column: Any,
+    ids: Iterable[UUID],
+    *,
+    owner_column: Any = None,
+    owner: UUID | None = None,
+) -> set[UUID]:
+    """Which of `ids` exist in `id_column`'s table (partners, deal registrations, territories); with an
+    `owner`, only the rows whose `owner_column` is that partner."""
     wanted = list(ids)
     if not wanted:
         return set()
-    return set((await session.scalars(sa.select(id_column).where(id_column.in_(wanted)))).all())
+    statement = sa.select(id_column).where(id_column.in_(wanted))
+    if owner is not None:
+        statement = statement.where(owner_column == owner)
+    return set((await session.scalars(statement)).all())
+
+
+async def co_parties(session: AsyncSession, partner_id: UUID, among: Iterable[UUID]) -> set[UUID]:
+    """Which of `among` are parties to a case `partner_id` is also a party to (it sees them on that case)."""
+    wanted = list(among)
+    if not wanted:
+        return set()
+    own_cases = sa.select(ConflictCaseParty.case_id).where(ConflictCaseParty.partner_id == partner_id)
+    statement = sa.select(ConflictCaseParty.partner_id).where(
+        ConflictCaseParty.case_id.in_(own_cases), ConflictCaseParty.partner_id.in_(wanted)
+    )
+    return set((await session.scalars(statement.distinct())).all())
 
 
 def _is_party(partner_id: UUID) -> sa.ColumnElement[bool]:
@@ -89,7 +114,7 @@ async def case_page(
         .order_by(*keyset_order(ConflictCase.reported_at, ConflictCase.id, descending=True))
         .limit(limit)
     )
-    return list((await session.scalars(statement)).all())
+    return list((await session.scalars(statement)).unique().all())
 
 
 async def step_page(

@@ -2,7 +2,9 @@
 
 Every change bumps the case's version, records a step (for moves and notes) and writes an outbox event, in
 the caller's transaction. A partner's own credential sees only the cases it is a party to (others do not
-exist for it: 404), may open a case it is a party to and add notes, but not edit or move cases.
+exist for it: 404), may open a case it is a party to and add notes, but not edit or move cases. The ids it
+names in a body are its own (registrations, territories) or ones it can see (partners it shares a case
+with); any other id gets the answer a made-up one gets.
 """
 
 from __future__ import annotations
@@ -128,8 +130,15 @@ async def list_steps(
 # --- changing ----------------------------------------------------------------------------------------------
 
 
-async def _ensure_partners_exist(session: AsyncSession, parties: list[Party]) -> None:
+async def _ensure_partners_exist(session: AsyncSession, parties: list[Party], *, actor: Principal) -> None:
+    """422 naming each party the registry does not hold or, for a partner's own credential, that it cannot
+    see: itself and the partners it shares a case with (it sees them there). Other partners are hidden from
+    it, so naming one gets the answer an unknown id gets (no existence oracle); the other side of a conflict
+    the registry detected stays hidden too, and a channel manager brings it in."""
     wanted = [party for party in parties if isinstance(party, UUID)]
+    if actor.partner_id is not None:
+        visible = {actor.partner_id} | await repository.co_parties(session, actor.partner_id, wanted)
+        wanted = [party for party in wanted if party in visible]
     found = await repository.existing_ids(session, Partner.id, wanted)
     issues = [
         ValidationIssue(loc=["body", "parties", index], msg=f"no partner {party}", type="partner_unknown")
@@ -141,15 +150,29 @@ async def _ensure_partners_exist(session: AsyncSession, parties: list[Party]) ->
 
 
 async def _ensure_linked_records_exist(
-    session: AsyncSession, deal_registration_ids: list[UUID] | None, territory_ids: list[UUID] | None
+    session: AsyncSession,
+    deal_registration_ids: list[UUID] | None,
+    territory_ids: list[UUID] | None,
+    *,
+    actor: Principal,
 ) -> None:
-    """422 naming each linked deal registration or territory the registry does not hold."""
+    """422 naming each linked deal registration or territory the registry does not hold or, for a partner's
+    own credential, that is not the partner's own: a rival's registration or territory is linked by the
+    conflict detector or a channel manager, and to the partner it is as unknown as a made-up id."""
     issues = []
-    for field, ids, id_column, noun in (
-        ("deal_registration_ids", deal_registration_ids, DealRegistration.id, "deal registration"),
-        ("territory_ids", territory_ids, Territory.id, "territory"),
+    for field, ids, id_column, owner_column, noun in (
+        (
+            "deal_registration_ids",
+            deal_registration_ids,
+            DealRegistration.id,
+            DealRegistration.partner_id,
+            "deal registration",
+        ),
+        ("territory_ids", territory_ids, Territory.id, Territory.partner_id, "territory"),
     ):
-        found = await repository.existing_ids(session, id_column, ids or [])
+        found = await repository.existing_ids(
+            session, id_column, ids or [], owner_column=owner_column, owner=actor.partner_id
+        )
         issues += [
             ValidationIssue(loc=["body", field, index], msg=f"no {noun} {linked}", type=f"{field}_unknown")
             for index, linked in enumerate(ids or [])
@@ -183,8 +206,8 @@ async def open_case(
     """Open a case in stage `reported`; a partner's own credential only for a conflict it is a party to."""
     if actor.partner_id is not None and actor.partner_id not in body.parties:
         raise Forbidden("a partner's own credential may only open cases it is a party to")
-    await _ensure_partners_exist(session, body.parties)
-    await _ensure_linked_records_exist(session, body.deal_registration_ids, body.territory_ids)
+    await _ensure_partners_exist(session, body.parties, actor=actor)
+    await _ensure_linked_records_exist(session, body.deal_registration_ids, body.territory_ids, actor=actor)
     case_id = uuid4()
     partners = [party for party in body.parties if isinstance(party, UUID)]
     case = ConflictCase(
@@ -280,7 +303,7 @@ async def update_case(
     if not changed:
         return case
     _ensure_open(case)
-    await _ensure_linked_records_exist(session, patch.deal_registration_ids, patch.territory_ids)
+    await _ensure_linked_records_exist(session, patch.deal_registration_ids, patch.territory_ids, actor=actor)
     if patch.description is not None:
         case.description = patch.description
     if patch.deal_registration_ids is not None:

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from prm_contracts.partners import Name
+from prm_contracts.patch import Omittable
 from pydantic import (
     AwareDatetime,
     BaseModel,
@@ -14,7 +15,6 @@ from pydantic import (
     ConfigDict,
     Field,
     WithJsonSchema,
-    field_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -96,17 +96,10 @@ class ContactPatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: Name | None = None
-    email: Email | None = None
+    name: Omittable[Name] = None
+    email: Omittable[Email] = None
     phone: Phone | None = None
-    role: ContactRole | None = None
-
-    @field_validator("name", "email", "role")
-    @classmethod
-    def _not_null(cls, value: Any) -> Any:
-        if value is None:
-            raise PydanticCustomError("null_not_allowed", "may not be null; leave the field out to keep it")
-        return value
+    role: Omittable[ContactRole] = None
 
 
 class ContactOut(BaseModel):

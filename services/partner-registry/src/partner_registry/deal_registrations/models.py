@@ -40,6 +40,8 @@ class DealRegistration(Base):
         # lists, newest first, of everyone and of one partner
         sa.Index("ix_deal_registration_created_at", "created_at", "id"),
         sa.Index("ix_deal_registration_partner_id", "partner_id", "created_at", "id"),
+        # and of one status (the review queue), newest first (registry0009)
+        sa.Index("ix_deal_registration_status_created_at", "status", "created_at", "id"),
         # the conflict check's first question: open registrations for this domain
         sa.Index("ix_deal_registration_customer_domain", "customer_domain", "status"),
         # the expiry sweep and the "expiring within" filter

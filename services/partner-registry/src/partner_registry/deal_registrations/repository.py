@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from prm_contracts.deal_registrations import DealRegistrationStatus
 from prm_kit.pagination import KeysetPosition, keyset_after, keyset_order
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from partner_registry.deal_registrations.models import (
     DealRegistration,
@@ -46,16 +46,17 @@ def _status_is(status: DealRegistrationStatus, now: datetime) -> sa.ColumnElemen
 async def registration_by_id(
     session: AsyncSession, registration_id: UUID, *, for_update: bool = False
 ) -> DealRegistration | None:
-    """The registration with its conflicts; `for_update` locks its row until the transaction ends."""
+    """The registration with its conflicts (joined: one round trip); `for_update` locks its row until the
+    transaction ends."""
     statement = (
         sa.select(D)
         .where(D.id == registration_id)
-        .options(selectinload(D.conflicts))
+        .options(joinedload(D.conflicts))
         .execution_options(populate_existing=True)
     )
     if for_update:
         statement = statement.with_for_update(of=D)
-    registration: DealRegistration | None = (await session.scalars(statement)).one_or_none()
+    registration: DealRegistration | None = (await session.scalars(statement)).unique().one_or_none()
     return registration
 
 
@@ -169,8 +170,9 @@ async def registration_page(
     after: KeysetPosition[datetime] | None,
     limit: int,
 ) -> list[DealRegistration]:
-    """Up to `limit` registrations after `after`, newest first."""
-    statement = sa.select(D).options(selectinload(D.conflicts))
+    """Up to `limit` registrations after `after`, newest first, with their conflicts joined to the page (one
+    round trip)."""
+    statement = sa.select(D).options(joinedload(D.conflicts))
     conditions: list[sa.ColumnElement[bool]] = []
     if filters.partner_id is not None:
         conditions.append(D.partner_id == filters.partner_id)
@@ -187,7 +189,7 @@ async def registration_page(
     statement = (
         statement.where(*conditions).order_by(*keyset_order(D.created_at, D.id, descending=True)).limit(limit)
     )
-    return list((await session.scalars(statement)).all())
+    return list((await session.scalars(statement)).unique().all())
 
 
 async def due_for_expiry(session: AsyncSession, *, now: datetime, limit: int) -> list[DealRegistration]:

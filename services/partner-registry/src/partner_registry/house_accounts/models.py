@@ -16,6 +16,7 @@ class HouseAccount(Base):
     __table_args__ = (
         sa.UniqueConstraint("customer_domain"),
         sa.Index("ix_house_account_created_at", "created_at", "id"),
+        sa.Index("ix_house_account_country_created_at", "country", "created_at", "id"),  # registry0009
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)

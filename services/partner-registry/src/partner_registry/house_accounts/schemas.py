@@ -6,13 +6,13 @@ than in `prm_contracts`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
 from prm_contracts.deal_registrations import CustomerDomain
 from prm_contracts.partners import CountryCode, Name
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
-from pydantic_core import PydanticCustomError
+from prm_contracts.patch import Omittable
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 if TYPE_CHECKING:
     from partner_registry.house_accounts.models import HouseAccount
@@ -36,17 +36,10 @@ class HouseAccountPatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    customer_name: Name | None = None
-    customer_domain: CustomerDomain | None = None
-    country: CountryCode | None = None
+    customer_name: Omittable[Name] = None
+    customer_domain: Omittable[CustomerDomain] = None
+    country: Omittable[CountryCode] = None
     notes: Notes | None = None
-
-    @field_validator("customer_name", "customer_domain", "country")
-    @classmethod
-    def _not_null(cls, value: Any) -> Any:
-        if value is None:
-            raise PydanticCustomError("null_not_allowed", "may not be null; leave the field out to keep it")
-        return value
 
 
 class HouseAccountOut(BaseModel):

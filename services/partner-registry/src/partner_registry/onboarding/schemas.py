@@ -74,7 +74,9 @@ class ChecklistOut(BaseModel):
     partner_id: UUID
     items: list[ChecklistItemOut]
     complete: bool
-    incomplete: list[str] = Field(description="The keys of the items not completed yet.")
+    incomplete: list[str] = Field(
+        description="The keys of the items not completed yet.", examples=[["agreement_signed"]]
+    )
     version: int = Field(
         description="Incremented on every change (0 until the first); the ETag is this number in quotes."
     )

@@ -39,8 +39,23 @@ class Partner(Base):
         ),
         sa.UniqueConstraint("country", "registration_number_key"),
         sa.Index("ix_partner_status", "status"),
-        sa.Index("ix_partner_partner_type", "partner_type"),
-        sa.Index("ix_partner_tier", "tier"),
+        # the portal's filtered pages in the default order (registry0009): the filter's equalities, then the
+        # keyset, so a page reads its 51 index entries in order instead of filtering a walk of every name
+        sa.Index(
+            "ix_partner_country_status_display_name",
+            "country",
+            "status",
+            sa.text("lower(display_name)"),
+            "id",
+        ),
+        sa.Index(
+            "ix_partner_partner_type_status_display_name",
+            "partner_type",
+            "status",
+            sa.text("lower(display_name)"),
+            "id",
+        ),
+        sa.Index("ix_partner_tier_display_name", "tier", sa.text("lower(display_name)"), "id"),
         sa.Index("ix_partner_country_region", "country", "region"),
         sa.Index("ix_partner_region", "region"),
         sa.Index("ix_partner_registration_number_key", "registration_number_key"),

@@ -10,7 +10,7 @@ from uuid import UUID
 import sqlalchemy as sa
 from prm_kit.pagination import KeysetPosition, keyset_after, keyset_order
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from partner_registry.agreements.models import Agreement, current_on
 from partner_registry.partners.models import HistoryKind, Partner, PartnerHistoryEntry, PartnerSpecialisation
@@ -20,16 +20,17 @@ from partner_registry.partners.schemas import PartnerFilters, PartnerSort
 async def partner_by_id(
     session: AsyncSession, partner_id: UUID, *, for_update: bool = False
 ) -> Partner | None:
-    """The partner with its specialisations; `for_update` locks its row until the transaction ends."""
+    """The partner with its specialisations (joined: one round trip); `for_update` locks its row (not the
+    specialisations') until the transaction ends."""
     statement = (
         sa.select(Partner)
         .where(Partner.id == partner_id)
-        .options(selectinload(Partner.specialisations))
+        .options(joinedload(Partner.specialisations))
         .execution_options(populate_existing=True)
     )
     if for_update:
         statement = statement.with_for_update(of=Partner)
-    partner: Partner | None = (await session.scalars(statement)).one_or_none()
+    partner: Partner | None = (await session.scalars(statement)).unique().one_or_none()
     return partner
 
 
@@ -135,11 +136,14 @@ async def partner_page(
     limit: int,
     only_partner_id: UUID | None = None,
 ) -> list[tuple[Partner, Any]]:
-    """Up to `limit` partners after `after` in `sort` order, each with its sort key value (for the cursor)."""
+    """Up to `limit` partners after `after` in `sort` order, each with its sort key value (for the cursor).
+
+    The specialisations come joined to the page (SQLAlchemy limits the partners in a subquery, then joins):
+    one round trip to the database instead of two, which is what a list costs most on a busy machine."""
     key, descending = _sort_key(sort)
     statement = (
         sa.select(Partner, key)
-        .options(selectinload(Partner.specialisations))
+        .options(joinedload(Partner.specialisations))
         .where(
             *_filter_conditions(filters, only_partner_id),
             keyset_after(key, Partner.id, after, descending=descending),
@@ -148,7 +152,7 @@ async def partner_page(
         .limit(limit)
     )
     rows = await session.execute(statement)
-    return [(row[0], row[1]) for row in rows.all()]
+    return [(row[0], row[1]) for row in rows.unique().all()]
 
 
 async def add_history_entry(session: AsyncSession, entry: PartnerHistoryEntry) -> None:

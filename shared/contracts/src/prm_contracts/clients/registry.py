@@ -6,12 +6,13 @@ its `/internal` ones; each method answers a contract model or raises the AppErro
 
 from uuid import UUID
 
+from prm_contracts.certifications import CertificationOut
 from prm_contracts.clients.base import ServiceClient
 from prm_contracts.compliance import ComplianceSummaryOut
 from prm_contracts.deal_registrations import DealRegistrationOut
 from prm_contracts.pagination import Page
 from prm_contracts.partners import PartnerOut
-from prm_contracts.tiers import TierOut
+from prm_contracts.tiers import TierChangeIn, TierChangeOut, TierOut
 from prm_contracts.webhook_secrets import PartnerWebhookSecrets
 
 
@@ -39,6 +40,25 @@ class RegistryClient(ServiceClient):
             cursor = page.next_cursor
             if cursor is None:
                 return ladder
+
+    async def certifications(self, partner_id: UUID) -> list[CertificationOut]:
+        """Every certification of the partner and its people, the latest issued first (404 if unknown)."""
+        found: list[CertificationOut] = []
+        cursor: str | None = None
+        while True:
+            params = {"limit": "200"} | ({"cursor": cursor} if cursor else {})
+            path = f"/v1/partners/{partner_id}/certifications"
+            page = await self._json("GET", path, Page[CertificationOut], params=params)
+            found += page.items
+            cursor = page.next_cursor
+            if cursor is None:
+                return found
+
+    async def change_tier(self, partner_id: UUID, change: TierChangeIn) -> TierChangeOut:
+        """Move the partner to another tier (scoring applies its recommendations with it); 409 when it holds
+        the tier already or the recommendation was applied before (the problem names its `tier_change_id`)."""
+        body = change.model_dump(mode="json", exclude_none=True)
+        return await self._json("POST", f"/v1/partners/{partner_id}/tier-changes", TierChangeOut, json=body)
 
     async def compliance_summary(self, partner_id: UUID) -> ComplianceSummaryOut:
         """The compliance facts scoring's gates and analytics' KPI read: open violations by severity, the

@@ -1,0 +1,158 @@
+"""The anomaly guard's rules: which accepted lines of a delivery look wrong. Pure: what is stored comes in as
+values (anomalies/repository.py reads it before the delivery's lines are written).
+
+- `volume_spike`: a sale whose day's sales (stored before the delivery plus the delivery's own, per currency)
+  exceed `SPIKE_FACTOR` (5) times the median daily sales of the partner's days with sales in that currency in
+  the `HISTORY_DAYS` (90) days before; judged only with at least `MIN_HISTORY_DAYS` (14) such days, so a new
+  partner is not flagged for having no history.
+- `return_without_sale`: a return or credit note without `original_external_id` whose customer never bought
+  from the partner (no stored sale to that customer key, and none earlier in the delivery). One naming its
+  original was checked at de-duplication (an unknown original is refused there).
+- `repeated_line`: lines carry a date, not a time, so "the same customer and amount within minutes" is read
+  as: a sale with the same customer, day, amount and currency as a sale already stored, or as an earlier sale
+  of the same delivery (the first of a repeated group is not flagged, each repeat is).
+- `own_domain`: the customer's domain is the partner's own website domain or a subdomain of it (`www.` and
+  case ignored).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from statistics import median
+from uuid import UUID
+
+from prm_contracts.sales import FlagCode, SalesKind, SalesTransaction
+
+SPIKE_FACTOR = Decimal(5)
+HISTORY_DAYS = 90
+MIN_HISTORY_DAYS = 14
+
+RepeatKey = tuple[str, date, Decimal, str]  # customer key, day, amount, currency
+
+
+@dataclass(frozen=True)
+class GuardedLine:
+    line_id: UUID
+    line: SalesTransaction
+    customer_key: str
+
+
+@dataclass(frozen=True)
+class Raised:
+    code: FlagCode
+    reason: str
+
+
+@dataclass(frozen=True)
+class History:
+    """What the partner had stored before the delivery, as far as the rules need it."""
+
+    daily_sales: Mapping[tuple[str, date], Decimal]  # (currency, day) → gross sales
+    stored_repeats: frozenset[RepeatKey]
+    customers_with_sales: frozenset[str]
+    partner_domain: str | None
+
+
+def history_window(lines: Sequence[GuardedLine]) -> tuple[date, date]:
+    """The days whose stored sales the volume rule reads."""
+    days = [guarded.line.occurred_on for guarded in lines]
+    return min(days) - timedelta(days=HISTORY_DAYS), max(days)
+
+
+def repeat_key(guarded: GuardedLine) -> RepeatKey:
+    line = guarded.line
+    return (guarded.customer_key, line.occurred_on, line.amount.normalize(), line.currency)
+
+
+def _bare_domain(domain: str) -> str:
+    domain = domain.strip().rstrip(".").casefold()
+    return domain.removeprefix("www.")
+
+
+def _is_own_domain(customer: str, partner: str) -> bool:
+    customer, partner = _bare_domain(customer), _bare_domain(partner)
+    return bool(partner) and (customer == partner or customer.endswith("." + partner))
+
+
+def _volume_spikes(lines: Sequence[GuardedLine], history: History) -> dict[UUID, Raised]:
+    sent: dict[tuple[str, date], Decimal] = defaultdict(Decimal)
+    for guarded in lines:
+        if guarded.line.kind is SalesKind.sale:
+            sent[(guarded.line.currency, guarded.line.occurred_on)] += guarded.line.amount
+    spikes: dict[tuple[str, date], str] = {}
+    for (currency, day), amount in sent.items():
+        baseline = [
+            total
+            for (stored_currency, stored_day), total in history.daily_sales.items()
+            if stored_currency == currency
+            and day - timedelta(days=HISTORY_DAYS) <= stored_day < day
+            and total > 0
+        ]
+        if len(baseline) < MIN_HISTORY_DAYS:
+            continue
+        typical = median(baseline)
+        day_total = history.daily_sales.get((currency, day), Decimal(0)) + amount
+        if day_total > SPIKE_FACTOR * typical:
+            spikes[(currency, day)] = (
+                f"sales of {day} total {day_total} {currency}, more than {SPIKE_FACTOR}x the median daily "
+                f"sales of {typical} {currency} over the partner's {len(baseline)} days with sales in the "
+                f"{HISTORY_DAYS} days before"
+            )
+    return {
+        guarded.line_id: Raised(FlagCode.volume_spike, reason)
+        for guarded in lines
+        if guarded.line.kind is SalesKind.sale
+        and (reason := spikes.get((guarded.line.currency, guarded.line.occurred_on))) is not None
+    }
+
+
+def raised_flags(lines: Sequence[GuardedLine], history: History) -> dict[UUID, list[Raised]]:
+    """The flags of each line that has any, by line id, in the order of the rules above."""
+    flags: dict[UUID, list[Raised]] = defaultdict(list)
+    for line_id, spike in _volume_spikes(lines, history).items():
+        flags[line_id].append(spike)
+    buyers = set(history.customers_with_sales)
+    seen: set[RepeatKey] = set()
+    for guarded in lines:
+        line = guarded.line
+        if line.kind is SalesKind.sale:
+            key = repeat_key(guarded)
+            if key in history.stored_repeats:
+                flags[guarded.line_id].append(
+                    Raised(
+                        FlagCode.repeated_line,
+                        f"a sale to the same customer of {line.amount} {line.currency} on {line.occurred_on} is "
+                        "already stored",
+                    )
+                )
+            elif key in seen:
+                flags[guarded.line_id].append(
+                    Raised(
+                        FlagCode.repeated_line,
+                        f"an earlier line of this delivery is a sale to the same customer of {line.amount} "
+                        f"{line.currency} on {line.occurred_on}",
+                    )
+                )
+            seen.add(key)
+            buyers.add(guarded.customer_key)
+        elif line.original_external_id is None and guarded.customer_key not in buyers:
+            flags[guarded.line_id].append(
+                Raised(
+                    FlagCode.return_without_sale,
+                    f"a {line.kind.value} without original_external_id for customer {line.customer.name!r}, "
+                    "who never bought from the partner",
+                )
+            )
+        domain = line.customer.domain
+        if domain is not None and history.partner_domain and _is_own_domain(domain, history.partner_domain):
+            flags[guarded.line_id].append(
+                Raised(
+                    FlagCode.own_domain,
+                    f"the customer's domain {domain} is the partner's own ({history.partner_domain})",
+                )
+            )
+    return dict(flags)

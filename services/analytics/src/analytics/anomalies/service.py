@@ -1,0 +1,202 @@
+"""The anomaly guard at ingestion (read what the rules need, raise, store the flags in the delivery's
+transaction) and the review of flags.
+
+A review is made once: an open flag becomes confirmed or dismissed with `If-Match` naming the version read;
+reviewing it again is a 409. Each review emits `sales.flag_reviewed` in the same transaction, so incentives
+can release (dismissed) or drop (confirmed) the lines they hold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from uuid import UUID
+
+from prm_contracts.pagination import Page
+from prm_contracts.principal import Principal
+from prm_contracts.problem import Conflict, NotFound
+from prm_contracts.sales import (
+    SALES_FLAG_REVIEWED,
+    AnomalyFlagOut,
+    FlagCode,
+    FlagReviewIn,
+    FlagStatus,
+    SalesFlagReviewed,
+    SalesKind,
+    SalesLineFlag,
+)
+from prm_kit.db import bump_version, ordered_id
+from prm_kit.etag import check_if_match
+from prm_kit.outbox import add_event
+from prm_kit.pagination import keyset_cursor, keyset_position, page_of
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from analytics.anomalies import repository
+from analytics.anomalies.models import AnomalyFlag
+from analytics.anomalies.rules import GuardedLine, History, Raised, history_window, raised_flags
+from analytics.partners import repository as partners
+from analytics.partners.access import ensure_visible, visible_partner_filter
+
+EVENT_SOURCE = "analytics"
+ORDER = "created_at"
+
+
+class FlagAlreadyReviewed(Conflict):
+    slug, title = "flag-already-reviewed", "The flag was already reviewed"
+
+
+async def raise_flags(
+    session: AsyncSession, partner_id: UUID, lines: Sequence[GuardedLine]
+) -> dict[UUID, list[Raised]]:
+    """The flags of a delivery's accepted lines; call before they are written (the rules compare them with
+    what was stored before)."""
+    if not lines:
+        return {}
+    first, last = history_window(lines)
+    sales_keys = [
+        (guarded.customer_key, guarded.line.occurred_on)
+        for guarded in lines
+        if guarded.line.kind is SalesKind.sale
+    ]
+    unmatched = [
+        guarded.customer_key
+        for guarded in lines
+        if guarded.line.kind is not SalesKind.sale and guarded.line.original_external_id is None
+    ]
+    dimension = await partners.dimension(session, partner_id)
+    history = History(
+        daily_sales=await repository.daily_sales(session, partner_id, first, last),
+        stored_repeats=await repository.stored_repeats(session, partner_id, sales_keys),
+        customers_with_sales=await repository.customers_with_sales(session, partner_id, unmatched),
+        partner_domain=dimension.website_domain if dimension is not None else None,
+    )
+    return raised_flags(lines, history)
+
+
+async def store_flags(
+    session: AsyncSession,
+    partner_id: UUID,
+    lines: Sequence[GuardedLine],
+    raised: dict[UUID, list[Raised]],
+    *,
+    now: datetime,
+) -> dict[UUID, list[SalesLineFlag]]:
+    """The raised flags stored open; answered by line id as `sales.recorded` carries them."""
+    rows = []
+    carried: dict[UUID, list[SalesLineFlag]] = {}
+    for guarded in lines:
+        for flag in raised.get(guarded.line_id, []):
+            flag_id = ordered_id()
+            rows.append(
+                {
+                    "id": flag_id,
+                    "partner_id": partner_id,
+                    "line_id": guarded.line_id,
+                    "line_external_id": guarded.line.external_id,
+                    "line_occurred_on": guarded.line.occurred_on,
+                    "code": flag.code.value,
+                    "reason": flag.reason,
+                    "status": FlagStatus.open.value,
+                    "review_note": None,
+                    "reviewed_by": None,
+                    "reviewed_at": None,
+                    "version": 1,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+            carried.setdefault(guarded.line_id, []).append(
+                SalesLineFlag(code=flag.code.value, reason=flag.reason, flag_id=flag_id)
+            )
+    await repository.add_flags(session, rows)
+    return carried
+
+
+def flag_out(flag: AnomalyFlag) -> AnomalyFlagOut:
+    return AnomalyFlagOut(
+        id=flag.id,
+        partner_id=flag.partner_id,
+        line_id=flag.line_id,
+        line_external_id=flag.line_external_id,
+        line_occurred_on=flag.line_occurred_on,
+        code=FlagCode(flag.code),
+        reason=flag.reason,
+        status=FlagStatus(flag.status),
+        review_note=flag.review_note,
+        reviewed_by=flag.reviewed_by,
+        reviewed_at=flag.reviewed_at,
+        version=flag.version,
+        created_at=flag.created_at,
+    )
+
+
+async def list_flags(
+    session: AsyncSession,
+    *,
+    viewer: Principal,
+    partner_id: UUID | None,
+    status: FlagStatus | None,
+    code: FlagCode | None,
+    limit: int,
+    cursor: str | None,
+) -> Page[AnomalyFlagOut]:
+    """Flags oldest first; a partner's own credential sees only its own (another partner's asked for: 404)."""
+    rows = await repository.flag_page(
+        session,
+        partner_id=visible_partner_filter(viewer, partner_id, "anomaly flags"),
+        status=status.value if status is not None else None,
+        code=code.value if code is not None else None,
+        after=keyset_position(cursor, ORDER, datetime),
+        limit=limit + 1,
+    )
+    return page_of(rows, limit, out=flag_out, cursor_of=lambda r: keyset_cursor(ORDER, r.created_at, r.id))
+
+
+async def visible_flag(session: AsyncSession, flag_id: UUID, *, viewer: Principal) -> AnomalyFlag:
+    flag = await repository.flag_by_id(session, flag_id)
+    if flag is None:
+        raise NotFound(f"no anomaly flag {flag_id}")
+    ensure_visible(viewer, flag.partner_id, "anomaly flag")
+    return flag
+
+
+async def review_flag(
+    session: AsyncSession,
+    flag_id: UUID,
+    body: FlagReviewIn,
+    *,
+    reviewer: Principal,
+    if_match: str | None,
+    now: datetime,
+) -> AnomalyFlag:
+    """Confirm or dismiss an open flag (If-Match required); 409 when it was reviewed already."""
+    flag = await repository.flag_by_id(session, flag_id, for_update=True)
+    if flag is None:
+        raise NotFound(f"no anomaly flag {flag_id}")
+    check_if_match(if_match, flag.version, required=True, resource="anomaly flag")
+    if flag.status != FlagStatus.open.value:
+        raise FlagAlreadyReviewed(
+            f"anomaly flag {flag_id} was already reviewed as {flag.status} by {flag.reviewed_by} at "
+            f"{flag.reviewed_at.isoformat() if flag.reviewed_at else 'an unknown time'}; a review is final"
+        )
+    flag.status = body.outcome
+    flag.review_note = body.note or None
+    flag.reviewed_by = reviewer.subject[:200]
+    flag.reviewed_at = now
+    await bump_version(session, flag, at=now)
+    await add_event(
+        session,
+        type=SALES_FLAG_REVIEWED,
+        source=EVENT_SOURCE,
+        data=SalesFlagReviewed(
+            flag_id=flag.id,
+            partner_id=flag.partner_id,
+            line_id=flag.line_id,
+            line_external_id=flag.line_external_id,
+            line_occurred_on=flag.line_occurred_on,
+            code=FlagCode(flag.code),
+            outcome=body.outcome,
+            reviewed_at=now,
+        ),
+    )
+    return flag

@@ -1,0 +1,105 @@
+"""Market sizes per region (a country or a region code), customer segment and period: the denominators of
+market share. Vendor data: readable by every analytics reader, written only by the vendor's credentials."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from prm_contracts.money import Money
+from prm_contracts.pagination import Page
+from prm_contracts.periods import Period, PeriodKind
+from prm_contracts.problem import NotFound
+from prm_kit.db import bump_version, ordered_id
+from prm_kit.pagination import keyset_cursor, keyset_position, page_of
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from analytics.market_sizes import repository
+from analytics.market_sizes.models import MarketSize
+from analytics.market_sizes.schemas import MarketSizeIn, MarketSizeOut
+from analytics.targets.put_rules import PutOutcome, put_outcome
+
+ORDER = "period"
+
+
+def market_size_out(size: MarketSize) -> MarketSizeOut:
+    return MarketSizeOut(
+        id=size.id,
+        region=size.region,
+        segment=size.segment,
+        period=size.period,
+        period_kind=PeriodKind(size.period_kind),
+        first_day=size.first_day,
+        last_day=size.last_day,
+        size=Money(amount=size.amount, currency=size.currency),
+        version=size.version,
+        created_at=size.created_at,
+        updated_at=size.updated_at,
+    )
+
+
+async def put_size(
+    session: AsyncSession,
+    region: str,
+    segment: str,
+    period: Period,
+    body: MarketSizeIn,
+    *,
+    if_match: str | None,
+    now: datetime,
+) -> tuple[MarketSize, PutOutcome]:
+    existing = await repository.size_by_key(session, region, segment, period.label, for_update=True)
+    same = existing is not None and (existing.amount, existing.currency) == (
+        body.size.amount,
+        body.size.currency,
+    )
+    outcome = put_outcome(
+        existing.version if existing else None, same=same, if_match=if_match, resource="market size"
+    )
+    if existing is None:
+        size = MarketSize(
+            id=ordered_id(),
+            region=region,
+            segment=segment,
+            period=period.label,
+            period_kind=period.kind.value,
+            first_day=period.first_day,
+            last_day=period.last_day,
+            amount=body.size.amount,
+            currency=body.size.currency,
+            version=1,
+            created_at=now,
+            updated_at=now,
+        )
+        await repository.add_size(session, size)
+        return size, outcome
+    if outcome is PutOutcome.REPLACE:
+        existing.amount, existing.currency = body.size.amount, body.size.currency
+        await bump_version(session, existing, at=now)
+    return existing, outcome
+
+
+async def get_size(session: AsyncSession, region: str, segment: str, period: Period) -> MarketSize:
+    size = await repository.size_by_key(session, region, segment, period.label)
+    if size is None:
+        raise NotFound(f"no market size of {region} / {segment!r} for {period.label}")
+    return size
+
+
+async def list_sizes(
+    session: AsyncSession,
+    *,
+    region: str | None,
+    segment: str | None,
+    period: Period | None,
+    limit: int,
+    cursor: str | None,
+) -> Page[MarketSizeOut]:
+    rows = await repository.size_page(
+        session,
+        region=region,
+        segment=segment,
+        period=period.label if period else None,
+        after=keyset_position(cursor, ORDER, str),
+        limit=limit + 1,
+    )
+    return page_of(rows, limit, out=market_size_out, cursor_of=lambda s: keyset_cursor(ORDER, s.period, s.id))

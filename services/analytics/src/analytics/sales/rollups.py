@@ -1,0 +1,138 @@
+"""What a batch of accepted lines adds to the rollups, computed in memory (pure), so the database gets one
+upsert per rollup row rather than one per line. Also the two keys lines are known by: the customer key and
+the content hash."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from prm_contracts.sales import SalesKind, SalesTransaction
+
+STORED_QUANTUM = Decimal("0.0001")  # the scale amounts are stored with
+_NOT_WORD = re.compile(r"[^\w]+")
+MAX_CUSTOMER_KEY_LENGTH = 600  # the column's length
+
+
+def customer_key(line: SalesTransaction) -> str:
+    """The customer's external id when the partner sent one; else its name (case, accents of width and
+    punctuation folded) with its domain."""
+    customer = line.customer
+    if customer.external_id is not None:
+        return f"ext:{customer.external_id}"
+    name = _NOT_WORD.sub(" ", unicodedata.normalize("NFKC", customer.name).casefold()).strip()
+    key = f"name:{name}|{customer.domain or ''}"
+    if len(key) > MAX_CUSTOMER_KEY_LENGTH:
+        # folding can lengthen a name (NFKC expands some characters many times): a digest keeps it in bounds
+        return "name#" + hashlib.sha256(key.encode()).hexdigest()
+    return key
+
+
+def _exact(value: Decimal | None) -> str | None:
+    return None if value is None else format(value.quantize(STORED_QUANTUM), "f")
+
+
+def content_hash(line: SalesTransaction) -> str:
+    """SHA-256 of the line's content as stored: equal values give equal hashes however they were written
+    ("10.5" and "10.50"). `payment_status` is left out: it changes through `sales.payment_updated`, so a
+    line sent again with a newer status is the same line."""
+    content: dict[str, Any] = line.model_dump(mode="json", exclude={"payment_status"})
+    for field in ("quantity", "unit_price", "amount", "cost"):
+        content[field] = _exact(getattr(line, field))
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass
+class DailyTotals:
+    gross_amount: Decimal = Decimal(0)
+    returns_amount: Decimal = Decimal(0)
+    costed_amount: Decimal = Decimal(0)
+    cost_amount: Decimal = Decimal(0)
+    sold_quantity: Decimal = Decimal(0)
+    returned_quantity: Decimal = Decimal(0)
+    line_count: int = 0
+    sale_line_count: int = 0
+    return_line_count: int = 0
+    costed_line_count: int = 0
+
+    def add(self, line: SalesTransaction) -> None:
+        sign = line.kind.sign
+        self.line_count += 1
+        if line.kind is SalesKind.sale:
+            self.gross_amount += line.amount
+            self.sold_quantity += line.quantity
+            self.sale_line_count += 1
+        else:
+            self.returns_amount += line.amount
+            self.returned_quantity += line.quantity
+            self.return_line_count += 1
+        if line.cost is not None:
+            self.costed_amount += sign * line.amount
+            self.cost_amount += sign * line.cost
+            self.costed_line_count += 1
+
+
+DailyKey = tuple[date, str, str]  # day, product category, currency
+
+
+def daily_rollup_rows(partner_id: UUID, lines: list[SalesTransaction]) -> list[dict[str, Any]]:
+    """The increments of `sales_daily_rollup`, one per (day, category, currency), sorted by key so that
+    concurrent writers lock rows in the same order."""
+    totals: dict[DailyKey, DailyTotals] = {}
+    for line in lines:
+        totals.setdefault((line.occurred_on, line.product.category, line.currency), DailyTotals()).add(line)
+    return [
+        {"partner_id": partner_id, "day": day, "product_category": category, "currency": currency}
+        | vars(total)
+        for (day, category, currency), total in sorted(totals.items())
+    ]
+
+
+@dataclass
+class CustomerTotals:
+    customer_name: str
+    first_on: date
+    last_on: date
+    net_amount: Decimal = Decimal(0)
+    line_count: int = 0
+    is_new: bool | None = None
+
+    def add(self, line: SalesTransaction) -> None:
+        self.first_on = min(self.first_on, line.occurred_on)
+        self.last_on = max(self.last_on, line.occurred_on)
+        self.net_amount += line.kind.sign * line.amount
+        self.line_count += 1
+        self.is_new = merged_is_new(self.is_new, line.customer.is_new)
+
+
+def merged_is_new(known: bool | None, sent: bool | None) -> bool | None:
+    """True once any line said the customer is new; else false once one said it is not; else unknown."""
+    if known is None:
+        return sent
+    if sent is None:
+        return known
+    return known or sent
+
+
+def customer_rollup_rows(partner_id: UUID, lines: list[SalesTransaction]) -> list[dict[str, Any]]:
+    """The increments of `sales_customer_rollup`, one per (customer, currency), sorted by key."""
+    totals: dict[tuple[str, str], CustomerTotals] = {}
+    for line in lines:
+        key = (customer_key(line), line.currency)
+        if key not in totals:
+            totals[key] = CustomerTotals(
+                customer_name=line.customer.name, first_on=line.occurred_on, last_on=line.occurred_on
+            )
+        totals[key].add(line)
+    return [
+        {"partner_id": partner_id, "customer_key": key, "currency": currency} | vars(total)
+        for (key, currency), total in sorted(totals.items())
+    ]

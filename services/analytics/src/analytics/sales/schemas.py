@@ -1,0 +1,148 @@
+"""Sales lines between their three shapes: as sent (`SalesTransaction`), as stored (`SalesLine` rows) and as
+answered (`SalesLineOut`); and the documented request body of the webhook, which the endpoint reads raw."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from prm_contracts.sales import (
+    PaymentStatus,
+    RecordedSalesLine,
+    SalesCustomer,
+    SalesKind,
+    SalesLineFlag,
+    SalesLineOut,
+    SalesProduct,
+    SalesWebhookMessage,
+)
+from pydantic import TypeAdapter
+
+from analytics.sales.deduplication import AcceptedLine
+from analytics.sales.models import SalesLine
+from analytics.sales.rollups import STORED_QUANTUM, customer_key
+
+
+def _stored(value: Decimal) -> Decimal:
+    """The value as the column holds it (4 places), so that events and reads show it alike."""
+    return value.quantize(STORED_QUANTUM)
+
+
+def line_row(
+    accepted: AcceptedLine, *, partner_id: UUID, webhook_id: str, received_at: datetime
+) -> dict[str, Any]:
+    """The `sales_line` row of an accepted line."""
+    line = accepted.line
+    return {
+        "id": accepted.line_id,
+        "occurred_on": line.occurred_on,
+        "partner_id": partner_id,
+        "external_id": line.external_id,
+        "kind": line.kind.value,
+        "invoice_id": line.invoice_id,
+        "payment_status": line.payment_status.value,
+        "paid_on": None,
+        "customer_key": customer_key(line),
+        "customer_name": line.customer.name,
+        "customer_domain": line.customer.domain,
+        "customer_country": line.customer.country,
+        "customer_external_id": line.customer.external_id,
+        "customer_is_new": line.customer.is_new,
+        "product_sku": line.product.sku,
+        "product_category": line.product.category,
+        "quantity": _stored(line.quantity),
+        "unit_price": _stored(line.unit_price),
+        "amount": _stored(line.amount),
+        "currency": line.currency,
+        "cost": None if line.cost is None else _stored(line.cost),
+        "deal_registration_id": line.deal_registration_id,
+        "original_external_id": line.original_external_id,
+        "webhook_id": webhook_id,
+        "received_at": received_at,
+    }
+
+
+def key_row(accepted: AcceptedLine, *, partner_id: UUID) -> dict[str, Any]:
+    return {
+        "partner_id": partner_id,
+        "external_id": accepted.line.external_id,
+        "content_hash": accepted.content_hash,
+        "line_id": accepted.line_id,
+        "occurred_on": accepted.line.occurred_on,
+    }
+
+
+def recorded_line(row: dict[str, Any], flags: Sequence[SalesLineFlag] = ()) -> RecordedSalesLine:
+    """A stored line as `sales.recorded` carries it, with the anomaly guard's flags."""
+    return RecordedSalesLine(**_out_fields(row), flags=list(flags))
+
+
+def line_out(line: SalesLine) -> SalesLineOut:
+    return SalesLineOut(**_out_fields({column: getattr(line, column) for column in _COLUMNS}))
+
+
+_COLUMNS = tuple(column.key for column in SalesLine.__table__.columns)
+
+
+def _out_fields(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "partner_id": row["partner_id"],
+        "external_id": row["external_id"],
+        "kind": SalesKind(row["kind"]),
+        "occurred_on": row["occurred_on"],
+        "invoice_id": row["invoice_id"],
+        "payment_status": PaymentStatus(row["payment_status"]),
+        "paid_on": row["paid_on"],
+        "customer": SalesCustomer.model_construct(
+            name=row["customer_name"],
+            domain=row["customer_domain"],
+            country=row["customer_country"],
+            external_id=row["customer_external_id"],
+            is_new=row["customer_is_new"],
+        ),
+        "product": SalesProduct.model_construct(sku=row["product_sku"], category=row["product_category"]),
+        "quantity": row["quantity"],
+        "unit_price": row["unit_price"],
+        "amount": row["amount"],
+        "currency": row["currency"],
+        "cost": row["cost"],
+        "deal_registration_id": row["deal_registration_id"],
+        "original_external_id": row["original_external_id"],
+        "webhook_id": row["webhook_id"],
+        "received_at": row["received_at"],
+    }
+
+
+def _inlined(schema: dict[str, Any]) -> dict[str, Any]:
+    """`schema` with every local `$ref` replaced by its definition: the endpoint reads its body raw, so the
+    body's models are not among the document's components, and the schema must stand alone."""
+    definitions = schema.pop("$defs", {})
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            reference = node.get("$ref")
+            if isinstance(reference, str) and reference.startswith("#/$defs/"):
+                return resolve(copy.deepcopy(definitions[reference.removeprefix("#/$defs/")]))
+            discriminator = node.get("discriminator")
+            if isinstance(discriminator, dict):
+                discriminator.pop("mapping", None)  # it names $defs, which are gone
+            return {key: resolve(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [resolve(item) for item in node]
+        return node
+
+    resolved: dict[str, Any] = resolve(schema)
+    return resolved
+
+
+WEBHOOK_REQUEST_BODY: dict[str, Any] = {
+    "required": True,
+    "description": "A `sales.reported` (up to 1,000 lines) or `sales.payment_updated` message, signed per "
+    "Standard Webhooks: the signature covers these exact bytes.",
+    "content": {"application/json": {"schema": _inlined(TypeAdapter(SalesWebhookMessage).json_schema())}},
+}

@@ -1,0 +1,123 @@
+"""Partners' webhook secrets, fetched from the registry and kept briefly, so a stream of deliveries does not
+ask the registry each time.
+
+`app.state.webhook_secrets` is a `WebhookSecretCache` for the app's lifetime (built with the registry client
+in `registry_clients`). Its `forget(partner_id)` drops a partner's secrets at once; the consumer of
+`partner.webhook_secrets_changed` calls it, so a rotation or a revocation takes effect before the cache
+would expire. Each secret's validity window is kept too: one rotated out while cached stops verifying at
+its `valid_until`, whatever the cache holds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import Depends, FastAPI, Request
+from prm_contracts.clients.registry import RegistryClient
+from prm_contracts.webhook_secrets import PartnerWebhookSecrets, WebhookSigningSecret
+from prm_kit.http_clients import service_http_client
+
+from analytics.config import Settings
+
+SERVICE_NAME = "analytics"
+
+
+def valid_secrets(secrets: PartnerWebhookSecrets, *, at: datetime) -> list[str]:
+    """The secrets valid at `at` (the time the delivery arrives): each counts from its `valid_from` until its
+    `valid_until` (exclusive)."""
+    return [secret.secret for secret in secrets.secrets if _valid(secret, at)]
+
+
+def _valid(secret: WebhookSigningSecret, at: datetime) -> bool:
+    return secret.valid_from <= at and (secret.valid_until is None or at < secret.valid_until)
+
+
+class WebhookSecretCache:
+    """The registry's answer per partner, reused for `ttl_seconds`; concurrent misses for one partner share
+    one request to the registry. Errors (unknown partner, registry down) are not kept."""
+
+    def __init__(
+        self,
+        registry: RegistryClient,
+        *,
+        ttl_seconds: float,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._registry = registry
+        self._ttl = ttl_seconds
+        self._monotonic = monotonic
+        self._entries: dict[UUID, tuple[float, PartnerWebhookSecrets]] = {}
+        self._pending: dict[UUID, asyncio.Future[PartnerWebhookSecrets]] = {}
+        self._generation: dict[UUID, int] = {}
+
+    async def get(self, partner_id: UUID) -> PartnerWebhookSecrets:
+        """The partner's secrets (raises the registry's NotFound for an unknown partner, ServiceUnavailable
+        when the registry cannot be reached)."""
+        entry = self._entries.get(partner_id)
+        if entry is not None and entry[0] > self._monotonic():
+            return entry[1]
+        pending = self._pending.get(partner_id)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        future: asyncio.Future[PartnerWebhookSecrets] = asyncio.get_running_loop().create_future()
+        self._pending[partner_id] = future
+        generation = self._generation.get(partner_id, 0)
+        try:
+            secrets = await self._registry.webhook_secrets(partner_id)
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: a miss nobody else waited on must not log "never retrieved"
+            raise
+        else:
+            future.set_result(secrets)
+            # a forget() while the answer was on its way: the answer may predate the change, so keep it not
+            if self._ttl > 0 and self._generation.get(partner_id, 0) == generation:
+                self._entries[partner_id] = (self._monotonic() + self._ttl, secrets)
+            return secrets
+        finally:
+            self._pending.pop(partner_id, None)
+
+    def forget(self, partner_id: UUID) -> None:
+        """Drop what is kept for the partner: the next delivery asks the registry."""
+        self._entries.pop(partner_id, None)
+        self._generation[partner_id] = self._generation.get(partner_id, 0) + 1
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+@asynccontextmanager
+async def registry_clients(app: FastAPI) -> AsyncIterator[None]:
+    """`app.state.registry` (a pooled, signed registry client) and `app.state.webhook_secrets` for the app's
+    lifetime. A test sets `app.state.registry_transport` to stand in for the registry."""
+    settings: Settings = app.state.settings
+    async with service_http_client(
+        settings.registry_url,
+        service=SERVICE_NAME,
+        secret=settings.internal_secret.get_secret_value(),
+        timeout=settings.http_timeout_seconds,
+        transport=getattr(app.state, "registry_transport", None),
+    ) as http:
+        app.state.registry = RegistryClient(http)
+        app.state.webhook_secrets = WebhookSecretCache(
+            app.state.registry, ttl_seconds=settings.webhook_secret_cache_seconds
+        )
+        try:
+            yield
+        finally:
+            app.state.registry = None
+            app.state.webhook_secrets = None
+
+
+def webhook_secret_cache(request: Request) -> WebhookSecretCache:
+    cache: WebhookSecretCache = request.app.state.webhook_secrets
+    return cache
+
+
+WebhookSecretsDep = Annotated[WebhookSecretCache, Depends(webhook_secret_cache)]

@@ -1,0 +1,327 @@
+"""Recording verified deliveries with exactly-once effect, and reading the stored lines.
+
+A delivery is stored whole or not at all, in the request's one transaction: its new lines and their keys,
+the rollups, the outbox event and the receipt that answers a repeat of its `webhook-id`. The receipt keeps
+the answer, so the same `webhook-id` again (a sender's retry) gets the same status and body and changes
+nothing; the same `webhook-id` with another body is refused (422), as a reused Idempotency-Key is. When no
+line could be stored and at least one was rejected, the answer is a 422 problem with the per-line report and
+nothing is kept, not even the receipt: a corrected retry is judged afresh.
+
+Two deliveries racing (the same `webhook-id`, or lines with the same external_id) meet at a primary key: the
+loser's transaction is rolled back and the delivery judged once more, now seeing what the winner stored (a
+replay, or duplicates). Should it lose again, it is a 409 with Retry-After, and nothing was stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime
+from uuid import UUID
+
+from prm_contracts.pagination import Page
+from prm_contracts.principal import Principal
+from prm_contracts.problem import (
+    BadRequest,
+    Conflict,
+    NotFound,
+    UnprocessableContent,
+    ValidationIssue,
+)
+from prm_contracts.sales import (
+    SALES_PAYMENT_UPDATED,
+    SALES_RECORDED,
+    LineReceipt,
+    PaymentStatusChange,
+    PaymentUpdatedMessage,
+    SalesLineOut,
+    SalesLinesRejected,
+    SalesPaymentUpdated,
+    SalesRecorded,
+    SalesReportedMessage,
+    SalesWebhookAnswer,
+    SalesWebhookMessage,
+    WebhookCounts,
+    WebhookIdReused,
+)
+from prm_kit.errors import summarise, validation_issues
+from prm_kit.outbox import add_event
+from prm_kit.pagination import keyset_cursor, keyset_position, page_of
+from pydantic import TypeAdapter, ValidationError
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from analytics.anomalies import service as anomalies
+from analytics.anomalies.rules import GuardedLine
+from analytics.kpis.updates import record_sales_for_kpis
+from analytics.sales import repository
+from analytics.sales.deduplication import judge_lines, judge_payment_updates
+from analytics.sales.rollups import customer_key, customer_rollup_rows, daily_rollup_rows
+from analytics.sales.schemas import key_row, line_out, line_row, recorded_line
+
+EVENT_SOURCE = "analytics"
+LINE_ORDER = "-occurred_on"
+# A transaction that lost a race to a unique key, or that PostgreSQL ended to break a deadlock: judged again.
+_RACE_STATES = {"40P01", "40001"}
+_MESSAGE: TypeAdapter[SalesReportedMessage | PaymentUpdatedMessage] = TypeAdapter(SalesWebhookMessage)
+
+
+@dataclass(frozen=True)
+class DeliveryAnswer:
+    status_code: int
+    body: str
+    replayed: bool
+
+
+def parse_message(body: bytes) -> SalesReportedMessage | PaymentUpdatedMessage:
+    """The message, or 400 (not JSON) / 422 (not a valid message; `loc` names the line and field)."""
+    try:
+        message: SalesReportedMessage | PaymentUpdatedMessage = _MESSAGE.validate_json(body)
+    except ValidationError as exc:
+        issues = [_located(issue) for issue in validation_issues(exc.errors())]
+        if any(issue.type == "json_invalid" for issue in issues):
+            raise BadRequest(f"the body is not JSON: {summarise(issues)}", errors=issues) from None
+        raise UnprocessableContent(summarise(issues), errors=issues) from None
+    return message
+
+
+def _located(issue: ValidationIssue) -> ValidationIssue:
+    """Locations under `body`, as for any request body; the union's tag (`sales.reported`) left out."""
+    loc = list(issue.loc)
+    if issue.type in {"union_tag_invalid", "union_tag_not_found"}:
+        return ValidationIssue(
+            loc=["body", "type"],
+            msg="type must be sales.reported or sales.payment_updated",
+            type=issue.type,
+        )
+    if loc and loc[0] in {"sales.reported", "sales.payment_updated"}:
+        loc = loc[1:]
+    return ValidationIssue(loc=["body", *loc], msg=issue.msg, type=issue.type)
+
+
+async def record_delivery(
+    session: AsyncSession, *, partner_id: UUID, webhook_id: str, body: bytes, now: datetime
+) -> DeliveryAnswer:
+    """The answer to a verified delivery, its effect stored in the session's transaction."""
+    for attempt in range(2):
+        try:
+            return await _record_once(
+                session, partner_id=partner_id, webhook_id=webhook_id, body=body, now=now
+            )
+        except (IntegrityError, DBAPIError) as exc:
+            if not isinstance(exc, IntegrityError) and _sqlstate(exc) not in _RACE_STATES:
+                raise
+            await session.rollback()
+            if attempt == 1:
+                raise Conflict(
+                    "a concurrent delivery stored the same lines or webhook-id meanwhile; nothing of this "
+                    "one was stored: retry it",
+                    headers={"Retry-After": "1"},
+                ) from exc
+    raise AssertionError("unreachable")
+
+
+def _sqlstate(exc: DBAPIError) -> str | None:
+    state = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    return state if isinstance(state, str) else None
+
+
+async def _record_once(
+    session: AsyncSession, *, partner_id: UUID, webhook_id: str, body: bytes, now: datetime
+) -> DeliveryAnswer:
+    body_sha256 = hashlib.sha256(body).hexdigest()
+    receipt = await repository.receipt_of(session, partner_id, webhook_id)
+    if receipt is not None:
+        if receipt.body_sha256 != body_sha256:
+            raise WebhookIdReused(
+                f"webhook-id {webhook_id!r} was delivered before with another body; a retry must resend the "
+                "same body, and a new message needs a new webhook-id",
+                errors=[
+                    ValidationIssue(
+                        loc=["header", "webhook-id"],
+                        msg="already used with a different body",
+                        type="webhook_id_reused",
+                    )
+                ],
+            )
+        return DeliveryAnswer(status_code=receipt.status_code, body=receipt.response_body, replayed=True)
+    message = parse_message(body)
+    if isinstance(message, SalesReportedMessage):
+        answer = await _record_sales(session, message, partner_id=partner_id, webhook_id=webhook_id, now=now)
+    else:
+        answer = await _record_payments(session, message, partner_id=partner_id, webhook_id=webhook_id)
+    if answer.counts.accepted == 0 and answer.counts.rejected > 0:
+        raise SalesLinesRejected(
+            f"none of the {answer.counts.received} lines could be stored ({answer.counts.rejected} rejected); "
+            "nothing was stored: see `report` for each line's reason",
+            report=answer.model_dump(mode="json"),
+        )
+    content = answer.model_dump_json()
+    await repository.add_receipt(
+        session,
+        {
+            "partner_id": partner_id,
+            "webhook_id": webhook_id,
+            "body_sha256": body_sha256,
+            "message_type": message.type,
+            "status_code": 200,
+            "response_body": content,
+            "received_at": now,
+        },
+    )
+    return DeliveryAnswer(status_code=200, body=content, replayed=False)
+
+
+async def _record_sales(
+    session: AsyncSession, message: SalesReportedMessage, *, partner_id: UUID, webhook_id: str, now: datetime
+) -> SalesWebhookAnswer:
+    lines = message.data.transactions
+    named = {line.external_id for line in lines} | {
+        line.original_external_id for line in lines if line.original_external_id is not None
+    }
+    stored = await repository.stored_keys(session, partner_id, named)
+    outcomes = judge_lines(lines, stored)
+    if outcomes.accepted:
+        guarded = [
+            GuardedLine(
+                line_id=accepted.line_id, line=accepted.line, customer_key=customer_key(accepted.line)
+            )
+            for accepted in outcomes.accepted
+        ]
+        raised = await anomalies.raise_flags(session, partner_id, guarded)  # before the lines are written
+        rows = [
+            line_row(accepted, partner_id=partner_id, webhook_id=webhook_id, received_at=now)
+            for accepted in outcomes.accepted
+        ]
+        await repository.add_lines(
+            session, rows, [key_row(accepted, partner_id=partner_id) for accepted in outcomes.accepted]
+        )
+        new_lines = [accepted.line for accepted in outcomes.accepted]
+        await repository.add_to_daily_rollups(session, daily_rollup_rows(partner_id, new_lines))
+        await repository.add_to_customer_rollups(session, customer_rollup_rows(partner_id, new_lines))
+        await record_sales_for_kpis(session, partner_id, new_lines)
+        flags = await anomalies.store_flags(session, partner_id, guarded, raised, now=now)
+        await add_event(
+            session,
+            type=SALES_RECORDED,
+            source=EVENT_SOURCE,
+            data=SalesRecorded(
+                partner_id=partner_id,
+                webhook_id=webhook_id,
+                lines=[recorded_line(row, flags.get(row["id"], [])) for row in rows],
+            ),
+        )
+    return SalesWebhookAnswer(
+        webhook_id=webhook_id,
+        type=message.type,
+        counts=WebhookCounts(
+            received=len(lines),
+            accepted=len(outcomes.accepted),
+            duplicate=len(outcomes.duplicate),
+            rejected=len(outcomes.rejected),
+        ),
+        accepted=[LineReceipt(external_id=a.line.external_id, line_id=a.line_id) for a in outcomes.accepted],
+        duplicate=outcomes.duplicate,
+        rejected=outcomes.rejected,
+    )
+
+
+async def record_sales_batch(
+    session: AsyncSession, message: SalesReportedMessage, *, partner_id: UUID, batch_id: str, now: datetime
+) -> SalesWebhookAnswer:
+    """Lines that came other than by webhook (a chunk of a CSV import, analytics.sales_imports), stored as a
+    delivery's are — de-duplication, rollups, `sales.recorded` — with `batch_id` as their webhook-id. No
+    receipt and no 422 when every line is rejected: the caller reports, and commits, itself."""
+    return await _record_sales(session, message, partner_id=partner_id, webhook_id=batch_id, now=now)
+
+
+async def _record_payments(
+    session: AsyncSession, message: PaymentUpdatedMessage, *, partner_id: UUID, webhook_id: str
+) -> SalesWebhookAnswer:
+    updates = message.data.updates
+    stored = await repository.stored_payments(session, partner_id, [update.external_id for update in updates])
+    outcomes = judge_payment_updates(updates, stored)
+    changes = [
+        PaymentStatusChange(
+            line_id=line.line_id,
+            external_id=update.external_id,
+            occurred_on=line.occurred_on,
+            payment_status=update.payment_status,
+            paid_on=update.paid_on,
+        )
+        for update, line in outcomes.changed
+    ]
+    if changes:
+        await repository.set_payment_statuses(
+            session,
+            [
+                {
+                    "line_id": change.line_id,
+                    "occurred_on": change.occurred_on,
+                    "payment_status": change.payment_status.value,
+                    "paid_on": change.paid_on,
+                }
+                for change in changes
+            ],
+        )
+        await add_event(
+            session,
+            type=SALES_PAYMENT_UPDATED,
+            source=EVENT_SOURCE,
+            data=SalesPaymentUpdated(partner_id=partner_id, webhook_id=webhook_id, changes=changes),
+        )
+    return SalesWebhookAnswer(
+        webhook_id=webhook_id,
+        type=message.type,
+        counts=WebhookCounts(
+            received=len(updates),
+            accepted=len(changes),
+            duplicate=len(outcomes.unchanged),
+            rejected=len(outcomes.rejected),
+        ),
+        accepted=[LineReceipt(external_id=c.external_id, line_id=c.line_id) for c in changes],
+        duplicate=outcomes.unchanged,
+        rejected=outcomes.rejected,
+    )
+
+
+async def list_lines(
+    session: AsyncSession,
+    *,
+    viewer: Principal,
+    partner_id: UUID | None,
+    from_on: date | None,
+    to_on: date | None,
+    kind: str | None,
+    product_category: str | None,
+    limit: int,
+    cursor: str | None,
+) -> Page[SalesLineOut]:
+    """Lines, latest first; a partner's own credential sees its own lines only."""
+    if from_on is not None and to_on is not None and from_on > to_on:
+        raise UnprocessableContent(
+            f"from ({from_on}) is after to ({to_on})",
+            errors=[ValidationIssue(loc=["query", "from"], msg="must not be after `to`", type="date_range")],
+        )
+    after = keyset_position(cursor, LINE_ORDER, date)
+    rows = await repository.line_page(
+        session,
+        partner_id=viewer.partner_scope(partner_id),
+        from_on=from_on,
+        to_on=to_on,
+        kind=kind,
+        product_category=product_category,
+        after=after,
+        limit=limit + 1,
+    )
+    return page_of(
+        rows, limit, out=line_out, cursor_of=lambda r: keyset_cursor(LINE_ORDER, r.occurred_on, r.id)
+    )
+
+
+async def visible_line(session: AsyncSession, line_id: UUID, *, viewer: Principal) -> SalesLineOut:
+    """The line; 404 when there is none or it is another partner's (whose existence is not revealed)."""
+    line = await repository.line_by_id(session, line_id)
+    if line is None or (viewer.partner_id is not None and line.partner_id != viewer.partner_id):
+        raise NotFound(f"no sales line {line_id}")
+    return line_out(line)

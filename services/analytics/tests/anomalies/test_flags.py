@@ -1,0 +1,110 @@
+"""Flags raised at ingestion travel in `sales.recorded`, are listed, and are reviewed once."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+import httpx
+import pytest
+from analytics.partners.models import PartnerDimension
+from prm_contracts.principal import Principal
+from prm_kit.testing import internal_headers
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..sales.factories import Sender, a_line, events_of, sales_reported, stored_counts
+from ..sales.fakes import FakeRegistry
+
+pytestmark = pytest.mark.asyncio
+
+
+async def _flagged_partner(
+    sender: Sender, registry: FakeRegistry, db: AsyncSession
+) -> tuple[UUID, dict[str, Any]]:
+    partner_id, secret = registry.partner()
+    db.add(
+        PartnerDimension(partner_id=partner_id, website_domain="acme.example", updated_at=datetime.now(UTC))
+    )
+    await db.flush()
+    own = a_line(customer={"name": "Acme itself", "domain": "acme.example"})
+    plain = a_line(customer={"name": "Globex", "domain": "globex.example"})
+    response = await sender.send(partner_id, secret, sales_reported(own, plain))
+    assert response.status_code == 200, response.text
+    return partner_id, own
+
+
+async def test_flags_travel_with_the_recorded_lines_and_are_listed(
+    client: httpx.AsyncClient, db: AsyncSession, sender: Sender, registry: FakeRegistry
+) -> None:
+    partner_id, own = await _flagged_partner(sender, registry, db)
+
+    [event] = [e for e in await events_of(db, "sales.recorded") if e["data"]["partner_id"] == str(partner_id)]
+    flags_by_line = {line["external_id"]: line["flags"] for line in event["data"]["lines"]}
+    [flag] = flags_by_line[own["external_id"]]
+    assert flag["code"] == "own_domain"
+    assert "acme.example" in flag["reason"]
+    assert [f for key, f in flags_by_line.items() if key != own["external_id"]] == [[]]
+
+    listed = await client.get("/v1/anomaly-flags", params={"partner_id": str(partner_id), "status": "open"})
+    assert listed.status_code == 200
+    [item] = listed.json()["items"]
+    assert item["id"] == flag["flag_id"]
+    assert item["line_external_id"] == own["external_id"]
+    assert item["status"] == "open"
+    assert item["version"] == 1
+
+
+async def test_a_review_confirms_once_with_if_match_and_emits_an_event(
+    client: httpx.AsyncClient, db: AsyncSession, sender: Sender, registry: FakeRegistry
+) -> None:
+    partner_id, _ = await _flagged_partner(sender, registry, db)
+    [item] = (await client.get("/v1/anomaly-flags", params={"partner_id": str(partner_id)})).json()["items"]
+    url = f"/v1/anomaly-flags/{item['id']}/review"
+
+    without = await client.post(url, json={"outcome": "dismissed"})
+    stale = await client.post(url, json={"outcome": "dismissed"}, headers={"If-Match": '"7"'})
+    bad = await client.post(url, json={"outcome": "maybe"}, headers={"If-Match": '"1"'})
+    assert (without.status_code, stale.status_code, bad.status_code) == (428, 412, 422)
+    assert await events_of(db, "sales.flag_reviewed") == []
+
+    reviewed = await client.post(
+        url, json={"outcome": "confirmed", "note": "test data"}, headers={"If-Match": '"1"'}
+    )
+    assert reviewed.status_code == 200, reviewed.text
+    assert reviewed.json()["status"] == "confirmed"
+    assert reviewed.headers["etag"] == '"2"'
+    [event] = await events_of(db, "sales.flag_reviewed")
+    assert event["data"]["flag_id"] == item["id"]
+    assert event["data"]["outcome"] == "confirmed"
+
+    again = await client.post(url, json={"outcome": "dismissed"}, headers={"If-Match": '"2"'})
+    assert again.status_code == 409
+    assert again.json()["type"].endswith("/problems/flag-already-reviewed")
+
+
+async def test_partners_see_only_their_own_flags_and_never_review(
+    client: httpx.AsyncClient, db: AsyncSession, sender: Sender, registry: FakeRegistry
+) -> None:
+    partner_id, _ = await _flagged_partner(sender, registry, db)
+    [item] = (await client.get("/v1/anomaly-flags", params={"partner_id": str(partner_id)})).json()["items"]
+    own = internal_headers(
+        Principal(
+            subject="key:o", scopes=frozenset({"analytics:read", "analytics:write"}), partner_id=partner_id
+        )
+    )
+    other = internal_headers(
+        Principal(subject="key:x", scopes=frozenset({"analytics:read"}), partner_id=uuid4())
+    )
+
+    assert (await client.get(f"/v1/anomaly-flags/{item['id']}", headers=own)).status_code == 200
+    assert (await client.get(f"/v1/anomaly-flags/{item['id']}", headers=other)).status_code == 404
+    assert (await client.get("/v1/anomaly-flags", headers=other)).json()["items"] == []
+    before = await stored_counts(db)
+    refused = await client.post(
+        f"/v1/anomaly-flags/{item['id']}/review",
+        json={"outcome": "dismissed"},
+        headers=own | {"If-Match": '"1"'},
+    )
+    assert refused.status_code == 403
+    assert await stored_counts(db) == before

@@ -1,0 +1,284 @@
+"""Every way a delivery is refused answers problem+json and stores nothing: no line, key, rollup, receipt or
+outbox row."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from uuid import uuid4
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .factories import (
+    WEBHOOK_CALLER,
+    Sender,
+    a_line,
+    is_problem,
+    sales_reported,
+    stored_counts,
+    webhook_path,
+)
+from .fakes import Clock, FakeRegistry, new_secret
+
+pytestmark = pytest.mark.asyncio
+
+
+async def test_a_signed_delivery_is_stored(sender: Sender, registry: FakeRegistry, db: AsyncSession) -> None:
+    partner_id, secret = registry.partner()
+    before = await stored_counts(db)
+
+    response = await sender.send(partner_id, secret, sales_reported(a_line(), a_line()))
+
+    assert response.status_code == 200, response.text
+    assert response.json()["counts"] == {"received": 2, "accepted": 2, "duplicate": 0, "rejected": 0}
+    after = await stored_counts(db)
+    # 2 lines and keys; one daily rollup row (same day, category, currency); one customer; one receipt; two
+    # events: sales.recorded and kpi.updated for the one month touched
+    assert {name: after[name] - before[name] for name in after} == {
+        "sales_line": 2,
+        "sales_line_key": 2,
+        "sales_daily_rollup": 1,
+        "sales_customer_rollup": 1,
+        "sales_webhook_receipt": 1,
+        "outbox_event": 2,
+    }
+
+
+async def test_during_a_rotation_both_secrets_verify(
+    sender: Sender, registry: FakeRegistry, clock: Clock
+) -> None:
+    old = new_secret()
+    partner_id, new = registry.partner(valid_from=clock.now - timedelta(hours=1))
+    registry.add_secret(partner_id, old, valid_until=clock.now + timedelta(hours=23))
+
+    by_new = await sender.send(partner_id, new, sales_reported(a_line()))
+    by_old = await sender.send(partner_id, old, sales_reported(a_line()))
+
+    assert (by_new.status_code, by_old.status_code) == (200, 200)
+
+
+async def test_a_secret_past_its_overlap_no_longer_verifies_though_cached(
+    sender: Sender, registry: FakeRegistry, clock: Clock, db: AsyncSession
+) -> None:
+    old = new_secret()
+    partner_id, _new = registry.partner()
+    registry.add_secret(partner_id, old, valid_until=clock.now + timedelta(seconds=10))
+    assert (await sender.send(partner_id, old, sales_reported(a_line()))).status_code == 200
+    clock.advance(seconds=10)  # still within the cache's 30 s: the cached window decides
+    before = await stored_counts(db)
+
+    response = await sender.send(partner_id, old, sales_reported(a_line()))
+
+    assert is_problem(response, "webhook-signature-invalid", 401)
+    assert len(registry.requests) == 1
+    assert await stored_counts(db) == before
+
+
+async def test_a_wrong_signature_is_a_401(sender: Sender, registry: FakeRegistry, db: AsyncSession) -> None:
+    partner_id, _secret = registry.partner()
+    before = await stored_counts(db)
+
+    response = await sender.send(partner_id, new_secret(), sales_reported(a_line()))
+
+    assert is_problem(response, "webhook-signature-invalid", 401)
+    assert "no webhook-signature entry matches" in response.json()["detail"]
+    assert await stored_counts(db) == before
+
+
+async def test_a_body_changed_after_signing_is_a_401(
+    client: httpx.AsyncClient, sender: Sender, registry: FakeRegistry, db: AsyncSession
+) -> None:
+    partner_id, secret = registry.partner()
+    signed = await sender.send(partner_id, secret, sales_reported(a_line()), webhook_id="msg_tamper")
+    assert signed.status_code == 200
+    before = await stored_counts(db)
+    request = signed.request
+    tampered = request.content.replace(b'"300.00"', b'"3000.00"').replace(b'"150.00"', b'"1500.00"')
+
+    response = await client.post(request.url.path, content=tampered, headers=dict(request.headers))
+
+    assert is_problem(response, "webhook-signature-invalid", 401)
+    assert await stored_counts(db) == before
+
+
+@pytest.mark.parametrize(("skew", "word"), [(-301, "old"), (301, "far in the future")])
+async def test_a_stale_timestamp_is_a_401_saying_so(
+    sender: Sender, registry: FakeRegistry, clock: Clock, db: AsyncSession, skew: int, word: str
+) -> None:
+    partner_id, secret = registry.partner()
+    before = await stored_counts(db)
+
+    response = await sender.send(
+        partner_id, secret, sales_reported(a_line()), signed_at=clock.now + timedelta(seconds=skew)
+    )
+
+    assert is_problem(response, "webhook-signature-invalid", 401)
+    assert f"is too {word}" in response.json()["detail"]
+    assert "within 300 s of now" in response.json()["detail"]
+    assert registry.requests == []  # refused before asking for secrets
+    assert await stored_counts(db) == before
+
+
+async def test_an_unknown_partner_is_a_404(sender: Sender, registry: FakeRegistry, db: AsyncSession) -> None:
+    before = await stored_counts(db)
+    stranger = uuid4()
+
+    response = await sender.send(stranger, new_secret(), sales_reported(a_line()))
+
+    assert is_problem(response, "not-found", 404)
+    assert str(stranger) in response.json()["detail"]
+    assert await stored_counts(db) == before
+
+
+async def test_a_partner_without_secrets_is_a_401(
+    sender: Sender, registry: FakeRegistry, db: AsyncSession
+) -> None:
+    partner_id = registry.partner_without_secrets()
+    before = await stored_counts(db)
+
+    response = await sender.send(partner_id, new_secret(), sales_reported(a_line()))
+
+    assert is_problem(response, "webhook-signature-invalid", 401)
+    assert "has no valid webhook secret" in response.json()["detail"]
+    assert await stored_counts(db) == before
+
+
+@pytest.mark.parametrize("mode", ["unreachable", "garbage"])
+async def test_the_registry_down_is_a_503_with_retry_after(
+    sender: Sender, registry: FakeRegistry, db: AsyncSession, mode: str
+) -> None:
+    partner_id, secret = registry.partner()
+    registry.mode = mode  # type: ignore[assignment]
+    before = await stored_counts(db)
+
+    response = await sender.send(partner_id, secret, sales_reported(a_line()))
+
+    assert is_problem(response, "service-unavailable", 503)
+    assert response.headers["retry-after"] == "5"
+    assert await stored_counts(db) == before
+
+
+async def test_missing_signature_headers_are_a_401(
+    client: httpx.AsyncClient, registry: FakeRegistry, db: AsyncSession
+) -> None:
+    from prm_kit.testing import internal_headers
+
+    partner_id, _secret = registry.partner()
+    before = await stored_counts(db)
+
+    response = await client.post(
+        webhook_path(partner_id), json=sales_reported(a_line()), headers=internal_headers(WEBHOOK_CALLER)
+    )
+
+    assert is_problem(response, "webhook-signature-invalid", 401)
+    assert "webhook-id, webhook-timestamp, webhook-signature" in response.json()["detail"]
+    assert await stored_counts(db) == before
+
+
+async def test_malformed_json_is_a_400(sender: Sender, registry: FakeRegistry, db: AsyncSession) -> None:
+    partner_id, secret = registry.partner()
+    before = await stored_counts(db)
+
+    response = await sender.send(partner_id, secret, b'{"type": "sales.reported", "data": {')
+
+    assert is_problem(response, "bad-request", 400)
+    assert response.json()["detail"].startswith("the body is not JSON")
+    assert await stored_counts(db) == before
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "loc_end", "words"),
+    [
+        ("amount", 300.0, "amount", "not as a JSON number"),
+        ("unit_price", 150, "unit_price", "not as a JSON number"),
+        ("currency", "EUX", "currency", "ISO 4217"),
+        ("amount", "-300.00", "amount", "must not be negative"),
+        ("quantity", "0", "quantity", "greater than 0"),
+        ("amount", "301.00", None, "is not quantity * unit_price"),
+        ("occurred_on", "15/06/2026", "occurred_on", "YYYY-MM-DD"),
+        ("kind", "refund", "kind", "sale"),
+        ("colour", "red", "colour", "Extra inputs"),
+    ],
+)
+async def test_an_invalid_line_is_a_422_naming_the_line_and_field(
+    sender: Sender,
+    registry: FakeRegistry,
+    db: AsyncSession,
+    field: str,
+    value: object,
+    loc_end: str | None,
+    words: str,
+) -> None:
+    partner_id, secret = registry.partner()
+    before = await stored_counts(db)
+
+    response = await sender.send(partner_id, secret, sales_reported(a_line(), a_line(**{field: value})))
+
+    assert is_problem(response, "validation-error", 422), response.text
+    issue = response.json()["errors"][0]
+    expected_loc = ["body", "data", "transactions", 1] + ([loc_end] if loc_end else [])
+    assert issue["loc"] == expected_loc
+    assert words in issue["msg"]
+    assert await stored_counts(db) == before
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        {"type": "sales.invented", "data": {"transactions": []}},
+        {"data": {"transactions": []}},
+    ],
+)
+async def test_an_unknown_type_is_a_422_on_type(
+    sender: Sender, registry: FakeRegistry, db: AsyncSession, message: dict[str, object]
+) -> None:
+    partner_id, secret = registry.partner()
+    before = await stored_counts(db)
+
+    response = await sender.send(partner_id, secret, message)
+
+    assert is_problem(response, "validation-error", 422)
+    assert response.json()["errors"][0]["loc"] == ["body", "type"]
+    assert await stored_counts(db) == before
+
+
+@pytest.mark.parametrize("count", [0, 1001])
+async def test_a_message_of_no_lines_or_over_1000_lines_is_a_422(
+    sender: Sender, registry: FakeRegistry, db: AsyncSession, count: int
+) -> None:
+    partner_id, secret = registry.partner()
+    line = a_line()
+    before = await stored_counts(db)
+
+    response = await sender.send(partner_id, secret, sales_reported(*[line] * count))
+
+    assert is_problem(response, "validation-error", 422)
+    assert response.json()["errors"][0]["loc"] == ["body", "data", "transactions"]
+    assert await stored_counts(db) == before
+
+
+async def test_a_non_uuid_partner_is_a_422(client: httpx.AsyncClient, registry: FakeRegistry) -> None:
+    response = await client.post(webhook_path("not-a-uuid"), content=b"{}")
+
+    assert is_problem(response, "validation-error", 422)
+    assert registry.requests == []
+
+
+async def test_the_secret_cache_asks_the_registry_once_until_forgotten(
+    sender: Sender, registry: FakeRegistry, app: object
+) -> None:
+    partner_id, secret = registry.partner()
+
+    for _ in range(3):
+        assert (await sender.send(partner_id, secret, sales_reported(a_line()))).status_code == 200
+    assert len(registry.requests) == 1
+
+    rotated = new_secret()
+    registry.partners[partner_id].clear()
+    registry.add_secret(partner_id, rotated, valid_from=datetime(2026, 6, 1, tzinfo=UTC))
+    app.state.webhook_secrets.forget(partner_id)  # type: ignore[attr-defined]  # what the event consumer does
+
+    assert (await sender.send(partner_id, secret, sales_reported(a_line()))).status_code == 401
+    assert (await sender.send(partner_id, rotated, sales_reported(a_line()))).status_code == 200
+    assert len(registry.requests) == 2

@@ -1,0 +1,261 @@
+"""`POST /v1/sales/imports`: a CSV file of sales lines stored through the webhook's ingestion path, chunk by
+chunk, with a line-level report; a re-upload is all duplicates."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from decimal import Decimal
+from typing import Any
+from uuid import UUID, uuid4
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from analytics.sales.models import SalesDailyRollup, SalesLine, SalesLineKey
+from analytics.sales_imports import service
+from analytics.sales_imports.schemas import SalesImportStopped
+from fastapi import FastAPI
+from prm_contracts.principal import Principal
+from prm_contracts.sales import SALES_RECORDED
+from prm_kit.clock import utc_now
+from prm_kit.outbox import outbox_event
+from prm_kit.testing import internal_headers
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .csv_files import HEADER, csv_file, row
+
+pytestmark = pytest.mark.asyncio
+CSV = {"content-type": "text/csv"}
+
+
+def imports_path(partner_id: UUID) -> str:
+    return f"/v1/sales/imports?partner_id={partner_id}"
+
+
+async def _stored(db: AsyncSession, partner_id: UUID) -> tuple[int, Decimal]:
+    """(lines, sum of amounts) stored for the partner."""
+    count, total = (
+        await db.execute(
+            sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(SalesLine.amount), 0)).where(
+                SalesLine.partner_id == partner_id
+            )
+        )
+    ).one()
+    return int(count), Decimal(total)
+
+
+async def _table_counts(db: AsyncSession) -> tuple[int, ...]:
+    tables = (SalesLine.__table__, SalesLineKey.__table__, SalesDailyRollup.__table__, outbox_event)
+    return tuple([int(await db.scalar(sa.select(sa.func.count()).select_from(t)) or 0) for t in tables])
+
+
+async def test_a_file_is_stored_line_by_line_and_a_re_upload_is_all_duplicates(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    partner = uuid4()
+    body = csv_file(
+        row("S-1"),
+        row("S-2", quantity="3", unit_price="10.50", amount="31.50", cost="20.00", customer_is_new="true"),
+        row(
+            "R-1",
+            kind="return",
+            quantity="1",
+            unit_price="150.00",
+            amount="150.00",
+            original_external_id="S-1",
+        ),
+    )
+
+    first = await client.post(imports_path(partner), content=body, headers=CSV)
+
+    assert first.status_code == 200, first.text
+    report = first.json()
+    assert report["counts"] == {"records": 3, "accepted": 3, "duplicate": 0, "rejected": 0, "invalid": 0}
+    assert report["complete"] is True
+    assert report["committed_through_line"] == 4
+    assert [(c["first_line"], c["last_line"], c["accepted"]) for c in report["chunks"]] == [(2, 4, 3)]
+    assert report["errors"] == []
+    # amounts are stored positive: 300.00 + 31.50 + 150.00
+    assert await _stored(db, partner) == (3, Decimal("481.50"))
+    # rollups as a webhook leaves them: gross 300.00 + 31.50, returns 150.00
+    gross, returns = (
+        await db.execute(
+            sa.select(
+                sa.func.sum(SalesDailyRollup.gross_amount), sa.func.sum(SalesDailyRollup.returns_amount)
+            ).where(SalesDailyRollup.partner_id == partner)
+        )
+    ).one()
+    assert (Decimal(gross), Decimal(returns)) == (Decimal("331.50"), Decimal("150.00"))
+    events = (
+        await db.scalars(sa.select(outbox_event.c.payload).where(outbox_event.c.type == SALES_RECORDED))
+    ).all()
+    mine = [event for event in events if event["data"]["partner_id"] == str(partner)]
+    assert [len(event["data"]["lines"]) for event in mine] == [3]
+    assert mine[0]["data"]["webhook_id"] == report["chunks"][0]["batch_id"]
+    before = await _table_counts(db)
+
+    again = await client.post(imports_path(partner), content=body, headers=CSV)
+
+    assert again.status_code == 200, again.text
+    assert again.json()["counts"] == {
+        "records": 3,
+        "accepted": 0,
+        "duplicate": 3,
+        "rejected": 0,
+        "invalid": 0,
+    }
+    assert await _table_counts(db) == before  # nothing added, not even an event
+
+
+async def test_refused_lines_are_reported_with_their_line_numbers_and_nothing_of_them_is_stored(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    partner = uuid4()
+    stored = await client.post(imports_path(partner), content=csv_file(row("S-1")), headers=CSV)
+    assert stored.status_code == 200
+    body = csv_file(
+        row("S-2"),  # line 2: stored
+        row("S-3", amount="299.99"),  # line 3: not quantity * unit_price
+        "S-4,sale,2026-06-15",  # line 4: too few fields
+        row("S-1", unit_price="151.00", amount="302.00"),  # line 5: S-1 is stored with other content
+        row("R-9", kind="return", quantity="1", amount="150.00", original_external_id="S-404"),  # line 6
+        "",  # a blank line is not a record
+        row("S-5", customer_name="", currency="EURO"),  # line 8: two fields wrong
+        row("S-1"),  # line 9: the stored line again
+    )
+
+    response = await client.post(imports_path(partner), content=body, headers=CSV)
+
+    assert response.status_code == 200, response.text
+    report = response.json()
+    assert report["counts"] == {"records": 7, "accepted": 1, "duplicate": 1, "rejected": 2, "invalid": 3}
+    errors = {error["line"]: error for error in report["errors"]}
+    assert sorted(errors) == [3, 4, 5, 6, 8]
+    assert (errors[3]["external_id"], errors[3]["reason"]) == ("S-3", "invalid")
+    assert "amount 299.99 is not quantity * unit_price" in errors[3]["detail"]
+    assert (errors[4]["external_id"], errors[4]["reason"]) == (None, "malformed_record")
+    assert (errors[5]["external_id"], errors[5]["reason"]) == ("S-1", "content_differs")
+    assert (errors[6]["external_id"], errors[6]["reason"]) == ("R-9", "original_not_found")
+    assert (errors[8]["column"], errors[8]["reason"]) == ("customer_name", "invalid")
+    assert "currency" in errors[8]["detail"]
+    assert report["errors_truncated"] is False
+    # only S-1 (first upload) and S-2: 300.00 each, S-1 unchanged
+    assert await _stored(db, partner) == (2, Decimal("600.00"))
+
+
+async def test_a_file_without_a_storable_line_is_a_422_with_the_report_and_stores_nothing(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    partner = uuid4()
+    before = await _table_counts(db)
+
+    response = await client.post(
+        imports_path(partner),
+        content=csv_file(row("S-1", kind="gift"), row("S-2", quantity="0")),
+        headers=CSV,
+    )
+
+    assert response.status_code == 422
+    problem = response.json()
+    assert problem["type"].endswith("/problems/sales-import-rejected")
+    assert [error["line"] for error in problem["report"]["errors"]] == [2, 3]
+    assert await _table_counts(db) == before
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "status", "words"),
+    [
+        (b"external_id,kind\nS-1,sale\n", "text/csv", 422, "missing occurred_on"),
+        (HEADER.encode() + b"\n", "text/csv", 422, "no sales lines"),
+        (b"", "text/csv", 422, "empty"),
+        (csv_file(row("S-1")), "application/json", 415, "text/csv"),
+    ],
+)
+async def test_a_file_refused_whole_stores_nothing(
+    client: httpx.AsyncClient, db: AsyncSession, body: bytes, content_type: str, status: int, words: str
+) -> None:
+    before = await _table_counts(db)
+
+    response = await client.post(imports_path(uuid4()), content=body, headers={"content-type": content_type})
+
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert words in response.json()["detail"]
+    assert await _table_counts(db) == before
+
+
+async def test_a_partners_own_credential_imports_its_own_sales_only(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    own, other = uuid4(), uuid4()
+    key = Principal(subject="key:erp", scopes=frozenset({"analytics:write"}), partner_id=own)
+    headers = CSV | internal_headers(key)
+
+    refused = await client.post(imports_path(other), content=csv_file(row("S-1")), headers=headers)
+    accepted = await client.post(imports_path(own), content=csv_file(row("S-1")), headers=headers)
+
+    assert refused.status_code == 403
+    assert accepted.status_code == 200, accepted.text
+    assert await _stored(db, other) == (0, Decimal(0))
+    assert await _stored(db, own) == (1, Decimal("300.00"))
+
+
+async def _pieces(data: bytes, size: int = 7) -> AsyncIterator[bytes]:
+    for start in range(0, len(data), size):
+        yield data[start : start + size]
+
+
+async def test_chunks_are_committed_in_order_and_a_repeat_starts_a_new_chunk(
+    app: FastAPI, db: AsyncSession
+) -> None:
+    partner = uuid4()
+    body = csv_file(row("S-1"), row("S-2"), row("S-3"), row("S-3"), row("S-4"), row("S-5"))
+
+    report = await service.import_sales(
+        app.state.session_factory,
+        _pieces(body),
+        partner_id=partner,
+        import_id="t1",
+        now=utc_now(),
+        chunk_lines=2,
+    )
+
+    # [S-1 S-2] full; [S-3] closed by the repeat of S-3; [S-3 S-4] full; [S-5]
+    assert [
+        (c["first_line"], c["last_line"], c["accepted"], c["duplicate"]) for c in _dumped(report.chunks)
+    ] == [
+        (2, 3, 2, 0),
+        (4, 4, 1, 0),
+        (5, 6, 1, 1),
+        (7, 7, 1, 0),
+    ]
+    assert await _stored(db, partner) == (5, Decimal("1500.00"))
+
+
+async def test_a_file_breaking_off_after_a_committed_chunk_keeps_that_chunk_and_says_so(
+    app: FastAPI, db: AsyncSession
+) -> None:
+    partner = uuid4()
+    body = csv_file(row("S-1"), row("S-2"), row("S-3")) + b"S-4,\xff\n"
+
+    with pytest.raises(SalesImportStopped) as stopped:
+        await service.import_sales(
+            app.state.session_factory,
+            _pieces(body),
+            partner_id=partner,
+            import_id="t2",
+            now=utc_now(),
+            chunk_lines=2,
+        )
+
+    report: dict[str, Any] = stopped.value.extensions["report"]
+    assert report["complete"] is False
+    assert report["committed_through_line"] == 3
+    assert [chunk["accepted"] for chunk in report["chunks"]] == [2]
+    assert "line 5" in str(stopped.value.detail)
+    # S-3 was read but its chunk never committed
+    assert await _stored(db, partner) == (2, Decimal("600.00"))
+
+
+def _dumped(items: list[Any]) -> list[dict[str, Any]]:
+    return [item.model_dump() for item in items]

@@ -1,0 +1,1 @@
+"""Calculation runs: set-based payouts of a programme version for a period, draft → approved → paid."""

@@ -1,0 +1,1 @@
+"""Incentive programmes: versioned terms (eligibility and rules), draft → published."""

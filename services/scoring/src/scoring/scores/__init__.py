@@ -1,0 +1,1 @@
+"""The score API: each partner's evaluation, health and tier standing, precomputed and refreshed by events."""

@@ -1,0 +1,76 @@
+"""HTTP of the score API internal systems call: one partner's stored score (ETag, 304), or many at once."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Header, Response
+from prm_contracts.scoring import PartnerScoreOut, ScoreBatchIn, ScoreBatchOut
+from prm_kit.db import SessionDep
+from prm_kit.errors import problems
+from prm_kit.etag import ETAG_HEADER, entity_tag, etag_response, parse_entity_tags
+from prm_kit.internal_auth import PrincipalDep, require
+
+from scoring.scores import service
+
+router = APIRouter(prefix="/v1/scores", tags=["scores"])
+
+READ = require("scoring:read")
+JSON = "application/json"
+
+
+def _not_modified(if_none_match: str | None, version: int) -> bool:
+    """If-None-Match compares weakly (RFC 9110 §13.1.2); `*` matches any stored score."""
+    if if_none_match is None:
+        return False
+    tags = parse_entity_tags(if_none_match)
+    return tags is not None and (not tags or any(opaque == str(version) for _, opaque in tags))
+
+
+@router.get(
+    "/partners/{partner_id}",
+    response_model=PartnerScoreOut,
+    summary="Get a partner's score, health and tier gap",
+    responses=problems(403, 404)
+    | etag_response()
+    | {304: {"description": "Not modified: the ETag matched."}},
+    dependencies=[READ],
+)
+async def get_partner_score(
+    partner_id: UUID,
+    session: SessionDep,
+    who: PrincipalDep,
+    if_none_match: Annotated[
+        str | None,
+        Header(
+            alias="If-None-Match", max_length=1024, description="The ETag you hold: 304 while it is current."
+        ),
+    ] = None,
+) -> Response:
+    """The partner's latest evaluation (total, grade, model version, per-dimension summary), its health
+    (level and signals) and its tier standing (recommendation, gap to the next tier, demotion risk), stored
+    precomputed and refreshed by events, so the read asks no other service. `ETag` with it; `If-None-Match`
+    with the current one answers 304. 404 when scoring has no score for the partner (and, to a partner's own
+    credential, for any other partner)."""
+    stored, version = await service.stored_answer(session, partner_id, viewer=who)
+    headers = {ETAG_HEADER: entity_tag(version)}
+    if _not_modified(if_none_match, version):
+        return Response(status_code=304, headers=headers)
+    return Response(content=stored, media_type=JSON, headers=headers)
+
+
+@router.post(
+    "/batch",
+    response_model=ScoreBatchOut,
+    summary="Get many partners' scores",
+    responses=problems(403, 422),
+    dependencies=[READ],
+)
+async def get_partner_scores(body: ScoreBatchIn, session: SessionDep, who: PrincipalDep) -> Response:
+    """Up to 10,000 partner ids (more is 422) → one item per id, in the order sent: `found` with the score
+    as `GET /v1/scores/partners/{id}` answers it, or `found: false` with why (scoring has no score for it;
+    to a partner's own credential, any other partner). Unknown ids never fail the batch."""
+    return Response(
+        content=await service.batch_answer(session, body.partner_ids, viewer=who), media_type=JSON
+    )

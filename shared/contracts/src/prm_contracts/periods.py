@@ -1,0 +1,115 @@
+"""Reporting periods as they cross boundaries: `2026` (a year), `2026-Q3` (a quarter), `2026-07` (a month).
+
+A `Period` covers whole calendar days: `first_day` is its first day and `end` the first day after it, so the
+period is the half-open range [first_day, end) of dates (`last_day` = the inclusive last day). Anything else
+is refused with a message saying what to send; KPIs, targets, scoring and incentives all read periods here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, WithJsonSchema
+from pydantic_core import PydanticCustomError
+
+FIRST_YEAR, LAST_YEAR = 1900, 9998  # the day after any period (and a year before it) is still a date
+PERIOD_PATTERN = r"^[0-9]{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$"
+_YEAR = re.compile(r"^([0-9]{4})$")
+_QUARTER = re.compile(r"^([0-9]{4})-Q([1-4])$")
+_MONTH = re.compile(r"^([0-9]{4})-(0[1-9]|1[0-2])$")
+
+
+class PeriodKind(StrEnum):
+    YEAR = "year"
+    QUARTER = "quarter"
+    MONTH = "month"
+
+
+def _first_of_next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    """A year, quarter or month: the dates [first_day, end)."""
+
+    first_day: date
+    end: date
+    kind: PeriodKind
+    label: str
+
+    @property
+    def last_day(self) -> date:
+        return self.end - timedelta(days=1)
+
+    def __contains__(self, day: object) -> bool:
+        return isinstance(day, date) and self.first_day <= day < self.end
+
+    def previous(self) -> Period:
+        """The period of the same kind just before this one (2026-Q1 → 2025-Q4)."""
+        return period_containing(self.kind, self.first_day - timedelta(days=1))
+
+    def a_year_before(self) -> Period:
+        """The same period one year earlier (2026-07 → 2025-07)."""
+        return period_containing(self.kind, self.first_day.replace(year=self.first_day.year - 1))
+
+
+def period_containing(kind: PeriodKind, day: date) -> Period:
+    """The year, quarter or month that `day` falls in."""
+    if kind is PeriodKind.YEAR:
+        return Period(date(day.year, 1, 1), date(day.year + 1, 1, 1), kind, f"{day.year:04d}")
+    if kind is PeriodKind.QUARTER:
+        quarter = (day.month - 1) // 3 + 1
+        first = date(day.year, 3 * quarter - 2, 1)
+        end = _first_of_next_month(_first_of_next_month(_first_of_next_month(first)))
+        return Period(first, end, kind, f"{day.year:04d}-Q{quarter}")
+    first = day.replace(day=1)
+    return Period(first, _first_of_next_month(first), kind, f"{day.year:04d}-{day.month:02d}")
+
+
+def parse_period(text: str) -> Period:
+    """`2026`, `2026-Q3` or `2026-07` (surrounding spaces ignored, `q` accepted for `Q`); ValueError with a
+    message a client can act on for anything else."""
+    if not isinstance(text, str):
+        raise ValueError("a period must be a string such as 2026, 2026-Q3 or 2026-07")
+    label = text.strip().upper()
+    if year_match := _YEAR.fullmatch(label):
+        kind, year, day = PeriodKind.YEAR, int(year_match.group(1)), None
+    elif quarter := _QUARTER.fullmatch(label):
+        kind, year = PeriodKind.QUARTER, int(quarter.group(1))
+        day = date(year, 3 * int(quarter.group(2)) - 2, 1) if FIRST_YEAR <= year <= LAST_YEAR else None
+    elif month := _MONTH.fullmatch(label):
+        kind, year = PeriodKind.MONTH, int(month.group(1))
+        day = date(year, int(month.group(2)), 1) if FIRST_YEAR <= year <= LAST_YEAR else None
+    else:
+        raise ValueError(
+            f"a period is a year (2026), a quarter (2026-Q3) or a month (2026-07), got {text[:40]!r}"
+        )
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise ValueError(f"a period's year must be between {FIRST_YEAR} and {LAST_YEAR}, got {year}")
+    return period_containing(kind, day or date(year, 1, 1))
+
+
+def _period_label(value: Any) -> str:
+    try:
+        return parse_period(value).label
+    except ValueError as exc:
+        raise PydanticCustomError("period", str(exc)) from exc
+
+
+PeriodLabel = Annotated[
+    str,
+    BeforeValidator(_period_label),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": PERIOD_PATTERN,
+            "description": "A year (`2026`), a quarter (`2026-Q3`) or a month (`2026-07`).",
+            "examples": ["2026-Q3"],
+        }
+    ),
+]

@@ -1,0 +1,515 @@
+"""Signed sales webhooks end to end, with real processes: the registry (partners and their webhook secrets),
+analytics (the webhook receiver, its outbox relay) and the gateway (`python -m gateway.serve`), each on a
+fresh database of the test backend (PRM_TEST_DB), started in parallel and shared by the whole module.
+
+A partner system signs with the independent `standardwebhooks` package and sends through the gateway. The
+`sales.recorded` subscriber is an HTTP server of this test that can be stopped, started again and told to
+refuse an event for good. Tests run in file order; the one that SIGKILLs analytics comes last, because a
+relay killed while it holds a batch leaves that batch leased for a minute, which would hold back the
+events the other tests wait for.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from analytics.main import MIGRATIONS_DIR as ANALYTICS_MIGRATIONS
+from gateway.main import MIGRATIONS_DIR as GATEWAY_MIGRATIONS
+from partner_registry.main import MIGRATIONS_DIR as REGISTRY_MIGRATIONS
+from prm_kit.testing import (
+    TEST_SECRET,
+    drop_database,
+    free_ports,
+    fresh_database_url,
+    migrate_fresh,
+    run_blocking,
+)
+from standardwebhooks.webhooks import Webhook
+
+pytestmark = pytest.mark.e2e
+
+START_SECONDS = 90.0  # three Python processes importing FastAPI and SQLAlchemy on a busy 2-core machine
+WAIT_SECONDS = 60.0  # deadlines of every poll: generous for a slow day, never a fixed sleep
+POISON = "POISON-"  # lines whose external_id starts so make the subscriber refuse their event for good
+
+
+# --- the subscriber of sales.recorded ----------------------------------------------------------------------
+
+
+@dataclass
+class Subscriber:
+    """An HTTP server standing in for incentives: what arrived, by event id (deliveries are at least once)."""
+
+    port: int
+    refuse_poison: bool = True
+    events: dict[str, dict[str, Any]] = field(default_factory=dict)
+    refused: set[str] = field(default_factory=set)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    _server: ThreadingHTTPServer | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), _handler_for(self))
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def recorded_lines(self, partner_id: str) -> dict[str, dict[str, Any]]:
+        """external_id -> line, of every `sales.recorded` event of the partner that arrived."""
+        with self.lock:
+            events = list(self.events.values())
+        return {
+            line["external_id"]: line
+            for event in events
+            if event["type"] == "sales.recorded" and event["data"]["partner_id"] == partner_id
+            for line in event["data"]["lines"]
+        }
+
+
+def _poisoned(event: dict[str, Any]) -> bool:
+    lines = event["data"].get("lines", []) if event["type"] == "sales.recorded" else []
+    return any(line["external_id"].startswith(POISON) for line in lines)
+
+
+def _handler_for(subscriber: Subscriber) -> type[BaseHTTPRequestHandler]:
+    class EventsHandler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            events = json.loads(self.rfile.read(int(self.headers["Content-Length"])))["events"]
+            with subscriber.lock:
+                refused = [e["id"] for e in events if subscriber.refuse_poison and _poisoned(e)]
+                if refused:
+                    subscriber.refused.update(refused)
+                    self._answer(422, {"title": "Unprocessable Content", "detail": "a poisoned line"})
+                    return
+                subscriber.events.update({event["id"]: event for event in events})
+            self._answer(200, {"accepted": len(events), "duplicates": 0})
+
+        def _answer(self, status: int, payload: dict[str, Any]) -> None:
+            data = json.dumps(payload).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    return EventsHandler
+
+
+# --- the platform ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Service:
+    """One service process on a fixed port, so it can be killed and started again where the gateway expects
+    it, on the same database."""
+
+    name: str
+    command: list[str]
+    environment: dict[str, str]
+    port: int
+    log: Path
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        env = {n: v for n, v in os.environ.items() if not n.startswith("PRM_")} | self.environment
+        with self.log.open("ab") as sink:
+            self.process = subprocess.Popen(
+                [*self.command, "--host", "127.0.0.1", "--port", str(self.port)],
+                env=env,
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def wait_ready(self) -> None:
+        deadline = time.monotonic() + START_SECONDS
+        with httpx.Client(timeout=2.0) as client:
+            while time.monotonic() < deadline:
+                assert self.process is not None
+                if self.process.poll() is not None:
+                    raise AssertionError(
+                        f"{self.name} exited at start:\n{self.log.read_text(errors='replace')}"
+                    )
+                try:
+                    if client.get(f"{self.url}/readyz").status_code == 200:
+                        return
+                except httpx.HTTPError:
+                    pass
+                time.sleep(0.2)
+        raise AssertionError(
+            f"{self.name} not ready in {START_SECONDS} s:\n{self.log.read_text(errors='replace')}"
+        )
+
+    def signal(self, number: signal.Signals) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, number)
+            self.process.wait(timeout=30)
+
+
+@dataclass
+class Platform:
+    gateway: httpx.Client  # with the admin key
+    analytics: Service
+    subscriber: Subscriber
+
+
+def _uvicorn(factory: str) -> list[str]:
+    return [sys.executable, "-m", "uvicorn", factory, "--factory"]
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    folder = tmp_path_factory.mktemp("sales-webhooks")
+    databases = {name: fresh_database_url(name, folder) for name in ("registry", "analytics", "gateway")}
+    migrations = {
+        "registry": REGISTRY_MIGRATIONS,
+        "analytics": ANALYTICS_MIGRATIONS,
+        "gateway": GATEWAY_MIGRATIONS,
+    }
+    registry_port, analytics_port, gateway_port, subscriber_port = free_ports(4)
+    admin_key = f"prm_e2e{secrets.token_hex(3)[:5]}_{secrets.token_urlsafe(32)}"
+    common = {
+        "PRM_INTERNAL_SECRET": TEST_SECRET,
+        "PRM_DATA_DIR": str(folder / "data"),
+        "PRM_LOG_FORMAT": "console",
+    }
+    subscriber = Subscriber(subscriber_port)
+    services = [
+        Service(
+            "registry",
+            _uvicorn("partner_registry.main:create_app"),
+            common
+            | {"PRM_REGISTRY_DATABASE_URL": databases["registry"], "PRM_SCORING_URL": "http://127.0.0.1:9"},
+            registry_port,
+            folder / "registry.log",
+        ),
+        Service(
+            "analytics",
+            _uvicorn("analytics.main:create_app"),
+            common
+            | {
+                "PRM_ANALYTICS_DATABASE_URL": databases["analytics"],
+                "PRM_REGISTRY_URL": f"http://127.0.0.1:{registry_port}",
+                "PRM_ANALYTICS_EVENT_SUBSCRIBERS": subscriber.url,
+                "PRM_OUTBOX_POLL_SECONDS": "0.1",
+                # two refusals of an event alone park it: one backoff (1-2 s) instead of four
+                "PRM_RELAY_DEAD_LETTER_ATTEMPTS": "2",
+            },
+            analytics_port,
+            folder / "analytics.log",
+        ),
+        Service(
+            "gateway",
+            [sys.executable, "-m", "gateway.serve"],
+            common
+            | {
+                "PRM_GATEWAY_DATABASE_URL": databases["gateway"],
+                "PRM_BOOTSTRAP_ADMIN_KEY": admin_key,
+                "PRM_REGISTRY_URL": f"http://127.0.0.1:{registry_port}",
+                "PRM_ANALYTICS_URL": f"http://127.0.0.1:{analytics_port}",
+                "PRM_SCORING_URL": "http://127.0.0.1:9",
+                "PRM_INCENTIVES_URL": "http://127.0.0.1:9",
+                "PRM_RATE_LIMIT_PER_SECOND": "10000",
+                "PRM_RATE_LIMIT_BURST": "10000",
+            },
+            gateway_port,
+            folder / "gateway.log",
+        ),
+    ]
+    subscriber.start()
+    try:
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            list(
+                pool.map(
+                    lambda name: run_blocking(migrate_fresh(databases[name], migrations[name])), databases
+                )
+            )
+        for service in services:
+            service.start()
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            list(pool.map(Service.wait_ready, services))
+        with httpx.Client(
+            base_url=services[2].url, headers={"Authorization": f"Bearer {admin_key}"}, timeout=30.0
+        ) as gateway:
+            yield Platform(gateway=gateway, analytics=services[1], subscriber=subscriber)
+    finally:
+        for service in services:
+            service.signal(signal.SIGTERM)
+        subscriber.stop()
+        for url in databases.values():
+            run_blocking(drop_database(url))
+
+
+# --- a partner system --------------------------------------------------------------------------------------
+
+
+@dataclass
+class PartnerSystem:
+    """A partner's ERP: its id and secret, and a Standard Webhooks sender that retries (same webhook-id,
+    same body, a fresh timestamp and signature per attempt, exponential backoff) on connection errors,
+    5xx, 409 and 429, as the specification asks of senders."""
+
+    partner_id: str
+    secret: str
+    attempts_failed: int = 0
+
+    def send(self, client: httpx.Client, webhook_id: str, body: str, *, deadline: float) -> httpx.Response:
+        delay = 0.05
+        while True:
+            now = datetime.now(UTC)
+            headers = {
+                "webhook-id": webhook_id,
+                "webhook-timestamp": str(int(now.timestamp())),
+                "webhook-signature": Webhook(self.secret).sign(webhook_id, now, body),
+                "content-type": "application/json",
+            }
+            try:
+                response = client.post(
+                    f"/v1/webhooks/partners/{self.partner_id}/sales", content=body, headers=headers
+                )
+                if response.status_code < 500 and response.status_code not in (409, 429):
+                    return response
+            except httpx.TransportError:
+                pass
+            self.attempts_failed += 1
+            assert time.monotonic() < deadline, f"{webhook_id} not delivered before the deadline"
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
+
+
+def _partner_system(gateway: httpx.Client, name: str) -> PartnerSystem:
+    created = gateway.post(
+        "/v1/partners", json={"legal_name": name, "partner_type": "reseller", "country": "DE"}
+    )
+    assert created.status_code == 201, created.text
+    issued = gateway.post(f"/v1/partners/{created.json()['id']}/webhook-secrets")
+    assert issued.status_code == 201, issued.text
+    return PartnerSystem(partner_id=created.json()["id"], secret=issued.json()["secret"])
+
+
+def _lines(prefix: str, count: int, *, first: int = 0) -> list[dict[str, Any]]:
+    """`count` sales lines; line n sells (n % 7 + 1) units at 10.n EUR, so every amount differs."""
+    lines = []
+    for number in range(first, first + count):
+        quantity, price = number % 7 + 1, Decimal(10) + Decimal(number) / 100
+        lines.append(
+            {
+                "external_id": f"{prefix}{number:05d}",
+                "kind": "sale",
+                "occurred_on": (datetime.now(UTC).date() - timedelta(days=number % 20 + 1)).isoformat(),
+                "payment_status": "invoiced",
+                "customer": {"name": f"Customer {number % 13}", "country": "DE"},
+                "product": {"sku": f"SKU-{number % 5}", "category": "networking"},
+                "quantity": str(quantity),
+                "unit_price": str(price),
+                "amount": str(quantity * price),
+                "currency": "EUR",
+            }
+        )
+    return lines
+
+
+def _body(lines: list[dict[str, Any]]) -> str:
+    return json.dumps({"type": "sales.reported", "data": {"transactions": lines}})
+
+
+def _stored_lines(gateway: httpx.Client, partner_id: str) -> list[dict[str, Any]]:
+    """Every stored line of the partner, read through the gateway page by page."""
+    lines: list[dict[str, Any]] = []
+    params: dict[str, Any] = {"partner_id": partner_id, "limit": 200}
+    while True:
+        page = gateway.get("/v1/sales/lines", params=params)
+        assert page.status_code == 200, page.text
+        lines += page.json()["items"]
+        if page.json()["next_cursor"] is None:
+            return lines
+        params["cursor"] = page.json()["next_cursor"]
+
+
+def _wait_for(condition: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + WAIT_SECONDS
+    while not condition():
+        assert time.monotonic() < deadline, f"not within {WAIT_SECONDS} s: {what}"
+        time.sleep(0.1)
+
+
+def _metric(analytics: Service, name: str) -> float:
+    """A metric of analytics' /metrics (loopback may read it), summed over its labels; 0 when absent."""
+    text = httpx.get(f"{analytics.url}/metrics", timeout=5.0).text
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith(name) and line[len(name)] in " {"
+    )
+
+
+# --- the tests, in file order ------------------------------------------------------------------------------
+
+
+def test_a_signed_delivery_through_the_gateway_is_stored_once_and_readable(platform: Platform) -> None:
+    erp = _partner_system(platform.gateway, "Signed Sales GmbH")
+    lines = _lines("A-", 3)
+    deadline = time.monotonic() + WAIT_SECONDS
+
+    answer = erp.send(platform.gateway, "msg_a_1", _body(lines), deadline=deadline)
+    again = erp.send(platform.gateway, "msg_a_1", _body(lines), deadline=deadline)
+
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["counts"] == {"received": 3, "accepted": 3, "duplicate": 0, "rejected": 0}
+    assert (again.status_code, again.headers.get("webhook-replayed"), again.json()) == (
+        200,
+        "true",
+        answer.json(),
+    )
+    stored = {line["external_id"]: line for line in _stored_lines(platform.gateway, erp.partner_id)}
+    assert sorted(stored) == ["A-00000", "A-00001", "A-00002"]
+    # line 2: 3 units at 10.02 = 30.06
+    assert (stored["A-00002"]["quantity"], stored["A-00002"]["amount"]) == ("3", "30.06")
+    assert {line["webhook_id"] for line in stored.values()} == {"msg_a_1"}
+    unsigned = platform.gateway.post(
+        f"/v1/webhooks/partners/{erp.partner_id}/sales", content=_body(_lines("A-", 1, first=9))
+    )
+    assert unsigned.status_code == 401
+    assert unsigned.headers["content-type"].startswith("application/problem+json")
+    assert len(_stored_lines(platform.gateway, erp.partner_id)) == 3
+
+
+def test_the_outbox_drains_to_a_subscriber_that_was_down(platform: Platform) -> None:
+    erp = _partner_system(platform.gateway, "Outbox Drain GmbH")
+    failed_before = _metric(platform.analytics, "prm_outbox_failed_batches_total")
+    platform.subscriber.stop()
+    deadline = time.monotonic() + WAIT_SECONDS
+    accepted: set[str] = set()
+    try:
+        for number in range(8):
+            batch = _lines("C-", 25, first=number * 25)
+            answer = erp.send(platform.gateway, f"msg_c_{number}", _body(batch), deadline=deadline)
+            assert answer.status_code == 200, answer.text
+            accepted |= {line["external_id"] for line in answer.json()["accepted"]}
+        # the relay tried while the subscriber was down, and nothing of the partner arrived
+        _wait_for(
+            lambda: _metric(platform.analytics, "prm_outbox_failed_batches_total") > failed_before,
+            "a failed delivery to the stopped subscriber",
+        )
+        assert platform.subscriber.recorded_lines(erp.partner_id) == {}
+    finally:
+        platform.subscriber.start()
+
+    _wait_for(
+        lambda: set(platform.subscriber.recorded_lines(erp.partner_id)) >= accepted,
+        "every accepted line in a sales.recorded event",
+    )
+
+    recorded = platform.subscriber.recorded_lines(erp.partner_id)
+    assert len(accepted) == 200
+    assert set(recorded) == accepted
+    stored = {line["id"] for line in _stored_lines(platform.gateway, erp.partner_id)}
+    assert {line["id"] for line in recorded.values()} == stored
+
+
+def test_an_event_the_subscriber_refuses_for_good_is_parked_and_later_ones_flow(platform: Platform) -> None:
+    erp = _partner_system(platform.gateway, "Dead Letter GmbH")
+    deadline = time.monotonic() + WAIT_SECONDS
+    batches = [_lines("D-", 5), _lines(POISON, 5), _lines("D-", 5, first=5)]
+    for number, batch in enumerate(batches):
+        answer = erp.send(platform.gateway, f"msg_d_{number}", _body(batch), deadline=deadline)
+        assert answer.status_code == 200, answer.text
+
+    def parked() -> list[dict[str, Any]]:
+        page = platform.gateway.get("/v1/event-dead-letters/analytics", params={"limit": 200})
+        assert page.status_code == 200, page.text
+        return [
+            letter for letter in page.json()["items"] if letter["event_id"] in platform.subscriber.refused
+        ]
+
+    _wait_for(lambda: bool(parked()), "the refused event parked as a dead letter")
+    _wait_for(
+        lambda: len(platform.subscriber.recorded_lines(erp.partner_id)) == 10,
+        "the events after the parked one",
+    )
+
+    (letter,) = parked()
+    assert (letter["event_type"], letter["status_code"], letter["attempts"]) == ("sales.recorded", 422, 2)
+    assert letter["subscriber"] == platform.subscriber.url
+    assert sorted(platform.subscriber.recorded_lines(erp.partner_id)) == [f"D-{n:05d}" for n in range(10)]
+    assert _metric(platform.analytics, "prm_outbox_events_parked") == 1
+
+    # the subscriber is fixed; the admin replays the letter and the poisoned lines arrive too
+    with platform.subscriber.lock:
+        platform.subscriber.refuse_poison = False
+    replay = platform.gateway.post(f"/v1/event-dead-letters/analytics/{letter['event_id']}/replays", json={})
+    assert replay.status_code == 200, replay.text
+    assert replay.json()["replayed"] is True
+    assert len(platform.subscriber.recorded_lines(erp.partner_id)) == 15
+    assert parked() == []
+
+
+def test_analytics_killed_mid_stream_stores_every_sent_line_exactly_once(platform: Platform) -> None:
+    erp = _partner_system(platform.gateway, "Killed Stream GmbH")
+    messages = [(f"msg_b_{n}", _lines("B-", 25, first=n * 25)) for n in range(40)]
+    answered: list[httpx.Response] = []
+    failure: list[BaseException] = []
+
+    def stream() -> None:
+        deadline = time.monotonic() + 2 * WAIT_SECONDS
+        try:
+            with httpx.Client(base_url=str(platform.gateway.base_url), timeout=30.0) as client:
+                for webhook_id, lines in messages:
+                    answered.append(erp.send(client, webhook_id, _body(lines), deadline=deadline))
+        except BaseException as exc:  # handed to the test's thread
+            failure.append(exc)
+
+    sender = threading.Thread(target=stream)
+    sender.start()
+    _wait_for(lambda: len(answered) >= 10 or not sender.is_alive(), "a quarter of the stream delivered")
+    platform.analytics.signal(signal.SIGKILL)
+    platform.analytics.start()
+    platform.analytics.wait_ready()
+    sender.join(timeout=2 * WAIT_SECONDS)
+
+    assert not failure, failure
+    assert not sender.is_alive()
+    assert len(answered) == 40
+    assert erp.attempts_failed > 0  # the kill was in the middle of the stream: the sender had to retry
+    assert {response.status_code for response in answered} == {200}
+    sent = [line for _, lines in messages for line in lines]
+    stored = _stored_lines(platform.gateway, erp.partner_id)
+    assert len(stored) == len(sent) == 1000
+    assert sorted(line["external_id"] for line in stored) == sorted(line["external_id"] for line in sent)
+    sent_total = sum((Decimal(line["amount"]) for line in sent), Decimal(0))
+    # the same sum by a second method: line n has (n % 7 + 1) units at 10 + n/100
+    assert sent_total == sum(
+        ((n % 7 + 1) * (Decimal(10) + Decimal(n) / 100) for n in range(1000)), Decimal(0)
+    )
+    assert sum((Decimal(line["amount"]) for line in stored), Decimal(0)) == sent_total
