@@ -1,25 +1,33 @@
-"""What a deal registration (with its conflict check) and a filtered partner list cost at scale, through the gateway.
+"""What a deal registration (with its conflict check) and every registry list a portal calls cost at scale,
+through the gateway, against the gateway's own `/healthz` in the same run.
 
 Run from the repository root, with PostgreSQL reachable (default: postgres@127.0.0.1:5432, trust):
 
     .venv/bin/python bench/registry_bench.py                  # 50,000 partners, 100,000 registrations
     .venv/bin/python bench/registry_bench.py --quick          # small sizes: a smoke run in seconds
+    .venv/bin/python bench/registry_bench.py --explain        # also EXPLAIN (ANALYZE, BUFFERS) of every query
     .venv/bin/python bench/registry_bench.py --requests 5000 --concurrency 8 --postgres-url postgresql://...
 
 What it does:
-1. creates a fresh PostgreSQL database (dropped at the end), migrates the registry's schema into it and
-   bulk-loads partners, their territories, house accounts and deal registrations (with the conflict
-   check's name tokens) by COPY through asyncpg: no Python loop of single inserts;
-2. starts the registry and the gateway as uvicorn subprocesses (the gateway's key store on a SQLite file,
-   with a bootstrap admin key; rate limits far above the offered load);
-3. measures through the gateway with httpx, each the same number of requests at a small concurrency, after
-   a warm-up: `GET /healthz` of the gateway itself (the baseline: what any request costs before a service
-   does work), `POST /v1/deal-registrations` (every submission a new customer, about one in five of them
-   colliding with an open registration by domain or a misspelt name, so the conflict check finds and
-   scores candidates), and `GET /v1/partners?country=…&status=active&limit=50` (a filtered, sorted page);
-   the load ends with VACUUM ANALYZE, the steady state autovacuum keeps a live database in;
-4. prints a table (median and p99 in ms, and each one's excess over the baseline) and writes
-   bench/results/registry.json.
+1. creates a fresh PostgreSQL database (dropped at the end unless `--keep-database`), migrates the registry's
+   schema into it and bulk-loads partners (with tiers), territories and their conflicts, house accounts,
+   deal registrations (with the customer tokens the service stores: name and domain), certifications and
+   conflict cases with their parties, by COPY through asyncpg: no Python loop of single inserts;
+2. with `--explain`, calls what each list endpoint and a submission call, in-process, and prints the plan
+   of every statement they send, as sent;
+3. starts the registry and the gateway as uvicorn subprocesses (the gateway's key store on a SQLite file,
+   with a bootstrap admin key; rate limits far above the offered load) and makes partner-bound keys (a
+   portal's credential) through the gateway's admin API;
+4. measures through the gateway with httpx, each the same number of requests at a small concurrency, after
+   a warm-up: `GET /healthz` of the gateway itself (the floor: what any request costs before a service does
+   work; measured again at the end), `POST /v1/deal-registrations` (every submission a new customer, about
+   one in five colliding with an open registration by domain or a misspelt name), and every list: partners
+   filtered by country, type, tier and status in each sort, deal registrations (all, a status, expiring,
+   and a partner's own with its key), conflict cases (admin and a party's key), a partner's territories,
+   territory conflicts, certifications expiring, house accounts; the load ends with VACUUM ANALYZE, the
+   steady state autovacuum keeps a live database in;
+5. prints a table (median and p99 in ms, p99 over the lower of the two `/healthz` p99s, the median page
+   size) and writes bench/results/registry.json with the load average.
 
 CI does not run benches.
 """
@@ -426,7 +434,13 @@ async def measure(
         while queue:
             method, path, body, headers = queue.pop()
             started = time.perf_counter()
-            response = await client.request(method, path, json=body, headers=headers)
+            try:
+                response = await client.request(method, path, json=body, headers=headers)
+            except httpx.TransportError:
+                # a dropped connection is an error of the run, counted, not the end of it
+                latencies.append((time.perf_counter() - started) * 1000)
+                errors += 1
+                continue
             latencies.append((time.perf_counter() - started) * 1000)
             answers.append(response)
             if response.status_code not in expected:

@@ -7,9 +7,9 @@ Run from the repository root, with PostgreSQL reachable (default: postgres@127.0
 
 What it does:
 1. creates a fresh PostgreSQL database (dropped at the end), migrates scoring's schema into it and bulk-loads
-   N precomputed scores into `partner_score` by COPY through asyncpg (each row's `answer` a valid
-   `PartnerScoreOut`, as the refresh worker stores it: an evaluation with six dimensions and the partner's
-   dimensions; no Python loop of single inserts);
+   N precomputed scores into `partner_score` by COPY through asyncpg (each row's `answer` and batch `summary`
+   composed by scoring's own functions from an evaluation with six dimensions, a health with two signals and a
+   tier standing with a two-requirement gap; no Python loop of single inserts);
 2. starts scoring and the gateway as uvicorn subprocesses (reusing registry_bench's process and measurement
    helpers; the gateway's key store on a SQLite file with a bootstrap admin key, rate limits far above the
    offered load);
@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from registry_bench import Figures, free_port, measure, migrate_gateway, uvicorn_command, wait_ready
+from registry_bench import Figures, Request, free_port, measure, migrate_gateway, uvicorn_command, wait_ready
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "scoring.json"
@@ -78,20 +78,17 @@ class Sizes:
 
 
 def score_row(partner_id: uuid.UUID, rng: random.Random, now: datetime) -> tuple[Any, ...]:
-    """One `partner_score` row as the refresh worker stores it, its answer validated by the contract."""
-    from prm_contracts.scoring import PartnerScoreOut
+    """One `partner_score` row as the refresh worker stores it: an evaluation with six dimensions, a health
+    with two signals and a tier standing with a two-requirement gap; its answer and summary composed by the
+    service's own functions, so they are exactly what a refresh writes."""
+    from scoring.scores.models import PartnerScore
+    from scoring.scores.service import answer_of, summary_of
 
     cents = [rng.randint(0, 2000) for _ in DIMENSIONS]  # each dimension's contribution, in hundredths
     total = sum(cents)
     grade = next(letter for letter, minimum in GRADES if total >= minimum * 100)
     country = rng.choice(list(COUNTRIES))
-    partner = {
-        "partner_type": rng.choice(PARTNER_TYPES),
-        "status": "active",
-        "tier": rng.choice(TIERS),
-        "country": country,
-        "region": COUNTRIES[country],
-    }
+    tier = rng.choice(TIERS)
     evaluation = {
         "assessment_id": str(uuid.uuid4()),
         "model": "partner-evaluation",
@@ -106,33 +103,84 @@ def score_row(partner_id: uuid.UUID, rng: random.Random, now: datetime) -> tuple
             for (name, weight), part in zip(DIMENSIONS, cents, strict=True)
         ],
     }
-    answer = PartnerScoreOut.model_validate(
-        {
-            "partner_id": partner_id,
-            "partner": partner,
-            "evaluation": evaluation,
-            "health": None,
-            "tier": None,
-            "computed_at": now,
-        }
-    ).model_dump_json()
-    return (
-        partner_id,
-        partner["partner_type"],
-        partner["status"],
-        partner["tier"],
-        country,
-        partner["region"],
-        0,
-        json.dumps(evaluation),
-        None,
-        None,
-        "{}",
-        None,
-        answer,
-        1,
-        now,
+    row = PartnerScore(
+        partner_id=partner_id,
+        partner_type=rng.choice(PARTNER_TYPES),
+        status="active",
+        tier=tier,
+        country=country,
+        region=COUNTRIES[country],
+        health_rank=2,
+        evaluation=evaluation,
+        health=HEALTH,
+        tier_standing=TIER_STANDING | {"current_tier": tier, "recommended_tier": tier},
+        failing_since={},
+        facts_as_of=now,
+        version=1,
+        computed_at=now,
     )
+    row.answer, row.summary = answer_of(row), summary_of(row)
+    return (
+        *(getattr(row, column) for column in COLUMNS[:-4]),
+        json.dumps(row.evaluation),
+        json.dumps(row.health),
+        json.dumps(row.tier_standing),
+        "{}",
+    )
+
+
+HEALTH = {
+    "level": "warning",
+    "signals": [
+        {
+            "kind": "attainment_low",
+            "severity": "warning",
+            "reason": "target attainment 0.62 in 2026-Q3 is under the threshold 0.8",
+            "values": {"period": "2026-Q3", "actual": "0.62", "threshold": "0.8"},
+        },
+        {
+            "kind": "nps_drop",
+            "severity": "warning",
+            "reason": "NPS fell 15 points from 2026-Q2 to 2026-Q3 (more than 10)",
+            "values": {"period": "2026-Q3", "previous": "40", "actual": "25", "threshold": "10"},
+        },
+    ],
+    "as_of": "2026-11-15",
+    "periods": ["2026-Q3", "2026-Q2"],
+    "unavailable": [],
+}
+TIER_STANDING: dict[str, Any] = {
+    "action": "keep",
+    "recommendation_id": None,
+    "reasons": ["does not meet every measured requirement of the next tier"],
+    "gap": {
+        "next_tier": "gold",
+        "unmet": [
+            {
+                "requirement": "min_trailing_12m_revenue",
+                "status": "unmet",
+                "required": {"amount": "1000000.00", "currency": "EUR"},
+                "actual": {"amount": "880000.00", "currency": "EUR"},
+                "shortfall": {"amount": "120000.00", "currency": "EUR"},
+                "text": "120000.00 EUR more trailing-12-month revenue",
+            },
+            {
+                "requirement": "min_certified_staff",
+                "status": "unmet",
+                "required": 5,
+                "actual": 4,
+                "shortfall": 1,
+                "text": "1 more certified staff member",
+            },
+        ],
+        "to_confirm": ["Joint business plan"],
+        "summary": "120000.00 EUR more trailing-12-month revenue; 1 more certified staff member",
+    },
+    "demotion_risk": [],
+    "trailing_12m_revenue": {"amount": "880000.00", "currency": "EUR"},
+    "certified_staff": 4,
+    "as_of": "2026-11-15",
+}
 
 
 COLUMNS = [
@@ -143,14 +191,16 @@ COLUMNS = [
     "country",
     "region",
     "health_rank",
+    "facts_as_of",
+    "answer",
+    "summary",
+    "version",
+    "computed_at",
+    # the JSON columns last: COPY takes them as text
     "evaluation",
     "health",
     "tier_standing",
     "failing_since",
-    "facts_as_of",
-    "answer",
-    "version",
-    "computed_at",
 ]
 
 
@@ -186,8 +236,10 @@ async def run_load(
         probe = await client.get(f"/v1/scores/partners/{ids[0]}")
         if probe.status_code != 200:
             raise RuntimeError(f"a score answered {probe.status_code}: {probe.text[:500]}")
-        health = [("GET", "/healthz", None)] * sizes.requests
-        scores = [("GET", f"/v1/scores/partners/{rng.choice(ids)}", None) for _ in range(sizes.requests)]
+        health: list[Request] = [("GET", "/healthz", None, None)] * sizes.requests
+        scores: list[Request] = [
+            ("GET", f"/v1/scores/partners/{rng.choice(ids)}", None, None) for _ in range(sizes.requests)
+        ]
         await measure(client, health[: sizes.warmup], 4, {200})
         await measure(client, scores[: sizes.warmup], 4, {200})
         for concurrency in (1, 4):

@@ -171,10 +171,11 @@ class Service:
             f"{self.name} not ready in {START_SECONDS} s:\n{self.log.read_text(errors='replace')}"
         )
 
-    def signal(self, number: signal.Signals) -> None:
+    def signal(self, number: signal.Signals, *, wait: bool = True) -> None:
         if self.process is not None and self.process.poll() is None:
             os.killpg(self.process.pid, number)
-            self.process.wait(timeout=30)
+            if wait:
+                self.process.wait(timeout=30)
 
 
 @dataclass
@@ -249,12 +250,10 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     ]
     subscriber.start()
     try:
-        with ThreadPoolExecutor(max_workers=3) as pool:
-            list(
-                pool.map(
-                    lambda name: run_blocking(migrate_fresh(databases[name], migrations[name])), databases
-                )
-            )
+        # one after the other: Alembic's `context` is global to the process, so migrations cannot share it
+        # from threads; the processes, which cost the most, start together
+        for name, url in databases.items():
+            run_blocking(migrate_fresh(url, migrations[name]))
         for service in services:
             service.start()
         with ThreadPoolExecutor(max_workers=3) as pool:
@@ -265,7 +264,10 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
             yield Platform(gateway=gateway, analytics=services[1], subscriber=subscriber)
     finally:
         for service in services:
-            service.signal(signal.SIGTERM)
+            service.signal(signal.SIGTERM, wait=False)
+        for service in services:
+            if service.process is not None:
+                service.process.wait(timeout=30)
         subscriber.stop()
         for url in databases.values():
             run_blocking(drop_database(url))
@@ -395,7 +397,10 @@ def test_a_signed_delivery_through_the_gateway_is_stored_once_and_readable(platf
     stored = {line["external_id"]: line for line in _stored_lines(platform.gateway, erp.partner_id)}
     assert sorted(stored) == ["A-00000", "A-00001", "A-00002"]
     # line 2: 3 units at 10.02 = 30.06
-    assert (stored["A-00002"]["quantity"], stored["A-00002"]["amount"]) == ("3", "30.06")
+    assert (Decimal(stored["A-00002"]["quantity"]), Decimal(stored["A-00002"]["amount"])) == (
+        Decimal(3),
+        Decimal("30.06"),
+    )
     assert {line["webhook_id"] for line in stored.values()} == {"msg_a_1"}
     unsigned = platform.gateway.post(
         f"/v1/webhooks/partners/{erp.partner_id}/sales", content=_body(_lines("A-", 1, first=9))

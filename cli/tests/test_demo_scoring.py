@@ -4,6 +4,7 @@ loader (the gateway's `/v1/partners`) and for scoring (the partner facts its gat
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -14,7 +15,7 @@ from uuid import NAMESPACE_URL, uuid5
 import httpx
 import pytest
 import pytest_asyncio
-from prm_cli import demo, demo_scoring
+from prm_cli import demo, demo_scoring, demo_scoring_health
 from prm_cli.demo_data import registry
 from prm_cli.demo_data.registry_data import PARTNERS, PartnerSeed
 from prm_kit.testing import ADMIN, TEST_SECRET, rolled_back_app
@@ -176,3 +177,85 @@ async def test_the_scoring_demo_set_reads_back_through_the_api(loaded: httpx.Asy
     assert [g["kpi"] for g in plans[0]["goals"]] == ["revenue", "nps", "returns_ratio"]
     revenue = RECORDS[weakest["partner_id"]]["annual_revenue"]
     assert plans[0]["goals"][0]["target"]["currency"] == revenue["currency"]
+
+
+# --- the `scoring-health` loader: queue a run, then wait (bounded) for the worker --------------------------
+
+
+def test_the_health_loader_runs_after_analytics() -> None:
+    names = [loader.name for loader in demo.LOADERS]
+    assert names.index("scoring-health") > names.index("analytics")
+    assert demo.LOADERS[names.index("scoring-health")].load is demo_scoring_health.load
+
+
+class HealthGateway:
+    """The gateway as the health loader sees it: two demo partners, a run endpoint, and a batch whose scores
+    get their health and tier standing after `ready_after` batch calls."""
+
+    def __init__(self, ready_after: int) -> None:
+        self.ids = [str(uuid5(NAMESPACE_URL, f"demo-health:{n}")) for n in range(2)]
+        self.ready_after = ready_after
+        self.runs: list[Json] = []
+        self.batches = 0
+
+    def answer(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v1/partners":
+            return httpx.Response(200, json={"items": [{"id": i} for i in self.ids], "next_cursor": None})
+        if request.url.path == "/v1/tier-recommendations/runs":
+            self.runs.append(json.loads(request.content))
+            return httpx.Response(202, json={"queued": 2, "requested_at": NOW})
+        assert request.url.path == "/v1/scores/batch"
+        self.batches += 1
+        ready = self.batches > self.ready_after
+        summary = {"health": "warning" if ready else None, "tier_action": "keep" if ready else None}
+        items = [{"partner_id": self.ids[0], "found": True, "score": summary}]
+        items.append({"partner_id": self.ids[1], "found": ready, "score": summary if ready else None})
+        return httpx.Response(200, json={"items": items})
+
+
+async def _run_health_loader(gateway: HealthGateway, *, wait_seconds: float) -> list[float]:
+    ticks: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        ticks.append(seconds)
+
+    async with httpx.AsyncClient(
+        base_url="http://gateway", transport=httpx.MockTransport(gateway.answer)
+    ) as client:
+        await demo_scoring_health.load(
+            client, wait_seconds=wait_seconds, poll_seconds=0.5, clock=lambda: 0.5 * len(ticks), sleep=sleep
+        )
+    return ticks
+
+
+@pytest.mark.asyncio
+async def test_the_health_loader_queues_every_demo_partner_and_waits_for_their_standing() -> None:
+    gateway = HealthGateway(ready_after=3)
+
+    ticks = await _run_health_loader(gateway, wait_seconds=10)
+
+    assert gateway.runs == [{"partner_ids": gateway.ids}]
+    assert (gateway.batches, ticks) == (4, [0.5, 0.5, 0.5])  # three answers not ready, the fourth ready
+
+
+@pytest.mark.asyncio
+async def test_the_health_loader_gives_up_at_its_deadline_naming_what_is_missing() -> None:
+    gateway = HealthGateway(ready_after=1000)
+
+    with pytest.raises(demo_scoring_health.ScoresNotReady, match="for 2 of 2 demo partners within 2 s"):
+        await _run_health_loader(gateway, wait_seconds=2)
+
+    assert gateway.batches == 5  # at 0, 0.5, 1, 1.5 and 2 s (the deadline)
+
+
+def test_not_ready_names_missing_scores_and_scores_without_health_or_tier() -> None:
+    batch = {
+        "items": [
+            {"partner_id": "a", "found": True, "score": {"health": "healthy", "tier_action": "keep"}},
+            {"partner_id": "b", "found": False, "score": None},
+            {"partner_id": "c", "found": True, "score": {"health": None, "tier_action": None}},
+            {"partner_id": "d", "found": True, "score": {"health": "critical", "tier_action": None}},
+        ]
+    }
+
+    assert demo_scoring_health.not_ready(batch) == ["b", "c", "d"]

@@ -39,13 +39,15 @@ def _document(
 
 
 def test_paths_tags_and_identical_schemas_are_merged() -> None:
-    money = {"type": "object", "properties": {"amount": {"type": "string"}}}
+    money = {"type": "object", "properties": {"amount": {"type": "string", "examples": ["1234.50"]}}}
+    note = {"type": "object", "properties": {"text": {"type": "string"}}}  # nothing to compose from
     documents = {
         "gateway": _document(
             {"/v1/status": {"get": _operation("status_get")}}, tags=[{"name": "status", "description": "d"}]
         ),
         "registry": _document(
-            {"/v1/partners": {"get": _operation("partners_list", schema="Money")}}, {"Money": money}
+            {"/v1/partners": {"get": _operation("partners_list", schema="Money")}},
+            {"Money": money, "Note": note},
         ),
         "incentives": _document(
             {"/v1/payouts": {"post": _operation("payouts_create", schema="Money", body=True)}},
@@ -57,7 +59,11 @@ def test_paths_tags_and_identical_schemas_are_merged() -> None:
 
     assert merged["openapi"] == "3.1.0"
     assert list(merged["paths"]) == ["/v1/partners", "/v1/payouts", "/v1/status"]
-    assert merged["components"]["schemas"] == {"Money": money}
+    # One definition kept once, with the example composed from its properties'; none made up for Note.
+    assert merged["components"]["schemas"] == {
+        "Money": {**money, "examples": [{"amount": "1234.50"}]},
+        "Note": note,
+    }
     assert [tag["name"] for tag in merged["tags"]] == ["status", "partners", "payouts"]
     scheme = merged["components"]["securitySchemes"]["bearerAuth"]
     assert (scheme["type"], scheme["scheme"]) == ("http", "bearer")
@@ -67,9 +73,15 @@ def test_paths_tags_and_identical_schemas_are_merged() -> None:
     payouts = merged["paths"]["/v1/payouts"]["post"]["responses"]
     assert sorted(payouts) == ["200", "413", "502", "503", "504"]  # the gateway's own answers, documented
     assert payouts["503"]["content"]["application/problem+json"]["schema"] == PROBLEM_REF
+    # The gateway's answers carry its headers like every other answer.
+    for status in ("413", "502", "503", "504"):
+        assert payouts[status]["headers"]["X-Request-ID"] == {"$ref": "#/components/headers/X-Request-ID"}
+    assert "Retry-After" in payouts["503"]["headers"]
+    assert "Retry-After" not in payouts["502"]["headers"]
     assert sorted(merged["paths"]["/v1/status"]["get"]["responses"]) == ["200"]  # the gateway's are its own
     registry_responses = documents["registry"]["paths"]["/v1/partners"]["get"]["responses"]
     assert registry_responses.keys() == {"200"}  # the inputs are left as they were
+    assert "examples" not in documents["registry"]["components"]["schemas"]["Money"]
 
 
 def test_different_schemas_with_one_name_are_renamed_per_service_with_their_refs() -> None:
@@ -164,10 +176,10 @@ def test_the_built_document_is_one_consistent_api() -> None:
         assert operation.get("tags"), f"{method} {path} has no tag"
         for status, response in operation["responses"].items():
             if status.startswith(("4", "5")):
-                assert response["content"] == {"application/problem+json": {"schema": PROBLEM_REF}}, (
-                    path,
-                    status,
-                )
+                assert list(response["content"]) == ["application/problem+json"], (path, status)
+                problem = response["content"]["application/problem+json"]
+                assert problem["schema"] == PROBLEM_REF, (path, status)
+                assert problem["example"]["status"] == int(status), (path, status)
         if path.startswith("/v1/webhooks/"):
             assert operation["security"] == []
     # the public application form: a key is optional there and nowhere else outside the webhooks
@@ -196,5 +208,9 @@ def test_every_ref_in_the_built_document_resolves() -> None:
                 walk(value)
 
     walk(document)
-    assert refs
-    assert {ref.removeprefix("#/components/schemas/") for ref in refs} <= set(schemas)
+    assert {ref.split("/")[2] for ref in refs} == {"schemas", "headers"}
+    for ref in refs:
+        assert ref.startswith("#/components/"), ref
+        kind, name = ref.removeprefix("#/components/").split("/")
+        assert name in document["components"][kind], ref
+    assert {ref.removeprefix("#/components/schemas/") for ref in refs if "/schemas/" in ref} <= set(schemas)

@@ -45,6 +45,8 @@ def test_children_find_each_other_and_share_the_secret_and_data_folder(tmp_path:
     assert environment["PRM_ANALYTICS_URL"] == "http://127.0.0.1:9104"
     assert environment["PRM_DATABASE_URL"] == "postgresql://postgres@db/prm_{service}"  # passed through
     assert environment["PATH"] == "/usr/bin"
+    # problem types are absolute URIs at the gateway, which serves their pages
+    assert environment["PRM_PROBLEM_BASE_URI"] == "http://127.0.0.1:9000/problems/"
 
 
 def test_each_child_is_uvicorn_on_its_factory_with_this_python(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import httpx
 
-from prm_cli import demo_scoring
+from prm_cli import demo_analytics, demo_incentives, demo_scoring, demo_scoring_health
 from prm_cli.config import CliSettings
 from prm_cli.demo_data import registry
 from prm_cli.keys import temporary_admin_key
@@ -36,7 +36,10 @@ class DemoLoader:
 LOADERS: list[DemoLoader] = [
     DemoLoader(name="registry", domain="partner-registry", load=registry.load),
     DemoLoader(name="scoring", domain="scoring", load=demo_scoring.load),
-    # next: DemoLoader(name="scoring-health", ...) for health signals and tier recommendations
+    DemoLoader(name="analytics", domain="analytics", load=demo_analytics.load),
+    DemoLoader(name="incentives", domain="incentives", load=demo_incentives.load),
+    # after analytics: health signals and tier recommendations come from its year of sales
+    DemoLoader(name="scoring-health", domain="scoring", load=demo_scoring_health.load),
 ]
 
 

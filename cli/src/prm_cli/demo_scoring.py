@@ -7,9 +7,9 @@
   distributors high);
 - one improvement plan, for the active partner with the lowest total, starting today.
 
-Hook for what comes next: health signals and tier recommendations get their own loader (name
-`scoring-health`), appended to `prm_cli.demo.LOADERS` after this one once their endpoints exist; the marker
-file runs it on the next start of a data folder loaded before.
+Health signals and tier recommendations have their own loader, `prm_cli.demo_scoring_health` (name
+`scoring-health`), which runs after analytics' sales; the marker file runs it on the next start of a data
+folder loaded before.
 """
 
 from __future__ import annotations

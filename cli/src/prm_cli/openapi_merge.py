@@ -9,7 +9,8 @@
 - tags are kept in first-seen order (the gateway's first), the bearer scheme is declared and required
   everywhere except on `/v1/webhooks/…`, which is public (signed deliveries, no API key), and optional on
   the operations open to applicants (`gateway.routing.OPEN_TO_APPLICANTS`);
-- operations of the services also document the answers the gateway itself may give (413, 502-504);
+- operations of the services also document the answers the gateway itself may give (413, 502-504), with
+  the headers they carry (`X-Request-ID`, `Retry-After` on 503) like every other answer;
 - the one server is `/`, the gateway that serves the document;
 - every schema, JSON request body and success answer gets an example composed from the examples its
   properties and sibling schemas carry (`prm_kit.openapi.compose_examples`), each problem answer an example
@@ -33,6 +34,7 @@ from prm_kit.openapi import (
     BEARER_SCHEME,
     RESPONSE_HEADERS,
     compose_examples,
+    declare_response_headers,
     describe_problem_types,
     scopes_granting,
     state_required_scopes,
@@ -103,6 +105,7 @@ def merge_documents(documents: dict[str, dict[str, Any]]) -> dict[str, Any]:
                     tags.setdefault(tag_name, {"name": tag_name})
                 if service != GATEWAY.name:
                     _document_gateway_answers(operation)
+                    declare_response_headers(operation)  # the gateway's answers carry them too
                     _state_gateway_scope(key, path, operation)
                     describe_problem_types(operation, {**catalogue, **_answered_by_gateway(documents)}, path)
                 if path == WEBHOOK_PREFIX or path.startswith(WEBHOOK_PREFIX + "/"):

@@ -104,6 +104,8 @@ def child_environment(
     for service in BACKENDS:
         assert service.url_env is not None
         environment[service.url_env] = urls[service.name]
+    # Problem types become absolute URIs at the gateway, which serves a page for each (RFC 9457 §3.1.1).
+    environment.setdefault("PRM_PROBLEM_BASE_URI", f"{urls[GATEWAY.name]}/problems/")
     for publisher, subscribers in event_subscriptions().items():
         # a subscriber list the user set wins, as the database URLs do
         environment.setdefault(

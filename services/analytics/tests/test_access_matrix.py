@@ -10,6 +10,8 @@ are refused, and a reader may not use a method other than GET. A refused request
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -62,6 +64,18 @@ MATRIX: dict[str, tuple[int, ...]] = {
     "get_leaderboard": (422, 422, 422, 403, 403, 403, 403),
     "get_revenue_by_segment": (422, 422, 422, 403, 403, 403, 403),
     "get_concentration": (200, 200, 200, 403, 403, 403, 403),
+    "get_time_series": (200, 200, 200, 403, 403, 403, 403),
+    "get_cohorts": (200, 200, 200, 403, 403, 403, 403),
+    # CSV exports: a partner's own credential exports its own lines, flags and KPIs, and no ecosystem view
+    "export_sales_lines": (200, 200, 200, 403, 200, 200, 403),
+    "export_anomaly_flags": (200, 200, 200, 403, 200, 200, 403),
+    # OTHER_PARTNER's line is stored without rollups: analytics does not know it as a partner with KPIs
+    "export_kpi_snapshots": (200, 200, 200, 403, 200, 404, 403),
+    "export_leaderboard": (422, 422, 422, 403, 403, 403, 403),
+    "export_revenue_by_segment": (422, 422, 422, 403, 403, 403, 403),
+    "export_concentration": (200, 200, 200, 403, 403, 403, 403),
+    "export_time_series": (200, 200, 200, 403, 403, 403, 403),
+    "export_cohorts": (200, 200, 200, 403, 403, 403, 403),
 }
 REFUSED = (401, 403)
 METHODS = {"get", "post", "put", "patch", "delete"}
@@ -162,6 +176,10 @@ async def test_access_matrix(
     if operation == "list_sales_lines" and caller in {"own partner", "other partner"}:
         bound = CALLERS[caller].partner_id
         assert {item["partner_id"] for item in response.json()["items"]} == {str(bound)}
+    if operation in {"export_sales_lines", "export_kpi_snapshots"} and caller == "own partner":
+        rows = list(csv.DictReader(io.StringIO(response.text)))
+        assert rows
+        assert {row["partner_id"] for row in rows} == {str(OWN_PARTNER)}
 
 
 class _Placeholders(dict[str, Any]):

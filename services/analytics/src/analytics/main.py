@@ -13,6 +13,7 @@ from analytics.config import Settings
 from analytics.ecosystem.router import leaderboard_router
 from analytics.ecosystem.router import router as ecosystem_router
 from analytics.events import registry_event_handler
+from analytics.exports.router import router as exports_router
 from analytics.fx.router import internal_router as internal_fx_router
 from analytics.fx.router import router as fx_router
 from analytics.kpis.router import internal_router as internal_kpis_router
@@ -28,6 +29,60 @@ from analytics.targets.router import router as targets_router
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 
+# What each tag groups, for the docs and generated clients (Redocly's `tag-description`).
+OPENAPI_TAGS = [
+    {
+        "name": "sales-webhooks",
+        "description": "Sales data partner systems push, signed per Standard Webhooks with the partner's secret "
+        "(no API key): verified, de-duplicated by webhook id and by each line's external id, stored in one "
+        "transaction.",
+    },
+    {
+        "name": "sales",
+        "description": "The stored sales lines (sales, returns, credit notes) and CSV imports of them, with "
+        "the same checks and de-duplication as the webhook.",
+    },
+    {
+        "name": "fx-rates",
+        "description": "Date-effective FX rates, loaded as JSON or CSV; the rate a conversion on a given day "
+        "uses.",
+    },
+    {
+        "name": "targets",
+        "description": "Partners' targets per metric and period, against which attainment is measured.",
+    },
+    {
+        "name": "market-sizes",
+        "description": "Market size per region, segment and period, the denominator of market share.",
+    },
+    {"name": "surveys", "description": "Survey results (NPS, CSAT) about partners, behind their KPIs."},
+    {
+        "name": "acquisition-spend",
+        "description": "What a partner spent acquiring customers in a period, behind customer acquisition "
+        "cost.",
+    },
+    {
+        "name": "kpis",
+        "description": "A partner's KPI snapshot: revenue, growth, market share, acquisition cost, retention, "
+        "NPS/CSAT, target attainment; each value with why it is null when it cannot be computed.",
+    },
+    {
+        "name": "anomaly-flags",
+        "description": "Sales lines the anomaly guard flagged (volume spikes, returns without a sale, repeated "
+        "lines, own-domain customers), open until reviewed as confirmed or dismissed.",
+    },
+    {
+        "name": "ecosystem",
+        "description": "The ecosystem as a whole, for vendor credentials: leaderboards, revenue by segment, "
+        "concentration, monthly time series and activation cohorts.",
+    },
+    {
+        "name": "exports",
+        "description": "Every list and KPI view as a streamed CSV file, with the filters of the JSON view it "
+        "mirrors.",
+    },
+]
+
 
 def create_app(
     settings: Settings | None = None, *, registry_transport: httpx.AsyncBaseTransport | None = None
@@ -37,6 +92,7 @@ def create_app(
         settings or Settings(),
         title="PRM Analytics",
         description=__doc__ or "",
+        openapi_tags=OPENAPI_TAGS,
         routers=[
             sales_webhook_router,
             sales_lines_router,
@@ -53,6 +109,7 @@ def create_app(
             anomaly_flags_router,
             leaderboard_router,
             ecosystem_router,
+            exports_router,
         ],
         migrations_dir=MIGRATIONS_DIR,
         extra_lifespan=registry_clients,

@@ -81,7 +81,9 @@ def upgrade() -> None:
         sa.Column("partner_id", sa.Uuid(), nullable=False),
         sa.Column("valid_from", UTCDateTime(), nullable=False),
         sa.Column("status", sa.String(20), nullable=False),
-        sa.CheckConstraint(_one_of("status", PARTNER_STATUSES), name=op.f("ck_partner_status_history_status")),
+        sa.CheckConstraint(
+            _one_of("status", PARTNER_STATUSES), name=op.f("ck_partner_status_history_status")
+        ),
         sa.PrimaryKeyConstraint("partner_id", "valid_from", name=op.f("pk_partner_status_history")),
     )
     op.create_table(

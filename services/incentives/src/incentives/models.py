@@ -5,7 +5,12 @@ Add a domain's models as `from incentives.<domain>.models import <Model>` (and t
 `tests/test_models_and_migrations.py` fails until a migration creates what they declare.
 """
 
+from incentives.adjustments.models import Adjustment
+from incentives.calculation_runs.models import CalculationRun, Payout
 from incentives.db import Base
+from incentives.mdf.models import MdfAccrual, MdfAllocation, MdfBudget, MdfClaim, MdfRequest
+from incentives.programmes.models import Programme, ProgrammeVersion
+from incentives.replica.line_state_models import LineFlag, PendingPaymentChange
 from incentives.replica.models import (
     DealRegistrationState,
     PartnerProfile,
@@ -15,10 +20,22 @@ from incentives.replica.models import (
 )
 
 __all__ = [
+    "Adjustment",
     "Base",
+    "CalculationRun",
     "DealRegistrationState",
+    "LineFlag",
+    "MdfAccrual",
+    "MdfAllocation",
+    "MdfBudget",
+    "MdfClaim",
+    "MdfRequest",
     "PartnerProfile",
     "PartnerStatusPeriod",
     "PartnerTierPeriod",
+    "Payout",
+    "PendingPaymentChange",
+    "Programme",
+    "ProgrammeVersion",
     "SalesLine",
 ]

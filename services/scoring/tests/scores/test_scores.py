@@ -164,6 +164,15 @@ async def test_a_new_assessment_updates_the_score_in_its_own_request(
     ]
     assert response.json()["health"]["level"] == "warning"  # the refreshed parts stay
     assert await queued(db) == {}  # its facts were read already: nothing to ask again
+    batch = await client.post("/v1/scores/batch", json={"partner_ids": [str(partner)]})
+    summary = batch.json()["items"][0]["score"]
+    assert (summary["total"], summary["grade"], summary["model"], summary["model_version"]) == (
+        evaluation["total"],
+        "D",
+        model["model_name"],
+        1,
+    )
+    assert (summary["health"], summary["version"]) == ("warning", 2)
 
 
 async def test_an_assessment_of_a_partner_never_refreshed_stores_its_evaluation_and_queues_it(
@@ -214,7 +223,24 @@ async def test_a_batch_answers_one_item_per_id_in_order_and_reports_unknown_ones
         "detail": "no score for this partner",
     }
     single = await client.get(f"/v1/scores/partners/{known}")
-    assert items[0]["score"] == single.json()
+    full = single.json()
+    # the item is the full answer's headline: never assessed, three warnings, kept at silver short of gold
+    assert items[0]["score"] == {
+        "total": None,
+        "grade": None,
+        "model": None,
+        "model_version": None,
+        "health": "warning",
+        "signals": ["revenue_declining", "attainment_low", "nps_drop"],
+        "current_tier": "silver",
+        "recommended_tier": "silver",
+        "tier_action": "keep",
+        "tier_gap": "120000.00 EUR more trailing-12-month revenue; 1 more certified staff member",
+        "computed_at": full["computed_at"],
+        "version": 1,
+    }
+    assert single.headers["etag"] == f'"{items[0]["score"]["version"]}"'
+    assert len(response.content) < 2 * len(single.content)  # four items are smaller than two full answers
 
 
 @pytest.mark.parametrize(
@@ -346,4 +372,10 @@ async def test_the_typed_client_reads_single_and_batch_answers_as_the_contract(
     assert single.tier is not None
     assert single.tier.gap.next_tier == "gold"
     assert [item.found for item in batch.items] == [True, False]
-    assert batch.items[0].score == single
+    summary = batch.items[0].score
+    assert summary is not None
+    assert (summary.tier_gap, summary.version, summary.computed_at) == (
+        single.tier.gap.summary,
+        1,
+        single.computed_at,
+    )

@@ -62,7 +62,9 @@ def parse_rate(value: Any) -> Decimal:
         )
     if not isinstance(value, str) or not _RATE_RE.fullmatch(value.strip()):
         raise PydanticCustomError(
-            "rate_format", 'a rate must be a plain decimal string such as "0.03", got {value}', {"value": repr(value)[:40]}
+            "rate_format",
+            'a rate must be a plain decimal string such as "0.03", got {value}',
+            {"value": repr(value)[:40]},
         )
     rate = Decimal(value.strip())
     if rate < 0:
@@ -72,7 +74,9 @@ def parse_rate(value: Any) -> Decimal:
             "rate_too_large", "a rate is a fraction from 0 to 1 (0.03 is 3 %), got {value}", {"value": value}
         )
     if rate != rate.quantize(Decimal(1).scaleb(-_RATE_PLACES)):
-        raise PydanticCustomError("rate_places", "a rate has at most 8 decimal places, got {value}", {"value": value})
+        raise PydanticCustomError(
+            "rate_places", "a rate has at most 8 decimal places, got {value}", {"value": value}
+        )
     return rate
 
 
@@ -81,7 +85,12 @@ RuleRate = Annotated[
     BeforeValidator(parse_rate),
     PlainSerializer(lambda d: format(d, "f"), return_type=str),
     WithJsonSchema(
-        {"type": "string", "pattern": RATE_PATTERN, "description": "A fraction: 0.03 is 3 %.", "examples": ["0.03"]}
+        {
+            "type": "string",
+            "pattern": RATE_PATTERN,
+            "description": "A fraction: 0.03 is 3 %.",
+            "examples": ["0.03"],
+        }
     ),
 ]
 
@@ -138,7 +147,7 @@ class _Rule(BaseModel):
 
 
 class RebateRule(_Rule):
-    """`rate` × the partner's eligible net volume (each line: rate × its converted amount)."""
+    """`rate` * the partner's eligible net volume (each line: rate * its converted amount)."""
 
     kind: Literal["rebate"]
     rate: RuleRate
@@ -147,7 +156,7 @@ class RebateRule(_Rule):
 class VolumeBand(BaseModel):
     """Period volume from `from` (inclusive) up to `to` (exclusive; null: no upper end) earns `rate`."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, serialize_by_alias=True)
 
     from_: NonNegativeAmount = Field(alias="from")
     to: NonNegativeAmount | None = None
@@ -157,7 +166,9 @@ class VolumeBand(BaseModel):
     def _not_empty(self) -> VolumeBand:
         if self.to is not None and self.to <= self.from_:
             raise PydanticCustomError(
-                "band_empty", "band `to` ({to}) must be above its `from` ({from_})", {"to": str(self.to), "from_": str(self.from_)}
+                "band_empty",
+                "band `to` ({to}) must be above its `from` ({from_})",
+                {"to": str(self.to), "from_": str(self.from_)},
             )
         return self
 
@@ -185,20 +196,30 @@ class VolumeBonusRule(_Rule):
                 raise PydanticCustomError(
                     "bands_overlap",
                     "bands must not overlap: band {next} starts at {start}, before band {position} ends at {end}",
-                    {"position": position, "next": position + 1, "start": str(upper.from_), "end": str(lower.to)},
+                    {
+                        "position": position,
+                        "next": position + 1,
+                        "start": str(upper.from_),
+                        "end": str(lower.to),
+                    },
                 )
             if upper.from_ > lower.to:
                 raise PydanticCustomError(
                     "bands_gap",
                     "bands must be contiguous: band {position} ends at {end} but band {next} starts at {start}",
-                    {"position": position, "next": position + 1, "start": str(upper.from_), "end": str(lower.to)},
+                    {
+                        "position": position,
+                        "next": position + 1,
+                        "start": str(upper.from_),
+                        "end": str(lower.to),
+                    },
                 )
         return self
 
 
 class AcceleratorRule(_Rule):
-    """With the partner's revenue target T for the period and eligible net volume V: when V > `threshold` × T,
-    pays `rate` × (V − `threshold` × T), the volume above the attainment threshold; nothing otherwise, and
+    """With the partner's revenue target T for the period and eligible net volume V: when V > `threshold` * T,
+    pays `rate` * (V - `threshold` * T), the volume above the attainment threshold; nothing otherwise, and
     nothing for a partner without a target."""
 
     kind: Literal["accelerator"]
@@ -213,16 +234,20 @@ class AcceleratorRule(_Rule):
 
 def _attainment(value: Any) -> Decimal:
     if isinstance(value, bool | int | float):
-        raise PydanticCustomError("threshold_type", 'threshold must be a decimal string such as "1.0", not a number')
+        raise PydanticCustomError(
+            "threshold_type", 'threshold must be a decimal string such as "1.0", not a number'
+        )
     if not isinstance(value, str) or not re.fullmatch(r"[0-9]{1,2}(\.[0-9]{1,4})?", value.strip()):
         raise PydanticCustomError(
-            "threshold_format", 'threshold must be a decimal string such as "1.0" (100 % of target), got {value}', {"value": repr(value)[:40]}
+            "threshold_format",
+            'threshold must be a decimal string such as "1.0" (100 % of target), got {value}',
+            {"value": repr(value)[:40]},
         )
     return Decimal(value.strip())
 
 
 class DateWindow(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, serialize_by_alias=True)
 
     from_: IsoDate = Field(alias="from")
     to: IsoDate = Field(description="Inclusive.")
@@ -246,7 +271,7 @@ class SpiffRule(_Rule):
 
 
 class DealRegistrationBonusRule(_Rule):
-    """`rate` × the net amount of lines linked to a deal registration approved on or before the line's day."""
+    """`rate` * the net amount of lines linked to a deal registration approved on or before the line's day."""
 
     kind: Literal["deal_registration_bonus"]
     rate: RuleRate
@@ -268,14 +293,14 @@ class FloorRule(_Rule):
 
 class BudgetRule(_Rule):
     """The programme pays at most `amount` per period: when the partners' positive payouts add up to more, each
-    of them is reduced in the same proportion (budget ÷ total)."""
+    of them is reduced in the same proportion (budget / total)."""
 
     kind: Literal["budget"]
     amount: PositiveAmount
 
 
 class MdfAccrualRule(_Rule):
-    """`rate` × eligible net volume accrues to the partner's MDF balance (reported apart, not paid out)."""
+    """`rate` * eligible net volume accrues to the partner's MDF balance (reported apart, not paid out)."""
 
     kind: Literal["mdf_accrual"]
     rate: RuleRate
@@ -313,20 +338,25 @@ class Eligibility(BaseModel):
     partner_types: list[PartnerType] | None = Field(default=None, min_length=1)
     countries: list[CountryCode] | None = Field(default=None, min_length=1, max_length=MAX_LIST)
     regions: list[Label] | None = Field(default=None, min_length=1, max_length=MAX_LIST)
-    active_at_sale: bool = Field(default=True, description="Only lines of a partner active on the line's day.")
+    active_at_sale: bool = Field(
+        default=True, description="Only lines of a partner active on the line's day."
+    )
     categories_included: list[Label] | None = Field(default=None, min_length=1, max_length=MAX_LIST)
     categories_excluded: list[Label] = Field(default_factory=list, max_length=MAX_LIST)
     skus_included: list[Label] | None = Field(default=None, min_length=1, max_length=MAX_LIST)
     skus_excluded: list[Label] = Field(default_factory=list, max_length=MAX_LIST)
     registered_deals_only: bool = Field(
-        default=False, description="Only lines linked to a deal registration approved on or before the line's day."
+        default=False,
+        description="Only lines linked to a deal registration approved on or before the line's day.",
     )
 
 
 def check_rules(rules: list[Any]) -> list[Any]:
     for kind in SINGLETON_KINDS:
         if sum(1 for rule in rules if rule.kind == kind) > 1:
-            raise PydanticCustomError("rule_repeated", "a version has at most one {kind} rule", {"kind": kind.value})
+            raise PydanticCustomError(
+                "rule_repeated", "a version has at most one {kind} rule", {"kind": kind.value}
+            )
     if not any(rule.kind in EARNING_KINDS or rule.kind == RuleKind.MDF_ACCRUAL for rule in rules):
         raise PydanticCustomError(
             "rules_earn_nothing", "a version needs at least one rule that earns or accrues something"
@@ -334,7 +364,11 @@ def check_rules(rules: list[Any]) -> list[Any]:
     caps = [rule.amount for rule in rules if rule.kind == RuleKind.CAP]
     floors = [rule.amount for rule in rules if rule.kind == RuleKind.FLOOR]
     if caps and floors and floors[0] > caps[0]:
-        raise PydanticCustomError("floor_above_cap", "the floor ({floor}) is above the cap ({cap})", {"floor": str(floors[0]), "cap": str(caps[0])})
+        raise PydanticCustomError(
+            "floor_above_cap",
+            "the floor ({floor}) is above the cap ({cap})",
+            {"floor": str(floors[0]), "cap": str(caps[0])},
+        )
     return rules
 
 
@@ -421,7 +455,10 @@ class CalculationRunIn(BaseModel):
 
     programme_id: UUID
     version: int | None = Field(
-        default=None, ge=1, le=1_000_000, description="A published version's number; default: the one effective in the period."
+        default=None,
+        ge=1,
+        le=1_000_000,
+        description="A published version's number; default: the one effective in the period.",
     )
     period: PeriodLabel = Field(description="A period of the programme's period type.")
     as_of: IsoDate | None = Field(
@@ -436,7 +473,9 @@ class FxRateApplied(BaseModel):
 
     currency: str
     day: date
-    rate: str = Field(description="Programme-currency units per unit of `currency` (10 places when inverted).")
+    rate: str = Field(
+        description="Programme-currency units per unit of `currency` (10 places when inverted)."
+    )
     effective_on: date = Field(description="The day the stored rate holds from.")
     inverted: bool = Field(description="True when analytics stores the reverse pair and the run used 1/rate.")
 
@@ -456,7 +495,7 @@ class RunTotals(BaseModel):
 class CalculationRunOut(BaseModel):
     id: UUID
     programme_id: UUID
-    programme_name: str
+    programme_name: str = Field(examples=["Reseller rebate 2026"])
     version_number: int
     period: str
     first_day: date
@@ -464,7 +503,9 @@ class CalculationRunOut(BaseModel):
     as_of: date
     status: RunStatus
     totals: RunTotals
-    budget_factor: str | None = Field(description="Budget ÷ the partners' positive payouts when the budget bound.")
+    budget_factor: str | None = Field(
+        description="Budget / the partners' positive payouts when the budget bound."
+    )
     fx_rates: list[FxRateApplied]
     computed_by: str
     computed_at: AwareDatetime
@@ -488,11 +529,13 @@ class PayoutOut(BaseModel):
     partner_id: UUID
     amount: Money = Field(description="Rounded half-even to the currency's minor unit; what is paid.")
     mdf_accrual: Money
-    unrounded: str = Field(description="The exact payout before rounding.")
-    volume: str = Field(description="Eligible net volume in the programme's currency (exact).")
+    unrounded: str = Field(description="The exact payout before rounding.", examples=["37.035"])
+    volume: str = Field(
+        description="Eligible net volume in the programme's currency (exact).", examples=["1234.50"]
+    )
     lines: int
     held_lines: int
-    held_volume: str
+    held_volume: str = Field(examples=["0"])
     target: Money | None
     rules: list[RuleAmount]
     cap_floor_factor: str | None
@@ -504,19 +547,211 @@ class LineContribution(BaseModel):
     kind: RuleKind
     band: int | None = Field(description="The volume band (0-based) for a volume bonus.")
     rate: str | None = Field(description="The rule's rate, or the SPIFF amount per unit/deal.")
-    amount: str = Field(description="This line's share of the rounded payout (or MDF accrual), in minor units.")
+    amount: str = Field(
+        description="This line's share of the rounded payout (or MDF accrual), in minor units."
+    )
 
 
 class PayoutLineOut(BaseModel):
+    line_id: UUID
+    external_id: str = Field(examples=["INV-2026-0042"])
+    kind: str = Field(description="`sale`, `return` or `credit_note`.", examples=["sale"])
+    occurred_on: date
+    product_sku: str = Field(examples=["SKU-CLOUD-100"])
+    quantity: str = Field(examples=["10"])
+    amount: Money = Field(description="As recorded, in the line's currency, signed by its kind.")
+    fx_rate: str = Field(examples=["1"])
+    converted: str = Field(
+        description="The signed amount in the programme's currency (exact).", examples=["1234.50"]
+    )
+    held: str | None = Field(description="`flagged` or `hold_period` when the line is held, not paid.")
+    contributions: list[LineContribution]
+    payout: str = Field(description="The sum of the line's contributions to the payout.", examples=["37.04"])
+
+
+# --- run lifecycle, adjustments, statements, payables, backtests (IN-C) ---
+
+PAYOUT_APPROVED = "payout.approved"
+STATEMENT_PUBLISHED = "statement.published"
+
+
+class PayoutStatus(StrEnum):
+    """A payout's own decision inside its run: pending → approved | held; held → released; approved → paid."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    HELD = "held"
+    PAID = "paid"
+
+
+class PayoutDecisionOut(BaseModel):
+    run_id: UUID
+    partner_id: UUID
+    status: PayoutStatus
+    amount: Money
+    hold_reason: str | None
+    decided_by: str | None
+    decided_at: AwareDatetime | None
+    run_status: RunStatus = Field(description="The run is approved once every payout is approved or held.")
+
+
+class PayoutHoldIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+
+
+class PayoutApproved(BaseModel):
+    """Event `payout.approved`: one partner's payout of a run is approved (to be paid)."""
+
+    run_id: UUID
+    programme_id: UUID
+    period: str
+    partner_id: UUID
+    amount: Money
+    mdf_accrual: Money
+    approved_by: str
+    approved_at: AwareDatetime
+
+
+class StatementPublished(BaseModel):
+    """Event `statement.published`: a partner's statement of a period is final (its run is approved)."""
+
+    run_id: UUID
+    programme_id: UUID
+    period: str
+    partner_id: UUID
+    amount: Money
+    href: str = Field(description="The statement's path at the gateway.")
+
+
+class AdjustmentKind(StrEnum):
+    MANUAL = "manual"
+    CLAWBACK = "clawback"
+    DELTA = "delta"
+
+
+class AdjustmentIn(BaseModel):
+    """A manual adjustment of a partner's payout of a programme's period (positive or negative)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    programme_id: UUID
+    partner_id: UUID
+    period: PeriodLabel
+    amount: Money = Field(description="In the programme's currency, not zero, at most its minor unit.")
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+
+
+class AdjustmentOut(BaseModel):
+    id: UUID
+    programme_id: UUID
+    partner_id: UUID
+    period: str
+    kind: AdjustmentKind
+    amount: Money
+    reason: str
+    source_line_id: UUID | None = Field(description="Clawback: the return or credit note line.")
+    original_line_id: UUID | None = Field(description="Clawback: the paid line it takes back.")
+    source_run_id: UUID | None = Field(description="Clawback and delta: the locked run it corrects.")
+    created_by: str
+    created_at: AwareDatetime
+
+
+class StatementLine(BaseModel):
+    run_id: UUID
     line_id: UUID
     external_id: str
     kind: str
     occurred_on: date
     product_sku: str
     quantity: str
-    amount: Money = Field(description="As recorded, in the line's currency, signed by its kind.")
+    amount: Money
     fx_rate: str
-    converted: str = Field(description="The signed amount in the programme's currency (exact).")
-    held: str | None = Field(description="`flagged` or `hold_period` when the line is held, not paid.")
+    converted: str
+    held: str | None
     contributions: list[LineContribution]
-    payout: str = Field(description="The sum of the line's contributions to the payout.")
+    payout: str
+
+
+class StatementProgramme(BaseModel):
+    run_id: UUID
+    programme_id: UUID
+    programme_name: str
+    version_number: int
+    run_status: RunStatus
+    payout_status: PayoutStatus
+    hold_reason: str | None
+    rules: list[RuleAmount]
+    calculated: Money = Field(description="What the rules paid (rounded), before adjustments.")
+    adjustments: list[AdjustmentOut]
+    amount: Money = Field(description="Calculated + adjustments: what is paid.")
+    mdf_accrual: Money
+    held_lines: int
+    lines: list[StatementLine]
+
+
+class StatementOut(BaseModel):
+    partner_id: UUID
+    period: str
+    programmes: list[StatementProgramme]
+    totals: list[Money] = Field(description="What is paid, per currency.")
+
+
+class PayableRow(BaseModel):
+    partner_id: UUID
+    currency: str
+    earned: str = Field(
+        description="Every payout of the filter (draft runs included), in the currency.", examples=["1250.00"]
+    )
+    approved: str = Field(description="Approved, not yet paid.", examples=["800.00"])
+    on_hold: str = Field(examples=["150.00"])
+    paid: str = Field(examples=["300.00"])
+
+
+class BacktestSide(BaseModel):
+    """A programme version to compute: a stored version by number, or terms given inline (never stored)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: int | None = Field(default=None, ge=1)
+    terms: VersionTerms | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> BacktestSide:
+        if (self.version is None) == (self.terms is None):
+            raise PydanticCustomError("backtest_side", "give exactly one of `version` or `terms`")
+        return self
+
+
+class BacktestIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    programme_id: UUID
+    period: PeriodLabel
+    as_of: IsoDate | None = None
+    candidate: BacktestSide
+    baseline: BacktestSide
+    top: int = Field(default=5, ge=1, le=50)
+
+
+class BacktestPartner(BaseModel):
+    partner_id: UUID
+    baseline: str = Field(
+        description="The partner's payout under the baseline, in the programme's currency.",
+        examples=["37.04"],
+    )
+    candidate: str = Field(description="The partner's payout under the candidate.", examples=["49.38"])
+    delta: str = Field(description="candidate - baseline.", examples=["12.34"])
+
+
+class BacktestOut(BaseModel):
+    programme_id: UUID
+    period: str
+    currency: str
+    baseline_total: Money
+    candidate_total: Money
+    delta_total: Money
+    partners: list[BacktestPartner] = Field(description="Every partner paid by either side, by partner id.")
+    top_gainers: list[BacktestPartner]
+    top_losers: list[BacktestPartner]

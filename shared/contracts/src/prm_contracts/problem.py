@@ -31,8 +31,8 @@ class Problem(BaseModel):
 # Problem types are absolute URIs (RFC 9457 §3.1.1): this base plus the type's slug. Every process of one
 # deployment sets the same base (`PRM_PROBLEM_BASE_URI`, see `set_problem_base_uri`), normally its gateway's
 # public URL + `/problems/`, where the gateway serves a page about each type.
-# TODO(issue 9): the default becomes "https://prm.example/problems/" once every service's tests compare types
-# with `problem_type(slug)` instead of a literal "/problems/<slug>" (other sessions own some of those tests).
+# The default is a relative reference, resolved against the answer's own URL (the gateway's `/problems/...`
+# page); `prm up` sets the gateway's absolute URL, and a deployment its public one.
 DEFAULT_PROBLEM_BASE_URI = "/problems/"
 _problem_base_uri = DEFAULT_PROBLEM_BASE_URI
 

@@ -108,8 +108,8 @@ class SalesCustomer(BaseModel):
 class SalesProduct(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    sku: ShortText
-    category: ShortText
+    sku: ShortText = Field(examples=["SKU-CLOUD-100"])
+    category: ShortText = Field(examples=["cloud-services"])
 
 
 def amount_matches(quantity: Decimal, unit_price: Decimal, amount: Decimal) -> bool:
@@ -317,7 +317,7 @@ class AnomalyFlagOut(BaseModel):
     id: UUID
     partner_id: UUID
     line_id: UUID
-    line_external_id: str
+    line_external_id: str = Field(examples=["INV-2026-0042"])
     line_occurred_on: date
     code: FlagCode
     reason: str
@@ -372,7 +372,9 @@ class SalesLineOut(BaseModel):
     cost: Amount | None
     deal_registration_id: UUID | None
     original_external_id: str | None
-    webhook_id: str = Field(description="The delivery that stored the line.")
+    webhook_id: str = Field(
+        description="The delivery that stored the line.", examples=["msg_2KWPBgLlAfxdpx2AI54pPJ85f4W"]
+    )
     received_at: AwareDatetime
 
 

@@ -39,6 +39,7 @@ from pydantic_core import PydanticCustomError
 from prm_contracts.dates import IsoDate, PastOrTodayDate
 from prm_contracts.money import Money
 from prm_contracts.partners import PartnerType, Specialisations
+from prm_contracts.patch import Omittable
 
 PREQUALIFICATION_PATH = "/internal/prequalifications"
 APPLICATION_EVALUATION_PATH = "/internal/application-evaluations"
@@ -511,17 +512,11 @@ class ModelVersionPatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    criteria: Criteria | None = None
-    gates: Gates | None = None
-    grade_bands: GradeBands | None = None
+    # Omittable: each can be replaced but never cleared (null is 422 `null_not_allowed`); notes can be cleared.
+    criteria: Omittable[Criteria] = None
+    gates: Omittable[Gates] = None
+    grade_bands: Omittable[GradeBands] = None
     notes: Notes | None = None
-
-    @field_validator("criteria", "gates", "grade_bands")
-    @classmethod
-    def _not_null(cls, value: Any) -> Any:
-        if value is None:
-            raise PydanticCustomError("null_not_allowed", "may not be null; leave the field out to keep it")
-        return value
 
     @model_validator(mode="after")
     def _distinct_keys(self) -> ModelVersionPatch:
@@ -539,7 +534,7 @@ class VersionStatus(StrEnum):
 class ModelVersionOut(BaseModel):
     id: UUID
     model_id: UUID
-    model_name: str
+    model_name: str = Field(examples=[DEFAULT_MODEL_NAME])
     number: int = Field(description="1, 2, ... within the model.")
     status: VersionStatus
     criteria: list[CriterionDefinition]
@@ -638,7 +633,7 @@ class AssessmentIn(BaseModel):
     model: ModelName = DEFAULT_MODEL_NAME
     model_version: int | None = Field(default=None, ge=1)
     inputs: Inputs
-    assessor: Label
+    assessor: Label = Field(examples=["Jane Doe, channel manager"])
     assessed_on: PastOrTodayDate
     evidence_notes: Notes | None = None
     facts: AssessmentFactsIn = Field(default_factory=AssessmentFactsIn)
@@ -830,7 +825,10 @@ class TierGap(BaseModel):
 
     next_tier: str | None = Field(description="Null at the top of the ladder.", examples=["gold"])
     unmet: list[RequirementCheck]
-    to_confirm: list[str] = Field(description="Named criteria of the next tier, which a person confirms.")
+    to_confirm: list[str] = Field(
+        description="Named criteria of the next tier, which a person confirms.",
+        examples=[["Joint business plan"]],
+    )
     summary: str = Field(
         examples=["120000.00 EUR more trailing-12-month revenue; 1 more certified staff member"]
     )
@@ -876,12 +874,39 @@ class ScoreBatchIn(BaseModel):
     partner_ids: list[UUID] = Field(min_length=1, max_length=MAX_SCORE_BATCH)
 
 
+class ScoreSummary(BaseModel):
+    """A partner's score in brief, as a batch answers it (about a third of the full answer's size); the
+    explanation (dimensions, signals' reasons, the gap's requirements one by one) is
+    `GET /v1/scores/partners/{id}`."""
+
+    total: DecimalString | None = Field(
+        description="The latest evaluation's total, 0 to 100; null when never assessed or incomplete.",
+        examples=["72.50"],
+    )
+    grade: str | None = Field(examples=["B"])
+    model: str | None = Field(
+        description="The evaluation model that produced it.", examples=["partner-evaluation"]
+    )
+    model_version: int | None
+    health: HealthLevel | None = Field(description="Null until the partner's facts were read.")
+    signals: list[HealthSignalKind] = Field(description="The health signals that fire, most severe first.")
+    current_tier: str | None = Field(examples=["silver"])
+    recommended_tier: str | None = Field(examples=["gold"])
+    tier_action: TierAction | None
+    tier_gap: str | None = Field(
+        description="The gap to the next tier in words; null until the partner's facts were read.",
+        examples=["120000.00 EUR more trailing-12-month revenue; 1 more certified staff member"],
+    )
+    computed_at: AwareDatetime = Field(description="When the full answer last changed.")
+    version: int = Field(description="The full answer's version: its ETag on `GET /v1/scores/partners/{id}`.")
+
+
 class ScoreBatchItem(BaseModel):
-    """One asked id: its score, or why there is none."""
+    """One asked id: its score in brief, or why there is none."""
 
     partner_id: UUID
     found: bool
-    score: PartnerScoreOut | None
+    score: ScoreSummary | None
     detail: str | None = Field(default=None, examples=["no score for this partner"])
 
 
@@ -909,16 +934,20 @@ class TierRecommendationStatus(StrEnum):
 class TierRecommendationOut(BaseModel):
     id: UUID
     partner_id: UUID
-    current_tier: str | None
-    recommended_tier: str | None
+    current_tier: str | None = Field(examples=["silver"])
+    recommended_tier: str | None = Field(examples=["gold"])
     action: TierAction
-    reasons: list[str]
+    reasons: list[str] = Field(
+        examples=[["meets every measured requirement of gold: 6 certified staff meets 5"]]
+    )
     gap: TierGap
     demotion_risk: list[RequirementCheck]
     trailing_12m_revenue: Money | None
     certified_staff: int | None
     status: TierRecommendationStatus
-    applied_by: str | None = Field(description="Who applied it (the principal's subject).")
+    applied_by: str | None = Field(
+        description="Who applied it (the principal's subject).", examples=["user:cm-anna"]
+    )
     applied_at: AwareDatetime | None
     tier_change_id: UUID | None = Field(description="The registry's tier change that carried it out.")
     version: int

@@ -17,6 +17,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute, iter_route_contexts
 from prm_contracts.principal import Principal
 from prm_contracts.problem import PROBLEM_MEDIA_TYPE, AppError, Problem, problem_type
+from pydantic import TypeAdapter
 
 from prm_kit.etag import ETAG_HEADER, IF_MATCH_HEADER
 from prm_kit.idempotency import IDEMPOTENCY_HEADER, REPLAYED_HEADER
@@ -81,6 +82,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     )
     components = document.setdefault("components", {})
     schemas = components.setdefault("schemas", {})
+    _hoist_body_definitions(document, schemas)
     schemas.update(Problem.model_json_schema(ref_template="#/components/schemas/{model}").pop("$defs", {}))
     schemas["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
     schemas["Problem"].pop("$defs", None)
@@ -111,14 +113,46 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     for path, method, operation in operations(document):
         _parameters_without_null(operation)
         _if_match_required(operation)
-        _declare_response_headers(operation)
+        declare_response_headers(operation)
         if required := scopes.get(operation.get("operationId", "")):
             state_required_scopes(operation, list(required))
         _link_create_to_get(document, path, method, operation)
         describe_problem_types(operation, document["x-problem-types"], path)
     name_enum_members(schemas)
+    require_discriminators(schemas)
     app.openapi_schema = document
     return document
+
+
+# --- request bodies read raw ------------------------------------------------------------------------------
+
+_COMPONENT_REF_TEMPLATE = "#/components/schemas/{model}"
+
+
+def raw_json_body(annotation: Any, *, description: str) -> dict[str, Any]:
+    """The `requestBody` (for a route's `openapi_extra`) of an endpoint that reads its JSON body itself, e.g.
+    to verify a signature over its exact bytes: the schema of `annotation` with its models as named
+    components (`build_openapi` moves them there), so a union's members are `$ref`s its discriminator
+    selects and generated clients name them as the code does."""
+    schema = TypeAdapter(annotation).json_schema(ref_template=_COMPONENT_REF_TEMPLATE)
+    return {"required": True, "description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _hoist_body_definitions(document: dict[str, Any], schemas: dict[str, Any]) -> None:
+    """Moves the models of `raw_json_body` schemas into the components; one name must mean one model."""
+    for path, method, operation in operations(document):
+        for content in operation.get("requestBody", {}).get("content", {}).values():
+            schema = content.get("schema", {})
+            definitions = schema.get("$defs")
+            if not definitions:
+                continue
+            for name, definition in definitions.items():
+                if schemas.setdefault(name, definition) != definition:
+                    raise RuntimeError(
+                        f"{method.upper()} {path}: body model {name!r} differs from the schema of it"
+                    )
+            # A new dict: the route's `openapi_extra` keeps its own for the next document built from it.
+            content["schema"] = {key: value for key, value in schema.items() if key != "$defs"}
 
 
 # --- every operation ---------------------------------------------------------------------------------------
@@ -191,7 +225,10 @@ RESPONSE_HEADERS: dict[str, Any] = {
 }
 
 
-def _declare_response_headers(operation: dict[str, Any]) -> None:
+def declare_response_headers(operation: dict[str, Any]) -> None:
+    """Declares on every answer of the operation the headers it carries: `X-Request-ID` on all, `Location`
+    (and `Idempotent-Replayed` where an `Idempotency-Key` is taken) on a 201, `Retry-After` on 429 and 503.
+    Idempotent, so that the merged document can call it again once the gateway's own answers are added."""
     idempotent = any(
         parameter.get("in") == "header" and parameter.get("name") == IDEMPOTENCY_HEADER
         for parameter in operation.get("parameters", [])
@@ -376,6 +413,35 @@ def describe_problem_types(
             content["example"] = problem_example(types[0], instance)
 
 
+# --- discriminated unions --------------------------------------------------------------------------------
+
+
+def require_discriminators(schemas: dict[str, Any]) -> None:
+    """Marks each discriminator property required in the schemas its mapping names. A union member may give
+    its tag a default (`kind: Literal["linear"] = "linear"`), which pydantic documents as optional, yet the
+    union refuses a body without it (`union_tag_not_found`) and always sends it; said as optional, the
+    `oneOf` branches overlap and generated clients cannot tell them apart."""
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            discriminator = node.get("discriminator")
+            if isinstance(discriminator, dict):
+                name = discriminator.get("propertyName")
+                for ref in discriminator.get("mapping", {}).values():
+                    target = schemas.get(ref.removeprefix(_SCHEMA_REF)) if isinstance(ref, str) else None
+                    if target is not None and name in target.get("properties", {}):
+                        required = target.setdefault("required", [])
+                        if name not in required:
+                            required.insert(0, name)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(schemas)
+
+
 # --- enums -------------------------------------------------------------------------------------------------
 
 
@@ -450,6 +516,15 @@ def _fits(value: Any, kind: Any) -> bool:
     if expected is None:
         return kind is None
     return isinstance(value, expected) and not (kind in {"integer", "number"} and isinstance(value, bool))
+
+
+def _plain_items_fit(values: list[Any], items: dict[str, Any]) -> bool:
+    """Whether a list borrowed from a like-named property of another schema fits these items: only plain
+    values of the item type (a list of objects of another schema, e.g. a problem's `errors` for an import
+    report's `errors`, would not)."""
+    if not values or any(key in items for key in ("$ref", "properties", "anyOf", "oneOf", "allOf", "enum")):
+        return False
+    return all(_fits(value, items.get("type")) for value in values)
 
 
 def _resource_stem(name: str) -> str:
@@ -532,9 +607,10 @@ class _ExampleComposer:
         if prop and (resource, prop) in self.by_resource and _fits(self.by_resource[(resource, prop)], kind):
             return self.by_resource[(resource, prop)]
         if kind == "array":
-            if isinstance(pooled, list):
+            items = schema.get("items", {})
+            if isinstance(pooled, list) and _plain_items_fit(pooled, items):
                 return pooled
-            item = self.value(schema.get("items", {}), resource=resource, prop=prop)
+            item = self.value(items, resource=resource, prop=prop)
             return [item] * max(1, int(schema.get("minItems", 1)))
         if kind == "string":
             return self._string(schema, prop)
@@ -604,6 +680,8 @@ def compose_examples(document: dict[str, Any]) -> None:
         except _NoExample:
             continue
         if "enum" in schema:  # an enum's values are its examples
+            continue
+        if value == {} and schema.get("properties"):  # none of its properties has a value: says nothing
             continue
         schema["examples"] = [value]
         if isinstance(value, dict):

@@ -12,13 +12,14 @@ from collections import defaultdict
 from decimal import Decimal
 from uuid import UUID
 
-from prm_contracts.kpis import Kpi, KpiSnapshot
 from prm_contracts.pagination import Page
 from prm_contracts.problem import UnprocessableContent, ValidationIssue
 from prm_kit.pagination import keyset_cursor, keyset_position
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from analytics.ecosystem import repository
+from analytics.ecosystem.repository import UNKNOWN_SEGMENT, SegmentFilter
+from analytics.ecosystem.sales_kpis import SET_BASED_KPIS, sales_kpi
 from analytics.ecosystem.schemas import (
     Concentration,
     LeaderboardEntry,
@@ -34,7 +35,6 @@ from analytics.kpis.spans import Span
 from analytics.partners.models import PartnerDimension
 
 RANK_ORDER = "rank"
-UNKNOWN_SEGMENT = "unknown"
 TOP_SHARE = Decimal("0.1")
 
 
@@ -59,57 +59,68 @@ def _matches(
     )
 
 
+async def ranked_partners(
+    session: AsyncSession, *, kpi: RankedKpi, span: Span, segment: SegmentFilter, currency: str
+) -> list[LeaderboardEntry]:
+    """Every partner of the leaderboard, ranked by the KPI, highest first (ties by partner id); partners whose
+    KPI is null come last, with its reason. The partners: those of the replica matching the filters, and,
+    without filters, every partner with sales in the span too. Sales KPIs (SET_BASED_KPIS) come from a few
+    GROUP BY queries over the rollups for all partners at once; any other KPI from each partner's snapshot."""
+    dimensions = await repository.dimensions(session)
+    candidates = set(dimensions)
+    if segment.empty:
+        candidates |= await repository.partners_with_sales(session, span.first, span.last)
+    chosen = sorted(
+        p
+        for p in candidates
+        if _matches(dimensions.get(p), segment.tier, segment.partner_type, segment.region)
+    )
+    if kpi.value in SET_BASED_KPIS:
+        among = None if segment.empty else segment.partner_ids()
+        values = await sales_kpi(session, kpi.value, span, chosen, currency=currency, among=among)
+    else:
+        values = {
+            p: getattr(await kpi_snapshot(session, p, span, currency=currency), kpi.value) for p in chosen
+        }
+
+    def sort_key(partner_id: UUID) -> tuple[int, Decimal, str]:
+        value = values[partner_id].value
+        return (0, -value, str(partner_id)) if value is not None else (1, Decimal(0), str(partner_id))
+
+    return [
+        LeaderboardEntry(
+            rank=index + 1,
+            partner_id=partner_id,
+            name=dimensions[partner_id].name if partner_id in dimensions else None,
+            tier=_segment(dimensions.get(partner_id), SegmentBy.tier),
+            partner_type=_segment(dimensions.get(partner_id), SegmentBy.type),
+            region=_segment(dimensions.get(partner_id), SegmentBy.region),
+            kpi=kpi.value,
+            value=values[partner_id],
+            currency=currency,
+        )
+        for index, partner_id in enumerate(sorted(chosen, key=sort_key))
+    ]
+
+
 async def leaderboard(
     session: AsyncSession,
     *,
     kpi: RankedKpi,
     span: Span,
-    tier: str | None,
-    partner_type: str | None,
-    region: str | None,
+    segment: SegmentFilter,
     currency: str,
     limit: int,
     cursor: str | None,
 ) -> Page[LeaderboardEntry]:
-    """Partners ranked by the KPI, highest first (ties by partner id); partners whose KPI is null come last,
-    with its reason. The partners: those of the replica matching the filters, and, without filters, every
-    partner with sales in the span."""
-    dimensions = await repository.dimensions(session)
-    candidates = set(dimensions)
-    if tier is None and partner_type is None and region is None:
-        candidates |= await repository.partners_with_sales(session, span.first, span.last)
-    chosen = sorted(p for p in candidates if _matches(dimensions.get(p), tier, partner_type, region))
-    snapshots: list[KpiSnapshot] = [await kpi_snapshot(session, p, span, currency=currency) for p in chosen]
-
-    def sort_key(snapshot: KpiSnapshot) -> tuple[int, Decimal, str]:
-        value: Kpi = getattr(snapshot, kpi.value)
-        return (
-            (0, -value.value, str(snapshot.partner_id))
-            if value.value is not None
-            else (1, Decimal(0), str(snapshot.partner_id))
-        )
-
-    ranked = sorted(snapshots, key=sort_key)
+    """A page of `ranked_partners`; the cursor holds the rank reached."""
+    ranked = await ranked_partners(session, kpi=kpi, span=span, segment=segment, currency=currency)
     after = keyset_position(cursor, RANK_ORDER, int)
     start = after.key if after is not None else 0
     page = ranked[start : start + limit]
-    entries = [
-        LeaderboardEntry(
-            rank=start + index + 1,
-            partner_id=snapshot.partner_id,
-            name=dimensions[snapshot.partner_id].name if snapshot.partner_id in dimensions else None,
-            tier=_segment(dimensions.get(snapshot.partner_id), SegmentBy.tier),
-            partner_type=_segment(dimensions.get(snapshot.partner_id), SegmentBy.type),
-            region=_segment(dimensions.get(snapshot.partner_id), SegmentBy.region),
-            kpi=kpi.value,
-            value=getattr(snapshot, kpi.value),
-            currency=currency,
-        )
-        for index, snapshot in enumerate(page)
-    ]
     more = start + limit < len(ranked)
     next_cursor = keyset_cursor(RANK_ORDER, start + limit, page[-1].partner_id) if more and page else None
-    return Page[LeaderboardEntry](items=entries, next_cursor=next_cursor)
+    return Page[LeaderboardEntry](items=page, next_cursor=next_cursor)
 
 
 async def _converted_revenue(

@@ -13,6 +13,7 @@ from prm_contracts.analytics import TargetMetric
 from prm_contracts.deal_registrations import DealRegistrationStatus
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from analytics.acquisition_spend.models import AcquisitionSpend
 from analytics.kpis.models import SalesCustomerMonthRollup
@@ -76,29 +77,54 @@ async def sales_totals(
     """The partner's daily rollup summed over [first, last], per currency."""
     rollup = SalesDailyRollup
     rows = await session.execute(
-        sa.select(
-            rollup.currency,
-            sa.func.sum(rollup.gross_amount),
-            sa.func.sum(rollup.returns_amount),
-            sa.func.sum(rollup.costed_amount),
-            sa.func.sum(rollup.cost_amount),
-            sa.func.sum(rollup.line_count),
-            sa.func.sum(rollup.costed_line_count),
-        )
+        sa.select(rollup.currency, *_totals_columns())
         .where(rollup.partner_id == partner_id, rollup.day.between(first, last))
         .group_by(rollup.currency)
     )
-    return {
-        currency: SalesTotals(
-            Decimal(gross or 0),
-            Decimal(returns or 0),
-            Decimal(costed or 0),
-            Decimal(cost or 0),
-            int(lines or 0),
-            int(costed_lines or 0),
-        )
-        for currency, gross, returns, costed, cost, lines, costed_lines in rows
-    }
+    return {currency: _totals_of(*sums) for currency, *sums in rows}
+
+
+def _totals_columns() -> tuple[Any, ...]:
+    rollup = SalesDailyRollup
+    return (
+        sa.func.sum(rollup.gross_amount),
+        sa.func.sum(rollup.returns_amount),
+        sa.func.sum(rollup.costed_amount),
+        sa.func.sum(rollup.cost_amount),
+        sa.func.sum(rollup.line_count),
+        sa.func.sum(rollup.costed_line_count),
+    )
+
+
+def _totals_of(
+    gross: Any, returns: Any, costed: Any, cost: Any, lines: Any, costed_lines: Any
+) -> SalesTotals:
+    return SalesTotals(
+        Decimal(gross or 0),
+        Decimal(returns or 0),
+        Decimal(costed or 0),
+        Decimal(cost or 0),
+        int(lines or 0),
+        int(costed_lines or 0),
+    )
+
+
+async def sales_totals_by_partner(
+    session: AsyncSession, first: date, last: date, *, among: sa.Select[Any] | None = None
+) -> dict[UUID, dict[str, SalesTotals]]:
+    """Every partner's daily rollup summed over [first, last], per currency, in one GROUP BY (the set-based
+    twin of `sales_totals`); `among` (a SELECT of partner ids) limits the partners."""
+    rollup = SalesDailyRollup
+    statement = sa.select(rollup.partner_id, rollup.currency, *_totals_columns()).where(
+        rollup.day.between(first, last)
+    )
+    if among is not None:
+        statement = statement.where(rollup.partner_id.in_(among))
+    rows = await session.execute(statement.group_by(rollup.partner_id, rollup.currency))
+    totals: dict[UUID, dict[str, SalesTotals]] = {}
+    for partner_id, currency, *sums in rows:
+        totals.setdefault(partner_id, {})[currency] = _totals_of(*sums)
+    return totals
 
 
 async def last_sale_on(session: AsyncSession, partner_id: UUID, last: date) -> date | None:
@@ -113,15 +139,19 @@ async def last_sale_on(session: AsyncSession, partner_id: UUID, last: date) -> d
 
 
 async def new_customers(session: AsyncSession, partner_id: UUID, first: date, last: date) -> int:
-    """Customers whose first line with the partner (in any currency) falls in [first, last]."""
-    firsts = (
-        sa.select(SalesCustomerRollup.customer_key)
-        .where(SalesCustomerRollup.partner_id == partner_id, SalesCustomerRollup.first_on <= last)
-        .group_by(SalesCustomerRollup.customer_key)
-        .having(sa.func.min(SalesCustomerRollup.first_on) >= first)
-        .subquery()
+    """Customers whose first line with the partner (in any currency) falls in [first, last]: a first line in
+    the span in some currency and none before it in any. Reads the customers first seen in the span (the
+    (partner_id, first_on) index), each checked by its key, not every customer the partner ever had."""
+    rollup, earlier = SalesCustomerRollup, aliased(SalesCustomerRollup)
+    seen_before = sa.exists().where(
+        earlier.partner_id == rollup.partner_id,
+        earlier.customer_key == rollup.customer_key,
+        earlier.first_on < first,
     )
-    return int(await session.scalar(sa.select(sa.func.count()).select_from(firsts)) or 0)
+    count = sa.select(sa.func.count(sa.distinct(rollup.customer_key))).where(
+        rollup.partner_id == partner_id, rollup.first_on.between(first, last), ~seen_before
+    )
+    return int(await session.scalar(count) or 0)
 
 
 def _buyers(partner_id: UUID, first_month: date, last_month: date) -> sa.Select[Any]:

@@ -3,7 +3,6 @@ answered (`SalesLineOut`); and the documented request body of the webhook, which
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -20,7 +19,7 @@ from prm_contracts.sales import (
     SalesProduct,
     SalesWebhookMessage,
 )
-from pydantic import TypeAdapter
+from prm_kit.openapi import raw_json_body
 
 from analytics.sales.deduplication import AcceptedLine
 from analytics.sales.models import SalesLine
@@ -118,31 +117,8 @@ def _out_fields(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _inlined(schema: dict[str, Any]) -> dict[str, Any]:
-    """`schema` with every local `$ref` replaced by its definition: the endpoint reads its body raw, so the
-    body's models are not among the document's components, and the schema must stand alone."""
-    definitions = schema.pop("$defs", {})
-
-    def resolve(node: Any) -> Any:
-        if isinstance(node, dict):
-            reference = node.get("$ref")
-            if isinstance(reference, str) and reference.startswith("#/$defs/"):
-                return resolve(copy.deepcopy(definitions[reference.removeprefix("#/$defs/")]))
-            discriminator = node.get("discriminator")
-            if isinstance(discriminator, dict):
-                discriminator.pop("mapping", None)  # it names $defs, which are gone
-            return {key: resolve(value) for key, value in node.items()}
-        if isinstance(node, list):
-            return [resolve(item) for item in node]
-        return node
-
-    resolved: dict[str, Any] = resolve(schema)
-    return resolved
-
-
-WEBHOOK_REQUEST_BODY: dict[str, Any] = {
-    "required": True,
-    "description": "A `sales.reported` (up to 1,000 lines) or `sales.payment_updated` message, signed per "
+WEBHOOK_REQUEST_BODY: dict[str, Any] = raw_json_body(
+    SalesWebhookMessage,
+    description="A `sales.reported` (up to 1,000 lines) or `sales.payment_updated` message, signed per "
     "Standard Webhooks: the signature covers these exact bytes.",
-    "content": {"application/json": {"schema": _inlined(TypeAdapter(SalesWebhookMessage).json_schema())}},
-}
+)

@@ -31,7 +31,10 @@ class ImportChunk(BaseModel):
     number: int
     first_line: int
     last_line: int
-    batch_id: str = Field(description="Stored as the lines' `webhook_id` and sent in `sales.recorded`.")
+    batch_id: str = Field(
+        description="Stored as the lines' `webhook_id` and sent in `sales.recorded`.",
+        examples=["import:0190a7c2e4b97d3f8a5e6b1c2d3e4f50:1"],
+    )
     accepted: int
     duplicate: int
     rejected: int
@@ -50,7 +53,7 @@ class ImportCounts(BaseModel):
 class SalesImportReport(BaseModel):
     """What an import stored: counts, each committed chunk, and the refused lines (the first 1,000)."""
 
-    import_id: str
+    import_id: str = Field(examples=["0190a7c2e4b97d3f8a5e6b1c2d3e4f50"])
     partner_id: UUID
     complete: bool = Field(description="The whole file was read (false in a `sales-import-stopped` problem).")
     committed_through_line: int = Field(

@@ -18,7 +18,7 @@ from datetime import datetime
 from uuid import UUID
 
 from prm_contracts.problem import UnprocessableContent
-from prm_contracts.sales import SALES_REPORTED, SalesReportedData, SalesReportedMessage, SalesTransaction
+from prm_contracts.sales import SalesReportedData, SalesReportedMessage, SalesTransaction
 from prm_kit.csv_upload import csv_records
 from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -166,7 +166,9 @@ async def _commit(
     number = tally.chunk_count + 1
     batch_id = f"import:{tally.import_id}:{number}"
     message = SalesReportedMessage.model_construct(
-        type=SALES_REPORTED, timestamp=None, data=SalesReportedData.model_construct(transactions=chunk.lines)
+        type="sales.reported",
+        timestamp=None,
+        data=SalesReportedData.model_construct(transactions=chunk.lines),
     )
     for attempt in range(2):
         async with sessions() as session:

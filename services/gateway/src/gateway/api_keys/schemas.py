@@ -42,8 +42,11 @@ class ApiKeyOut(BaseModel):
 
     id: UUID
     name: str
-    prefix: str = Field(description="The key's public start, `prm_<id>`, to recognise it; not a secret.")
-    scopes: list[str]
+    prefix: str = Field(
+        description="The key's public start, `prm_<id>`, to recognise it; not a secret.",
+        examples=["prm_a1b2c3d4"],
+    )
+    scopes: list[str] = Field(examples=[["partners:read", "deal-registrations:write"]])
     partner_id: UUID | None
     created_at: datetime
     last_used_at: datetime | None = Field(description="Recorded at most once a minute.")
@@ -51,4 +54,7 @@ class ApiKeyOut(BaseModel):
 
 
 class ApiKeyCreated(ApiKeyOut):
-    key: str = Field(description="The API key itself. Shown only in this answer: it is stored only hashed.")
+    key: str = Field(
+        description="The API key itself. Shown only in this answer: it is stored only hashed.",
+        examples=["prm_a1b2c3d4_EXAMPLE-not-a-real-key-0123456789abcdefghij"],
+    )

@@ -95,7 +95,9 @@ class PartnerReference:
 
 def counting_window(terms: VersionTerms, period: Period) -> tuple[date, date]:
     """The days [first, end) whose lines count: the period within the version's effective dates."""
-    end = period.end if terms.effective_to is None else min(period.end, terms.effective_to + timedelta(days=1))
+    end = (
+        period.end if terms.effective_to is None else min(period.end, terms.effective_to + timedelta(days=1))
+    )
     return max(period.first_day, terms.effective_from), end
 
 
@@ -169,7 +171,11 @@ def partner_reference(
                 per_line = [(line, rule.rate * line.converted, None, rule.rate) for line in lines]
                 total = sum((c for _, c, _, _ in per_line), Decimal(0))
             elif isinstance(rule, DealRegistrationBonusRule):
-                per_line = [(line, rule.rate * line.converted, None, rule.rate) for line in lines if line.approved_deal]
+                per_line = [
+                    (line, rule.rate * line.converted, None, rule.rate)
+                    for line in lines
+                    if line.approved_deal
+                ]
                 total = sum((c for _, c, _, _ in per_line), Decimal(0))
             elif isinstance(rule, SpiffRule):
                 for line in lines:
@@ -181,20 +187,33 @@ def partner_reference(
                 if rule.mode is VolumeBonusMode.WHOLE_BAND:
                     band, rate = _whole_band(rule, volume)
                     total = rate * volume
-                    per_line = [(line, rate * line.converted, band, rate) for line in lines] if band is not None else []
+                    per_line = (
+                        [(line, rate * line.converted, band, rate) for line in lines]
+                        if band is not None
+                        else []
+                    )
                 else:
                     total = _marginal_total(rule, volume)
                     band, _ = _whole_band(rule, volume)
-                    per_line = [(line, total * line.converted / volume, band, None) for line in lines] if total else []
+                    per_line = (
+                        [(line, total * line.converted / volume, band, None) for line in lines]
+                        if total
+                        else []
+                    )
             elif isinstance(rule, AcceleratorRule):
                 above = volume - rule.threshold * target if target is not None else Decimal(0)
                 total = rule.rate * above if above > 0 else Decimal(0)
-                per_line = [(line, total * line.converted / volume, None, rule.rate) for line in lines] if total else []
+                per_line = (
+                    [(line, total * line.converted / volume, None, rule.rate) for line in lines]
+                    if total
+                    else []
+                )
             else:
                 continue  # cap, floor and budget act on the partner's total (settle.py)
             results.append(RuleResult(index, kind, total, band))
             contributions.extend(
-                Contribution(line.id, index, kind, amount, line_band, rate) for line, amount, line_band, rate in per_line
+                Contribution(line.id, index, kind, amount, line_band, rate)
+                for line, amount, line_band, rate in per_line
             )
         return PartnerReference(results=results, contributions=contributions, volume=volume, lines=lines)
 

@@ -10,14 +10,31 @@ from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal, localcontext
 # ISO 4217 minor units that are not 2; every other currency has 2.
 _MINOR_UNIT_PLACES = {
     **dict.fromkeys(
-        ("BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND", "VUV",
-         "XAF", "XOF", "XPF"),
+        (
+            "BIF",
+            "CLP",
+            "DJF",
+            "GNF",
+            "ISK",
+            "JPY",
+            "KMF",
+            "KRW",
+            "PYG",
+            "RWF",
+            "UGX",
+            "UYI",
+            "VND",
+            "VUV",
+            "XAF",
+            "XOF",
+            "XPF",
+        ),
         0,
     ),
     **dict.fromkeys(("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"), 3),
     **dict.fromkeys(("CLF", "UYW"), 4),
 }
-PRECISION = 60  # digits of every intermediate: amounts × rates × ratios never lose a digit that matters
+PRECISION = 60  # digits of every intermediate: amounts * rates * ratios never lose a digit that matters
 
 
 def minor_unit(currency: str) -> Decimal:
@@ -36,7 +53,7 @@ def allocate(total: Decimal, weights: Sequence[Decimal], currency: str) -> list[
     """`total` (already in minor units) split over `weights` in proportion, each share a whole number of minor
     units, the shares summing to `total` exactly.
 
-    Each share's exact target is weight × total / Σweights; shares start at the target rounded down and the
+    Each share's exact target is weight * total / Σweights; shares start at the target rounded down and the
     minor units left over go one each to the largest remainders (ties: the earlier weight). Weights may be
     negative (returns); when they sum to 0 every share is 0, which needs `total` to be 0.
     """

@@ -93,5 +93,7 @@ def rule_results(terms: VersionTerms, volumes: PartnerVolumes) -> list[RuleResul
                 )
                 results.append(RuleResult(index, RuleKind.SPIFF, rule.amount * base))
             elif isinstance(rule, DealRegistrationBonusRule):
-                results.append(RuleResult(index, RuleKind.DEAL_REGISTRATION_BONUS, rule.rate * volumes.deal_volume))
+                results.append(
+                    RuleResult(index, RuleKind.DEAL_REGISTRATION_BONUS, rule.rate * volumes.deal_volume)
+                )
     return results

@@ -51,7 +51,7 @@ def settle(
     """Each partner's settlement, and the budget factor when the budget bound (else None).
 
     When the partners' positive payouts add up to more than the budget, each positive payout is multiplied
-    by budget ÷ total, and the budget itself is split over them by largest remainder (partners in id order),
+    by budget / total, and the budget itself is split over them by largest remainder (partners in id order),
     so the rounded payouts add up to the budget exactly; otherwise each payout is rounded half-even.
     """
     with localcontext() as context:
@@ -61,7 +61,11 @@ def settle(
         positive = sorted(p for p, amount in capped.items() if amount > 0)
         total = sum((capped[p] for p in positive), Decimal(0))
         factor = budget / total if budget is not None and total > budget else None
-        shares = dict(zip(positive, allocate(budget, [capped[p] for p in positive], currency), strict=True)) if factor is not None and budget is not None else {}
+        shares = (
+            dict(zip(positive, allocate(budget, [capped[p] for p in positive], currency), strict=True))
+            if factor is not None and budget is not None
+            else {}
+        )
         settlements = {}
         for partner, partner_results in results.items():
             before = earned(partner_results)

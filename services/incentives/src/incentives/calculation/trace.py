@@ -8,8 +8,12 @@ from decimal import Decimal
 from prm_contracts.incentives import RuleKind
 
 from incentives.calculation.reference import Contribution
+from incentives.calculation.rounding import allocate
 
-def traced(contributions: list[Contribution], payout: Decimal, mdf_accrual: Decimal, currency: str) -> list[tuple[Contribution, Decimal]]:
+
+def traced(
+    contributions: list[Contribution], payout: Decimal, mdf_accrual: Decimal, currency: str
+) -> list[tuple[Contribution, Decimal]]:
     """Each contribution with its share in minor units: earning rules share the payout, MDF accrual rules the
     accrual. Contributions are ordered by (line id, rule) first, so ties always break the same way."""
 
@@ -17,5 +21,7 @@ def traced(contributions: list[Contribution], payout: Decimal, mdf_accrual: Deci
     earning = [c for c in ordered if c.kind is not RuleKind.MDF_ACCRUAL]
     accruing = [c for c in ordered if c.kind is RuleKind.MDF_ACCRUAL]
     shares = dict(zip(map(id, earning), allocate(payout, [c.amount for c in earning], currency), strict=True))
-    shares |= dict(zip(map(id, accruing), allocate(mdf_accrual, [c.amount for c in accruing], currency), strict=True))
+    shares |= dict(
+        zip(map(id, accruing), allocate(mdf_accrual, [c.amount for c in accruing], currency), strict=True)
+    )
     return [(c, shares[id(c)]) for c in ordered]

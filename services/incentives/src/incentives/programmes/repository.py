@@ -102,3 +102,8 @@ async def published_overlapping(
 async def add(session: AsyncSession, *rows: Programme | ProgrammeVersion) -> None:
     session.add_all(rows)
     await session.flush()
+
+
+async def version_by_id(session: AsyncSession, version_id: UUID) -> ProgrammeVersion:
+    found: ProgrammeVersion = await session.get_one(ProgrammeVersion, version_id)
+    return found

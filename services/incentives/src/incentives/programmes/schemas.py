@@ -37,7 +37,7 @@ def terms_of(version: ProgrammeVersion) -> VersionTerms:
     return VersionTerms(
         effective_from=version.effective_from,
         effective_to=version.effective_to,
-        basis=version.basis,  # type: ignore[arg-type]
+        basis=version.basis,
         hold_days=version.hold_days,
         eligibility=Eligibility.model_validate(version.eligibility),
         rules=_RULES.validate_python(version.rules),

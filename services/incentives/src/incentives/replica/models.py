@@ -79,7 +79,9 @@ class PartnerTierPeriod(Base):
     partner_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     valid_from: Mapped[date] = mapped_column(primary_key=True)
     tier: Mapped[str] = mapped_column(sa.String(40))
-    changed_at: Mapped[datetime] = mapped_column(doc="When the registry recorded the change (ties: the latest).")
+    changed_at: Mapped[datetime] = mapped_column(
+        doc="When the registry recorded the change (ties: the latest)."
+    )
 
 
 class PartnerStatusPeriod(Base):

@@ -303,6 +303,24 @@ async def refresh_plans_for(
     return changed
 
 
+async def fetched_snapshots(
+    analytics: AnalyticsClient, partner_id: UUID, windows: list[Window]
+) -> list[KpiSnapshot]:
+    """The snapshots of `windows` analytics has (for an event worker, with no transaction open); a window
+    analytics has no data for is left out, so the goals reading it stay as they were."""
+    found: list[KpiSnapshot] = []
+    for window in windows:
+        try:
+            found.append(
+                await analytics.kpi_snapshot(
+                    partner_id, first_day=window.first_day, last_day=window.last_day, currency=window.currency
+                )
+            )
+        except NotFound:
+            continue
+    return found
+
+
 async def _read(analytics: AnalyticsClient, partner_id: UUID, window: Window) -> Reading:
     try:
         snapshot = await analytics.kpi_snapshot(

@@ -45,6 +45,8 @@ class PartnerScore(Base):
     facts_as_of: Mapped[datetime | None]
     # the answer as sent, so a read is one primary-key lookup and no serialisation
     answer: Mapped[str] = mapped_column(sa.Text())
+    # the batch item's score (`ScoreSummary`, JSON text), spliced into batch answers unparsed (scoring0012)
+    summary: Mapped[str] = mapped_column(sa.Text())
     version: Mapped[int]
     computed_at: Mapped[datetime]
 

@@ -40,12 +40,12 @@ async def answer(session: AsyncSession, partner_id: UUID) -> tuple[str, int] | N
     return None if row is None else (row[0], row[1])
 
 
-async def answers(session: AsyncSession, partner_ids: Sequence[UUID]) -> dict[UUID, str]:
-    """The stored answers of these partners (those that have one), one IN query per chunk of ids."""
+async def summaries(session: AsyncSession, partner_ids: Sequence[UUID]) -> dict[UUID, str]:
+    """The stored summaries of these partners (those that have one), one IN query per chunk of ids."""
     found: dict[UUID, str] = {}
     for chunk in _chunks(partner_ids):
         rows = await session.execute(
-            sa.select(PartnerScore.partner_id, PartnerScore.answer).where(PartnerScore.partner_id.in_(chunk))
+            sa.select(PartnerScore.partner_id, PartnerScore.summary).where(PartnerScore.partner_id.in_(chunk))
         )
         found.update({row[0]: row[1] for row in rows})
     return found

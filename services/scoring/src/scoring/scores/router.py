@@ -68,9 +68,11 @@ async def get_partner_score(
     dependencies=[READ],
 )
 async def get_partner_scores(body: ScoreBatchIn, session: SessionDep, who: PrincipalDep) -> Response:
-    """Up to 10,000 partner ids (more is 422) → one item per id, in the order sent: `found` with the score
-    as `GET /v1/scores/partners/{id}` answers it, or `found: false` with why (scoring has no score for it;
-    to a partner's own credential, any other partner). Unknown ids never fail the batch."""
+    """Up to 10,000 partner ids (more is 422) → one item per id, in the order sent: `found` with the score in
+    brief (total, grade, model version, health level and signals, tier action and gap in words, and the
+    version of the full answer, whose explanation `GET /v1/scores/partners/{id}` gives), or `found: false`
+    with why (scoring has no score for it; to a partner's own credential, any other partner). Unknown ids never
+    fail the batch."""
     return Response(
         content=await service.batch_answer(session, body.partner_ids, viewer=who), media_type=JSON
     )

@@ -21,6 +21,7 @@ from prm_contracts.scoring import (
     EvaluationSummary,
     PartnerDimensions,
     PartnerScoreOut,
+    ScoreSummary,
     TierStanding,
 )
 from prm_contracts.tiers import TierOut
@@ -56,9 +57,9 @@ async def stored_answer(session: AsyncSession, partner_id: UUID, *, viewer: Prin
 
 
 async def batch_answer(session: AsyncSession, partner_ids: list[UUID], *, viewer: Principal) -> str:
-    """The batch answer as JSON text, each stored answer spliced in as stored (nothing parsed again)."""
+    """The batch answer as JSON text, each stored summary spliced in as stored (nothing parsed again)."""
     visible = [partner_id for partner_id in dict.fromkeys(partner_ids) if _visible(viewer, partner_id)]
-    found = await repository.answers(session, visible)
+    found = await repository.summaries(session, visible)
     items = []
     for partner_id in partner_ids:
         stored = found.get(partner_id)
@@ -99,7 +100,8 @@ def evaluation_summary(assessment: Assessment, criteria: list[AssessmentCriterio
     )
 
 
-def _answer(row: PartnerScore) -> str:
+def answer_of(row: PartnerScore) -> str:
+    """The answer of `GET /v1/scores/partners/{id}` as JSON text, from the row's parts."""
     partner = (
         None
         if row.partner_type is None
@@ -124,16 +126,37 @@ def _answer(row: PartnerScore) -> str:
     return out.model_dump_json()
 
 
+def summary_of(row: PartnerScore) -> str:
+    """The batch item's score: the headline of each part of the answer."""
+    evaluation, health, tier = row.evaluation or {}, row.health or {}, row.tier_standing or {}
+    return ScoreSummary.model_validate(
+        {
+            "total": evaluation.get("total"),
+            "grade": evaluation.get("grade"),
+            "model": evaluation.get("model"),
+            "model_version": evaluation.get("model_version"),
+            "health": health.get("level"),
+            "signals": [signal["kind"] for signal in health.get("signals", [])],
+            "current_tier": tier.get("current_tier"),
+            "recommended_tier": tier.get("recommended_tier"),
+            "tier_action": tier.get("action"),
+            "tier_gap": tier["gap"]["summary"] if tier else None,
+            "computed_at": row.computed_at,
+            "version": row.version,
+        }
+    ).model_dump_json()
+
+
 async def _store(session: AsyncSession, row: PartnerScore, *, new: bool, now: datetime) -> None:
-    """Recompose the answer; a changed one gets `now` and the next version (its ETag)."""
+    """Recompose the answer (and its summary); a changed one gets `now` and the next version (its ETag)."""
     if new:
         row.computed_at, row.version = now, 1
-        row.answer = _answer(row)
+        row.answer, row.summary = answer_of(row), summary_of(row)
         await repository.add_score(session, row)
         return
-    if _answer(row) != row.answer:
+    if answer_of(row) != row.answer:
         row.computed_at, row.version = now, row.version + 1
-        row.answer = _answer(row)
+        row.answer, row.summary = answer_of(row), summary_of(row)
     await session.flush()
 
 
@@ -147,6 +170,7 @@ def _empty_row(partner_id: UUID, now: datetime) -> PartnerScore:
         failing_since={},
         facts_as_of=None,
         answer="",
+        summary="",
         version=0,
         computed_at=now,
     )

@@ -2,7 +2,9 @@
 
 Each round leases a batch of due `score_refresh` rows (short transaction), reads the tier ladder once and each
 partner's facts from the registry and analytics with no transaction open, then writes each partner's score in
-its own short transaction. A failure (a service down) backs that partner off and is logged, never fatal; a
+its own short transaction, with the progress of the partner's open improvement plans (their KPI
+snapshots read beside the facts: a `kpi.updated` queues the partner, and the age sweep moves the plans' windows
+on with the days). A failure (a service down) backs that partner off and is logged, never fatal; a
 partner the registry does not know is dropped from the queue. Several replicas may run it: a lease keeps a
 row to one worker until it expires. Tests call `refresh_once(app, now=...)` instead of running the loop.
 """
@@ -25,6 +27,7 @@ from prm_kit.relay import retry_delay
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from scoring.config import Settings
+from scoring.improvement_plans import service as plans
 from scoring.scores import repository, service
 from scoring.scores.facts import remote_facts
 
@@ -69,6 +72,9 @@ async def refresh_once(app: FastAPI, *, now: datetime | None = None) -> int:
     refreshed = 0
     for row in claimed:
         try:
+            async with sessions() as session:
+                windows = await plans.snapshot_windows_for(session, row.partner_id, today=now.date())
+            # the reading session is closed: no transaction is open while the others answer
             facts = await remote_facts(
                 registry,
                 analytics,
@@ -77,9 +83,12 @@ async def refresh_once(app: FastAPI, *, now: datetime | None = None) -> int:
                 today=now.date(),
                 period_kind=settings.health_period,
             )
+            snapshots = await plans.fetched_snapshots(analytics, row.partner_id, windows)
             async with sessions() as session, session.begin():
                 if facts is not None:
                     await service.refresh_partner(session, facts, ladder=ladder, settings=settings, now=now)
+                    for snapshot in snapshots:
+                        await plans.refresh_plans_for(session, row.partner_id, snapshot, now=now)
                 await repository.refreshed(session, row.partner_id, queued_at=row.queued_at)
             refreshed += facts is not None
         except Exception as error:  # one partner's failure never stops the others

@@ -3,7 +3,7 @@ default partner-evaluation model, published, so a fresh platform screens applica
 
 Revision ID: scoring0002
 Revises: scoring0001
-Create Date: 2026-12-02
+Create Date: 2026-12-01
 """
 
 from collections.abc import Sequence

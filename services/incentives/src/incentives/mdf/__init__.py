@@ -1,0 +1,1 @@
+"""Market development funds: budgets, allocations per partner, fund requests, claims and accruals."""

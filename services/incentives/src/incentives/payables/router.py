@@ -1,0 +1,66 @@
+"""HTTP of payables: `/v1/payables` (JSON, or CSV with `Accept: text/csv` or `/v1/payables/export.csv`)."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, Header, Query, Response
+from prm_contracts.incentives import PayableRow
+from prm_contracts.periods import PeriodLabel
+from prm_kit.db import SessionDep
+from prm_kit.errors import problems
+from prm_kit.internal_auth import PrincipalDep, require
+
+from incentives.payables import service
+
+router = APIRouter(prefix="/v1/payables", tags=["payables"], dependencies=[require("incentives:read")])
+
+_CSV: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "For finance."}
+}
+
+
+def _csv(rows: list[PayableRow]) -> Response:
+    return Response(
+        service.payables_csv(rows),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="payables.csv"'},
+    )
+
+
+@router.get(
+    "/export.csv",
+    summary="Payables per partner as CSV",
+    response_class=Response,
+    responses={**_CSV, **problems(403, 422)},
+)
+async def export_payables(
+    session: SessionDep,
+    who: PrincipalDep,
+    period: PeriodLabel | None = Query(default=None, description="Only runs of this period."),
+    partner_id: UUID | None = Query(default=None),
+) -> Response:
+    """`partner_id,currency,earned,approved,on_hold,paid`, one row per partner and currency."""
+    return _csv(await service.payables(session, period=period, partner_id=partner_id, actor=who))
+
+
+@router.get(
+    "",
+    response_model=list[PayableRow],
+    summary="Payables per partner: earned, approved, on hold, paid",
+    responses={**_CSV, **problems(403, 422)},
+)
+async def list_payables(
+    session: SessionDep,
+    who: PrincipalDep,
+    period: PeriodLabel | None = Query(default=None, description="Only runs of this period."),
+    partner_id: UUID | None = Query(default=None),
+    accept: str | None = Header(default=None),
+) -> list[PayableRow] | Response:
+    """Per partner and currency over the runs (of `period` when given): earned (every payout, drafts
+    included), approved not yet paid, on hold, paid. A partner's credential sees its own."""
+    rows = await service.payables(session, period=period, partner_id=partner_id, actor=who)
+    if "text/csv" in (accept or "").lower():
+        return _csv(rows)
+    return rows

@@ -1,0 +1,219 @@
+"""Programmes: named, versioned incentive terms in one currency and period type.
+
+A version starts as a draft, which may be replaced whole; publishing makes it immutable (a change is 409) and
+usable by calculation runs. Published versions of one programme never overlap in their effective dates, so
+each day has at most one version in force. Programmes are the vendor's: a partner's credential reads them (to
+see how it is paid) but never changes them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID, uuid4
+
+from prm_contracts.incentives import (
+    ProgrammeIn,
+    ProgrammeOut,
+    ProgrammeVersionOut,
+    VersionStatus,
+    VersionTerms,
+)
+from prm_contracts.pagination import Page
+from prm_contracts.principal import Principal
+from prm_contracts.problem import Conflict, Forbidden, NotFound
+from prm_kit.db import bump_version
+from prm_kit.etag import check_if_match
+from prm_kit.pagination import keyset_cursor, keyset_position, page_of
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from incentives.programmes import repository
+from incentives.programmes.models import Programme, ProgrammeVersion
+from incentives.programmes.schemas import dump_terms, programme_out, version_out
+
+PROGRAMME_ORDER = "name"
+VERSION_ORDER = "-number"
+
+
+class ProgrammeNameTaken(Conflict):
+    slug, title = "programme-name-taken", "Programme name already used"
+
+
+class VersionPublished(Conflict):
+    slug, title = "programme-version-published", "Programme version is published"
+
+
+class VersionsOverlap(Conflict):
+    slug, title = "programme-versions-overlap", "Effective dates overlap a published version"
+
+
+def ensure_vendor(actor: Principal, action: str) -> None:
+    if actor.partner_id is not None:
+        raise Forbidden(f"a partner's own credential cannot {action}")
+
+
+async def list_programmes(session: AsyncSession, *, limit: int, cursor: str | None) -> Page[ProgrammeOut]:
+    after = keyset_position(cursor, PROGRAMME_ORDER, str)
+    programmes = await repository.programme_page(session, after=after, limit=limit + 1)
+    latest = await repository.latest_numbers(session, [p.id for p in programmes])
+    return page_of(
+        programmes,
+        limit,
+        out=lambda p: programme_out(p, latest.get(p.id, 0)),
+        cursor_of=lambda p: keyset_cursor(PROGRAMME_ORDER, p.name, p.id),
+    )
+
+
+async def visible_programme(session: AsyncSession, programme_id: UUID) -> Programme:
+    programme = await repository.programme_by_id(session, programme_id)
+    if programme is None:
+        raise NotFound(f"no programme {programme_id}")
+    return programme
+
+
+async def programme_answer(session: AsyncSession, programme: Programme) -> ProgrammeOut:
+    latest = await repository.latest_numbers(session, [programme.id])
+    return programme_out(programme, latest.get(programme.id, 0))
+
+
+def _new_version(
+    programme: Programme, number: int, terms: VersionTerms, actor: Principal, now: datetime
+) -> ProgrammeVersion:
+    return ProgrammeVersion(
+        id=uuid4(),
+        programme_id=programme.id,
+        number=number,
+        status=VersionStatus.DRAFT.value,
+        **dump_terms(terms),
+        created_by=actor.subject,
+        version=1,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+async def create_programme(
+    session: AsyncSession, body: ProgrammeIn, *, actor: Principal, now: datetime
+) -> tuple[Programme, ProgrammeVersion]:
+    """The programme and its version 1 as a draft; 409 when the name is taken."""
+    ensure_vendor(actor, "create programmes")
+    if await repository.name_taken(session, body.name):
+        raise ProgrammeNameTaken(f"a programme named {body.name!r} exists already")
+    programme = Programme(
+        id=uuid4(),
+        name=body.name,
+        currency=body.currency,
+        period_type=body.period_type.value,
+        description=body.description,
+        created_by=actor.subject,
+        created_at=now,
+        updated_at=now,
+    )
+    await repository.add(session, programme)
+    version = _new_version(programme, 1, body.version, actor, now)
+    await repository.add(session, version)
+    return programme, version
+
+
+async def list_versions(
+    session: AsyncSession, programme_id: UUID, *, limit: int, cursor: str | None
+) -> Page[ProgrammeVersionOut]:
+    programme = await visible_programme(session, programme_id)
+    after = keyset_position(cursor, VERSION_ORDER, int)
+    versions = await repository.version_page(session, programme.id, after=after, limit=limit + 1)
+    return page_of(
+        versions,
+        limit,
+        out=lambda v: version_out(v, programme),
+        cursor_of=lambda v: keyset_cursor(VERSION_ORDER, v.number, v.id),
+    )
+
+
+async def visible_version(
+    session: AsyncSession, programme_id: UUID, number: int, *, for_update: bool = False
+) -> tuple[Programme, ProgrammeVersion]:
+    programme = await visible_programme(session, programme_id)
+    version = await repository.version(session, programme.id, number, for_update=for_update)
+    if version is None:
+        raise NotFound(f"programme {programme.name!r} has no version {number}")
+    return programme, version
+
+
+async def new_version(
+    session: AsyncSession, programme_id: UUID, terms: VersionTerms, *, actor: Principal, now: datetime
+) -> tuple[Programme, ProgrammeVersion]:
+    """A new draft numbered after the latest version: the way to change a published programme."""
+    ensure_vendor(actor, "change programmes")
+    programme = await repository.lock_programme(session, programme_id)
+    if programme is None:
+        raise NotFound(f"no programme {programme_id}")
+    latest = (await repository.latest_numbers(session, [programme.id])).get(programme.id, 0)
+    version = _new_version(programme, latest + 1, terms, actor, now)
+    await repository.add(session, version)
+    return programme, version
+
+
+def _ensure_draft(programme: Programme, version: ProgrammeVersion) -> None:
+    if version.status == VersionStatus.PUBLISHED.value:
+        raise VersionPublished(
+            f"version {version.number} of {programme.name!r} is published and cannot change; add a new version "
+            f"(POST /v1/programmes/{programme.id}/versions) with its own effective dates",
+            programme_version=version.number,
+        )
+
+
+async def replace_version(
+    session: AsyncSession,
+    programme_id: UUID,
+    number: int,
+    terms: VersionTerms,
+    *,
+    if_match: str | None,
+    actor: Principal,
+    now: datetime,
+) -> tuple[Programme, ProgrammeVersion]:
+    """Replace a draft's terms, read at the version `if_match` names; a published version is 409."""
+    ensure_vendor(actor, "change programmes")
+    programme, version = await visible_version(session, programme_id, number, for_update=True)
+    _ensure_draft(programme, version)
+    check_if_match(if_match, version.version, required=True, resource="programme version")
+    for column, value in dump_terms(terms).items():
+        setattr(version, column, value)
+    await bump_version(session, version, at=now)
+    return programme, version
+
+
+async def publish_version(
+    session: AsyncSession,
+    programme_id: UUID,
+    number: int,
+    *,
+    if_match: str | None,
+    actor: Principal,
+    now: datetime,
+) -> tuple[Programme, ProgrammeVersion]:
+    """Publish a draft: immutable from now on. 409 when published already or when its effective dates meet
+    those of another published version of the programme."""
+    ensure_vendor(actor, "publish programmes")
+    programme = await repository.lock_programme(session, programme_id)
+    if programme is None:
+        raise NotFound(f"no programme {programme_id}")
+    _, version = await visible_version(session, programme_id, number, for_update=True)
+    _ensure_draft(programme, version)
+    check_if_match(if_match, version.version, required=False, resource="programme version")
+    overlapping = await repository.published_overlapping(
+        session, programme.id, version.effective_from, version.effective_to
+    )
+    if overlapping:
+        other = overlapping[0]
+        until = other.effective_to.isoformat() if other.effective_to else "open-ended"
+        raise VersionsOverlap(
+            f"version {number} is effective from {version.effective_from} to "
+            f"{version.effective_to or 'open-ended'}, which overlaps published version {other.number} "
+            f"({other.effective_from} to {until}); give the draft dates outside it",
+            overlapping_versions=[v.number for v in overlapping],
+        )
+    version.status = VersionStatus.PUBLISHED.value
+    version.published_at = now
+    version.published_by = actor.subject
+    await bump_version(session, version, at=now)
+    return programme, version

@@ -1,0 +1,104 @@
+"""A partner's statement of a period: per programme run of the period, the payout's decision, the rules'
+exact amounts, its lines (the run's per-line trace, held lines shown with why), its adjustments and what is
+paid. A partner's own credential sees the runs that are approved or paid (a draft is not final); another
+partner's statement is 404 to it."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from uuid import UUID
+
+from prm_contracts.incentives import (
+    PayoutStatus,
+    RuleAmount,
+    RunStatus,
+    StatementLine,
+    StatementOut,
+    StatementProgramme,
+)
+from prm_contracts.money import Money
+from prm_contracts.periods import parse_period
+from prm_contracts.principal import Principal
+from prm_contracts.problem import NotFound, UnprocessableContent
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from incentives.adjustments import repository as adjustments
+from incentives.adjustments.service import adjustment_out
+from incentives.calculation_runs import repository as runs
+from incentives.calculation_runs import service as run_service
+from incentives.calculation_runs.models import CalculationRun, Payout
+from incentives.programmes.service import visible_programme
+
+PAGE = 200
+
+
+async def _lines(
+    session: AsyncSession, run: CalculationRun, partner_id: UUID, actor: Principal
+) -> list[StatementLine]:
+    lines: list[StatementLine] = []
+    cursor = None
+    while True:
+        try:
+            page = await run_service.payout_lines(
+                session, run.id, partner_id, limit=PAGE, cursor=cursor, actor=actor
+            )
+        except run_service.TraceInputsChanged:
+            return []  # the lines changed since a locked run: the figures stand, the trace is for a re-run
+        lines += [StatementLine(run_id=run.id, **line.model_dump()) for line in page.items]
+        cursor = page.next_cursor
+        if cursor is None:
+            return lines
+
+
+async def _section(
+    session: AsyncSession, run: CalculationRun, payout: Payout, actor: Principal
+) -> StatementProgramme:
+    programme = await visible_programme(session, run.programme_id)
+    breakdown = payout.breakdown
+    return StatementProgramme(
+        run_id=run.id,
+        programme_id=programme.id,
+        programme_name=programme.name,
+        version_number=run.version_number,
+        run_status=RunStatus(run.status),
+        payout_status=PayoutStatus(payout.status),
+        hold_reason=payout.hold_reason,
+        rules=[RuleAmount(rule=r["rule"], kind=r["kind"], amount=r["amount"]) for r in breakdown["rules"]],
+        calculated=run_service._money(payout.calculated, payout.currency),
+        adjustments=[
+            adjustment_out(a)
+            for a in await adjustments.of_period(session, run.programme_id, run.period, payout.partner_id)
+        ],
+        amount=run_service._money(payout.amount, payout.currency),
+        mdf_accrual=run_service._money(payout.mdf_accrual, payout.currency),
+        held_lines=breakdown["held_lines"],
+        lines=await _lines(session, run, payout.partner_id, actor),
+    )
+
+
+async def statement(
+    session: AsyncSession, partner_id: UUID, period: str, *, actor: Principal
+) -> StatementOut:
+    if actor.partner_id is not None and actor.partner_id != partner_id:
+        raise NotFound(f"no statement of partner {partner_id} for {period}")
+    try:
+        label = parse_period(period).label
+    except ValueError as exc:
+        raise UnprocessableContent(str(exc)) from exc
+    sections = []
+    for payout, run in await runs.payout_page_for(session, partner_id=partner_id, period=label):
+        if actor.partner_id is not None and run.status == RunStatus.DRAFT.value:
+            continue
+        sections.append(await _section(session, run, payout, actor))
+    if not sections:
+        raise NotFound(f"no statement of partner {partner_id} for {label}: no run of the period pays it yet")
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for section in sections:
+        totals[section.amount.currency] += section.amount.amount
+    return StatementOut(
+        partner_id=partner_id,
+        period=label,
+        programmes=sections,
+        totals=[Money(amount=amount, currency=currency) for currency, amount in sorted(totals.items())],
+    )

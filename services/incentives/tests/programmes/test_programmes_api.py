@@ -1,0 +1,173 @@
+"""Programmes through the API: draft → published (immutable), new versions with their own dates, and every
+bad term refused with a problem that says what to send, nothing stored."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from incentives.programmes.models import Programme, ProgrammeVersion
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..calculation_runs.helpers import a_programme, programme_body, rebate, terms
+
+pytestmark = pytest.mark.asyncio
+
+
+async def _stored(db: AsyncSession) -> tuple[int, int]:
+    programmes = await db.scalar(sa.select(sa.func.count()).select_from(Programme))
+    versions = await db.scalar(sa.select(sa.func.count()).select_from(ProgrammeVersion))
+    return programmes or 0, versions or 0
+
+
+def _volume_bonus(*bands: dict[str, Any], mode: str = "marginal") -> dict[str, Any]:
+    return {"kind": "volume_bonus", "mode": mode, "bands": list(bands)}
+
+
+async def test_a_programme_is_created_as_a_draft_and_published(client: httpx.AsyncClient) -> None:
+    body = programme_body(
+        rebate("0.02"),
+        _volume_bonus({"from": "0", "to": "1000.00", "rate": "0.01"}, {"from": "1000.00", "rate": "0.02"}),
+    )
+
+    created = await client.post("/v1/programmes", json=body)
+    published = await client.post(f"/v1/programmes/{created.json()['programme_id']}/versions/1/publish")
+
+    assert created.status_code == 201, created.text
+    assert created.headers["etag"] == '"1"'
+    assert created.json()["status"] == "draft"
+    assert created.json()["rules"][1]["bands"][1] == {"from": "1000.00", "to": None, "rate": "0.02"}
+    assert published.status_code == 200
+    assert published.json()["status"] == "published"
+    assert published.json()["published_by"] == "key:test-admin"
+
+
+async def test_a_published_version_cannot_change(client: httpx.AsyncClient, db: AsyncSession) -> None:
+    version = await a_programme(client)
+    path = f"/v1/programmes/{version['programme_id']}/versions/1"
+
+    response = await client.put(
+        path, json=terms(rebate("0.05")), headers={"If-Match": f'"{version["version"]}"'}
+    )
+
+    assert response.status_code == 409
+    assert response.json()["type"].endswith("/problems/programme-version-published")
+    assert (await client.get(path)).json()["rules"] == [{"kind": "rebate", "rate": "0.02", "label": None}]
+
+
+async def test_a_draft_is_replaced_whole_with_if_match(client: httpx.AsyncClient) -> None:
+    draft = await a_programme(client, publish=False)
+    path = f"/v1/programmes/{draft['programme_id']}/versions/1"
+
+    without = await client.put(path, json=terms(rebate("0.05")))
+    replaced = await client.put(path, json=terms(rebate("0.05")), headers={"If-Match": '"1"'})
+
+    assert without.status_code == 428
+    assert replaced.status_code == 200
+    assert replaced.json()["rules"][0]["rate"] == "0.05"
+    assert replaced.headers["etag"] == '"2"'
+
+
+async def test_a_new_version_with_overlapping_dates_is_not_published(client: httpx.AsyncClient) -> None:
+    first = await a_programme(client, effective_to="2026-06-30")
+    versions = f"/v1/programmes/{first['programme_id']}/versions"
+    overlapping = await client.post(versions, json=terms(rebate("0.03"), effective_from="2026-06-01"))
+    following = await client.post(versions, json=terms(rebate("0.03"), effective_from="2026-07-01"))
+
+    refused = await client.post(f"{versions}/2/publish")
+    accepted = await client.post(f"{versions}/3/publish")
+
+    assert overlapping.json()["number"] == 2
+    assert following.json()["number"] == 3
+    assert refused.status_code == 409
+    assert refused.json()["type"].endswith("/problems/programme-versions-overlap")
+    assert refused.json()["overlapping_versions"] == [1]
+    assert (await client.get(f"{versions}/2")).json()["status"] == "draft"
+    assert accepted.status_code == 200
+
+
+async def test_publishing_twice_is_a_conflict(client: httpx.AsyncClient) -> None:
+    version = await a_programme(client)
+
+    response = await client.post(f"/v1/programmes/{version['programme_id']}/versions/1/publish")
+
+    assert response.status_code == 409
+
+
+BAD_RULES = {
+    "overlapping bands": (
+        _volume_bonus({"from": "0", "to": "1000", "rate": "0.01"}, {"from": "900", "rate": "0.02"}),
+        "bands_overlap",
+    ),
+    "an open band before the last": (
+        _volume_bonus({"from": "0", "rate": "0.01"}, {"from": "1000", "rate": "0.02"}),
+        "band_unbounded_before_last",
+    ),
+    "a gap between bands": (
+        _volume_bonus({"from": "0", "to": "1000", "rate": "0.01"}, {"from": "1500", "rate": "0.02"}),
+        "bands_gap",
+    ),
+    "a negative rate": (rebate("-0.01"), "rate_negative"),
+    "a rate as a JSON number": ({"kind": "rebate", "rate": 0.02}, "rate_type"),
+    "a rate above 1": (rebate("1.5"), "rate_too_large"),
+    "a volume bonus without its mode": (
+        {"kind": "volume_bonus", "bands": [{"from": "0", "rate": "0.01"}]},
+        "missing",
+    ),
+    "a band bound as a JSON number": (
+        _volume_bonus({"from": 0, "rate": "0.01"}),
+        "value_error",
+    ),
+    "an unknown rule kind": ({"kind": "lottery", "rate": "0.5"}, "union_tag_invalid"),
+}
+
+
+@pytest.mark.parametrize(("rule", "error"), BAD_RULES.values(), ids=BAD_RULES.keys())
+async def test_bad_terms_are_refused_and_nothing_is_stored(
+    client: httpx.AsyncClient, db: AsyncSession, rule: dict[str, Any], error: str
+) -> None:
+    before = await _stored(db)
+
+    response = await client.post("/v1/programmes", json=programme_body(rule))
+
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert error in {e["type"] for e in response.json()["errors"]}, response.json()["errors"]
+    assert await _stored(db) == before
+
+
+async def test_two_caps_and_a_floor_above_the_cap_are_refused(client: httpx.AsyncClient) -> None:
+    two_caps = programme_body(
+        rebate("0.02"), {"kind": "cap", "amount": "10"}, {"kind": "cap", "amount": "20"}
+    )
+    floor_above = programme_body(
+        rebate("0.02"), {"kind": "cap", "amount": "10"}, {"kind": "floor", "amount": "20"}
+    )
+
+    assert (await client.post("/v1/programmes", json=two_caps)).status_code == 422
+    assert (await client.post("/v1/programmes", json=floor_above)).status_code == 422
+
+
+async def test_a_taken_name_is_a_conflict(client: httpx.AsyncClient) -> None:
+    body = programme_body()
+    assert (await client.post("/v1/programmes", json=body)).status_code == 201
+
+    response = await client.post("/v1/programmes", json=body)
+
+    assert response.status_code == 409
+    assert response.json()["type"].endswith("/problems/programme-name-taken")
+
+
+async def test_programmes_are_listed_by_name_with_their_latest_version(client: httpx.AsyncClient) -> None:
+    version = await a_programme(client)
+    await client.post(
+        f"/v1/programmes/{version['programme_id']}/versions", json=terms(effective_from="2027-01-01")
+    )
+
+    listed = await client.get("/v1/programmes", params={"limit": 100})
+
+    mine = [p for p in listed.json()["items"] if p["id"] == version["programme_id"]]
+    assert mine[0]["latest_version"] == 2
+    assert mine[0]["name"] == version["programme_name"]

@@ -1,0 +1,421 @@
+"""Sales become incentive payouts end to end, with real processes: the registry, analytics, incentives and
+the gateway (`python -m gateway.serve`), each on a fresh database of the test backend (PRM_TEST_DB), started
+in parallel and shared by the module. The event subscriptions are wired as `prm up` wires them
+(`prm_cli.services.event_subscriptions`, restricted to the services started here).
+
+Two partners get a tier and a webhook secret in the registry; FX rates go into analytics; a partner system
+signs EUR and USD sales with the independent `standardwebhooks` package and sends them through the gateway;
+analytics' `sales.recorded` and the registry's `partner.tier_changed` reach incentives' replica. A programme
+(rebate + marginal volume bonus, gold partners only) is published through the gateway, and the month's
+calculation run pays the amount worked out by hand below; the payout's lines add up to it to the cent.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from analytics.main import MIGRATIONS_DIR as ANALYTICS_MIGRATIONS
+from gateway.main import MIGRATIONS_DIR as GATEWAY_MIGRATIONS
+from incentives.main import MIGRATIONS_DIR as INCENTIVES_MIGRATIONS
+from partner_registry.main import MIGRATIONS_DIR as REGISTRY_MIGRATIONS
+from prm_cli.services import by_name, event_subscriptions
+from prm_kit.testing import (
+    TEST_SECRET,
+    drop_database,
+    free_ports,
+    fresh_database_url,
+    migrate_fresh,
+    run_blocking,
+)
+from standardwebhooks.webhooks import Webhook
+
+pytestmark = pytest.mark.e2e
+
+START_SECONDS = 90.0  # four Python processes importing FastAPI and SQLAlchemy on a busy 2-core machine
+WAIT_SECONDS = 60.0  # the deadline of every poll: generous for a slow day, never a fixed sleep
+BACKENDS = ("registry", "analytics", "incentives")
+EUR_USD = Decimal("1.25")  # 1 EUR = 1.25 USD, loaded in analytics; incentives converts USD at 1/1.25 = 0.8
+
+
+@dataclass
+class Service:
+    name: str
+    command: list[str]
+    environment: dict[str, str]
+    port: int
+    log: Path
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        env = {n: v for n, v in os.environ.items() if not n.startswith("PRM_")} | self.environment
+        with self.log.open("ab") as sink:
+            self.process = subprocess.Popen(
+                [*self.command, "--host", "127.0.0.1", "--port", str(self.port)],
+                env=env,
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def wait_ready(self) -> None:
+        deadline = time.monotonic() + START_SECONDS
+        with httpx.Client(timeout=2.0) as client:
+            while time.monotonic() < deadline:
+                assert self.process is not None
+                if self.process.poll() is not None:
+                    raise AssertionError(
+                        f"{self.name} exited at start:\n{self.log.read_text(errors='replace')}"
+                    )
+                try:
+                    if client.get(f"{self.url}/readyz").status_code == 200:
+                        return
+                except httpx.HTTPError:
+                    pass
+                time.sleep(0.2)
+        raise AssertionError(
+            f"{self.name} not ready in {START_SECONDS} s:\n{self.log.read_text(errors='replace')}"
+        )
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+
+
+def _subscribers(urls: dict[str, str]) -> dict[str, str]:
+    """`PRM_<PUBLISHER>_EVENT_SUBSCRIBERS` as `prm up` sets them, for the services this module starts."""
+    wiring = {}
+    for publisher, subscribers in event_subscriptions().items():
+        started = [urls[name] for name in subscribers if name in urls]
+        if publisher in urls and started:
+            wiring[by_name(publisher).event_subscribers_env] = ",".join(started)
+    return wiring
+
+
+@pytest.fixture(scope="module")
+def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
+    """A client of the gateway with an admin key, the three services behind it."""
+    folder = tmp_path_factory.mktemp("incentives-e2e")
+    migrations = {
+        "registry": REGISTRY_MIGRATIONS,
+        "analytics": ANALYTICS_MIGRATIONS,
+        "incentives": INCENTIVES_MIGRATIONS,
+        "gateway": GATEWAY_MIGRATIONS,
+    }
+    databases = {name: fresh_database_url(name, folder) for name in migrations}
+    ports = dict(zip((*BACKENDS, "gateway"), free_ports(4), strict=True))
+    urls = {name: f"http://127.0.0.1:{ports[name]}" for name in BACKENDS}
+    admin_key = f"prm_e2e{os.urandom(3).hex()[:5]}_{os.urandom(24).hex()}"
+    common = {
+        "PRM_INTERNAL_SECRET": TEST_SECRET,
+        "PRM_DATA_DIR": str(folder / "data"),
+        "PRM_LOG_FORMAT": "console",
+        "PRM_OUTBOX_POLL_SECONDS": "0.1",
+        "PRM_SCORING_URL": "http://127.0.0.1:9",  # not started: nothing here needs it
+        **{f"PRM_{name.upper()}_URL": url for name, url in urls.items()},
+        **_subscribers(urls),
+    }
+    uvicorn = [sys.executable, "-m", "uvicorn"]
+    services = [
+        Service(
+            name,
+            [*uvicorn, f"{package}.main:create_app", "--factory"],
+            common | {f"PRM_{name.upper()}_DATABASE_URL": databases[name]},
+            ports[name],
+            folder / f"{name}.log",
+        )
+        for name, package in (
+            ("registry", "partner_registry"),
+            ("analytics", "analytics"),
+            ("incentives", "incentives"),
+        )
+    ]
+    services.append(
+        Service(
+            "gateway",
+            [sys.executable, "-m", "gateway.serve"],
+            common
+            | {
+                "PRM_GATEWAY_DATABASE_URL": databases["gateway"],
+                "PRM_BOOTSTRAP_ADMIN_KEY": admin_key,
+                "PRM_RATE_LIMIT_PER_SECOND": "10000",
+                "PRM_RATE_LIMIT_BURST": "10000",
+            },
+            ports["gateway"],
+            folder / "gateway.log",
+        )
+    )
+    try:
+        # one after the other: Alembic's `context` is global to the process; the processes start together
+        for name, url in databases.items():
+            run_blocking(migrate_fresh(url, migrations[name]))
+        for service in services:
+            service.start()
+        with ThreadPoolExecutor(max_workers=len(services)) as pool:
+            list(pool.map(Service.wait_ready, services))
+        with httpx.Client(
+            base_url=services[-1].url, headers={"Authorization": f"Bearer {admin_key}"}, timeout=30.0
+        ) as client:
+            yield client
+    finally:
+        for service in services:
+            service.stop()
+        for service in services:
+            if service.process is not None:
+                service.process.wait(timeout=30)
+        for url in databases.values():
+            run_blocking(drop_database(url))
+
+
+# --- helpers -----------------------------------------------------------------------------------------------
+
+
+def _ok(response: httpx.Response, status: int = 200) -> Any:
+    assert response.status_code == status, (
+        f"{response.request.method} {response.request.url}: {response.text}"
+    )
+    return response.json()
+
+
+def _previous_month(today: date) -> tuple[str, date]:
+    """The label and first day of the calendar month before `today`'s: wholly in the past."""
+    first = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    return f"{first:%Y-%m}", first
+
+
+@dataclass
+class PartnerSystem:
+    partner_id: str
+    secret: str
+
+    def send(self, gateway: httpx.Client, webhook_id: str, lines: list[dict[str, Any]]) -> None:
+        """One signed delivery, without the API key (webhooks are authenticated by signature only)."""
+        body = json.dumps({"type": "sales.reported", "data": {"transactions": lines}})
+        now = datetime.now(UTC)
+        request = gateway.build_request(
+            "POST",
+            f"/v1/webhooks/partners/{self.partner_id}/sales",
+            content=body,
+            headers={
+                "content-type": "application/json",
+                "webhook-id": webhook_id,
+                "webhook-timestamp": str(int(now.timestamp())),
+                "webhook-signature": Webhook(self.secret).sign(webhook_id, now, body),
+            },
+        )
+        del request.headers["Authorization"]
+        response = gateway.send(request)
+        answer = _ok(response)
+        assert answer["counts"]["accepted"] == len(lines), answer
+
+
+def _tiered_partner(gateway: httpx.Client, name: str, tier: str, since: date) -> PartnerSystem:
+    partner = _ok(
+        gateway.post("/v1/partners", json={"legal_name": name, "partner_type": "reseller", "country": "DE"}),
+        201,
+    )
+    _ok(
+        gateway.post(
+            f"/v1/partners/{partner['id']}/tier-changes",
+            json={
+                "tier": tier,
+                "reason": "e2e: tier from the start of the month",
+                "effective_on": since.isoformat(),
+            },
+        ),
+        201,
+    )
+    secret = _ok(gateway.post(f"/v1/partners/{partner['id']}/webhook-secrets"), 201)["secret"]
+    return PartnerSystem(partner["id"], secret)
+
+
+def _line(
+    external_id: str,
+    day: date,
+    quantity: int,
+    unit_price: str,
+    currency: str,
+    *,
+    kind: str = "sale",
+    **extra: str,
+) -> dict[str, Any]:
+    return {
+        "external_id": external_id,
+        "kind": kind,
+        "occurred_on": day.isoformat(),
+        "payment_status": "invoiced",
+        "customer": {"name": "Hofmann Logistik AG", "country": "DE"},
+        "product": {"sku": "NET-SW24", "category": "networking"},
+        "quantity": str(quantity),
+        "unit_price": unit_price,
+        "amount": str(quantity * Decimal(unit_price)),
+        "currency": currency,
+        **extra,
+    }
+
+
+def _wait_for(condition: Callable[[], Any], what: str) -> Any:
+    deadline = time.monotonic() + WAIT_SECONDS
+    while not (found := condition()):
+        assert time.monotonic() < deadline, f"not within {WAIT_SECONDS} s: {what}"
+        time.sleep(0.1)
+    return found
+
+
+def _all_pages(gateway: httpx.Client, path: str) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    params: dict[str, Any] = {"limit": 2}  # small pages, so the cursor is exercised too
+    while True:
+        page = _ok(gateway.get(path, params=params))
+        items += page["items"]
+        if page["next_cursor"] is None:
+            return items
+        params["cursor"] = page["next_cursor"]
+
+
+# --- the test ----------------------------------------------------------------------------------------------
+
+
+def test_signed_sales_in_two_currencies_become_the_hand_computed_payout(gateway: httpx.Client) -> None:
+    period, first = _previous_month(datetime.now(UTC).date())
+    day = lambda n: first + timedelta(days=n - 1)  # noqa: E731 - the n-th day of the month
+    # the rate in force on the month's days; the month before has another one, which must not be used
+    month_before = (first - timedelta(days=1)).replace(day=1)
+    rates = [
+        {"base": "EUR", "quote": "USD", "rate": "1.60", "effective_on": month_before.isoformat()},
+        {"base": "EUR", "quote": "USD", "rate": str(EUR_USD), "effective_on": first.isoformat()},
+    ]
+    loaded = _ok(gateway.post("/v1/fx-rates", json={"frequency": "monthly", "rates": rates}))
+    assert loaded["created"] == 2
+    silver = _tiered_partner(gateway, "Silberwerk Reseller GmbH", "silver", first)
+    gold = _tiered_partner(gateway, "Goldbach Systemhaus GmbH", "gold", first)
+
+    # the silver partner's sale comes first: once the gold partner's lines are in incentives, so is this one
+    # (analytics' outbox delivers in order), and it must earn nothing under a gold-only programme
+    silver.send(gateway, "msg_silver_1", [_line("S-1", day(4), 10, "500.00", "EUR")])
+    gold.send(
+        gateway,
+        "msg_gold_1",
+        [
+            _line("G-1", day(3), 4, "312.50", "EUR"),  # 1,250.00 EUR
+            _line("G-2", day(5), 2, "1100.00", "USD"),  # 2,200.00 USD
+            _line("G-3", day(10), 3, "1033.50", "EUR"),  # 3,100.50 EUR
+        ],
+    )
+    gold.send(
+        gateway,
+        "msg_gold_2",
+        [
+            _line(
+                "G-4", day(12), 1, "312.50", "EUR", kind="return", original_external_id="G-1"
+            ),  # -312.50 EUR
+            _line("G-5", day(15), 1, "985.00", "USD"),  # 985.00 USD
+        ],
+    )
+
+    programme = _ok(
+        gateway.post(
+            "/v1/programmes",
+            json={
+                "name": "Gold growth rebate",
+                "currency": "EUR",
+                "period_type": "month",
+                "version": {
+                    "effective_from": month_before.isoformat(),
+                    "basis": "invoiced",
+                    # the partners are new: no status history covers last month's sales
+                    "eligibility": {"tiers": ["gold"], "active_at_sale": False},
+                    "rules": [
+                        {"kind": "rebate", "rate": "0.0125"},
+                        {
+                            "kind": "volume_bonus",
+                            "mode": "marginal",
+                            "bands": [
+                                {"from": "0", "to": "2500", "rate": "0"},
+                                {"from": "2500", "to": "5000", "rate": "0.01"},
+                                {"from": "5000", "rate": "0.02"},
+                            ],
+                        },
+                    ],
+                },
+            },
+        ),
+        201,
+    )
+    _ok(gateway.post(f"/v1/programmes/{programme['programme_id']}/versions/1/publish"))
+
+    def run_with_every_gold_line() -> dict[str, Any] | None:
+        """Run the month again (a re-run replaces the draft) until the replica holds all five gold lines
+        and the gold tier: the events travel on their own time."""
+        response = gateway.post(
+            "/v1/calculation-runs", json={"programme_id": programme["programme_id"], "period": period}
+        )
+        assert response.status_code in (200, 201), response.text
+        payouts = _ok(gateway.get(f"/v1/calculation-runs/{response.json()['id']}/payouts"))["items"]
+        done = [p for p in payouts if p["partner_id"] == gold.partner_id and p["lines"] == 5]
+        return response.json() if done else None
+
+    run = _wait_for(run_with_every_gold_line, "the gold partner's five lines and tier in incentives")
+
+    # By hand. USD lines convert at 1 / 1.25 = 0.8 (the month's rate; the earlier 1.60 does not apply):
+    #   G-2 2,200.00 USD -> 1,760.00 EUR; G-5 985.00 USD -> 788.00 EUR
+    # V = 1,250.00 + 1,760.00 + 3,100.50 - 312.50 + 788.00 = 6,586.00 EUR
+    # rebate 1.25 %: 0.0125 * 6,586 = 82.325
+    # marginal bonus: 0 on 0-2,500; 1 % of 2,500 = 25; 2 % of (6,586 - 5,000) = 31.72 -> 56.72
+    # unrounded 82.325 + 56.72 = 139.045 -> half-even to the cent 139.04 (half-up would say 139.05)
+    volume = Decimal("1250.00") + Decimal("2200.00") * Decimal("0.8") + Decimal("3100.50")
+    volume += -Decimal("312.50") + Decimal("985.00") * Decimal("0.8")
+    assert volume == Decimal("6586.00")
+    expected = Decimal("139.04")
+
+    assert run["status"] == "draft"
+    assert run["totals"]["partners"] == 1  # the silver partner's 5,000 EUR earns nothing
+    assert Decimal(run["totals"]["payout"]["amount"]) == expected
+    assert run["totals"]["payout"]["currency"] == "EUR"
+    used = {(rate["currency"], rate["day"]): rate for rate in run["fx_rates"]}
+    assert sorted(used) == [("USD", day(5).isoformat()), ("USD", day(15).isoformat())]
+    assert all(Decimal(rate["rate"]) == Decimal("0.8") and rate["inverted"] for rate in used.values())
+
+    payout = _ok(gateway.get(f"/v1/calculation-runs/{run['id']}/payouts/{gold.partner_id}"))
+    assert Decimal(payout["amount"]["amount"]) == expected
+    assert Decimal(payout["volume"]) == volume
+    assert Decimal(payout["unrounded"]) == Decimal("139.045")
+    assert [(r["kind"], Decimal(r["amount"])) for r in payout["rules"]] == [
+        ("rebate", Decimal("82.325")),
+        ("volume_bonus", Decimal("56.72")),
+    ]
+
+    lines = _all_pages(gateway, f"/v1/calculation-runs/{run['id']}/payouts/{gold.partner_id}/lines")
+    by_id = {line["external_id"]: line for line in lines}
+    assert sorted(by_id) == ["G-1", "G-2", "G-3", "G-4", "G-5"]
+    assert sum((Decimal(line["payout"]) for line in lines), Decimal(0)) == expected
+    assert Decimal(by_id["G-2"]["converted"]) == Decimal("1760.00")
+    assert Decimal(by_id["G-4"]["converted"]) == Decimal("-312.50")
+    assert Decimal(by_id["G-5"]["fx_rate"]) == Decimal("0.8")
+
+    # approved, the run is locked: running the month again is refused, and nothing changes
+    _ok(gateway.post(f"/v1/calculation-runs/{run['id']}/approval"))
+    again = gateway.post(
+        "/v1/calculation-runs", json={"programme_id": programme["programme_id"], "period": period}
+    )
+    assert again.status_code == 409, again.text
+    assert again.headers["content-type"].startswith("application/problem+json")
+    stored = _ok(gateway.get(f"/v1/calculation-runs/{run['id']}"))
+    assert (stored["status"], Decimal(stored["totals"]["payout"]["amount"])) == ("approved", expected)
