@@ -126,11 +126,16 @@ def ingest_batches(
 
 
 def stored_rows(partner_id: uuid.UUID, lines: Sequence[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-    """The rows analytics' own pure code makes of accepted lines: `sales_line`, `sales_line_key` and the three
+    """The rows analytics' own pure code makes of accepted lines: `sales_line`, `sales_line_key` and the four
     rollups (per partner and batch, so each rollup key occurs once when a partner's lines come at once)."""
     from analytics.kpis.rollups import customer_month_rollup_rows
     from analytics.sales.deduplication import AcceptedLine
-    from analytics.sales.rollups import content_hash, customer_rollup_rows, daily_rollup_rows
+    from analytics.sales.rollups import (
+        content_hash,
+        customer_rollup_rows,
+        daily_rollup_rows,
+        monthly_rollup_rows,
+    )
     from analytics.sales.schemas import key_row, line_row
     from prm_contracts.sales import SalesTransaction
     from prm_kit.db.ids import ordered_id
@@ -140,12 +145,14 @@ def stored_rows(partner_id: uuid.UUID, lines: Sequence[dict[str, Any]]) -> dict[
     accepted = [
         AcceptedLine(line=line, line_id=ordered_id(), content_hash=content_hash(line)) for line in parsed
     ]
+    daily = daily_rollup_rows(partner_id, parsed)
     return {
         "sales_line": [
             line_row(a, partner_id=partner_id, webhook_id="bench", received_at=received) for a in accepted
         ],
         "sales_line_key": [key_row(a, partner_id=partner_id) for a in accepted],
-        "sales_daily_rollup": daily_rollup_rows(partner_id, parsed),
+        "sales_daily_rollup": daily,
+        "sales_monthly_rollup": monthly_rollup_rows(daily),
         "sales_customer_rollup": customer_rollup_rows(partner_id, parsed),
         "sales_customer_month_rollup": customer_month_rollup_rows(partner_id, parsed),
     }

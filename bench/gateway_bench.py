@@ -35,7 +35,6 @@ import os
 import platform
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -46,11 +45,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from _common import ROOT, SECRET, free_port, migrate_gateway, percentile, uvicorn_command, wait_ready
 
-ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "gateway.json"
 PATH = "/v1/partners/bench"
-SECRET = "bench-internal-secret-0123456789abcdef-0123"  # noqa: S105 - a throwaway secret for the bench only
 ADMIN_KEY = "prm_bench001_" + "b" * 43
 GOAL_RATIO = 0.45
 GOAL_ADDED_P50_MS = 1.0
@@ -97,61 +95,6 @@ def upstream_app() -> Any:
 
 
 # --- processes ------------------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def uvicorn_command(factory: str, port: int, *, app_dir: Path | None = None) -> list[str]:
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        factory,
-        "--factory",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-    ]
-    command += ["--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning"]
-    if app_dir is not None:
-        command += ["--app-dir", str(app_dir)]
-    return command
-
-
-def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{url} exited with {process.returncode} before it was ready")
-        try:
-            if httpx.get(url, timeout=1.0).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"{url} was not ready within {timeout} s")
-
-
-def migrate_gateway(database_url: str) -> None:
-    from gateway.main import MIGRATIONS_DIR
-    from prm_kit.db.engine import make_engine
-    from prm_kit.migrations import ensure_database, upgrade
-
-    async def run() -> None:
-        await ensure_database(database_url)
-        engine = make_engine(database_url)
-        try:
-            await upgrade(engine, MIGRATIONS_DIR)
-        finally:
-            await engine.dispose()
-
-    asyncio.run(run())
 
 
 # --- load -----------------------------------------------------------------------------------------------
@@ -219,11 +162,10 @@ def run_python_load(url: str, headers: dict[str, str], *, connections: int, seco
             began = time.perf_counter()
             await asyncio.gather(*(worker(session) for _ in range(connections)))
             elapsed = time.perf_counter() - began
-        latencies.sort()
         return Measurement(
             requests_per_second=len(latencies) / elapsed,
-            p50_ms=latencies[len(latencies) // 2] * 1000,
-            p99_ms=latencies[int(len(latencies) * 0.99)] * 1000,
+            p50_ms=percentile(latencies, 0.5) * 1000,
+            p99_ms=percentile(latencies, 0.99) * 1000,
             errors=errors,
             requests=len(latencies),
         )
@@ -320,8 +262,8 @@ def main() -> int:
         ),
     ]
     try:
-        wait_ready(f"{upstream_url}/healthz", processes[0])
-        wait_ready(f"{gateway_url}/healthz", processes[1])
+        wait_ready(f"{upstream_url}/healthz", processes[0], timeout=30.0, poll=0.1)
+        wait_ready(f"{gateway_url}/healthz", processes[1], timeout=30.0, poll=0.1)
         principal = Principal(subject="key:bench", scopes=frozenset({"admin"}))
         direct_headers = {"x-prm-principal": sign_principal(principal, SECRET, ttl_seconds=24 * 3600)}
         gateway_headers = {"Authorization": f"Bearer {ADMIN_KEY}"}

@@ -12,7 +12,7 @@ What it does:
    registration each) and `--lines` sales lines of one quarter (2026-Q3): sales, returns and credit notes in
    EUR, USD and GBP, 70 % paid, a few on a deal registration, one in a thousand flagged; then VACUUM ANALYZE;
 2. starts incentives as a uvicorn subprocess; analytics is a small stand-in HTTP server of this script
-   answering the FX rates (monthly EUR/USD and EUR/GBP) and each partner's revenue target;
+   answering the FX rates (monthly EUR/USD and EUR/GBP) and the partners' revenue targets of the quarter;
 3. creates and publishes 5 programmes through the API, mixing every rule kind: a 2 % rebate on active
    partners; a whole-band volume bonus for gold and platinum with a cap and a floor; a marginal volume bonus
    on two categories with an MDF accrual; per-unit and per-deal SPIFFs with a deal-registration bonus and a
@@ -219,9 +219,9 @@ async def baseline(dsn: str) -> tuple[list[float], int]:
 # --- analytics, stood in for -------------------------------------------------------------------------------
 
 
-def analytics_stand_in(target_per_partner: Decimal) -> ThreadingHTTPServer:
+def analytics_stand_in(target_per_partner: Decimal, partner_ids: list[str]) -> ThreadingHTTPServer:
     """FX rates of the quarter's months and a revenue target per partner (0.8-1.2 x the mean volume, from
-    the partner id), as analytics' internal endpoints answer them."""
+    the partner id), one partner's or all of the period's, as analytics' internal endpoints answer them."""
     stamp = datetime(2026, 6, 30, tzinfo=UTC).isoformat()
 
     def rates(base: str, quote: str) -> list[dict[str, Any]]:
@@ -252,6 +252,8 @@ def analytics_stand_in(target_per_partner: Decimal) -> ThreadingHTTPServer:
             query = {k: v[0] for k, v in parse_qs(url.query).items()}
             if url.path == "/internal/fx-rates":
                 self._answer(rates(query["base"], query["quote"]))
+            elif url.path == "/internal/targets":
+                self._answer([t for partner in partner_ids for t in targets(partner)])
             elif url.path.startswith("/internal/partners/") and url.path.endswith("/targets"):
                 self._answer(targets(url.path.split("/")[3]))
             else:
@@ -436,11 +438,11 @@ def main() -> int:
     )
     dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     work = Path(tempfile.mkdtemp(prefix="prm-incentives-bench-"))
-    analytics = analytics_stand_in(MEAN_LINE * args.lines / args.partners)
+    partners = make_partners(args.partners, rng)
+    analytics = analytics_stand_in(MEAN_LINE * args.lines / args.partners, [str(p.id) for p in partners])
     process: subprocess.Popen[bytes] | None = None
     try:
         asyncio.run(migrate_fresh(url, MIGRATIONS_DIR))
-        partners = make_partners(args.partners, rng)
         print(f"loading {args.lines:,} lines of {args.partners:,} partners by COPY …")
         load_seconds = asyncio.run(load_replica(dsn, partners, args.lines, rng))
         baseline_seconds, baseline_partners = asyncio.run(baseline(dsn))

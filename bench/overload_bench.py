@@ -27,7 +27,6 @@ import asyncio
 import json
 import os
 import platform
-import signal
 import subprocess
 import sys
 import tempfile
@@ -36,12 +35,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
+from _common import FAST_SERVER, ROOT, SECRET, free_port, migrate_gateway, percentile, stop, wait_ready
 
-ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "overload.json"
 PATH = "/v1/partners"
-SECRET = "bench-internal-secret-0123456789abcdef-0123"  # noqa: S105 - a throwaway secret for the bench only
 ADMIN_KEY = "prm_overload_" + "o" * 43
 FAST_SECONDS = 1.0
 CLIENT_TIMEOUT_SECONDS = 60.0
@@ -75,62 +72,12 @@ def upstream_app() -> Any:
 # --- processes ------------------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{url} exited with {process.returncode} before it was ready")
-        try:
-            if httpx.get(url, timeout=1.0).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"{url} was not ready within {timeout} s")
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is not None:
-        return
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=30)
-
-
 def start_upstream(port: int, workers: int, service_ms: float) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-m", "uvicorn", "overload_bench:upstream_app", "--factory"]
     command += ["--app-dir", str(ROOT / "bench"), "--host", "127.0.0.1", "--port", str(port)]
     command += ["--no-access-log", "--log-level", "warning", "--backlog", "4096"]
     environment = os.environ | {"OVERLOAD_WORKERS": str(workers), "OVERLOAD_SERVICE_MS": str(service_ms)}
     return subprocess.Popen(command, env=environment, start_new_session=True)
-
-
-def migrate_gateway(database_url: str) -> None:
-    from gateway.main import MIGRATIONS_DIR
-    from prm_kit.db.engine import make_engine
-    from prm_kit.migrations import ensure_database, upgrade
-
-    async def run() -> None:
-        await ensure_database(database_url)
-        engine = make_engine(database_url)
-        try:
-            await upgrade(engine, MIGRATIONS_DIR)
-        finally:
-            await engine.dispose()
-
-    asyncio.run(run())
 
 
 def start_gateway(
@@ -153,7 +100,7 @@ def start_gateway(
     if max_in_flight is not None:
         environment["PRM_UPSTREAM_MAX_IN_FLIGHT"] = str(max_in_flight)
     command = [sys.executable, "-m", "gateway.serve", "--host", "127.0.0.1", "--port", str(port)]
-    command += ["--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning"]
+    command += FAST_SERVER
     return subprocess.Popen(command, env=environment, start_new_session=True)
 
 
@@ -174,13 +121,6 @@ class Outcome:
     max_ms: float
     served_p50_ms: float
     served_p99_ms: float
-
-
-def _percentile(values: list[float], share: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, int(len(ordered) * share))] * 1000, 1)
 
 
 async def _load(url: str, clients: int, seconds: float) -> tuple[list[tuple[str, float]], float]:
@@ -213,6 +153,10 @@ async def _load(url: str, clients: int, seconds: float) -> tuple[list[tuple[str,
         return answers, time.monotonic() - began
 
 
+def _ms(seconds: list[float], share: float) -> float:
+    return round(percentile(seconds, share) * 1000, 1)
+
+
 def measure(mode: str, max_in_flight: int, url: str, clients: int, seconds: float) -> Outcome:
     answers, elapsed = asyncio.run(_load(url, clients, seconds))
     statuses: dict[str, int] = {}
@@ -230,11 +174,11 @@ def measure(mode: str, max_in_flight: int, url: str, clients: int, seconds: floa
         error_rate=round((len(answers) - len(served)) / total, 4),
         fast_503_share=round(fast_503 / total, 4),
         statuses=dict(sorted(statuses.items())),
-        p50_ms=_percentile(latencies, 0.5),
-        p99_ms=_percentile(latencies, 0.99),
-        max_ms=_percentile(latencies, 1.0),
-        served_p50_ms=_percentile(served, 0.5),
-        served_p99_ms=_percentile(served, 0.99),
+        p50_ms=_ms(latencies, 0.5),
+        p99_ms=_ms(latencies, 0.99),
+        max_ms=_ms(latencies, 1.0),
+        served_p50_ms=_ms(served, 0.5),
+        served_p99_ms=_ms(served, 0.99),
     )
 
 
@@ -256,12 +200,12 @@ def main() -> int:
     upstream = start_upstream(upstream_port, options.workers, options.service_ms)
     outcomes: list[Outcome] = []
     try:
-        wait_ready(f"{upstream_url}/readyz", upstream)
+        wait_ready(f"{upstream_url}/readyz", upstream, timeout=90.0)
         for mode, bound in (("shedding off", 0), ("shedding on", options.max_in_flight)):
             with tempfile.TemporaryDirectory(prefix="overload-bench-") as folder:
                 gateway = start_gateway(gateway_port, upstream_url, Path(folder), bound)
                 try:
-                    wait_ready(f"{gateway_url}/healthz", gateway)
+                    wait_ready(f"{gateway_url}/healthz", gateway, timeout=90.0)
                     print(f"{mode}: {options.clients} clients for {options.duration:g} s ...", flush=True)
                     outcomes.append(measure(mode, bound, gateway_url, options.clients, options.duration))
                 finally:

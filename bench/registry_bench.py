@@ -41,7 +41,6 @@ import os
 import platform
 import random
 import shutil
-import socket
 import statistics
 import string
 import subprocess
@@ -56,10 +55,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from _common import ROOT, SECRET, free_port, migrate_gateway, percentile, uvicorn_command, wait_ready
 
-ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "registry.json"
-SECRET = "bench-internal-secret-0123456789abcdef-0123"  # noqa: S105 - a throwaway secret for the bench only
 ADMIN_KEY = "prm_bench002_" + "r" * 43
 COUNTRIES = ["DE", "FR", "GB", "US", "NL", "IT", "ES", "AT", "CH", "SE", "PL", "BE", "DK", "NO", "FI", "IE"]
 PARTNER_TYPES = ["distributor", "reseller", "var", "system_integrator", "msp", "referral", "agent"]
@@ -378,42 +376,6 @@ def submissions(loaded: dict[str, Any], count: int, rng: random.Random) -> list[
 # --- processes ---------------------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def uvicorn_command(factory: str, port: int) -> list[str]:
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        factory,
-        "--factory",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-    ]
-    return [*command, "--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning"]
-
-
-def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{url} exited with {process.returncode} before it was ready")
-        try:
-            if httpx.get(url, timeout=1.0).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"{url} was not ready within {timeout} s")
-
-
 # --- measurement -------------------------------------------------------------------------------------------
 
 
@@ -447,13 +409,12 @@ async def measure(
                 errors += 1
 
     await asyncio.gather(*(worker() for _ in range(concurrency)))
-    latencies.sort()
     return (
         Figures(
             requests=len(latencies),
             errors=errors,
             median_ms=round(statistics.median(latencies), 2),
-            p99_ms=round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 2),
+            p99_ms=round(percentile(latencies, 0.99), 2),
         ),
         answers,
     )
@@ -845,22 +806,6 @@ def main() -> int:
         f"written to {RESULTS.relative_to(ROOT)}"
     )
     return 0
-
-
-def migrate_gateway(database_url: str) -> None:
-    from gateway.main import MIGRATIONS_DIR
-    from prm_kit.db.engine import make_engine
-    from prm_kit.migrations import ensure_database, upgrade
-
-    async def run() -> None:
-        await ensure_database(database_url)
-        engine = make_engine(database_url)
-        try:
-            await upgrade(engine, MIGRATIONS_DIR)
-        finally:
-            await engine.dispose()
-
-    asyncio.run(run())
 
 
 if __name__ == "__main__":

@@ -43,11 +43,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from registry_bench import Figures, Request, free_port, measure, migrate_gateway, uvicorn_command, wait_ready
+from _common import ROOT, SECRET, free_port, migrate_gateway, uvicorn_command, wait_ready
+from registry_bench import Figures, Request, measure
 
-ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "scoring.json"
-SECRET = "bench-internal-secret-0123456789abcdef-0123"  # noqa: S105 - a throwaway secret for the bench only
 ADMIN_KEY = "prm_bench003_" + "s" * 43
 BATCH_SIZE = 10_000
 GOAL_P99_RATIO = 3.0

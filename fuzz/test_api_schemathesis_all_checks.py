@@ -9,9 +9,10 @@ is covered the day it is added. Scoring, incentives and analytics are not runnin
 only answer 503 and are left out here (their own fuzz tests cover them).
 
 Every built-in check runs (schemathesis' default: all), in the examples, coverage and fuzzing phases, and
-the stateful phase walks the document's links (each create to its get). `PRM_FUZZ_EXAMPLES` sets the examples
-per operation (3 by default, to keep the module within its time budget); the longer run is
-`PRM_FUZZ_EXAMPLES=50 PRM_FUZZ_STATEFUL_STEPS=200 pytest tests/test_api_schemathesis_all_checks.py`.
+the stateful phase walks the document's links (each create to its get). It lives in fuzz/, outside
+`make test`, and runs on demand: `.venv/bin/pytest fuzz/test_api_schemathesis_all_checks.py -q`.
+`PRM_FUZZ_EXAMPLES` sets the examples per operation (3 by default); the longer run is
+`PRM_FUZZ_EXAMPLES=50 PRM_FUZZ_STATEFUL_STEPS=200 .venv/bin/pytest fuzz/test_api_schemathesis_all_checks.py`.
 """
 
 from __future__ import annotations

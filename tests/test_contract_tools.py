@@ -38,6 +38,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.backend_independent]
 ROOT = Path(__file__).resolve().parents[1]
 NODE_TOOLS = ROOT / "frontend-check" / "node_modules" / ".bin"
 GENERATOR_BIN = ROOT / "frontend-check" / "python-client" / ".venv" / "bin"
+GENERATOR_CONFIG = ROOT / "frontend-check" / "python-client" / "config.yaml"  # says why each setting
 CONTRACT_SECONDS = 300
 GENERATE_SECONDS = 180
 CLIENT_PACKAGE = "prm_api_client"
@@ -97,6 +98,8 @@ def prm_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModuleType]
             str(COMMITTED_OPENAPI_DOCUMENT),
             "--meta",
             "none",
+            "--config",
+            str(GENERATOR_CONFIG),
             "--output-path",
             str(folder / CLIENT_PACKAGE),
         ],

@@ -8,10 +8,6 @@ other addresses through X-Forwarded-For.
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -41,9 +37,10 @@ from prm_kit.testing import (
 )
 from sqlalchemy import update
 
+from .e2e_platform import GATEWAY_COMMAND, NOWHERE, Service, started
+
 pytestmark = pytest.mark.e2e
 
-START_SECONDS = 90.0
 MADE_UP_KEY = "Bearer prm_abcdefgh_" + "A" * 41
 
 
@@ -122,7 +119,7 @@ def front_door(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FrontDoor]:
 @contextmanager
 def gateway(front_door: FrontDoor, **settings: str) -> Iterator[httpx.Client]:
     """A gateway process of its own (limits start full), launched as `prm up` and the manifests do."""
-    (port, dead) = free_ports(2)
+    (port,) = free_ports(1)
     environment = {
         "PRM_INTERNAL_SECRET": TEST_SECRET,
         "PRM_GATEWAY_DATABASE_URL": front_door.gateway_database,
@@ -130,28 +127,14 @@ def gateway(front_door: FrontDoor, **settings: str) -> Iterator[httpx.Client]:
         "PRM_LOG_FORMAT": "console",
         "PYTHONUNBUFFERED": "1",  # each log line reaches the file as it is written
         "PRM_REGISTRY_URL": front_door.registry,
-        **{f"PRM_{name}_URL": f"http://127.0.0.1:{dead}" for name in ("SCORING", "INCENTIVES", "ANALYTICS")},
+        **{f"PRM_{name}_URL": NOWHERE for name in ("SCORING", "INCENTIVES", "ANALYTICS")},
         **{f"PRM_{name.upper()}": value for name, value in settings.items()},
     }
-    env = {name: value for name, value in os.environ.items() if not name.startswith("PRM_")} | environment
-    command = [sys.executable, "-m", "gateway.serve", "--host", "127.0.0.1", "--port", str(port)]
-    log = front_door.folder / f"gateway-{port}.log"
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            command, env=env, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        with httpx.Client(base_url=url, timeout=10.0) as client:
-            _wait_until_ready(client, process, log)
-            yield client
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=30)
+    process = Service(
+        "gateway", GATEWAY_COMMAND, environment, port, front_door.folder / f"gateway-{port}.log"
+    )
+    with started([process]), httpx.Client(base_url=process.url, timeout=10.0) as client:
+        yield client
 
 
 @pytest.fixture(scope="module")
@@ -168,22 +151,6 @@ def plain(front_door: FrontDoor) -> Iterator[httpx.Client]:
     """A gateway with the default settings, except that verified keys stay cached for 30 s."""
     with gateway(front_door, key_cache_ttl_seconds="30") as client:
         yield client
-
-
-def _wait_until_ready(client: httpx.Client, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + START_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"the gateway exited at start:\n{log.read_text(errors='replace')}")
-        try:
-            if client.get("/readyz").status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(
-        f"the gateway was not ready in {START_SECONDS} s:\n{log.read_text(errors='replace')}"
-    )
 
 
 def _bearer(key: str) -> dict[str, str]:

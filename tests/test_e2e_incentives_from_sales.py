@@ -12,186 +12,30 @@ calculation run pays the amount worked out by hand below; the payout's lines add
 
 from __future__ import annotations
 
-import json
-import os
-import signal
-import subprocess
-import sys
-import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from analytics.main import MIGRATIONS_DIR as ANALYTICS_MIGRATIONS
-from gateway.main import MIGRATIONS_DIR as GATEWAY_MIGRATIONS
-from incentives.main import MIGRATIONS_DIR as INCENTIVES_MIGRATIONS
-from partner_registry.main import MIGRATIONS_DIR as REGISTRY_MIGRATIONS
-from prm_cli.services import by_name, event_subscriptions
-from prm_kit.testing import (
-    TEST_SECRET,
-    drop_database,
-    free_ports,
-    fresh_database_url,
-    migrate_fresh,
-    run_blocking,
-)
-from standardwebhooks.webhooks import Webhook
+
+from .e2e_platform import PartnerSystem, new_partner, ok, partner_system, running_platform, wait_for
 
 pytestmark = pytest.mark.e2e
 
-START_SECONDS = 90.0  # four Python processes importing FastAPI and SQLAlchemy on a busy 2-core machine
-WAIT_SECONDS = 60.0  # the deadline of every poll: generous for a slow day, never a fixed sleep
-BACKENDS = ("registry", "analytics", "incentives")
 EUR_USD = Decimal("1.25")  # 1 EUR = 1.25 USD, loaded in analytics; incentives converts USD at 1/1.25 = 0.8
-
-
-@dataclass
-class Service:
-    name: str
-    command: list[str]
-    environment: dict[str, str]
-    port: int
-    log: Path
-    process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        env = {n: v for n, v in os.environ.items() if not n.startswith("PRM_")} | self.environment
-        with self.log.open("ab") as sink:
-            self.process = subprocess.Popen(
-                [*self.command, "--host", "127.0.0.1", "--port", str(self.port)],
-                env=env,
-                stdout=sink,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-
-    def wait_ready(self) -> None:
-        deadline = time.monotonic() + START_SECONDS
-        with httpx.Client(timeout=2.0) as client:
-            while time.monotonic() < deadline:
-                assert self.process is not None
-                if self.process.poll() is not None:
-                    raise AssertionError(
-                        f"{self.name} exited at start:\n{self.log.read_text(errors='replace')}"
-                    )
-                try:
-                    if client.get(f"{self.url}/readyz").status_code == 200:
-                        return
-                except httpx.HTTPError:
-                    pass
-                time.sleep(0.2)
-        raise AssertionError(
-            f"{self.name} not ready in {START_SECONDS} s:\n{self.log.read_text(errors='replace')}"
-        )
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-
-
-def _subscribers(urls: dict[str, str]) -> dict[str, str]:
-    """`PRM_<PUBLISHER>_EVENT_SUBSCRIBERS` as `prm up` sets them, for the services this module starts."""
-    wiring = {}
-    for publisher, subscribers in event_subscriptions().items():
-        started = [urls[name] for name in subscribers if name in urls]
-        if publisher in urls and started:
-            wiring[by_name(publisher).event_subscribers_env] = ",".join(started)
-    return wiring
 
 
 @pytest.fixture(scope="module")
 def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
     """A client of the gateway with an admin key, the three services behind it."""
     folder = tmp_path_factory.mktemp("incentives-e2e")
-    migrations = {
-        "registry": REGISTRY_MIGRATIONS,
-        "analytics": ANALYTICS_MIGRATIONS,
-        "incentives": INCENTIVES_MIGRATIONS,
-        "gateway": GATEWAY_MIGRATIONS,
-    }
-    databases = {name: fresh_database_url(name, folder) for name in migrations}
-    ports = dict(zip((*BACKENDS, "gateway"), free_ports(4), strict=True))
-    urls = {name: f"http://127.0.0.1:{ports[name]}" for name in BACKENDS}
-    admin_key = f"prm_e2e{os.urandom(3).hex()[:5]}_{os.urandom(24).hex()}"
-    common = {
-        "PRM_INTERNAL_SECRET": TEST_SECRET,
-        "PRM_DATA_DIR": str(folder / "data"),
-        "PRM_LOG_FORMAT": "console",
-        "PRM_OUTBOX_POLL_SECONDS": "0.1",
-        "PRM_SCORING_URL": "http://127.0.0.1:9",  # not started: nothing here needs it
-        **{f"PRM_{name.upper()}_URL": url for name, url in urls.items()},
-        **_subscribers(urls),
-    }
-    uvicorn = [sys.executable, "-m", "uvicorn"]
-    services = [
-        Service(
-            name,
-            [*uvicorn, f"{package}.main:create_app", "--factory"],
-            common | {f"PRM_{name.upper()}_DATABASE_URL": databases[name]},
-            ports[name],
-            folder / f"{name}.log",
-        )
-        for name, package in (
-            ("registry", "partner_registry"),
-            ("analytics", "analytics"),
-            ("incentives", "incentives"),
-        )
-    ]
-    services.append(
-        Service(
-            "gateway",
-            [sys.executable, "-m", "gateway.serve"],
-            common
-            | {
-                "PRM_GATEWAY_DATABASE_URL": databases["gateway"],
-                "PRM_BOOTSTRAP_ADMIN_KEY": admin_key,
-                "PRM_RATE_LIMIT_PER_SECOND": "10000",
-                "PRM_RATE_LIMIT_BURST": "10000",
-            },
-            ports["gateway"],
-            folder / "gateway.log",
-        )
-    )
-    try:
-        # one after the other: Alembic's `context` is global to the process; the processes start together
-        for name, url in databases.items():
-            run_blocking(migrate_fresh(url, migrations[name]))
-        for service in services:
-            service.start()
-        with ThreadPoolExecutor(max_workers=len(services)) as pool:
-            list(pool.map(Service.wait_ready, services))
-        with httpx.Client(
-            base_url=services[-1].url, headers={"Authorization": f"Bearer {admin_key}"}, timeout=30.0
-        ) as client:
-            yield client
-    finally:
-        for service in services:
-            service.stop()
-        for service in services:
-            if service.process is not None:
-                service.process.wait(timeout=30)
-        for url in databases.values():
-            run_blocking(drop_database(url))
+    with running_platform(folder, ("registry", "analytics", "incentives")) as platform:
+        yield platform.gateway
 
 
 # --- helpers -----------------------------------------------------------------------------------------------
-
-
-def _ok(response: httpx.Response, status: int = 200) -> Any:
-    assert response.status_code == status, (
-        f"{response.request.method} {response.request.url}: {response.text}"
-    )
-    return response.json()
 
 
 def _previous_month(today: date) -> tuple[str, date]:
@@ -200,50 +44,15 @@ def _previous_month(today: date) -> tuple[str, date]:
     return f"{first:%Y-%m}", first
 
 
-@dataclass
-class PartnerSystem:
-    partner_id: str
-    secret: str
-
-    def send(self, gateway: httpx.Client, webhook_id: str, lines: list[dict[str, Any]]) -> None:
-        """One signed delivery, without the API key (webhooks are authenticated by signature only)."""
-        body = json.dumps({"type": "sales.reported", "data": {"transactions": lines}})
-        now = datetime.now(UTC)
-        request = gateway.build_request(
-            "POST",
-            f"/v1/webhooks/partners/{self.partner_id}/sales",
-            content=body,
-            headers={
-                "content-type": "application/json",
-                "webhook-id": webhook_id,
-                "webhook-timestamp": str(int(now.timestamp())),
-                "webhook-signature": Webhook(self.secret).sign(webhook_id, now, body),
-            },
-        )
-        del request.headers["Authorization"]
-        response = gateway.send(request)
-        answer = _ok(response)
-        assert answer["counts"]["accepted"] == len(lines), answer
-
-
 def _tiered_partner(gateway: httpx.Client, name: str, tier: str, since: date) -> PartnerSystem:
-    partner = _ok(
-        gateway.post("/v1/partners", json={"legal_name": name, "partner_type": "reseller", "country": "DE"}),
-        201,
-    )
-    _ok(
-        gateway.post(
-            f"/v1/partners/{partner['id']}/tier-changes",
-            json={
-                "tier": tier,
-                "reason": "e2e: tier from the start of the month",
-                "effective_on": since.isoformat(),
-            },
-        ),
-        201,
-    )
-    secret = _ok(gateway.post(f"/v1/partners/{partner['id']}/webhook-secrets"), 201)["secret"]
-    return PartnerSystem(partner["id"], secret)
+    partner_id = new_partner(gateway, name)
+    change = {
+        "tier": tier,
+        "reason": "e2e: tier from the start of the month",
+        "effective_on": since.isoformat(),
+    }
+    ok(gateway.post(f"/v1/partners/{partner_id}/tier-changes", json=change), 201)
+    return partner_system(gateway, partner_id)
 
 
 def _line(
@@ -271,19 +80,11 @@ def _line(
     }
 
 
-def _wait_for(condition: Callable[[], Any], what: str) -> Any:
-    deadline = time.monotonic() + WAIT_SECONDS
-    while not (found := condition()):
-        assert time.monotonic() < deadline, f"not within {WAIT_SECONDS} s: {what}"
-        time.sleep(0.1)
-    return found
-
-
 def _all_pages(gateway: httpx.Client, path: str) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     params: dict[str, Any] = {"limit": 2}  # small pages, so the cursor is exercised too
     while True:
-        page = _ok(gateway.get(path, params=params))
+        page = ok(gateway.get(path, params=params))
         items += page["items"]
         if page["next_cursor"] is None:
             return items
@@ -302,7 +103,7 @@ def test_signed_sales_in_two_currencies_become_the_hand_computed_payout(gateway:
         {"base": "EUR", "quote": "USD", "rate": "1.60", "effective_on": month_before.isoformat()},
         {"base": "EUR", "quote": "USD", "rate": str(EUR_USD), "effective_on": first.isoformat()},
     ]
-    loaded = _ok(gateway.post("/v1/fx-rates", json={"frequency": "monthly", "rates": rates}))
+    loaded = ok(gateway.post("/v1/fx-rates", json={"frequency": "monthly", "rates": rates}))
     assert loaded["created"] == 2
     silver = _tiered_partner(gateway, "Silberwerk Reseller GmbH", "silver", first)
     gold = _tiered_partner(gateway, "Goldbach Systemhaus GmbH", "gold", first)
@@ -330,7 +131,7 @@ def test_signed_sales_in_two_currencies_become_the_hand_computed_payout(gateway:
         ],
     )
 
-    programme = _ok(
+    programme = ok(
         gateway.post(
             "/v1/programmes",
             json={
@@ -359,7 +160,7 @@ def test_signed_sales_in_two_currencies_become_the_hand_computed_payout(gateway:
         ),
         201,
     )
-    _ok(gateway.post(f"/v1/programmes/{programme['programme_id']}/versions/1/publish"))
+    ok(gateway.post(f"/v1/programmes/{programme['programme_id']}/versions/1/publish"))
 
     def run_with_every_gold_line() -> dict[str, Any] | None:
         """Run the month again (a re-run replaces the draft) until the replica holds all five gold lines
@@ -368,11 +169,11 @@ def test_signed_sales_in_two_currencies_become_the_hand_computed_payout(gateway:
             "/v1/calculation-runs", json={"programme_id": programme["programme_id"], "period": period}
         )
         assert response.status_code in (200, 201), response.text
-        payouts = _ok(gateway.get(f"/v1/calculation-runs/{response.json()['id']}/payouts"))["items"]
+        payouts = ok(gateway.get(f"/v1/calculation-runs/{response.json()['id']}/payouts"))["items"]
         done = [p for p in payouts if p["partner_id"] == gold.partner_id and p["lines"] == 5]
         return response.json() if done else None
 
-    run = _wait_for(run_with_every_gold_line, "the gold partner's five lines and tier in incentives")
+    run = wait_for(run_with_every_gold_line, "the gold partner's five lines and tier in incentives")
 
     # By hand. USD lines convert at 1 / 1.25 = 0.8 (the month's rate; the earlier 1.60 does not apply):
     #   G-2 2,200.00 USD -> 1,760.00 EUR; G-5 985.00 USD -> 788.00 EUR
@@ -393,7 +194,7 @@ def test_signed_sales_in_two_currencies_become_the_hand_computed_payout(gateway:
     assert sorted(used) == [("USD", day(5).isoformat()), ("USD", day(15).isoformat())]
     assert all(Decimal(rate["rate"]) == Decimal("0.8") and rate["inverted"] for rate in used.values())
 
-    payout = _ok(gateway.get(f"/v1/calculation-runs/{run['id']}/payouts/{gold.partner_id}"))
+    payout = ok(gateway.get(f"/v1/calculation-runs/{run['id']}/payouts/{gold.partner_id}"))
     assert Decimal(payout["amount"]["amount"]) == expected
     assert Decimal(payout["volume"]) == volume
     assert Decimal(payout["unrounded"]) == Decimal("139.045")
@@ -411,11 +212,11 @@ def test_signed_sales_in_two_currencies_become_the_hand_computed_payout(gateway:
     assert Decimal(by_id["G-5"]["fx_rate"]) == Decimal("0.8")
 
     # approved, the run is locked: running the month again is refused, and nothing changes
-    _ok(gateway.post(f"/v1/calculation-runs/{run['id']}/approval"))
+    ok(gateway.post(f"/v1/calculation-runs/{run['id']}/approval"))
     again = gateway.post(
         "/v1/calculation-runs", json={"programme_id": programme["programme_id"], "period": period}
     )
     assert again.status_code == 409, again.text
     assert again.headers["content-type"].startswith("application/problem+json")
-    stored = _ok(gateway.get(f"/v1/calculation-runs/{run['id']}"))
+    stored = ok(gateway.get(f"/v1/calculation-runs/{run['id']}"))
     assert (stored["status"], Decimal(stored["totals"]["payout"]["amount"])) == ("approved", expected)

@@ -12,41 +12,33 @@ events the other tests wait for.
 from __future__ import annotations
 
 import json
-import os
-import secrets
 import signal
-import subprocess
-import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from analytics.main import MIGRATIONS_DIR as ANALYTICS_MIGRATIONS
-from gateway.main import MIGRATIONS_DIR as GATEWAY_MIGRATIONS
-from partner_registry.main import MIGRATIONS_DIR as REGISTRY_MIGRATIONS
-from prm_kit.testing import (
-    TEST_SECRET,
-    drop_database,
-    free_ports,
-    fresh_database_url,
-    migrate_fresh,
-    run_blocking,
+from prm_kit.testing import free_ports
+
+from .e2e_platform import (
+    WAIT_SECONDS,
+    PartnerSystem,
+    Service,
+    new_partner,
+    partner_system,
+    running_platform,
+    sales_body,
+    wait_for,
 )
-from standardwebhooks.webhooks import Webhook
 
 pytestmark = pytest.mark.e2e
 
-START_SECONDS = 90.0  # three Python processes importing FastAPI and SQLAlchemy on a busy 2-core machine
-WAIT_SECONDS = 60.0  # deadlines of every poll: generous for a slow day, never a fixed sleep
 POISON = "POISON-"  # lines whose external_id starts so make the subscriber refuse their event for good
 
 
@@ -126,180 +118,49 @@ def _handler_for(subscriber: Subscriber) -> type[BaseHTTPRequestHandler]:
 
 
 @dataclass
-class Service:
-    """One service process on a fixed port, so it can be killed and started again where the gateway expects
-    it, on the same database."""
-
-    name: str
-    command: list[str]
-    environment: dict[str, str]
-    port: int
-    log: Path
-    process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        env = {n: v for n, v in os.environ.items() if not n.startswith("PRM_")} | self.environment
-        with self.log.open("ab") as sink:
-            self.process = subprocess.Popen(
-                [*self.command, "--host", "127.0.0.1", "--port", str(self.port)],
-                env=env,
-                stdout=sink,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-
-    def wait_ready(self) -> None:
-        deadline = time.monotonic() + START_SECONDS
-        with httpx.Client(timeout=2.0) as client:
-            while time.monotonic() < deadline:
-                assert self.process is not None
-                if self.process.poll() is not None:
-                    raise AssertionError(
-                        f"{self.name} exited at start:\n{self.log.read_text(errors='replace')}"
-                    )
-                try:
-                    if client.get(f"{self.url}/readyz").status_code == 200:
-                        return
-                except httpx.HTTPError:
-                    pass
-                time.sleep(0.2)
-        raise AssertionError(
-            f"{self.name} not ready in {START_SECONDS} s:\n{self.log.read_text(errors='replace')}"
-        )
-
-    def signal(self, number: signal.Signals, *, wait: bool = True) -> None:
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, number)
-            if wait:
-                self.process.wait(timeout=30)
-
-
-@dataclass
 class Platform:
     gateway: httpx.Client  # with the admin key
     analytics: Service
     subscriber: Subscriber
 
 
-def _uvicorn(factory: str) -> list[str]:
-    return [sys.executable, "-m", "uvicorn", factory, "--factory"]
-
-
 @pytest.fixture(scope="module")
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     folder = tmp_path_factory.mktemp("sales-webhooks")
-    databases = {name: fresh_database_url(name, folder) for name in ("registry", "analytics", "gateway")}
-    migrations = {
-        "registry": REGISTRY_MIGRATIONS,
-        "analytics": ANALYTICS_MIGRATIONS,
-        "gateway": GATEWAY_MIGRATIONS,
-    }
-    registry_port, analytics_port, gateway_port, subscriber_port = free_ports(4)
-    admin_key = f"prm_e2e{secrets.token_hex(3)[:5]}_{secrets.token_urlsafe(32)}"
-    common = {
-        "PRM_INTERNAL_SECRET": TEST_SECRET,
-        "PRM_DATA_DIR": str(folder / "data"),
-        "PRM_LOG_FORMAT": "console",
-    }
+    (subscriber_port,) = free_ports(1)
     subscriber = Subscriber(subscriber_port)
-    services = [
-        Service(
-            "registry",
-            _uvicorn("partner_registry.main:create_app"),
-            common
-            | {"PRM_REGISTRY_DATABASE_URL": databases["registry"], "PRM_SCORING_URL": "http://127.0.0.1:9"},
-            registry_port,
-            folder / "registry.log",
-        ),
-        Service(
-            "analytics",
-            _uvicorn("analytics.main:create_app"),
-            common
-            | {
-                "PRM_ANALYTICS_DATABASE_URL": databases["analytics"],
-                "PRM_REGISTRY_URL": f"http://127.0.0.1:{registry_port}",
-                "PRM_ANALYTICS_EVENT_SUBSCRIBERS": subscriber.url,
-                "PRM_OUTBOX_POLL_SECONDS": "0.1",
-                # two refusals of an event alone park it: one backoff (1-2 s) instead of four
-                "PRM_RELAY_DEAD_LETTER_ATTEMPTS": "2",
-            },
-            analytics_port,
-            folder / "analytics.log",
-        ),
-        Service(
-            "gateway",
-            [sys.executable, "-m", "gateway.serve"],
-            common
-            | {
-                "PRM_GATEWAY_DATABASE_URL": databases["gateway"],
-                "PRM_BOOTSTRAP_ADMIN_KEY": admin_key,
-                "PRM_REGISTRY_URL": f"http://127.0.0.1:{registry_port}",
-                "PRM_ANALYTICS_URL": f"http://127.0.0.1:{analytics_port}",
-                "PRM_SCORING_URL": "http://127.0.0.1:9",
-                "PRM_INCENTIVES_URL": "http://127.0.0.1:9",
-                "PRM_RATE_LIMIT_PER_SECOND": "10000",
-                "PRM_RATE_LIMIT_BURST": "10000",
-            },
-            gateway_port,
-            folder / "gateway.log",
-        ),
-    ]
+    analytics = {
+        "PRM_ANALYTICS_EVENT_SUBSCRIBERS": subscriber.url,
+        # two refusals of an event alone park it: one backoff (1-2 s) instead of four
+        "PRM_RELAY_DEAD_LETTER_ATTEMPTS": "2",
+    }
     subscriber.start()
     try:
-        # one after the other: Alembic's `context` is global to the process, so migrations cannot share it
-        # from threads; the processes, which cost the most, start together
-        for name, url in databases.items():
-            run_blocking(migrate_fresh(url, migrations[name]))
-        for service in services:
-            service.start()
-        with ThreadPoolExecutor(max_workers=3) as pool:
-            list(pool.map(Service.wait_ready, services))
-        with httpx.Client(
-            base_url=services[2].url, headers={"Authorization": f"Bearer {admin_key}"}, timeout=30.0
-        ) as gateway:
-            yield Platform(gateway=gateway, analytics=services[1], subscriber=subscriber)
+        # no subscriptions but this test's subscriber: analytics reads webhook secrets from the registry
+        with running_platform(
+            folder, ("registry", "analytics"), {"analytics": analytics}, subscriptions={}
+        ) as running:
+            yield Platform(running.gateway, running.services["analytics"], subscriber)
     finally:
-        for service in services:
-            service.signal(signal.SIGTERM, wait=False)
-        for service in services:
-            if service.process is not None:
-                service.process.wait(timeout=30)
         subscriber.stop()
-        for url in databases.values():
-            run_blocking(drop_database(url))
 
 
 # --- a partner system --------------------------------------------------------------------------------------
 
 
 @dataclass
-class PartnerSystem:
-    """A partner's ERP: its id and secret, and a Standard Webhooks sender that retries (same webhook-id,
-    same body, a fresh timestamp and signature per attempt, exponential backoff) on connection errors,
-    5xx, 409 and 429, as the specification asks of senders."""
+class RetryingPartnerSystem(PartnerSystem):
+    """A sender that retries (same webhook-id, same body, a fresh timestamp and signature per attempt,
+    exponential backoff) on connection errors, 5xx, 409 and 429, as the Standard Webhooks specification asks
+    of senders."""
 
-    partner_id: str
-    secret: str
     attempts_failed: int = 0
 
-    def send(self, client: httpx.Client, webhook_id: str, body: str, *, deadline: float) -> httpx.Response:
+    def deliver(self, client: httpx.Client, webhook_id: str, body: str, *, deadline: float) -> httpx.Response:
         delay = 0.05
         while True:
-            now = datetime.now(UTC)
-            headers = {
-                "webhook-id": webhook_id,
-                "webhook-timestamp": str(int(now.timestamp())),
-                "webhook-signature": Webhook(self.secret).sign(webhook_id, now, body),
-                "content-type": "application/json",
-            }
             try:
-                response = client.post(
-                    f"/v1/webhooks/partners/{self.partner_id}/sales", content=body, headers=headers
-                )
+                response = self.post(client, webhook_id, body)
                 if response.status_code < 500 and response.status_code not in (409, 429):
                     return response
             except httpx.TransportError:
@@ -310,14 +171,9 @@ class PartnerSystem:
             delay = min(delay * 2, 1.0)
 
 
-def _partner_system(gateway: httpx.Client, name: str) -> PartnerSystem:
-    created = gateway.post(
-        "/v1/partners", json={"legal_name": name, "partner_type": "reseller", "country": "DE"}
-    )
-    assert created.status_code == 201, created.text
-    issued = gateway.post(f"/v1/partners/{created.json()['id']}/webhook-secrets")
-    assert issued.status_code == 201, issued.text
-    return PartnerSystem(partner_id=created.json()["id"], secret=issued.json()["secret"])
+def _partner_system(gateway: httpx.Client, name: str) -> RetryingPartnerSystem:
+    erp = partner_system(gateway, new_partner(gateway, name))
+    return RetryingPartnerSystem(erp.partner_id, erp.secret)
 
 
 def _lines(prefix: str, count: int, *, first: int = 0) -> list[dict[str, Any]]:
@@ -342,10 +198,6 @@ def _lines(prefix: str, count: int, *, first: int = 0) -> list[dict[str, Any]]:
     return lines
 
 
-def _body(lines: list[dict[str, Any]]) -> str:
-    return json.dumps({"type": "sales.reported", "data": {"transactions": lines}})
-
-
 def _stored_lines(gateway: httpx.Client, partner_id: str) -> list[dict[str, Any]]:
     """Every stored line of the partner, read through the gateway page by page."""
     lines: list[dict[str, Any]] = []
@@ -357,13 +209,6 @@ def _stored_lines(gateway: httpx.Client, partner_id: str) -> list[dict[str, Any]
         if page.json()["next_cursor"] is None:
             return lines
         params["cursor"] = page.json()["next_cursor"]
-
-
-def _wait_for(condition: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + WAIT_SECONDS
-    while not condition():
-        assert time.monotonic() < deadline, f"not within {WAIT_SECONDS} s: {what}"
-        time.sleep(0.1)
 
 
 def _metric(analytics: Service, name: str) -> float:
@@ -384,8 +229,8 @@ def test_a_signed_delivery_through_the_gateway_is_stored_once_and_readable(platf
     lines = _lines("A-", 3)
     deadline = time.monotonic() + WAIT_SECONDS
 
-    answer = erp.send(platform.gateway, "msg_a_1", _body(lines), deadline=deadline)
-    again = erp.send(platform.gateway, "msg_a_1", _body(lines), deadline=deadline)
+    answer = erp.deliver(platform.gateway, "msg_a_1", sales_body(lines), deadline=deadline)
+    again = erp.deliver(platform.gateway, "msg_a_1", sales_body(lines), deadline=deadline)
 
     assert answer.status_code == 200, answer.text
     assert answer.json()["counts"] == {"received": 3, "accepted": 3, "duplicate": 0, "rejected": 0}
@@ -403,7 +248,7 @@ def test_a_signed_delivery_through_the_gateway_is_stored_once_and_readable(platf
     )
     assert {line["webhook_id"] for line in stored.values()} == {"msg_a_1"}
     unsigned = platform.gateway.post(
-        f"/v1/webhooks/partners/{erp.partner_id}/sales", content=_body(_lines("A-", 1, first=9))
+        f"/v1/webhooks/partners/{erp.partner_id}/sales", content=sales_body(_lines("A-", 1, first=9))
     )
     assert unsigned.status_code == 401
     assert unsigned.headers["content-type"].startswith("application/problem+json")
@@ -419,11 +264,11 @@ def test_the_outbox_drains_to_a_subscriber_that_was_down(platform: Platform) -> 
     try:
         for number in range(8):
             batch = _lines("C-", 25, first=number * 25)
-            answer = erp.send(platform.gateway, f"msg_c_{number}", _body(batch), deadline=deadline)
+            answer = erp.deliver(platform.gateway, f"msg_c_{number}", sales_body(batch), deadline=deadline)
             assert answer.status_code == 200, answer.text
             accepted |= {line["external_id"] for line in answer.json()["accepted"]}
         # the relay tried while the subscriber was down, and nothing of the partner arrived
-        _wait_for(
+        wait_for(
             lambda: _metric(platform.analytics, "prm_outbox_failed_batches_total") > failed_before,
             "a failed delivery to the stopped subscriber",
         )
@@ -431,7 +276,7 @@ def test_the_outbox_drains_to_a_subscriber_that_was_down(platform: Platform) -> 
     finally:
         platform.subscriber.start()
 
-    _wait_for(
+    wait_for(
         lambda: set(platform.subscriber.recorded_lines(erp.partner_id)) >= accepted,
         "every accepted line in a sales.recorded event",
     )
@@ -448,7 +293,7 @@ def test_an_event_the_subscriber_refuses_for_good_is_parked_and_later_ones_flow(
     deadline = time.monotonic() + WAIT_SECONDS
     batches = [_lines("D-", 5), _lines(POISON, 5), _lines("D-", 5, first=5)]
     for number, batch in enumerate(batches):
-        answer = erp.send(platform.gateway, f"msg_d_{number}", _body(batch), deadline=deadline)
+        answer = erp.deliver(platform.gateway, f"msg_d_{number}", sales_body(batch), deadline=deadline)
         assert answer.status_code == 200, answer.text
 
     def parked() -> list[dict[str, Any]]:
@@ -458,8 +303,8 @@ def test_an_event_the_subscriber_refuses_for_good_is_parked_and_later_ones_flow(
             letter for letter in page.json()["items"] if letter["event_id"] in platform.subscriber.refused
         ]
 
-    _wait_for(lambda: bool(parked()), "the refused event parked as a dead letter")
-    _wait_for(
+    wait_for(lambda: bool(parked()), "the refused event parked as a dead letter")
+    wait_for(
         lambda: len(platform.subscriber.recorded_lines(erp.partner_id)) == 10,
         "the events after the parked one",
     )
@@ -491,13 +336,13 @@ def test_analytics_killed_mid_stream_stores_every_sent_line_exactly_once(platfor
         try:
             with httpx.Client(base_url=str(platform.gateway.base_url), timeout=30.0) as client:
                 for webhook_id, lines in messages:
-                    answered.append(erp.send(client, webhook_id, _body(lines), deadline=deadline))
+                    answered.append(erp.deliver(client, webhook_id, sales_body(lines), deadline=deadline))
         except BaseException as exc:  # handed to the test's thread
             failure.append(exc)
 
     sender = threading.Thread(target=stream)
     sender.start()
-    _wait_for(lambda: len(answered) >= 10 or not sender.is_alive(), "a quarter of the stream delivered")
+    wait_for(lambda: len(answered) >= 10 or not sender.is_alive(), "a quarter of the stream delivered")
     platform.analytics.signal(signal.SIGKILL)
     platform.analytics.start()
     platform.analytics.wait_ready()

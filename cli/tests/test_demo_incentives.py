@@ -23,6 +23,7 @@ from prm_cli.demo_incentives import (
     PlannedRun,
     advance,
     calculation_run,
+    candidate_terms,
     caught_up_run,
     last_full_month,
     lines_between,
@@ -31,7 +32,7 @@ from prm_cli.demo_incentives import (
     programme_bodies,
     sent_line_days,
 )
-from prm_contracts.incentives import ProgrammeIn, RuleKind
+from prm_contracts.incentives import ProgrammeIn, RuleKind, VersionTerms
 from prm_contracts.periods import PeriodKind, parse_period
 
 pytestmark = pytest.mark.backend_independent
@@ -74,6 +75,24 @@ def test_the_programmes_are_valid_contracts_and_use_every_rule_kind() -> None:
         rule.mode for body in bodies for rule in body.version.rules if rule.kind == RuleKind.VOLUME_BONUS
     }
     assert {mode.value for mode in modes} == {"whole_band", "marginal"}
+
+
+def test_the_what_if_candidate_is_valid_and_changes_only_the_rebate_rate_and_bonus_mode() -> None:
+    terms = next(body for body in programme_bodies(YEAR) if body["name"] == REBATE)["version"]
+    original = VersionTerms.model_validate(terms)
+    published = original.model_dump(mode="json")  # the terms as the API answers them, every field present
+
+    candidate = VersionTerms.model_validate(candidate_terms(published))
+
+    changed = [
+        (before.kind, after.model_dump(exclude={"label"}))
+        for before, after in zip(original.rules, candidate.rules, strict=True)
+        if before.model_dump(exclude={"label"}) != after.model_dump(exclude={"label"})
+    ]
+    assert [kind for kind, _ in changed] == ["rebate", "volume_bonus"]
+    assert Decimal(changed[0][1]["rate"]) == Decimal("0.025")
+    assert changed[1][1]["mode"] == "marginal"
+    assert candidate.eligibility == original.eligibility
 
 
 def test_the_runs_reach_every_state_over_periods_of_their_programmes_kind() -> None:

@@ -85,8 +85,8 @@ def test_paths_tags_and_identical_schemas_are_merged() -> None:
 
 
 def test_different_schemas_with_one_name_are_renamed_per_service_with_their_refs() -> None:
-    registry_summary = {"type": "object", "properties": {"partners": {"type": "integer"}}}
-    scoring_summary = {"type": "object", "properties": {"score": {"type": "number"}}}
+    registry_summary = {"title": "Summary", "type": "object", "properties": {"partners": {"type": "integer"}}}
+    scoring_summary = {"title": "Summary", "type": "object", "properties": {"score": {"type": "number"}}}
     page = {
         "type": "object",
         "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Summary"}}},
@@ -107,6 +107,11 @@ def test_different_schemas_with_one_name_are_renamed_per_service_with_their_refs
     schemas = merged["components"]["schemas"]
     # Page is textually identical in both, but refers to a different Summary in each: renamed too.
     assert sorted(schemas) == ["RegistryPage", "RegistrySummary", "ScoringPage", "ScoringSummary"]
+    # Generators name models by title: each renamed one is titled by its new name.
+    assert (schemas["RegistrySummary"]["title"], schemas["ScoringSummary"]["title"]) == (
+        "RegistrySummary",
+        "ScoringSummary",
+    )
     assert schemas["RegistryPage"]["properties"]["items"]["items"] == {
         "$ref": "#/components/schemas/RegistrySummary"
     }

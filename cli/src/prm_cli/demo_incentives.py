@@ -7,8 +7,13 @@
 - calculation runs in every state: the rebate's full quarters oldest first paid, approved, then a draft;
   drafts of the growth programme's latest full quarter and of the SPIFF's last two full months (the older
   one past its hold and paying, the last one with lines still held);
+- a manual adjustment on the latest rebate quarter; a draft version 2 of the rebate (2.5 %, marginal bonus)
+  compared with version 1 over that quarter by a what-if backtest;
 - an MDF budget of the current year with allocations, a paid claim, a claim waiting for its decision and a
   request waiting for its decision.
+
+Statements need no loading: each partner's statement of a run's period (JSON, CSV, printable HTML) is there
+as soon as the run is. Not loaded yet: a clawback, which needs a return of a line after its run was paid.
 
 Sales reach incentives as analytics' `sales.recorded` events, on the relay's own time: before a run is
 approved, the loader re-runs its draft (which replaces it) until the run counts every line the analytics demo
@@ -225,6 +230,11 @@ async def load(client: httpx.AsyncClient) -> None:
         else:
             run = await calculation_run(api, programme_id, planned.period)
         await advance(api, run, planned.state)
+    latest = [run for run in planned_runs(year) if run.programme == REBATE and run.state == "draft"]
+    if latest and partners:
+        await adjustment(api, programmes[REBATE]["programme_id"], latest[-1].period, partners)
+        await calculation_run(api, programmes[REBATE]["programme_id"], latest[-1].period)
+        await what_if(api, programmes[REBATE], latest[-1].period)
     await mdf_set(api, partners, today.year)
 
 
@@ -299,6 +309,56 @@ async def advance(api: Api, run: Json, state: str) -> Json:
                 f"/v1/calculation-runs/{run['id']}/{path}", step=f"{path} of {run['period']}"
             )
     return run
+
+
+ADJUSTMENT_REASON = "Co-funded launch event, agreed with the channel manager"
+
+
+async def adjustment(api: Api, programme_id: str, period: str, partners: Sequence[DemoPartner]) -> None:
+    """A manual adjustment of the first active partner's payout of the period (made once)."""
+    partner = sorted((p for p in partners if p.status == "active"), key=lambda p: p.name)[0]
+    made = await all_items(
+        api, "/v1/adjustments", programme_id=programme_id, partner_id=partner.id, period=period
+    )
+    if any(item["reason"] == ADJUSTMENT_REASON for item in made):
+        return
+    body = {
+        "programme_id": programme_id,
+        "partner_id": partner.id,
+        "period": period,
+        "amount": _money("150.00"),
+        "reason": ADJUSTMENT_REASON,
+    }
+    await api.post("/v1/adjustments", body, step="adjustment")
+
+
+def candidate_terms(published: Json) -> Json:
+    """What a channel manager might try: a 2.5 % rebate and a marginal volume bonus instead of whole band."""
+    rules = []
+    for rule in published["rules"]:
+        if rule["kind"] == "rebate":
+            rule = rule | {"rate": "0.025", "label": "Base rebate 2.5 %"}
+        elif rule["kind"] == "volume_bonus":
+            rule = rule | {"mode": "marginal"}
+        rules.append(rule)
+    terms = {key: published[key] for key in ("basis", "hold_days", "eligibility", "notes")}
+    return terms | {"effective_from": published["effective_from"], "effective_to": None, "rules": rules}
+
+
+async def what_if(api: Api, published: Json, period: str) -> Json:
+    """A draft version 2 of the programme (kept, for the newcomer to compare again or publish) and its
+    backtest against version 1 over the period (a comparison stores nothing)."""
+    programme_id = published["programme_id"]
+    programme = await api.get(f"/v1/programmes/{programme_id}")
+    if programme["latest_version"] < 2:
+        await api.post(f"/v1/programmes/{programme_id}/versions", candidate_terms(published), step="draft v2")
+    body = {
+        "programme_id": programme_id,
+        "period": period,
+        "candidate": {"version": 2},
+        "baseline": {"version": 1},
+    }
+    return await api.post("/v1/backtests", body, step="what-if")
 
 
 def _money(amount: str) -> Json:

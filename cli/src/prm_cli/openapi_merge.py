@@ -4,7 +4,7 @@
 - paths are united; a path and method defined twice, or an operationId used twice, is an error;
 - component schemas with one name and one definition are kept once; when services define different
   schemas under one name, every service's variant is renamed `<Service><Name>` (e.g. `ScoringSummary`)
-  and that service's `$ref`s are rewritten, repeated until no clash is left (a schema that refers to a
+  and that service's `$ref`s (and its title) are rewritten, repeated until no clash is left (a schema that refers to a
   renamed one may itself differ afterwards); a renamed schema that still clashes is an error;
 - tags are kept in first-seen order (the gateway's first), the bearer scheme is declared and required
   everywhere except on `/v1/webhooks/…`, which is public (signed deliveries, no API key), and optional on
@@ -82,7 +82,7 @@ def merge_documents(documents: dict[str, dict[str, Any]]) -> dict[str, Any]:
         catalogue = document.get("x-problem-types", {})
         problem_types.update(catalogue)
         for name, schema in document.get("components", {}).get("schemas", {}).items():
-            schemas[rename.get(name, name)] = _rewrite_refs(schema, rename)
+            schemas[rename.get(name, name)] = _renamed(name, _rewrite_refs(schema, rename), rename)
         for tag in document.get("tags", []):
             tags.setdefault(tag["name"], tag)
         for path, item in document.get("paths", {}).items():
@@ -174,6 +174,14 @@ def _schema_renames(documents: dict[str, dict[str, Any]]) -> dict[str, dict[str,
                     if name in renames[service].values():
                         raise MergeError(f"schema {name!r} of {service} clashes even after renaming")
                     renames[service][name] = _service_prefix(service) + name
+
+
+def _renamed(name: str, schema: Any, rename: dict[str, str]) -> Any:
+    """A renamed schema takes its new name as its title too: generators name models by title, so two
+    `FxRateApplied` titles would be one model name twice."""
+    if name in rename and isinstance(schema, dict) and schema.get("title") == name:
+        return {**schema, "title": rename[name]}
+    return schema
 
 
 def _service_prefix(service: str) -> str:

@@ -7,7 +7,7 @@ is refused with 422 (the relay parks it rather than retrying it forever).
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any
 
 from fastapi import FastAPI
 from prm_contracts.deal_registrations import (
@@ -28,18 +28,13 @@ from prm_contracts.partners import (
     PartnerStatusChanged,
     PartnerUpdated,
 )
-from prm_contracts.problem import UnprocessableContent
 from prm_contracts.tiers import PARTNER_TIER_CHANGED, PartnerTierChanged
 from prm_contracts.webhook_secrets import PARTNER_WEBHOOK_SECRETS_CHANGED, PartnerWebhookSecretsChanged
 from prm_kit.clock import utc_now
-from prm_kit.errors import summarise, validation_issues
-from prm_kit.inbox import EventHandler
-from pydantic import BaseModel, ValidationError
+from prm_kit.inbox import EventHandler, event_data
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from analytics.partners import service as replica
-
-M = TypeVar("M", bound=BaseModel)
 
 PartnerRecordEvent = PartnerCreated | PartnerUpdated | PartnerStatusChanged
 PARTNER_RECORD_EVENTS: dict[str, type[PartnerRecordEvent]] = {
@@ -59,16 +54,6 @@ DEAL_REGISTRATION_EVENTS = frozenset(
 )
 
 
-def _data(event: EventEnvelope[dict[str, Any]], model: type[M]) -> M:
-    try:
-        return model.model_validate(event.data)
-    except ValidationError as exc:
-        raise UnprocessableContent(
-            f"event {event.id} ({event.type}) does not match its contract: "
-            f"{summarise(validation_issues(exc.errors()))}"
-        ) from exc
-
-
 def registry_event_handler(app: FastAPI) -> EventHandler:
     """The handler of `POST /internal/events`, given the app whose state (the webhook-secret cache) it
     reaches."""
@@ -76,18 +61,18 @@ def registry_event_handler(app: FastAPI) -> EventHandler:
     async def handle(session: AsyncSession, event: EventEnvelope[dict[str, Any]]) -> None:
         now = utc_now()
         if (record_model := PARTNER_RECORD_EVENTS.get(event.type)) is not None:
-            record: PartnerRecordEvent = _data(event, record_model)
+            record: PartnerRecordEvent = event_data(event, record_model)
             await replica.apply_partner_record(
                 session, record.partner, occurred_at=event.occurred_at, now=now
             )
         elif event.type == PARTNER_TIER_CHANGED:
-            change = _data(event, PartnerTierChanged)
+            change = event_data(event, PartnerTierChanged)
             await replica.apply_tier_change(session, change, occurred_at=event.occurred_at, now=now)
         elif event.type in DEAL_REGISTRATION_EVENTS:
-            deal = _data(event, DealRegistrationChanged)
+            deal = event_data(event, DealRegistrationChanged)
             await replica.apply_deal_registration(session, deal, occurred_at=event.occurred_at)
         elif event.type == PARTNER_WEBHOOK_SECRETS_CHANGED:
-            changed = _data(event, PartnerWebhookSecretsChanged)
+            changed = event_data(event, PartnerWebhookSecretsChanged)
             # Forgetting is always safe (the next delivery fetches the secrets again), even if this batch
             # is then rolled back; the registry committed the change before it sent the event.
             cache = getattr(app.state, "webhook_secrets", None)

@@ -22,6 +22,7 @@ from analytics.sales.models import (
     SalesDailyRollup,
     SalesLine,
     SalesLineKey,
+    SalesMonthlyRollup,
     SalesWebhookReceipt,
 )
 from analytics.surveys.models import SurveyResponse
@@ -42,6 +43,7 @@ __all__ = [
     "SalesDailyRollup",
     "SalesLine",
     "SalesLineKey",
+    "SalesMonthlyRollup",
     "SalesWebhookReceipt",
     "SurveyResponse",
     "Target",

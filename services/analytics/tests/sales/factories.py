@@ -17,6 +17,7 @@ from analytics.sales.models import (
     SalesDailyRollup,
     SalesLine,
     SalesLineKey,
+    SalesMonthlyRollup,
     SalesWebhookReceipt,
 )
 from prm_contracts.principal import Principal
@@ -104,6 +105,7 @@ TABLES = {
     "sales_line": SalesLine.__table__,
     "sales_line_key": SalesLineKey.__table__,
     "sales_daily_rollup": SalesDailyRollup.__table__,
+    "sales_monthly_rollup": SalesMonthlyRollup.__table__,
     "sales_customer_rollup": SalesCustomerRollup.__table__,
     "sales_webhook_receipt": SalesWebhookReceipt.__table__,
     "outbox_event": outbox_event,

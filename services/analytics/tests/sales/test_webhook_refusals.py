@@ -33,12 +33,13 @@ async def test_a_signed_delivery_is_stored(sender: Sender, registry: FakeRegistr
     assert response.status_code == 200, response.text
     assert response.json()["counts"] == {"received": 2, "accepted": 2, "duplicate": 0, "rejected": 0}
     after = await stored_counts(db)
-    # 2 lines and keys; one daily rollup row (same day, category, currency); one customer; one receipt; two
-    # events: sales.recorded and kpi.updated for the one month touched
+    # 2 lines and keys; one daily and one monthly rollup row (same day, category, currency); one customer;
+    # one receipt; two events: sales.recorded and kpi.updated for the one month touched
     assert {name: after[name] - before[name] for name in after} == {
         "sales_line": 2,
         "sales_line_key": 2,
         "sales_daily_rollup": 1,
+        "sales_monthly_rollup": 1,
         "sales_customer_rollup": 1,
         "sales_webhook_receipt": 1,
         "outbox_event": 2,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -177,3 +178,43 @@ async def test_other_services_read_a_partners_targets_internally(client: httpx.A
     assert [t["period"] for t in all_of_them.json()] == ["2026", "2026-Q3"]
     assert [t["period"] for t in one_period.json()] == ["2026-Q3"]
     assert by_analyst.status_code == 403
+
+
+async def test_other_services_read_every_partners_targets_of_a_period_in_one_call(
+    client: httpx.AsyncClient,
+) -> None:
+    first, second, elsewhere = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    await client.put(path(first, "2026-Q3"), json=target("100.00"))
+    await client.put(path(second, "2026-Q3"), json=target("200.00"))
+    await client.put(path(second, "2026-Q3", "gross_profit"), json=target("5.00"))
+    await client.put(path(second, "2026-Q4"), json=target("300.00"))
+    await client.put(path(elsewhere, "2026"), json=target("400.00"))
+
+    quarter = await client.get("/internal/targets", params={"period": "2026-q3"}, headers=signed_as(SERVICE))
+    revenue = await client.get(
+        "/internal/targets", params={"period": "2026-Q3", "metric": "revenue"}, headers=signed_as(SERVICE)
+    )
+    bad_period = await client.get("/internal/targets", params={"period": "Q3"}, headers=signed_as(SERVICE))
+    no_period = await client.get("/internal/targets", headers=signed_as(SERVICE))
+    by_analyst = await client.get(
+        "/internal/targets", params={"period": "2026-Q3"}, headers=signed_as(ANALYST)
+    )
+
+    ours = {first, second}  # other tests' targets are rolled back, but keep to this test's partners
+    seen = [(t["partner_id"], t["metric"], Decimal(t["target"]["amount"])) for t in quarter.json()]
+    assert sorted(s for s in seen if uuid.UUID(s[0]) in ours) == sorted(
+        [
+            (str(first), "revenue", Decimal(100)),
+            (str(second), "revenue", Decimal(200)),
+            (str(second), "gross_profit", Decimal(5)),
+        ]
+    )
+    assert {t["period"] for t in quarter.json()} == {"2026-Q3"}
+    assert {(t["partner_id"], t["metric"]) for t in revenue.json()} >= {
+        (str(first), "revenue"),
+        (str(second), "revenue"),
+    }
+    assert {t["metric"] for t in revenue.json()} == {"revenue"}
+    assert bad_period.status_code == 422
+    assert "period" in bad_period.json()["detail"]
+    assert (no_period.status_code, by_analyst.status_code) == (422, 403)

@@ -8,7 +8,7 @@ stream; a known event whose data breaks its contract is refused with 422 (the re
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any
 
 from prm_contracts.deal_registrations import (
     DEAL_REGISTRATION_APPROVED,
@@ -28,7 +28,6 @@ from prm_contracts.partners import (
     PartnerStatusChanged,
     PartnerUpdated,
 )
-from prm_contracts.problem import UnprocessableContent
 from prm_contracts.sales import (
     SALES_FLAG_REVIEWED,
     SALES_PAYMENT_UPDATED,
@@ -38,14 +37,10 @@ from prm_contracts.sales import (
     SalesRecorded,
 )
 from prm_contracts.tiers import PARTNER_TIER_CHANGED, PartnerTierChanged
-from prm_kit.errors import summarise, validation_issues
-from prm_kit.inbox import EventHandler
-from pydantic import BaseModel, ValidationError
+from prm_kit.inbox import EventHandler, event_data
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from incentives.replica import service as replica
-
-M = TypeVar("M", bound=BaseModel)
 
 DEAL_REGISTRATION_EVENTS = frozenset(
     {
@@ -59,35 +54,25 @@ DEAL_REGISTRATION_EVENTS = frozenset(
 )
 
 
-def _data(event: EventEnvelope[dict[str, Any]], model: type[M]) -> M:
-    try:
-        return model.model_validate(event.data)
-    except ValidationError as exc:
-        raise UnprocessableContent(
-            f"event {event.id} ({event.type}) does not match its contract: "
-            f"{summarise(validation_issues(exc.errors()))}"
-        ) from exc
-
-
 async def apply_event(session: AsyncSession, event: EventEnvelope[dict[str, Any]]) -> None:
     """Apply one event (first delivery only) inside the batch's transaction."""
     at = event.occurred_at
     if event.type == SALES_RECORDED:
-        await replica.record_lines(session, _data(event, SalesRecorded), occurred_at=at)
+        await replica.record_lines(session, event_data(event, SalesRecorded), occurred_at=at)
     elif event.type == SALES_PAYMENT_UPDATED:
-        await replica.update_payments(session, _data(event, SalesPaymentUpdated), occurred_at=at)
+        await replica.update_payments(session, event_data(event, SalesPaymentUpdated), occurred_at=at)
     elif event.type == SALES_FLAG_REVIEWED:
-        await replica.review_flag(session, _data(event, SalesFlagReviewed))
+        await replica.review_flag(session, event_data(event, SalesFlagReviewed))
     elif event.type == PARTNER_CREATED:
-        await replica.apply_partner_record(session, _data(event, PartnerCreated).partner, occurred_at=at)
+        await replica.apply_partner_record(session, event_data(event, PartnerCreated).partner, occurred_at=at)
     elif event.type == PARTNER_UPDATED:
-        await replica.apply_partner_record(session, _data(event, PartnerUpdated).partner, occurred_at=at)
+        await replica.apply_partner_record(session, event_data(event, PartnerUpdated).partner, occurred_at=at)
     elif event.type == PARTNER_STATUS_CHANGED:
-        await replica.apply_status_change(session, _data(event, PartnerStatusChanged), occurred_at=at)
+        await replica.apply_status_change(session, event_data(event, PartnerStatusChanged), occurred_at=at)
     elif event.type == PARTNER_TIER_CHANGED:
-        await replica.apply_tier_change(session, _data(event, PartnerTierChanged))
+        await replica.apply_tier_change(session, event_data(event, PartnerTierChanged))
     elif event.type in DEAL_REGISTRATION_EVENTS:
-        await replica.apply_deal_registration(session, _data(event, DealRegistrationChanged))
+        await replica.apply_deal_registration(session, event_data(event, DealRegistrationChanged))
 
 
 def replica_event_handler() -> EventHandler:

@@ -267,6 +267,15 @@ class FakeAnalytics:
             if request.url.path == "/internal/fx-rates":
                 items = [r.model_dump(mode="json") for r in self._series(request.url.params)]
                 return httpx.Response(200, json=items)
+            if request.url.path == "/internal/targets":
+                period = request.url.params["period"]
+                items = [
+                    t.model_dump(mode="json")
+                    for partner, label in sorted(self.targets)
+                    if label == period
+                    for t in self._targets(partner, period)
+                ]
+                return httpx.Response(200, json=items)
             if match := _TARGETS.fullmatch(request.url.path):
                 items = [
                     t.model_dump(mode="json")

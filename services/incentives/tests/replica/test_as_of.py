@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 from incentives.replica import repository
 from incentives.replica.models import PartnerStatusPeriod, PartnerTierPeriod, SalesLine
 from prm_contracts.periods import parse_period
@@ -16,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 pytestmark = pytest.mark.asyncio
 
 DECIDED = datetime(2026, 1, 1, tzinfo=UTC)
-A, B, C = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+A, B, C, D = uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
 
 
 async def histories(db: AsyncSession) -> None:
@@ -157,17 +158,48 @@ async def test_lines_of_a_period_carry_the_tier_and_status_of_their_own_day(db: 
     assert sorted(row.SalesLine.external_id for row in only_b) == ["b-feb", "b-jan"]
 
 
-async def test_the_correlated_tier_expression_agrees_with_the_per_day_read(db: AsyncSession) -> None:
-    """Two ways to the same answer: the subquery beside each line and `tiers_on` for that line's day."""
+async def test_the_range_joined_history_agrees_with_the_per_line_lookups(db: AsyncSession) -> None:
+    """Two ways to the same answer: the range join on the history intervals (`lines_in`) against the
+    correlated lookups beside each line (`tier_on`, `status_on_day`) and `tiers_on` for that line's day.
+    D changes status twice on 1 Feb (the later one counts for that day), and C has no tier at all."""
     await histories(db)
-    days = [date(2026, month, day) for month in (1, 2, 3, 4, 6, 7, 9) for day in (1, 15, 28)]
-    db.add_all([sale(partner, f"{partner}-{day}", day) for partner in (A, B, C) for day in days])
+    db.add_all(
+        [
+            PartnerStatusPeriod(partner_id=D, valid_from=datetime(2026, 1, 5, tzinfo=UTC), status="active"),
+            PartnerStatusPeriod(
+                partner_id=D, valid_from=datetime(2026, 2, 1, 9, tzinfo=UTC), status="suspended"
+            ),
+            PartnerStatusPeriod(
+                partner_id=D, valid_from=datetime(2026, 2, 1, 17, tzinfo=UTC), status="terminated"
+            ),
+        ]
+    )
+    days = [date(2026, month, day) for month in (1, 2, 3, 4, 6, 7, 9) for day in (1, 4, 15, 28)]
+    db.add_all([sale(partner, f"{partner}-{day}", day) for partner in (A, B, C, D) for day in days])
     await db.flush()
+    dialect = db.get_bind().dialect.name
+    per_line = {
+        row[0]: (row[1], row[2])
+        for row in await db.execute(
+            sa.select(
+                SalesLine.id,
+                repository.tier_on(SalesLine.partner_id, SalesLine.occurred_on),
+                repository.status_on_day(SalesLine.partner_id, SalesLine.occurred_on, dialect),
+            ).where(SalesLine.partner_id.in_([A, B, C, D]))
+        )
+    }
 
-    rows = await repository.lines_in(db, parse_period("2026"), [A, B, C])
+    rows = await repository.lines_in(db, parse_period("2026"), [A, B, C, D])
 
-    assert len(rows) == 3 * len(days)
+    assert len(rows) == 4 * len(days)
     for row in rows:
         line = row.SalesLine
+        assert (row.tier, row.partner_status) == per_line[line.id], line.external_id
         expected = (await repository.tiers_on(db, line.occurred_on, [line.partner_id])).get(line.partner_id)
         assert row.tier == expected, line.external_id
+    d_statuses = {
+        row.SalesLine.occurred_on: row.partner_status for row in rows if row.SalesLine.partner_id == D
+    }
+    assert d_statuses[date(2026, 1, 4)] is None  # before D's first entry
+    assert d_statuses[date(2026, 1, 15)] == "active"
+    assert d_statuses[date(2026, 2, 1)] == "terminated"  # the day's last entry, not the suspension

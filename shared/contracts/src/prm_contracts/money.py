@@ -20,6 +20,8 @@ _AMOUNT_RE = re.compile(AMOUNT_PATTERN)
 
 def parse_amount(value: Any) -> Decimal:
     """Accept a decimal string (or a Decimal from Python code); refuse JSON numbers and non-finite values."""
+    if type(value) is str and _AMOUNT_RE.fullmatch(value):  # the common case first: one match, no more checks
+        return Decimal(value)
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise ValueError("amount must be a finite decimal")

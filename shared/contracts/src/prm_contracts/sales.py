@@ -13,7 +13,7 @@ remove one.
 from __future__ import annotations
 
 from datetime import date
-from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, localcontext
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal
 from enum import StrEnum
 from typing import Annotated, ClassVar, Literal
 from uuid import UUID
@@ -112,15 +112,20 @@ class SalesProduct(BaseModel):
     category: ShortText = Field(examples=["cloud-services"])
 
 
+# Exact for any product of two amounts (15 + 4 digits each); one context, not a `localcontext()` per line.
+_EXACT = Context(prec=60)
+
+
 def amount_matches(quantity: Decimal, unit_price: Decimal, amount: Decimal) -> bool:
     """`amount` is `quantity * unit_price` rounded (half up or half even) to the places `amount` is written
     with."""
     exponent = amount.as_tuple().exponent
     places = Decimal(1).scaleb(exponent if isinstance(exponent, int) else 0)
-    with localcontext() as exact:
-        exact.prec = 60
-        product = quantity * unit_price
-        return amount in {product.quantize(places, ROUND_HALF_UP), product.quantize(places, ROUND_HALF_EVEN)}
+    product = _EXACT.multiply(quantity, unit_price)
+    return amount in {
+        product.quantize(places, ROUND_HALF_UP, _EXACT),
+        product.quantize(places, ROUND_HALF_EVEN, _EXACT),
+    }
 
 
 class SalesTransaction(BaseModel):

@@ -3,20 +3,36 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 import sqlalchemy as sa
 from fastapi import APIRouter
 from prm_contracts.events import EventBatch, EventEnvelope, EventReceipt
+from prm_contracts.problem import UnprocessableContent
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from prm_kit.clock import utc_now
 from prm_kit.db.session import SessionDep
+from prm_kit.errors import summarise, validation_issues
 from prm_kit.internal_auth import require
 from prm_kit.outbox import inbox_event
 
 EventHandler = Callable[[AsyncSession, EventEnvelope[dict[str, Any]]], Awaitable[None]]
+M = TypeVar("M", bound=BaseModel)
+
+
+def event_data(event: EventEnvelope[dict[str, Any]], model: type[M]) -> M:
+    """The event's data as its contract's model; a 422 when it does not match, so the publisher's relay
+    parks the event as a dead letter instead of the consumer storing half of it."""
+    try:
+        return model.model_validate(event.data)
+    except ValidationError as exc:
+        raise UnprocessableContent(
+            f"event {event.id} ({event.type}) does not match its contract: "
+            f"{summarise(validation_issues(exc.errors()))}"
+        ) from exc
 
 
 async def first_delivery(session: AsyncSession, event_id: UUID, type: str) -> bool:

@@ -3,7 +3,7 @@ flags."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, cast
@@ -17,15 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from analytics.anomalies.models import AnomalyFlag
 from analytics.anomalies.rules import RepeatKey
 from analytics.kpis.models import SalesCustomerMonthRollup
+from analytics.sales.in_lists import among, batches
 from analytics.sales.models import SalesDailyRollup, SalesLine
 
 _CHUNK = 300
 _flag = cast(sa.Table, AnomalyFlag.__table__)
-
-
-def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(values), _CHUNK):
-        yield values[start : start + _CHUNK]
 
 
 async def daily_sales(
@@ -44,21 +40,27 @@ async def stored_repeats(
     session: AsyncSession, partner_id: UUID, customer_days: Iterable[tuple[str, date]]
 ) -> frozenset[RepeatKey]:
     """The stored sales of these (customer key, day) pairs, as repeat keys. Reads the partner's lines of the
-    delivery's days through the (partner, day) index; the delivery's few days bound it."""
+    delivery's days through the (partner, day) index; the delivery's few days bound it. Matched by customer
+    and by day separately (one array each on PostgreSQL, see sales/in_lists.py), the pairs kept here."""
     wanted = sorted(set(customer_days))
+    pairs = set(wanted)
     found: set[RepeatKey] = set()
-    for chunk in _chunks(wanted):
+    for chunk in batches(session, wanted, _CHUNK):
         rows = await session.execute(
             sa.select(
                 SalesLine.customer_key, SalesLine.occurred_on, SalesLine.amount, SalesLine.currency
             ).where(
                 SalesLine.partner_id == partner_id,
                 SalesLine.kind == SalesKind.sale.value,
-                SalesLine.occurred_on.in_({day for _, day in chunk}),
-                sa.tuple_(SalesLine.customer_key, SalesLine.occurred_on).in_(chunk),
+                among(session, SalesLine.occurred_on, sorted({day for _, day in chunk})),
+                among(session, SalesLine.customer_key, sorted({key for key, _ in chunk})),
             )
         )
-        found |= {(key, day, Decimal(amount).normalize(), currency) for key, day, amount, currency in rows}
+        found |= {
+            (key, day, Decimal(amount).normalize(), currency)
+            for key, day, amount, currency in rows
+            if (key, day) in pairs
+        }
     return frozenset(found)
 
 
@@ -67,12 +69,12 @@ async def customers_with_sales(
 ) -> frozenset[str]:
     wanted = sorted(set(keys))
     found: set[str] = set()
-    for chunk in _chunks(wanted):
+    for chunk in batches(session, wanted, _CHUNK):
         rows = await session.scalars(
             sa.select(SalesCustomerMonthRollup.customer_key)
             .where(
                 SalesCustomerMonthRollup.partner_id == partner_id,
-                SalesCustomerMonthRollup.customer_key.in_(chunk),
+                among(session, SalesCustomerMonthRollup.customer_key, chunk),
                 SalesCustomerMonthRollup.sale_line_count > 0,
             )
             .distinct()

@@ -17,6 +17,7 @@ values (anomalies/repository.py reads it before the delivery's lines are written
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -83,15 +84,18 @@ def _volume_spikes(lines: Sequence[GuardedLine], history: History) -> dict[UUID,
     for guarded in lines:
         if guarded.line.kind is SalesKind.sale:
             sent[(guarded.line.currency, guarded.line.occurred_on)] += guarded.line.amount
+    # each currency's days with sales, in order: a day's baseline is a slice found by bisection, not a scan of
+    # the whole history per day of the delivery (a backfill spans many days)
+    selling_days: dict[str, list[tuple[date, Decimal]]] = defaultdict(list)
+    for (currency, day), total in sorted(history.daily_sales.items()):
+        if total > 0:
+            selling_days[currency].append((day, total))
     spikes: dict[tuple[str, date], str] = {}
     for (currency, day), amount in sent.items():
-        baseline = [
-            total
-            for (stored_currency, stored_day), total in history.daily_sales.items()
-            if stored_currency == currency
-            and day - timedelta(days=HISTORY_DAYS) <= stored_day < day
-            and total > 0
-        ]
+        days = selling_days.get(currency, [])
+        start = bisect_left(days, day - timedelta(days=HISTORY_DAYS), key=lambda entry: entry[0])
+        end = bisect_left(days, day, key=lambda entry: entry[0])
+        baseline = [total for _, total in days[start:end]]
         if len(baseline) < MIN_HISTORY_DAYS:
             continue
         typical = median(baseline)

@@ -12,8 +12,9 @@ from uuid import UUID
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from analytics.kpis.repository import as_date, sales_rollup, within
 from analytics.partners.models import PartnerDimension
-from analytics.sales.models import SalesDailyRollup
+from analytics.sales.models import SalesDailyRollup, SalesMonthlyRollup
 
 UNKNOWN_SEGMENT = "unknown"
 
@@ -61,71 +62,78 @@ async def dimensions(session: AsyncSession) -> dict[UUID, PartnerDimension]:
 
 
 async def partners_with_sales(session: AsyncSession, first: date, last: date) -> set[UUID]:
-    rows = await session.scalars(
-        sa.select(SalesDailyRollup.partner_id).where(SalesDailyRollup.day.between(first, last)).distinct()
-    )
+    rollup = sales_rollup([(first, last)])
+    rows = await session.scalars(sa.select(rollup.partner_id).where(within(rollup, first, last)).distinct())
     return set(rows)
 
 
 async def net_revenue(session: AsyncSession, first: date, last: date) -> list[tuple[UUID, str, Decimal]]:
     """(partner, currency, sales - returns) over [first, last], for every partner with lines."""
-    rollup = SalesDailyRollup
+    rollup = sales_rollup([(first, last)])
     rows = await session.execute(
         sa.select(
             rollup.partner_id, rollup.currency, sa.func.sum(rollup.gross_amount - rollup.returns_amount)
         )
-        .where(rollup.day.between(first, last))
+        .where(within(rollup, first, last))
         .group_by(rollup.partner_id, rollup.currency)
     )
     return [(partner, currency, Decimal(total or 0)) for partner, currency, total in rows]
 
 
-def _month_label(session: AsyncSession, day: Any) -> Any:
-    """`YYYY-MM` of a date column, in the database's own dialect (grouping by month happens there)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return sa.func.to_char(day, "YYYY-MM")
-    return sa.func.strftime("%Y-%m", day)
-
-
-def _partners_asked(partner_id: UUID | None, segment: SegmentFilter) -> sa.ColumnElement[bool]:
+def _partners_asked(column: Any, partner_id: UUID | None, segment: SegmentFilter) -> sa.ColumnElement[bool]:
     condition: sa.ColumnElement[bool] = sa.true()
     if partner_id is not None:
-        condition = sa.and_(condition, SalesDailyRollup.partner_id == partner_id)
+        condition = sa.and_(condition, column == partner_id)
     if not segment.empty:
-        condition = sa.and_(condition, SalesDailyRollup.partner_id.in_(segment.partner_ids()))
+        condition = sa.and_(condition, column.in_(segment.partner_ids()))
     return condition
 
 
 async def monthly_revenue(
     session: AsyncSession, first: date, last: date, *, partner_id: UUID | None, segment: SegmentFilter
 ) -> list[MonthlyRevenue]:
-    """Net revenue and line counts per (partner, month, currency) over [first, last]: partners x months x
-    currencies rows, whatever the number of lines."""
-    rollup = SalesDailyRollup
-    month = _month_label(session, rollup.day).label("month")
-    statement = sa.select(
-        rollup.partner_id,
-        month,
-        rollup.currency,
-        sa.func.sum(rollup.gross_amount - rollup.returns_amount),
-        sa.func.sum(rollup.line_count),
-    ).where(rollup.day.between(first, last), _partners_asked(partner_id, segment))
-    statement = statement.group_by(rollup.partner_id, month, rollup.currency)
+    """Net revenue and line counts per (partner, month, currency) over the whole months [first, last], from
+    the monthly rollup: partners x months x currencies rows, whatever the number of lines."""
+    rollup = SalesMonthlyRollup
+    rows = await session.execute(
+        sa.select(
+            rollup.partner_id,
+            rollup.month,
+            rollup.currency,
+            rollup.gross_amount - rollup.returns_amount,
+            rollup.line_count,
+        ).where(
+            rollup.month.between(first.replace(day=1), last),
+            _partners_asked(rollup.partner_id, partner_id, segment),
+        )
+    )
     return [
-        MonthlyRevenue(partner, label, currency, Decimal(total or 0), int(lines or 0))
-        for partner, label, currency, total, lines in await session.execute(statement)
+        MonthlyRevenue(partner, f"{month:%Y-%m}", currency, Decimal(total or 0), int(lines or 0))
+        for partner, month, currency, total, lines in rows
     ]
 
 
 async def first_sales(
     session: AsyncSession, *, partner_id: UUID | None, segment: SegmentFilter
 ) -> dict[UUID, date]:
-    """Each partner's first day with a sale (ever), for the partners asked for."""
-    rollup = SalesDailyRollup
-    statement = (
-        sa.select(rollup.partner_id, sa.func.min(rollup.day))
-        .where(rollup.sale_line_count > 0, _partners_asked(partner_id, segment))
-        .group_by(rollup.partner_id)
+    """Each partner's first day with a sale (ever), for the partners asked for: its first month with a sale
+    from the monthly rollup, then the first day from that month on in the daily rollup (a short range of
+    its primary key, not every day the partner ever sold)."""
+    monthly, daily = SalesMonthlyRollup, SalesDailyRollup
+    firsts = (
+        sa.select(monthly.partner_id, sa.func.min(monthly.month).label("month"))
+        .where(monthly.sale_line_count > 0, _partners_asked(monthly.partner_id, partner_id, segment))
+        .group_by(monthly.partner_id)
+        .subquery()
     )
-    rows = await session.execute(statement)
-    return {partner: day for partner, day in rows if day is not None}
+    first_day = (
+        sa.select(sa.func.min(daily.day))
+        .where(
+            daily.partner_id == firsts.c.partner_id,
+            daily.day >= firsts.c.month,
+            daily.sale_line_count > 0,
+        )
+        .scalar_subquery()
+    )
+    rows = await session.execute(sa.select(firsts.c.partner_id, first_day))
+    return {partner: as_date(day) for partner, day in rows if day is not None}

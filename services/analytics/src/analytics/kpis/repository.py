@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, cast
 from uuid import UUID
@@ -19,11 +20,13 @@ from analytics.acquisition_spend.models import AcquisitionSpend
 from analytics.kpis.models import SalesCustomerMonthRollup
 from analytics.market_sizes.models import MarketSize
 from analytics.partners.models import DealRegistrationOutcome, PartnerDimension
-from analytics.sales.models import SalesCustomerRollup, SalesDailyRollup
+from analytics.sales.models import SalesCustomerRollup, SalesDailyRollup, SalesMonthlyRollup
+from analytics.sales.rollups import MONTHLY_SUMS
 from analytics.surveys.models import SurveyResponse
 from analytics.targets.models import Target
 
 _month = cast(sa.Table, SalesCustomerMonthRollup.__table__)
+_monthly = cast(sa.Table, SalesMonthlyRollup.__table__)
 
 
 @dataclass
@@ -71,28 +74,71 @@ async def add_to_customer_month_rollups(session: AsyncSession, rows: list[dict[s
     await session.execute(statement, rows)
 
 
-async def sales_totals(
-    session: AsyncSession, partner_id: UUID, first: date, last: date
-) -> dict[str, SalesTotals]:
-    """The partner's daily rollup summed over [first, last], per currency."""
-    rollup = SalesDailyRollup
+async def add_to_monthly_rollups(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert(_monthly)
+    statement = statement.on_conflict_do_update(
+        index_elements=[_monthly.c.partner_id, _monthly.c.month, _monthly.c.currency],
+        set_={name: _monthly.c[name] + statement.excluded[name] for name in MONTHLY_SUMS},
+    )
+    await session.execute(statement, rows)
+
+
+SalesRollup = type[SalesDailyRollup] | type[SalesMonthlyRollup]
+
+
+def is_whole_months(first: date, last: date) -> bool:
+    return first.day == 1 and (last + timedelta(days=1)).day == 1
+
+
+def sales_rollup(spans: Sequence[tuple[date, date]]) -> SalesRollup:
+    """The rollup to sum over the spans: the monthly one when every span is whole months (every period
+    label is), about 30 times fewer rows than the daily one it is kept equal to; else the daily one."""
+    return SalesMonthlyRollup if all(is_whole_months(*span) for span in spans) else SalesDailyRollup
+
+
+def within(rollup: SalesRollup, first: date, last: date) -> sa.ColumnElement[bool]:
+    """The rollup's rows of the days [first, last] (months stored as their first day)."""
+    if rollup is SalesMonthlyRollup:
+        return SalesMonthlyRollup.month.between(first, last)
+    return SalesDailyRollup.day.between(first, last)
+
+
+async def sales_totals_of_spans(
+    session: AsyncSession, partner_id: UUID, spans: list[tuple[date, date]]
+) -> list[dict[str, SalesTotals]]:
+    """The partner's sales rollup summed over each span, per currency, in one query (a snapshot compares
+    three spans): the rows any span covers, summed per span by CASE. A currency without rows in a span is
+    absent from that span's totals."""
+    rollup = sales_rollup(spans)
+    columns = []
+    for first, last in spans:
+        inside = within(rollup, first, last)
+        columns += [sa.func.sum(sa.case((inside, column), else_=None)) for column in _summed(rollup)] + [
+            sa.func.count(sa.case((inside, 1), else_=None))
+        ]
     rows = await session.execute(
-        sa.select(rollup.currency, *_totals_columns())
-        .where(rollup.partner_id == partner_id, rollup.day.between(first, last))
+        sa.select(rollup.currency, *columns)
+        .where(rollup.partner_id == partner_id, sa.or_(*(within(rollup, *span) for span in spans)))
         .group_by(rollup.currency)
     )
-    return {currency: _totals_of(*sums) for currency, *sums in rows}
+    found: list[dict[str, SalesTotals]] = [{} for _ in spans]
+    for currency, *sums in rows:
+        for index in range(len(spans)):
+            *totals, count = sums[index * 7 : index * 7 + 7]
+            if count:
+                found[index][currency] = _totals_of(*totals)
+    return found
 
 
-def _totals_columns() -> tuple[Any, ...]:
-    rollup = SalesDailyRollup
+def _summed(rollup: SalesRollup) -> tuple[Any, ...]:
     return (
-        sa.func.sum(rollup.gross_amount),
-        sa.func.sum(rollup.returns_amount),
-        sa.func.sum(rollup.costed_amount),
-        sa.func.sum(rollup.cost_amount),
-        sa.func.sum(rollup.line_count),
-        sa.func.sum(rollup.costed_line_count),
+        rollup.gross_amount,
+        rollup.returns_amount,
+        rollup.costed_amount,
+        rollup.cost_amount,
+        rollup.line_count,
+        rollup.costed_line_count,
     )
 
 
@@ -112,12 +158,12 @@ def _totals_of(
 async def sales_totals_by_partner(
     session: AsyncSession, first: date, last: date, *, among: sa.Select[Any] | None = None
 ) -> dict[UUID, dict[str, SalesTotals]]:
-    """Every partner's daily rollup summed over [first, last], per currency, in one GROUP BY (the set-based
-    twin of `sales_totals`); `among` (a SELECT of partner ids) limits the partners."""
-    rollup = SalesDailyRollup
-    statement = sa.select(rollup.partner_id, rollup.currency, *_totals_columns()).where(
-        rollup.day.between(first, last)
-    )
+    """Every partner's sales rollup summed over [first, last], per currency, in one GROUP BY (the set-based
+    twin of `sales_totals_of_spans`); `among` (a SELECT of partner ids) limits the partners."""
+    rollup = sales_rollup([(first, last)])
+    statement = sa.select(
+        rollup.partner_id, rollup.currency, *(sa.func.sum(column) for column in _summed(rollup))
+    ).where(within(rollup, first, last))
     if among is not None:
         statement = statement.where(rollup.partner_id.in_(among))
     rows = await session.execute(statement.group_by(rollup.partner_id, rollup.currency))
@@ -127,31 +173,100 @@ async def sales_totals_by_partner(
     return totals
 
 
-async def last_sale_on(session: AsyncSession, partner_id: UUID, last: date) -> date | None:
-    day: date | None = await session.scalar(
-        sa.select(sa.func.max(SalesDailyRollup.day)).where(
-            SalesDailyRollup.partner_id == partner_id,
-            SalesDailyRollup.day <= last,
-            SalesDailyRollup.sale_line_count > 0,
+@dataclass(frozen=True)
+class PartnerFacts:
+    """What a snapshot needs to know of the partner before reading its KPIs."""
+
+    in_replica: bool
+    region: str | None  # the replica's region, else its country
+    target_currency: str | None  # all its targets share one
+    sales_currencies: tuple[str, ...]  # up to two: enough to tell whether there is only one
+
+    @property
+    def known(self) -> bool:
+        return self.in_replica or bool(self.sales_currencies) or self.target_currency is not None
+
+
+async def partner_facts(session: AsyncSession, partner_id: UUID) -> PartnerFacts:
+    """The partner's replica row, target currency and sales currencies, in one statement."""
+    dimension, monthly = PartnerDimension, SalesMonthlyRollup
+
+    def one(column: Any, where: Any) -> Any:
+        return sa.select(column).where(where).limit(1).scalar_subquery()
+
+    mine = monthly.partner_id == partner_id
+    row = (
+        await session.execute(
+            sa.select(
+                sa.exists().where(dimension.partner_id == partner_id),
+                one(dimension.region, dimension.partner_id == partner_id),
+                one(dimension.country, dimension.partner_id == partner_id),
+                one(Target.currency, Target.partner_id == partner_id),
+                sa.select(sa.func.min(monthly.currency)).where(mine).scalar_subquery(),
+                sa.select(sa.func.max(monthly.currency)).where(mine).scalar_subquery(),
+            )
         )
-    )
-    return day
+    ).one()
+    in_replica, region, country, target_currency, lowest, highest = row
+    currencies = tuple(dict.fromkeys(c for c in (lowest, highest) if c is not None))
+    return PartnerFacts(bool(in_replica), region or country or None, target_currency, currencies)
 
 
-async def new_customers(session: AsyncSession, partner_id: UUID, first: date, last: date) -> int:
-    """Customers whose first line with the partner (in any currency) falls in [first, last]: a first line in
-    the span in some currency and none before it in any. Reads the customers first seen in the span (the
-    (partner_id, first_on) index), each checked by its key, not every customer the partner ever had."""
-    rollup, earlier = SalesCustomerRollup, aliased(SalesCustomerRollup)
-    seen_before = sa.exists().where(
-        earlier.partner_id == rollup.partner_id,
-        earlier.customer_key == rollup.customer_key,
-        earlier.first_on < first,
+@dataclass(frozen=True)
+class MoneyInputs:
+    target: MoneyInput | None
+    spend: MoneyInput | None
+    market_sizes: list[MoneyInput]  # every segment of the region's market, by segment
+
+
+async def money_inputs(
+    session: AsyncSession, partner_id: UUID, region: str | None, first: date, last: date
+) -> MoneyInputs:
+    """The revenue target and acquisition spend stored for exactly [first, last], and the market sizes of
+    the region over exactly that span, in one statement (UNION ALL)."""
+    parts = [
+        sa.select(sa.literal("target"), Target.amount, Target.currency, sa.literal("")).where(
+            Target.partner_id == partner_id,
+            Target.metric == TargetMetric.REVENUE.value,
+            Target.first_day == first,
+            Target.last_day == last,
+        ),
+        sa.select(
+            sa.literal("spend"), AcquisitionSpend.amount, AcquisitionSpend.currency, sa.literal("")
+        ).where(
+            AcquisitionSpend.partner_id == partner_id,
+            AcquisitionSpend.first_day == first,
+            AcquisitionSpend.last_day == last,
+        ),
+    ]
+    if region is not None:
+        parts.append(
+            sa.select(sa.literal("market"), MarketSize.amount, MarketSize.currency, MarketSize.segment).where(
+                MarketSize.region == region, MarketSize.first_day == first, MarketSize.last_day == last
+            )
+        )
+    found: dict[str, list[tuple[str, MoneyInput]]] = {"target": [], "spend": [], "market": []}
+    for kind, amount, currency, segment in await session.execute(sa.union_all(*parts)):
+        found[kind].append((segment, MoneyInput(Decimal(amount), currency)))
+    return MoneyInputs(
+        target=found["target"][0][1] if found["target"] else None,
+        spend=found["spend"][0][1] if found["spend"] else None,
+        market_sizes=[money for _, money in sorted(found["market"], key=lambda item: item[0])],
     )
-    count = sa.select(sa.func.count(sa.distinct(rollup.customer_key))).where(
-        rollup.partner_id == partner_id, rollup.first_on.between(first, last), ~seen_before
-    )
-    return int(await session.scalar(count) or 0)
+
+
+@dataclass(frozen=True)
+class PartnerCounts:
+    """Counts of a snapshot; the customer counts of a span that is not whole months are None."""
+
+    new_customers: int
+    buyers: int | None
+    previous_buyers: int | None
+    retained: int | None
+    last_sale_on: date | None
+    surveys: SurveyTotals
+    won: int
+    lost: int
 
 
 def _buyers(partner_id: UUID, first_month: date, last_month: date) -> sa.Select[Any]:
@@ -162,125 +277,112 @@ def _buyers(partner_id: UUID, first_month: date, last_month: date) -> sa.Select[
     )
 
 
-async def buying_customers(
-    session: AsyncSession, partner_id: UUID, first_month: date, last_month: date
-) -> int:
-    """Customers with at least one sale in the months [first_month, last_month]."""
-    buyers = _buyers(partner_id, first_month, last_month).distinct().subquery()
-    return int(await session.scalar(sa.select(sa.func.count()).select_from(buyers)) or 0)
+def _months(first: date, last: date) -> tuple[date, date]:
+    return first.replace(day=1), last.replace(day=1)
 
 
-async def retained_customers(
-    session: AsyncSession, partner_id: UUID, before: tuple[date, date], now: tuple[date, date]
-) -> int:
-    """Customers who bought in the months `before` and again in the months `now`."""
-    earlier = _buyers(partner_id, *before).distinct().subquery()
-    later = _buyers(partner_id, *now).distinct().subquery()
-    joined = sa.select(sa.func.count()).select_from(
-        earlier.join(later, earlier.c.customer_key == later.c.customer_key)
+async def partner_counts(
+    session: AsyncSession,
+    partner_id: UUID,
+    span: tuple[date, date],
+    previous: tuple[date, date],
+    *,
+    closed: tuple[datetime, datetime],
+) -> PartnerCounts:
+    """New, buying and retained customers, the last sale, survey answers and deal outcomes (closed in
+    [start, end)), in one statement: each an aggregate of one row, joined ON true."""
+    first, last = span
+    rollup, earlier = SalesCustomerRollup, aliased(SalesCustomerRollup)
+    # customers first seen in the span in some currency and never before in any (the first_on index)
+    seen_before = sa.exists().where(
+        earlier.partner_id == rollup.partner_id,
+        earlier.customer_key == rollup.customer_key,
+        earlier.first_on < first,
     )
-    return int(await session.scalar(joined) or 0)
-
-
-async def survey_totals(session: AsyncSession, partner_id: UUID, first: date, last: date) -> SurveyTotals:
-    response = SurveyResponse
-    row = (
-        await session.execute(
-            sa.select(
-                sa.func.count(response.nps),
-                sa.func.sum(sa.case((response.nps >= 9, 1), else_=0)),
-                sa.func.sum(sa.case((response.nps <= 6, 1), else_=0)),
-                sa.func.count(response.csat),
-                sa.func.sum(response.csat),
-                sa.func.sum(sa.case((response.csat >= 4, 1), else_=0)),
-            ).where(response.partner_id == partner_id, response.responded_on.between(first, last))
-        )
-    ).one()
-    return SurveyTotals(*(int(value or 0) for value in row))
-
-
-async def deal_outcomes(
-    session: AsyncSession, partner_id: UUID, start: datetime, end: datetime
-) -> tuple[int, int]:
-    """(won, lost) registrations of the partner closed in [start, end)."""
-    outcome = DealRegistrationOutcome
-    rows = await session.execute(
-        sa.select(outcome.status, sa.func.count())
+    parts: list[sa.Subquery] = [
+        sa.select(sa.func.count(sa.distinct(rollup.customer_key)).label("new_customers"))
+        .where(rollup.partner_id == partner_id, rollup.first_on.between(first, last), ~seen_before)
+        .subquery(),
+        sa.select(sa.func.max(SalesDailyRollup.day).label("last_sale_on"))
         .where(
-            outcome.partner_id == partner_id,
-            outcome.status.in_([DealRegistrationStatus.WON.value, DealRegistrationStatus.LOST.value]),
-            outcome.closed_at >= start,
-            outcome.closed_at < end,
+            SalesDailyRollup.partner_id == partner_id,
+            SalesDailyRollup.day <= last,
+            SalesDailyRollup.sale_line_count > 0,
         )
-        .group_by(outcome.status)
-    )
-    counts = {status: int(count) for status, count in rows}
-    return counts.get(DealRegistrationStatus.WON.value, 0), counts.get(DealRegistrationStatus.LOST.value, 0)
-
-
-async def revenue_target(
-    session: AsyncSession, partner_id: UUID, first: date, last: date
-) -> MoneyInput | None:
-    target = await session.scalar(
-        sa.select(Target).where(
-            Target.partner_id == partner_id,
-            Target.metric == TargetMetric.REVENUE.value,
-            Target.first_day == first,
-            Target.last_day == last,
+        .subquery(),
+    ]
+    response = SurveyResponse
+    parts.append(
+        sa.select(
+            sa.func.count(response.nps).label("nps_responses"),
+            sa.func.sum(sa.case((response.nps >= 9, 1), else_=0)).label("promoters"),
+            sa.func.sum(sa.case((response.nps <= 6, 1), else_=0)).label("detractors"),
+            sa.func.count(response.csat).label("csat_responses"),
+            sa.func.sum(response.csat).label("csat_sum"),
+            sa.func.sum(sa.case((response.csat >= 4, 1), else_=0)).label("csat_satisfied"),
         )
+        .where(response.partner_id == partner_id, response.responded_on.between(first, last))
+        .subquery()
     )
-    return None if target is None else MoneyInput(target.amount, target.currency)
-
-
-async def acquisition_spend(
-    session: AsyncSession, partner_id: UUID, first: date, last: date
-) -> MoneyInput | None:
-    spend = await session.scalar(
-        sa.select(AcquisitionSpend).where(
-            AcquisitionSpend.partner_id == partner_id,
-            AcquisitionSpend.first_day == first,
-            AcquisitionSpend.last_day == last,
+    outcome = DealRegistrationOutcome
+    parts.append(
+        sa.select(
+            sa.func.sum(sa.case((outcome.status == DealRegistrationStatus.WON.value, 1), else_=0)).label(
+                "won"
+            ),
+            sa.func.sum(sa.case((outcome.status == DealRegistrationStatus.LOST.value, 1), else_=0)).label(
+                "lost"
+            ),
         )
+        .where(
+            outcome.partner_id == partner_id, outcome.closed_at >= closed[0], outcome.closed_at < closed[1]
+        )
+        .subquery()
     )
-    return None if spend is None else MoneyInput(spend.amount, spend.currency)
-
-
-async def market_sizes(session: AsyncSession, region: str, first: date, last: date) -> list[MoneyInput]:
-    """The sizes of every segment of the region's market over exactly [first, last]."""
-    rows = await session.scalars(
-        sa.select(MarketSize)
-        .where(MarketSize.region == region, MarketSize.first_day == first, MarketSize.last_day == last)
-        .order_by(MarketSize.segment)
+    whole = is_whole_months(*span) and is_whole_months(*previous)
+    if whole:
+        now_buyers = _buyers(partner_id, *_months(*span)).distinct().subquery()
+        before_buyers = _buyers(partner_id, *_months(*previous)).distinct().subquery()
+        parts += [
+            sa.select(sa.func.count().label("buyers")).select_from(now_buyers).subquery(),
+            sa.select(sa.func.count().label("previous_buyers")).select_from(before_buyers).subquery(),
+            sa.select(sa.func.count().label("retained"))
+            .select_from(
+                before_buyers.join(now_buyers, before_buyers.c.customer_key == now_buyers.c.customer_key)
+            )
+            .subquery(),
+        ]
+    joined: Any = parts[0]
+    for part in parts[1:]:
+        joined = joined.join(part, sa.true())
+    columns = [column for part in parts for column in part.c]
+    row = (await session.execute(sa.select(*columns).select_from(joined))).one()._mapping
+    return PartnerCounts(
+        new_customers=int(row["new_customers"] or 0),
+        buyers=int(row["buyers"]) if whole else None,
+        previous_buyers=int(row["previous_buyers"]) if whole else None,
+        retained=int(row["retained"]) if whole else None,
+        last_sale_on=None if row["last_sale_on"] is None else as_date(row["last_sale_on"]),
+        surveys=SurveyTotals(
+            *(
+                int(row[name] or 0)
+                for name in (
+                    "nps_responses",
+                    "promoters",
+                    "detractors",
+                    "csat_responses",
+                    "csat_sum",
+                    "csat_satisfied",
+                )
+            )
+        ),
+        won=int(row["won"] or 0),
+        lost=int(row["lost"] or 0),
     )
-    return [MoneyInput(row.amount, row.currency) for row in rows]
 
 
-async def dimension(session: AsyncSession, partner_id: UUID) -> PartnerDimension | None:
-    row: PartnerDimension | None = await session.get(PartnerDimension, partner_id)
-    return row
-
-
-async def has_sales(session: AsyncSession, partner_id: UUID) -> bool:
-    found = await session.scalar(
-        sa.select(SalesDailyRollup.partner_id).where(SalesDailyRollup.partner_id == partner_id).limit(1)
-    )
-    return found is not None
-
-
-async def target_currency(session: AsyncSession, partner_id: UUID) -> str | None:
-    """The currency of the partner's targets (all of them share one)."""
-    currency: str | None = await session.scalar(
-        sa.select(Target.currency).where(Target.partner_id == partner_id).limit(1)
-    )
-    return currency
-
-
-async def sales_currencies(session: AsyncSession, partner_id: UUID) -> list[str]:
-    """Up to two currencies the partner's sales are in (enough to tell whether there is only one)."""
-    rows = await session.scalars(
-        sa.select(SalesDailyRollup.currency)
-        .where(SalesDailyRollup.partner_id == partner_id)
-        .distinct()
-        .limit(2)
-    )
-    return list(rows)
+def as_date(value: Any) -> date:
+    """max() of a date column is a string on SQLite (the column's type is lost in the aggregate)."""
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))

@@ -22,27 +22,28 @@ from analytics.kpis import formulas as f
 from analytics.kpis import repository
 from analytics.kpis.conversion import Converter
 from analytics.kpis.formulas import Missing
-from analytics.kpis.repository import MoneyInput, SalesTotals
+from analytics.kpis.repository import MoneyInput, PartnerFacts, SalesTotals
 from analytics.kpis.spans import Span
 from analytics.partners.access import ensure_visible
 
 
-async def snapshot_currency(
-    session: AsyncSession, partner_id: UUID, asked: str | None, *, reporting_currency: str
-) -> str:
+def snapshot_currency(facts: PartnerFacts, asked: str | None, *, reporting_currency: str) -> str:
     if asked is not None:
         return asked
-    if (currency := await repository.target_currency(session, partner_id)) is not None:
-        return currency
-    currencies = await repository.sales_currencies(session, partner_id)
+    if facts.target_currency is not None:
+        return facts.target_currency
+    currencies = facts.sales_currencies
     return currencies[0] if len(currencies) == 1 else reporting_currency
 
 
 async def _totals(
-    session: AsyncSession, converter: Converter, partner_id: UUID, span: Span
-) -> SalesTotals | Missing:
-    by_currency = await repository.sales_totals(session, partner_id, span.first, span.last)
-    return await converter.totals(by_currency, span.last)
+    session: AsyncSession, converter: Converter, partner_id: UUID, spans: list[Span]
+) -> list[SalesTotals | Missing]:
+    """Each span's totals, from one query."""
+    found = await repository.sales_totals_of_spans(session, partner_id, [(s.first, s.last) for s in spans])
+    return [
+        await converter.totals(by_currency, span.last) for by_currency, span in zip(found, spans, strict=True)
+    ]
 
 
 async def _converted(
@@ -54,11 +55,10 @@ async def _converted(
 
 
 async def _market(
-    session: AsyncSession, converter: Converter, region: str | None, span: Span
+    converter: Converter, region: str | None, sizes: list[MoneyInput], span: Span
 ) -> Decimal | Missing:
     if region is None:
         return Missing("no_partner_region")
-    sizes = await repository.market_sizes(session, region, span.first, span.last)
     if not sizes:
         return Missing(f"no_market_size: {region} {span.describe()}")
     total = Decimal(0)
@@ -70,60 +70,64 @@ async def _market(
     return total
 
 
-async def _buyers(session: AsyncSession, partner_id: UUID, span: Span) -> int | Missing:
-    if not span.whole_months:
-        return Missing("needs_whole_months")
-    return await repository.buying_customers(session, partner_id, *span.months)
+def _counted(count: int | None) -> int | Missing:
+    return Missing("needs_whole_months") if count is None else count
 
 
-async def _retained(session: AsyncSession, partner_id: UUID, span: Span, previous: Span) -> int | Missing:
-    if not span.whole_months or not previous.whole_months:
-        return Missing("needs_whole_months")
-    return await repository.retained_customers(session, partner_id, previous.months, span.months)
-
-
-async def ensure_known(session: AsyncSession, partner_id: UUID) -> None:
-    """404 for a partner analytics never heard of: not in the replica, no sales, no target."""
-    if (
-        await repository.dimension(session, partner_id) is None
-        and not await repository.has_sales(session, partner_id)
-        and await repository.target_currency(session, partner_id) is None
-    ):
+async def known_facts(session: AsyncSession, partner_id: UUID) -> PartnerFacts:
+    """The partner's facts; 404 for a partner analytics never heard of: not in the replica, no sales, no
+    target."""
+    facts = await repository.partner_facts(session, partner_id)
+    if not facts.known:
         raise NotFound(
             f"analytics knows no partner {partner_id}: no sales, no target, not in the partner replica"
         )
+    return facts
 
 
-async def kpi_snapshot(session: AsyncSession, partner_id: UUID, span: Span, *, currency: str) -> KpiSnapshot:
-    """The snapshot, for a partner known to exist (see `ensure_known`)."""
+async def ensure_known(session: AsyncSession, partner_id: UUID) -> None:
+    await known_facts(session, partner_id)
+
+
+async def kpi_snapshot(
+    session: AsyncSession,
+    partner_id: UUID,
+    span: Span,
+    *,
+    currency: str,
+    facts: PartnerFacts | None = None,
+) -> KpiSnapshot:
+    """The snapshot, for a partner known to exist (see `known_facts`), in four statements plus the FX rates
+    of other currencies: the partner's facts (unless given), the three spans' sales totals, the money inputs,
+    the counts (test_snapshot_statements.py keeps it so)."""
+    if facts is None:
+        facts = await repository.partner_facts(session, partner_id)
     converter = Converter(session, currency)
     previous, year_before = span.previous(), span.a_year_before()
-    now_totals = await _totals(session, converter, partner_id, span)
+    now_totals, previous_totals, year_before_totals = await _totals(
+        session, converter, partner_id, [span, previous, year_before]
+    )
     revenue = f.revenue(now_totals)
-    previous_revenue = f.revenue(await _totals(session, converter, partner_id, previous))
-    year_before_revenue = f.revenue(await _totals(session, converter, partner_id, year_before))
-    target = await _converted(
-        converter,
-        await repository.revenue_target(session, partner_id, span.first, span.last),
-        span,
-        "no_target",
+    previous_revenue = f.revenue(previous_totals)
+    year_before_revenue = f.revenue(year_before_totals)
+    inputs = await repository.money_inputs(session, partner_id, facts.region, span.first, span.last)
+    target = await _converted(converter, inputs.target, span, "no_target")
+    market = await _market(converter, facts.region, inputs.market_sizes, span)
+    spend = await _converted(converter, inputs.spend, span, "no_acquisition_spend")
+    counts = await repository.partner_counts(
+        session,
+        partner_id,
+        (span.first, span.last),
+        (previous.first, previous.last),
+        closed=(span.start, span.end),
     )
-    dimension = await repository.dimension(session, partner_id)
-    region = None if dimension is None else dimension.region or dimension.country
-    market = await _market(session, converter, region, span)
-    new_customers = await repository.new_customers(session, partner_id, span.first, span.last)
-    spend = await _converted(
-        converter,
-        await repository.acquisition_spend(session, partner_id, span.first, span.last),
-        span,
-        "no_acquisition_spend",
-    )
-    buyers = await _buyers(session, partner_id, span)
-    previous_buyers = await _buyers(session, partner_id, previous)
-    retention = f.retention(await _retained(session, partner_id, span, previous), previous_buyers)
+    new_customers = counts.new_customers
+    buyers = _counted(counts.buyers)
+    previous_buyers = _counted(counts.previous_buyers)
+    retention = f.retention(_counted(counts.retained), previous_buyers)
     margin = f.gross_margin(now_totals)
-    surveys = await repository.survey_totals(session, partner_id, span.first, span.last)
-    won, lost = await repository.deal_outcomes(session, partner_id, span.start, span.end)
+    surveys = counts.surveys
+    won, lost = counts.won, counts.lost
     return KpiSnapshot(
         partner_id=partner_id,
         period=span.label,
@@ -150,7 +154,7 @@ async def kpi_snapshot(session: AsyncSession, partner_id: UUID, span: Span, *, c
         csat_satisfied_share=f.csat_satisfied_share(surveys),
         deal_registration_win_rate=f.win_rate(won, lost),
         returns_ratio=f.returns_ratio(now_totals),
-        last_sale_on=await repository.last_sale_on(session, partner_id, span.last),
+        last_sale_on=counts.last_sale_on,
         fx_rates_used=converter.applied(),
     )
 
@@ -167,6 +171,6 @@ async def visible_snapshot(
     """The snapshot as a caller may see it: a partner's own credential only its own (404 otherwise)."""
     if viewer is not None:
         ensure_visible(viewer, partner_id, "KPIs")
-    await ensure_known(session, partner_id)
-    chosen = await snapshot_currency(session, partner_id, currency, reporting_currency=reporting_currency)
-    return await kpi_snapshot(session, partner_id, span, currency=chosen)
+    facts = await known_facts(session, partner_id)
+    chosen = snapshot_currency(facts, currency, reporting_currency=reporting_currency)
+    return await kpi_snapshot(session, partner_id, span, currency=chosen, facts=facts)

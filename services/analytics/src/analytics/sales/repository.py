@@ -3,7 +3,7 @@ INSERT … ON CONFLICT DO UPDATE (PostgreSQL and SQLite both have it)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import date
 from typing import Any, cast
 from uuid import UUID
@@ -15,6 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from analytics.sales.deduplication import StoredKey, StoredPayment
+from analytics.sales.in_lists import among, batches
 from analytics.sales.models import (
     SalesCustomerRollup,
     SalesDailyRollup,
@@ -45,11 +46,6 @@ _DAILY_SUMS = (
 )
 
 
-def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
-    for start in range(0, len(values), _CHUNK):
-        yield values[start : start + _CHUNK]
-
-
 def _upsert(session: AsyncSession, table: sa.Table) -> Any:
     """The dialect's INSERT, which has `on_conflict_do_update`."""
     if session.get_bind().dialect.name == "postgresql":
@@ -77,10 +73,10 @@ async def stored_keys(
     """The partner's stored lines among `external_ids`."""
     wanted = sorted(set(external_ids))
     found: dict[str, StoredKey] = {}
-    for chunk in _chunks(wanted):
+    for chunk in batches(session, wanted, _CHUNK):
         rows = await session.execute(
             sa.select(_key.c.external_id, _key.c.content_hash, _key.c.line_id).where(
-                _key.c.partner_id == partner_id, _key.c.external_id.in_(chunk)
+                _key.c.partner_id == partner_id, among(session, _key.c.external_id, chunk)
             )
         )
         for external_id, digest, line_id in rows:
@@ -133,13 +129,13 @@ async def stored_payments(
     """Payment state of the partner's stored lines among `external_ids`."""
     wanted = sorted(set(external_ids))
     found: dict[str, StoredPayment] = {}
-    for chunk in _chunks(wanted):
+    for chunk in batches(session, wanted, _CHUNK):
         rows = await session.execute(
             sa.select(
                 _key.c.external_id, _line.c.id, _line.c.occurred_on, _line.c.payment_status, _line.c.paid_on
             )
             .join(_line, sa.and_(_line.c.id == _key.c.line_id, _line.c.occurred_on == _key.c.occurred_on))
-            .where(_key.c.partner_id == partner_id, _key.c.external_id.in_(chunk))
+            .where(_key.c.partner_id == partner_id, among(session, _key.c.external_id, chunk))
         )
         for external_id, line_id, occurred_on, status, paid_on in rows:
             found[external_id] = StoredPayment(

@@ -136,3 +136,32 @@ def customer_rollup_rows(partner_id: UUID, lines: list[SalesTransaction]) -> lis
         {"partner_id": partner_id, "customer_key": key, "currency": currency} | vars(total)
         for (key, currency), total in sorted(totals.items())
     ]
+
+
+MONTHLY_SUMS = (
+    "gross_amount",
+    "returns_amount",
+    "costed_amount",
+    "cost_amount",
+    "line_count",
+    "sale_line_count",
+    "return_line_count",
+    "costed_line_count",
+)
+
+
+def monthly_rollup_rows(daily_rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The increments of `sales_monthly_rollup`, one per (partner, month, currency), summed from the daily
+    increments (`daily_rollup_rows`) so both rollups come from one aggregation; sorted by key."""
+    totals: dict[tuple[UUID, date, str], dict[str, Any]] = {}
+    for row in daily_rows:
+        key = (row["partner_id"], row["day"].replace(day=1), row["currency"])
+        if key not in totals:
+            totals[key] = {"partner_id": key[0], "month": key[1], "currency": key[2]} | {
+                name: row[name] for name in MONTHLY_SUMS
+            }
+        else:
+            total = totals[key]
+            for name in MONTHLY_SUMS:
+                total[name] += row[name]
+    return [totals[key] for key in sorted(totals, key=lambda k: (str(k[0]), k[1], k[2]))]

@@ -76,8 +76,9 @@ def key_row(accepted: AcceptedLine, *, partner_id: UUID) -> dict[str, Any]:
 
 
 def recorded_line(row: dict[str, Any], flags: Sequence[SalesLineFlag] = ()) -> RecordedSalesLine:
-    """A stored line as `sales.recorded` carries it, with the anomaly guard's flags."""
-    return RecordedSalesLine(**_out_fields(row), flags=list(flags))
+    """A stored line as `sales.recorded` carries it, with the anomaly guard's flags. Built without validation:
+    the row was made from a validated line (validating it again cost as much as parsing the delivery)."""
+    return RecordedSalesLine.model_construct(**_out_fields(row), flags=list(flags))
 
 
 def line_out(line: SalesLine) -> SalesLineOut:

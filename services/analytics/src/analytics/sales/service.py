@@ -53,10 +53,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from analytics.anomalies import service as anomalies
 from analytics.anomalies.rules import GuardedLine
+from analytics.kpis import repository as kpi_rollups
 from analytics.kpis.updates import record_sales_for_kpis
 from analytics.sales import repository
 from analytics.sales.deduplication import judge_lines, judge_payment_updates
-from analytics.sales.rollups import customer_key, customer_rollup_rows, daily_rollup_rows
+from analytics.sales.rollups import (
+    customer_key,
+    customer_rollup_rows,
+    daily_rollup_rows,
+    monthly_rollup_rows,
+)
 from analytics.sales.schemas import key_row, line_out, line_row, recorded_line
 
 EVENT_SOURCE = "analytics"
@@ -197,7 +203,9 @@ async def _record_sales(
             session, rows, [key_row(accepted, partner_id=partner_id) for accepted in outcomes.accepted]
         )
         new_lines = [accepted.line for accepted in outcomes.accepted]
-        await repository.add_to_daily_rollups(session, daily_rollup_rows(partner_id, new_lines))
+        daily = daily_rollup_rows(partner_id, new_lines)
+        await repository.add_to_daily_rollups(session, daily)
+        await kpi_rollups.add_to_monthly_rollups(session, monthly_rollup_rows(daily))
         await repository.add_to_customer_rollups(session, customer_rollup_rows(partner_id, new_lines))
         await record_sales_for_kpis(session, partner_id, new_lines)
         flags = await anomalies.store_flags(session, partner_id, guarded, raised, now=now)

@@ -65,3 +65,11 @@ async def partner_targets(session: AsyncSession, partner_id: UUID, period: str |
     if period is not None:
         statement = statement.where(Target.period == period)
     return list((await session.scalars(statement.order_by(Target.first_day, Target.metric))).all())
+
+
+async def period_targets(session: AsyncSession, period: str, metric: str | None) -> list[Target]:
+    """Every partner's targets of one period label, by partner then metric."""
+    statement = sa.select(Target).where(Target.period == period)
+    if metric is not None:
+        statement = statement.where(Target.metric == metric)
+    return list((await session.scalars(statement.order_by(Target.partner_id, Target.metric))).all())

@@ -1,4 +1,6 @@
-"""HTTP of targets: `/v1/targets` and `/internal/partners/{partner_id}/targets` for other services."""
+"""HTTP of targets: `/v1/targets`, and for other services `/internal/partners/{partner_id}/targets` and
+`/internal/targets?period=` (every partner's targets of a period at once: a calculation run's accelerator
+needs them all)."""
 
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from analytics.targets import service
 from analytics.targets.put_rules import PutOutcome, period_in_path, period_in_query
 
 router = APIRouter(prefix="/v1/targets", tags=["targets"])
-internal_router = APIRouter(prefix="/internal/partners/{partner_id}/targets", include_in_schema=False)
+internal_router = APIRouter(prefix="/internal", include_in_schema=False)
 
 READ = require("analytics:read")
 WRITE = require("analytics:write")
@@ -117,8 +119,25 @@ async def list_targets(
     )
 
 
-@internal_router.get("", response_model=list[TargetOut], dependencies=[require("internal")])
+@internal_router.get(
+    "/partners/{partner_id}/targets", response_model=list[TargetOut], dependencies=[require("internal")]
+)
 async def internal_partner_targets(
     partner_id: UUID, session: SessionDep, period: PeriodQuery = None
 ) -> list[TargetOut]:
     return await service.partner_targets(session, partner_id, period_in_query(period))
+
+
+@internal_router.get("/targets", response_model=list[TargetOut], dependencies=[require("internal")])
+async def internal_period_targets(
+    session: SessionDep,
+    period: Annotated[
+        str,
+        Query(max_length=16, description="A year (`2026`), a quarter (`2026-Q3`) or a month (`2026-07`)."),
+    ],
+    metric: TargetMetric | None = None,
+) -> list[TargetOut]:
+    """Every partner's targets of the period (of one metric if named), by partner and metric."""
+    chosen = period_in_query(period)
+    assert chosen is not None  # a required parameter
+    return await service.period_targets(session, chosen, metric)

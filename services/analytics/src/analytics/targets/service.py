@@ -136,3 +136,10 @@ async def list_targets(
 async def partner_targets(session: AsyncSession, partner_id: UUID, period: Period | None) -> list[TargetOut]:
     rows = await repository.partner_targets(session, partner_id, period.label if period else None)
     return [target_out(row) for row in rows]
+
+
+async def period_targets(
+    session: AsyncSession, period: Period, metric: TargetMetric | None
+) -> list[TargetOut]:
+    rows = await repository.period_targets(session, period.label, metric.value if metric else None)
+    return [target_out(row) for row in rows]

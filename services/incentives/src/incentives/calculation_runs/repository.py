@@ -1,6 +1,7 @@
 """Every query of calculation runs, above all the set-based read of the replica: one SQL pass that filters
-the period's eligible lines (tier and status as of each line's day, joined from the date-effective
-histories) and sums them per (partner, currency, FX day, held reason, deal flag, SPIFF flags)."""
+the period's eligible lines (tier and status as of each line's day, range-joined from the date-effective
+histories' intervals) and sums them per (partner, currency, FX day, held reason, flagged line, deal flag,
+SPIFF flags)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 import sqlalchemy as sa
 import sqlalchemy.orm
-from prm_contracts.incentives import Basis, PayoutStatus, SpiffRule, VersionTerms
+from prm_contracts.incentives import AdjustmentKind, Basis, PayoutStatus, SpiffRule, VersionTerms
 from prm_contracts.periods import Period
 from prm_contracts.problem import Conflict
 from prm_kit.db import ExactDecimal
@@ -21,34 +22,48 @@ from prm_kit.pagination import KeysetPosition, keyset_after, keyset_order
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from incentives.adjustments.repository import clawed_back
+from incentives.adjustments.models import Adjustment
 from incentives.calculation.reference import FLAGGED, HELD_FLAGS, HOLD_PERIOD, counting_window
 from incentives.calculation_runs.models import CalculationRun, Payout
-from incentives.replica.models import (
-    DealRegistrationState,
-    PartnerProfile,
-    PartnerStatusPeriod,
-    PartnerTierPeriod,
-    SalesLine,
+from incentives.replica.models import DealRegistrationState, PartnerProfile, SalesLine
+from incentives.replica.repository import (
+    holds_on,
+    status_intervals,
+    status_on_day,
+    tier_intervals,
+    tier_on,
 )
 
 AMOUNT = ExactDecimal(19, 4)
 
 
-@dataclass(frozen=True)
-class LineGroup:
+class SpiffSums(NamedTuple):
+    """What a group's lines under one SPIFF rule add up to (signed: a return takes back)."""
+
+    rule: int  # the rule's index in the terms
+    units: Decimal
+    deals: int
+
+
+class LineGroup(NamedTuple):
     """The sums of one group of a partner's eligible lines (amounts signed, in the line currency)."""
 
     partner_id: UUID
     currency: str
-    fx_day: date | None  # None: the programme's own currency, no conversion
+    fx_rate: int | None  # a foreign currency's lines: the index of their FX factor in the read's `FxKeys`
+    fx_day: date | None  # a foreign currency's day the read had no factor for (a line that came in since)
     held: str | None
-    approved_deal: bool
-    spiffs: tuple[int, ...]  # indexes of the SPIFF rules the group's lines fall under
+    flagged_line: UUID | None  # the line's id when a flag holds it (such a line is a group of its own)
     amount: Decimal
-    quantity: Decimal
-    deals: int
+    deal_amount: Decimal  # of the lines linked to an approved deal registration
+    deal_lines: int
+    spiffs: tuple[SpiffSums, ...]  # of the SPIFF rules with lines in the group, by rule index
     lines: int
+
+
+FxKeys = list[tuple[str, list[date]]]
+"""A read's FX grouping: at index k the (currency, days) whose lines share one conversion factor, so the
+lines of all those days are summed together and converted once, exactly as one by one."""
 
 
 @dataclass(frozen=True)
@@ -63,42 +78,18 @@ class Scope:
     programme_id: UUID | None = None  # set: returns this programme clawed back do not count again
 
 
-def _day_of(column: Any, dialect: str) -> Any:
-    """The UTC calendar day of a stored timestamp."""
-    if dialect == "postgresql":
-        return sa.cast(sa.func.timezone("UTC", column), sa.Date)
-    return sa.func.date(column)
-
-
-def tier_on_line_day() -> Any:
-    return (
-        sa.select(PartnerTierPeriod.tier)
-        .where(
-            PartnerTierPeriod.partner_id == SalesLine.partner_id,
-            PartnerTierPeriod.valid_from <= SalesLine.occurred_on,
-        )
-        .order_by(PartnerTierPeriod.valid_from.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-
-
-def status_on_line_day(dialect: str) -> Any:
-    """The status in force at the end of the line's day."""
-    return (
-        sa.select(PartnerStatusPeriod.status)
-        .where(
-            PartnerStatusPeriod.partner_id == SalesLine.partner_id,
-            _day_of(PartnerStatusPeriod.valid_from, dialect) <= SalesLine.occurred_on,
-        )
-        .order_by(PartnerStatusPeriod.valid_from.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
+async def without_jit(session: AsyncSession) -> None:
+    """PostgreSQL compiles a statement whose estimated cost passes `jit_above_cost` to machine code; a run's
+    line read is such a statement yet runs in a fraction of a second, and the compile alone took longer
+    (0.6 s at 200,000 lines on a quiet machine, 2.6 s under load). Off for the rest of the run's transaction
+    (SET LOCAL ends with it); SQLite has nothing to switch."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(sa.text("SET LOCAL jit = off"))
 
 
 def approved_deal() -> Any:
-    """The line is linked to a registration of its partner approved on or before the line's day."""
+    """The line is linked to a registration of its partner approved on or before the line's day (the
+    per-line form, for one partner's trace; the run joins `DealRegistrationState` instead)."""
     return sa.exists().where(
         DealRegistrationState.id == SalesLine.deal_registration_id,
         DealRegistrationState.partner_id == SalesLine.partner_id,
@@ -121,15 +112,38 @@ def _in_window(scope: Scope) -> list[Any]:
     return conditions
 
 
-def _eligible(scope: Scope, dialect: str) -> list[Any]:
+def _eligible_lines(scope: Scope, dialect: str, *columns: Any) -> sa.Select[Any]:
+    """`columns` of the scope's eligible lines. The tier and status as of each line's day come from range
+    joins on the history intervals and the deal registration from a join on its key: one pass over the
+    lines, never a lookup per line. Each line matches at most one interval and one registration, so no line
+    is counted twice; a line the joins find nothing for is dropped only by the rule that needs it.
+    `DealRegistrationState.id` is not null on the lines of an approved registration."""
     rules = scope.terms.eligibility
     conditions = _in_window(scope)
-    if scope.programme_id is not None:
-        conditions.append(sa.not_(clawed_back(scope.programme_id)))
+    statement = (
+        sa.select(*columns)
+        .select_from(SalesLine)
+        .outerjoin(PartnerProfile, PartnerProfile.partner_id == SalesLine.partner_id)
+        .outerjoin(
+            DealRegistrationState,
+            sa.and_(
+                DealRegistrationState.id == SalesLine.deal_registration_id,
+                DealRegistrationState.partner_id == SalesLine.partner_id,
+                DealRegistrationState.approved_on.is_not(None),
+                DealRegistrationState.approved_on <= SalesLine.occurred_on,
+            ),
+        )
+    )
     if rules.tiers is not None:
-        conditions.append(tier_on_line_day().in_(rules.tiers))
+        tier = tier_intervals()
+        statement = statement.join(tier, holds_on(tier, SalesLine.partner_id, SalesLine.occurred_on))
+        conditions.append(tier.c.tier.in_(rules.tiers))
     if rules.active_at_sale:
-        conditions.append(status_on_line_day(dialect) == "active")
+        status = status_intervals(dialect)
+        statement = statement.join(status, holds_on(status, SalesLine.partner_id, SalesLine.occurred_on))
+        conditions.append(status.c.status == "active")
+    if scope.programme_id is not None:
+        conditions.append(_not_clawed_back(scope.programme_id))
     if rules.partner_types is not None:
         conditions.append(PartnerProfile.partner_type.in_([t.value for t in rules.partner_types]))
     if rules.countries is not None:
@@ -145,8 +159,20 @@ def _eligible(scope: Scope, dialect: str) -> list[Any]:
     if rules.skus_excluded:
         conditions.append(SalesLine.product_sku.not_in(rules.skus_excluded))
     if rules.registered_deals_only:
-        conditions.append(approved_deal())
-    return conditions
+        conditions.append(DealRegistrationState.id.is_not(None))
+    return statement.where(*conditions)
+
+
+def _not_clawed_back(programme_id: UUID) -> Any:
+    """The line is not a return a clawback of the programme took back already (`clawed_back`, as NOT IN:
+    PostgreSQL hashes the few clawed lines once, where NOT EXISTS against a table it believes empty became a
+    probe per line)."""
+    taken = sa.select(Adjustment.source_line_id).where(
+        Adjustment.programme_id == programme_id,
+        Adjustment.kind == AdjustmentKind.CLAWBACK.value,
+        Adjustment.source_line_id.is_not(None),  # NOT IN over a NULL would drop every line
+    )
+    return SalesLine.id.not_in(taken)
 
 
 def _held(scope: Scope) -> Any:
@@ -162,72 +188,135 @@ def _spiff_rules(terms: VersionTerms) -> list[tuple[int, SpiffRule]]:
     return [(index, rule) for index, rule in enumerate(terms.rules) if isinstance(rule, SpiffRule)]
 
 
-async def line_groups(session: AsyncSession, scope: Scope) -> list[LineGroup]:
-    """The set-based read: eligible lines of the scope summed per group, in one statement."""
+async def foreign_days(session: AsyncSession, scope: Scope) -> dict[str, set[date]]:
+    """Per currency other than the programme's, the days of the scope's eligible lines in it: the FX rates
+    the run needs, read before the sums so that the sums can be grouped by rate instead of by day."""
+    connection = await session.connection()
+    rows = await connection.execute(
+        _eligible_lines(scope, session.get_bind().dialect.name, SalesLine.currency, SalesLine.occurred_on)
+        .where(SalesLine.currency != scope.currency)
+        .distinct()
+    )
+    days: dict[str, set[date]] = {}
+    for currency, day in rows.all():
+        days.setdefault(currency, set()).add(day)
+    return days
+
+
+def _fx_key(keys: FxKeys) -> Any:
+    """The index of the line's FX factor in `keys`; NULL for the programme's currency and for a day `keys`
+    does not know."""
+    if not keys:
+        return sa.null()
+    return sa.case(
+        *[
+            (sa.and_(SalesLine.currency == currency, SalesLine.occurred_on.in_(days)), index)
+            for index, (currency, days) in enumerate(keys)
+        ],
+        else_=sa.null(),
+    )
+
+
+async def line_groups(session: AsyncSession, scope: Scope, fx_keys: FxKeys) -> list[LineGroup]:
+    """The set-based read: eligible lines of the scope summed per group, in one statement. Groups are by
+    partner, currency, FX factor, held reason and flagged line; the deal and SPIFF sums are conditional
+    sums inside a group, not groups of their own, so a partner has a handful of groups, not hundreds. A
+    line a flag holds is a group of its own (few: the anomaly guard's open or confirmed flags), so the same
+    pass names them."""
     dialect = session.get_bind().dialect.name
     sale = SalesLine.kind == "sale"
     spiffs = _spiff_rules(scope.terms)
-    spiff_columns = [
+    amount = sa.case((sale, SalesLine.amount), else_=-SalesLine.amount)
+    quantity = sa.case((sale, SalesLine.quantity), else_=-SalesLine.quantity)
+    sign = sa.case((sale, 1), else_=-1)
+    deal = DealRegistrationState.id.is_not(None)
+    fx_key = _fx_key(fx_keys)
+    per_line = _eligible_lines(
+        scope,
+        dialect,
+        SalesLine.partner_id,
+        SalesLine.currency,
+        fx_key.label("fx_rate"),
         sa.case(
-            (
-                sa.and_(
-                    SalesLine.product_sku.in_(rule.skus),
-                    SalesLine.occurred_on >= rule.window.from_,
-                    SalesLine.occurred_on <= rule.window.to,
-                ),
-                1,
-            ),
-            else_=0,
-        ).label(f"spiff_{index}")
-        for index, rule in spiffs
+            (SalesLine.currency == scope.currency, sa.null()),
+            (fx_key.is_(None), SalesLine.occurred_on),
+            else_=sa.null(),
+        ).label("fx_day"),
+        _held(scope).label("held"),
+        sa.case((SalesLine.flag_status.in_(HELD_FLAGS), SalesLine.id), else_=sa.null()).label("flagged_line"),
+        amount.label("amount"),
+        sa.case((deal, amount), else_=0).label("deal_amount"),
+        sa.case((deal, 1), else_=0).label("deal_line"),
+        *[column for index, rule in spiffs for column in _spiff_columns(index, rule, quantity, sign)],
+    ).subquery("eligible_line")
+    keys = [
+        per_line.c.partner_id,
+        per_line.c.currency,
+        per_line.c.fx_rate,
+        per_line.c.fx_day,
+        per_line.c.held,
+        per_line.c.flagged_line,
     ]
-    per_line = (
-        sa.select(
-            SalesLine.partner_id,
-            SalesLine.currency,
-            sa.case((SalesLine.currency == scope.currency, sa.null()), else_=SalesLine.occurred_on).label(
-                "fx_day"
-            ),
-            _held(scope).label("held"),
-            sa.case((approved_deal(), 1), else_=0).label("deal"),
-            *spiff_columns,
-            sa.case((sale, SalesLine.amount), else_=-SalesLine.amount).label("amount"),
-            sa.case((sale, SalesLine.quantity), else_=-SalesLine.quantity).label("quantity"),
-            sa.case((sale, 1), else_=-1).label("sign"),
-        )
-        .select_from(SalesLine)
-        .outerjoin(PartnerProfile, PartnerProfile.partner_id == SalesLine.partner_id)
-        .where(*_eligible(scope, dialect))
-        .subquery("eligible_line")
-    )
-    keys = [per_line.c.partner_id, per_line.c.currency, per_line.c.fx_day, per_line.c.held, per_line.c.deal]
-    keys += [per_line.c[f"spiff_{index}"] for index, _ in spiffs]
-    statement = sa.select(
-        *keys,
-        sa.type_coerce(sa.func.sum(per_line.c.amount), AMOUNT),
-        sa.type_coerce(sa.func.sum(per_line.c.quantity), AMOUNT),
-        sa.func.sum(per_line.c.sign),
+    sums = [
+        _exact_sum(per_line.c.amount, dialect),
+        _exact_sum(per_line.c.deal_amount, dialect),
+        sa.func.sum(per_line.c.deal_line),
         sa.func.count(),
-    ).group_by(*keys)
+    ]
+    for index, _ in spiffs:
+        sums += [
+            _exact_sum(per_line.c[f"spiff_{index}_units"], dialect),
+            sa.func.sum(per_line.c[f"spiff_{index}_deals"]),
+            sa.func.sum(per_line.c[f"spiff_{index}_lines"]),
+        ]
+    statement = sa.select(*keys, *sums).group_by(*keys)
     groups = []
-    width = len(keys)
-    for row in (await session.execute(statement)).all():
-        flags = row[5:width]
+    # Core execution: the rows are plain tuples, and the ORM's result machinery cost more than the query
+    connection = await session.connection()
+    for row in (await connection.execute(statement)).all():
+        under = [
+            SpiffSums(index, row[10 + 3 * at], int(row[11 + 3 * at]))
+            for at, (index, _) in enumerate(spiffs)
+            if row[12 + 3 * at]
+        ]
         groups.append(
             LineGroup(
                 partner_id=row[0],
                 currency=row[1],
-                fx_day=_as_date(row[2]),
-                held=row[3],
-                approved_deal=bool(row[4]),
-                spiffs=tuple(index for (index, _), flag in zip(spiffs, flags, strict=True) if flag),
-                amount=row[width],
-                quantity=row[width + 1],
-                deals=int(row[width + 2]),
-                lines=int(row[width + 3]),
+                fx_rate=None if row[2] is None else int(row[2]),
+                fx_day=_as_date(row[3]),
+                held=row[4],
+                flagged_line=_as_uuid(row[5]),
+                amount=row[6],
+                deal_amount=row[7],
+                deal_lines=int(row[8]),
+                spiffs=tuple(under),
+                lines=int(row[9]),
             )
         )
     return groups
+
+
+def _spiff_columns(index: int, rule: SpiffRule, quantity: Any, sign: Any) -> list[Any]:
+    """The line's units, deal count and line count under the SPIFF rule (0 outside it)."""
+    under = sa.and_(
+        SalesLine.product_sku.in_(rule.skus),
+        SalesLine.occurred_on >= rule.window.from_,
+        SalesLine.occurred_on <= rule.window.to,
+    )
+    return [
+        sa.case((under, quantity), else_=0).label(f"spiff_{index}_units"),
+        sa.case((under, sign), else_=0).label(f"spiff_{index}_deals"),
+        sa.case((under, 1), else_=0).label(f"spiff_{index}_lines"),
+    ]
+
+
+def _exact_sum(column: Any, dialect: str) -> Any:
+    """SUM of an amount column: on SQLite the scaled integers, read back through the column type; PostgreSQL's
+    NUMERIC sum of 4-place values is already the exact Decimal, read as it is (converting tens of thousands
+    of sums again was a visible share of a run)."""
+    total = sa.func.sum(column)
+    return sa.type_coerce(total, sa.Numeric(asdecimal=True) if dialect == "postgresql" else AMOUNT)
 
 
 def _as_date(value: Any) -> date | None:
@@ -237,31 +326,32 @@ def _as_date(value: Any) -> date | None:
     return date.fromisoformat(str(value))
 
 
-async def flagged_line_ids(session: AsyncSession, scope: Scope) -> dict[UUID, list[UUID]]:
-    """The eligible lines a flag holds, per partner (few: the anomaly guard's open or confirmed flags)."""
-    dialect = session.get_bind().dialect.name
-    rows = await session.execute(
-        sa.select(SalesLine.partner_id, SalesLine.id)
-        .select_from(SalesLine)
-        .outerjoin(PartnerProfile, PartnerProfile.partner_id == SalesLine.partner_id)
-        .where(*_eligible(scope, dialect), SalesLine.flag_status.in_(HELD_FLAGS))
-        .order_by(SalesLine.partner_id, SalesLine.id)
-    )
+def _as_uuid(value: Any) -> UUID | None:
+    """SQLite hands a CASE over a UUID column back as its stored text."""
+    if value is None or isinstance(value, UUID):
+        return value
+    return UUID(str(value))
+
+
+def flagged_line_ids(groups: list[LineGroup]) -> dict[UUID, list[UUID]]:
+    """The eligible lines a flag holds, per partner, in id order (from `line_groups`)."""
     held: dict[UUID, list[UUID]] = {}
-    for partner_id, line_id in rows.all():
-        held.setdefault(partner_id, []).append(line_id)
-    return held
+    for group in groups:
+        if group.flagged_line is not None:
+            held.setdefault(group.partner_id, []).append(group.flagged_line)
+    return {partner: sorted(lines) for partner, lines in sorted(held.items())}
 
 
 async def partner_lines(session: AsyncSession, scope: Scope, partner_id: UUID) -> Sequence[sa.Row[Any]]:
     """One partner's lines of the period with the facts eligibility is judged on, eligible or not (the
-    reference calculator decides): the tier and status as of each line's day and the current profile."""
+    reference calculator decides): the tier and status as of each line's day and the current profile. Looked
+    up per line (a partner's lines are few), a second way to the answer the run's range joins gave."""
     dialect = session.get_bind().dialect.name
     statement = (
         sa.select(
             SalesLine,
-            tier_on_line_day().label("tier"),
-            status_on_line_day(dialect).label("status"),
+            tier_on(SalesLine.partner_id, SalesLine.occurred_on).label("tier"),
+            status_on_day(SalesLine.partner_id, SalesLine.occurred_on, dialect).label("status"),
             approved_deal().label("approved_deal"),
             PartnerProfile.partner_type,
             PartnerProfile.country,
@@ -273,19 +363,6 @@ async def partner_lines(session: AsyncSession, scope: Scope, partner_id: UUID) -
         .order_by(SalesLine.id)
     )
     return (await session.execute(statement)).all()
-
-
-async def foreign_currency_days(session: AsyncSession, scope: Scope) -> dict[str, set[date]]:
-    """Per line currency other than the programme's, the days with lines in the window (any eligibility)."""
-    rows = await session.execute(
-        sa.select(SalesLine.currency, SalesLine.occurred_on)
-        .where(*_in_window(scope), SalesLine.currency != scope.currency)
-        .distinct()
-    )
-    days: dict[str, set[date]] = {}
-    for currency, day in rows.all():
-        days.setdefault(currency, set()).add(day)
-    return days
 
 
 async def run_for_period(session: AsyncSession, programme_id: UUID, period: str) -> CalculationRun | None:

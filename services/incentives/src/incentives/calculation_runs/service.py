@@ -16,7 +16,7 @@ from decimal import Decimal, localcontext
 from typing import Any
 from uuid import UUID, uuid4
 
-from prm_contracts.analytics import TargetMetric
+from prm_contracts.analytics import FxRateUsed, TargetMetric
 from prm_contracts.clients.analytics import AnalyticsClient
 from prm_contracts.incentives import (
     AcceleratorRule,
@@ -138,22 +138,30 @@ async def _targets(
     analytics: AnalyticsClient, partners: list[UUID], period: Period, currency: str
 ) -> tuple[dict[UUID, Decimal], list[MissingFxRate]]:
     """Each partner's revenue target of the period in the programme's currency (converted at the rate in
-    force on the period's last day); a partner without one has none."""
+    force on the period's last day); a partner without one has none. Every partner's targets come in one
+    call, and each target currency's rate in one more."""
+    wanted = set(partners)
+    found: dict[UUID, Money] = {}
+    for stored in await analytics.targets_for_period(period.label):
+        if stored.metric is TargetMetric.REVENUE and stored.partner_id in wanted:
+            found.setdefault(stored.partner_id, stored.target)
+    rates: dict[str, FxRateUsed | None] = {}
     targets: dict[UUID, Decimal] = {}
     missing: list[MissingFxRate] = []
     for partner in partners:
-        found = [
-            t for t in await analytics.targets(partner, period.label) if t.metric is TargetMetric.REVENUE
-        ]
-        if not found:
+        target = found.get(partner)
+        if target is None:
             continue
-        target = found[0].target
         if target.currency == currency:
             targets[partner] = target.amount
             continue
-        try:
-            rate = await analytics.fx_rate(target.currency, currency, period.last_day)
-        except NotFound:
+        if target.currency not in rates:
+            try:
+                rates[target.currency] = await analytics.fx_rate(target.currency, currency, period.last_day)
+            except NotFound:
+                rates[target.currency] = None
+        rate = rates[target.currency]
+        if rate is None:
             missing.append(MissingFxRate(currency=target.currency, day=period.last_day))
             continue
         targets[partner] = rate.convert(target.amount)
@@ -237,6 +245,7 @@ async def compute(
     """The set-based calculation of `scope` (read-only). `targets` given (a locked run's stored ones) are used
     as they are; otherwise analytics is asked. 422 `fx-rates-missing` when a rate is missing."""
     terms, period, currency = scope.terms, scope.period, scope.currency
+    await repository.without_jit(session)
     groups = await repository.line_groups(session, scope)
     days: dict[str, set[date]] = defaultdict(set)
     for group in groups:
@@ -257,7 +266,7 @@ async def compute(
             "analytics and run again",
             missing=[m.model_dump(mode="json") for m in missing],
         )
-    flagged = await repository.flagged_line_ids(session, scope)
+    flagged = repository.flagged_line_ids(groups)
     results = {}
     for partner_id, partner in partners.items():
         partner.volumes.target = targets.get(partner_id)
@@ -278,6 +287,7 @@ async def calculate(
     new. Reads first, then asks analytics, then writes: nothing is stored when anything fails. The period's
     adjustments (manual, and the clawbacks and deltas this run finds) are added to the payouts."""
     ensure_vendor(actor, "run calculations")
+    await repository.without_jit(session)
     programme = await visible_programme(session, body.programme_id)
     period = _period_of(programme, body.period)
     version = await _version_for(session, programme, body.version, period)

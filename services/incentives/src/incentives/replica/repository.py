@@ -251,6 +251,47 @@ def status_on_day(partner_id: Any, day: Any, dialect: str) -> Any:
     )
 
 
+def tier_intervals() -> sa.Subquery:
+    """Each tier entry as the interval of days it holds: [`valid_from`, `valid_to`), `valid_to` the next
+    entry's `valid_from` (None: still in force). Entries are unique per (partner, day), so the intervals of a
+    partner never overlap and a day lies in at most one: joining lines to it is a range join instead of a
+    lookup per line."""
+    following = sa.func.lead(PartnerTierPeriod.valid_from).over(
+        partition_by=PartnerTierPeriod.partner_id, order_by=PartnerTierPeriod.valid_from
+    )
+    return sa.select(
+        PartnerTierPeriod.partner_id,
+        PartnerTierPeriod.tier,
+        PartnerTierPeriod.valid_from,
+        following.label("valid_to"),
+    ).subquery("tier_interval")
+
+
+def status_intervals(dialect: str) -> sa.Subquery:
+    """Each status entry as the interval of days whose end it is in force at: [UTC day of its `valid_from`,
+    UTC day of the next entry's). Of two entries of one day the earlier gets an empty interval, so a day
+    lies in at most one: the last entry taken on or before it, as `status_on_day` answers."""
+    day = utc_day(PartnerStatusPeriod.valid_from, dialect)
+    following = sa.func.lead(day).over(
+        partition_by=PartnerStatusPeriod.partner_id, order_by=PartnerStatusPeriod.valid_from
+    )
+    return sa.select(
+        PartnerStatusPeriod.partner_id,
+        PartnerStatusPeriod.status,
+        day.label("valid_from"),
+        following.label("valid_to"),
+    ).subquery("status_interval")
+
+
+def holds_on(interval: sa.Subquery, partner_id: Any, day: Any) -> Any:
+    """The join condition: the interval is the partner's and holds on `day`."""
+    return sa.and_(
+        interval.c.partner_id == partner_id,
+        interval.c.valid_from <= day,
+        sa.or_(interval.c.valid_to.is_(None), day < interval.c.valid_to),
+    )
+
+
 async def tiers_on(
     session: AsyncSession, day: date, partner_ids: Collection[UUID] | None = None
 ) -> dict[UUID, str]:
@@ -292,13 +333,13 @@ def lines_in_query(
     period: Period, dialect: str, partner_ids: Collection[UUID] | None = None
 ) -> sa.Select[Any]:
     """The lines that occurred in `period` (of these partners), each with the partner's tier on its day and
-    status at the end of its day (`tier`, `partner_status`), ordered by partner, day and line id."""
+    status at the end of its day (`tier`, `partner_status`), ordered by partner, day and line id. Range joins
+    on the history intervals, so the read stays one pass however many lines."""
+    tier, status = tier_intervals(), status_intervals(dialect)
     query = (
-        sa.select(
-            SalesLine,
-            tier_on(SalesLine.partner_id, SalesLine.occurred_on).label("tier"),
-            status_on_day(SalesLine.partner_id, SalesLine.occurred_on, dialect).label("partner_status"),
-        )
+        sa.select(SalesLine, tier.c.tier, status.c.status.label("partner_status"))
+        .outerjoin(tier, holds_on(tier, SalesLine.partner_id, SalesLine.occurred_on))
+        .outerjoin(status, holds_on(status, SalesLine.partner_id, SalesLine.occurred_on))
         .where(SalesLine.occurred_on >= period.first_day, SalesLine.occurred_on < period.end)
         .order_by(SalesLine.partner_id, SalesLine.occurred_on, SalesLine.id)
     )

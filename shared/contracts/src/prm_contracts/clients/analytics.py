@@ -41,6 +41,10 @@ class AnalyticsClient(ServiceClient):
         params = {"period": period} if period is not None else {}
         return await self._list(_TARGETS, f"/internal/partners/{partner_id}/targets", params)
 
+    async def targets_for_period(self, period: str) -> list[TargetOut]:
+        """Every partner's targets of one period (`2026`, `2026-Q3`, `2026-07`), in one call."""
+        return await self._list(_TARGETS, "/internal/targets", {"period": period})
+
     async def kpi_snapshot(
         self,
         partner_id: UUID,
