@@ -241,3 +241,14 @@ def test_a_discriminated_union_requires_its_tag_in_every_member() -> None:
 
     walk(schemas)
     assert checked >= 10  # the gates and normalisers of scoring, the rules of incentives at least
+
+
+def test_a_shared_domain_error_is_listed_only_by_the_service_that_raises_it() -> None:
+    """`prm_contracts.sales.WebhookIdReused` is raised by analytics alone: the registry's answers do not list
+    it, whichever service the process imported first (the document must not depend on that)."""
+    paths = _document()["paths"]
+    webhook = paths["/v1/webhooks/partners/{partner_id}/sales"]["post"]["responses"]["422"]["x-problem-types"]
+    partners = paths["/v1/partners"]["post"]["responses"]["422"]["x-problem-types"]
+    assert problem_type("webhook-id-reused") in webhook
+    assert problem_type("webhook-id-reused") not in partners
+    assert problem_type("validation-error") in partners

@@ -1,15 +1,15 @@
 """No existence oracle in request bodies: every id a partner's own credential names in a body is its own or one
 it can see; any other id gets exactly the answer a made-up id gets, and nothing is stored.
 
-The operations are found by walking the OpenAPI document (the committed one and the registry's live one): a
-request-body property holding a UUID (`format: uuid`, also inside lists and unions) or named `*_id`/`*_ids`.
-Each such operation needs an arrangement below, so one added tomorrow fails here until it is covered.
+The operations are found by walking the OpenAPI document (`prm_kit.body_ids`: the registry's live one, and the
+committed one for the operations every other service answers): a request-body property holding a UUID or
+named `*_id`/`*_ids`. Each registry operation needs an arrangement below, so one added tomorrow fails here
+until it is covered; scoring's, incentives' and analytics' are covered by the same check in their own suites.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -20,6 +20,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from prm_contracts.principal import Principal
+from prm_kit.body_ids import Probe, assert_no_existence_oracle, id_bearing_operations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .factories import (
@@ -39,117 +40,30 @@ from .factories import (
 )
 
 COMMITTED = Path(__file__).resolve().parents[3] / "openapi" / "prm.json"
-WRITE_METHODS = ("post", "put", "patch", "delete")
-
-# id-bearing operations of other services, each with why it needs no test here. A new one fails
+SERVICES = COMMITTED.parents[1] / "services"
+SCORING, INCENTIVES, ANALYTICS = (
+    SERVICES / name / "tests" / "test_body_id_authorization.py"
+    for name in ("scoring", "incentives", "analytics")
+)
+# id-bearing operations of other services: where each is tested, or why it needs no test. A new one fails
 # test_every_id_bearing_operation_of_the_document_is_covered until it is listed (and tested in its service).
-SERVED_ELSEWHERE = {
+SERVED_ELSEWHERE: dict[str, Path | str] = {
     "create_api_key": "the gateway's admin API: a partner-bound key's `admin` scope counts for nothing "
     "(Principal.effective_scopes), so a partner never reaches it (services/gateway/tests)",
-    # scoring and analytics: to be covered by the same check in their own test suites (not yet written)
-    "get_partner_scores": "scoring: another partner's id answers `found: false`, as a made-up one does",
-    "submit_assessment": "scoring: the vendor's; a partner's own credential is refused",
-    "create_improvement_plan": "scoring",
-    "run_tier_recommendations": "scoring",
-    "apply_tier_recommendations": "scoring",
-    "submit_survey_responses": "analytics",
-    "receive_partner_sales_webhook": "analytics: authenticated by the partner's signature, not by a key",
+    "get_partner_scores": SCORING,
+    "submit_assessment": SCORING,
+    "create_improvement_plan": SCORING,
+    "run_tier_recommendations": SCORING,
+    "apply_tier_recommendations": SCORING,
+    "create_adjustment": INCENTIVES,
+    "create_backtest": INCENTIVES,
+    "create_calculation_run": INCENTIVES,
+    "create_mdf_budget": INCENTIVES,
+    "create_mdf_allocation": INCENTIVES,
+    "create_mdf_request": INCENTIVES,
+    "submit_survey_responses": ANALYTICS,
+    "receive_partner_sales_webhook": ANALYTICS,
 }
-
-
-# --- walking the document ----------------------------------------------------------------------------------
-
-
-def _resolved(schema: dict[str, Any], components: dict[str, Any]) -> dict[str, Any]:
-    while "$ref" in schema:
-        schema = components[schema["$ref"].rsplit("/", 1)[-1]]
-    return schema
-
-
-def _holds_uuid(schema: dict[str, Any], components: dict[str, Any], depth: int = 0) -> bool:
-    schema = _resolved(schema, components)
-    if schema.get("format") == "uuid":
-        return True
-    if depth > 4:
-        return False
-    branches = [*schema.get("anyOf", []), *schema.get("oneOf", []), *schema.get("allOf", [])]
-    if "items" in schema:
-        branches.append(schema["items"])
-    return any(_holds_uuid(branch, components, depth + 1) for branch in branches)
-
-
-def _id_fields(schema: dict[str, Any], components: dict[str, Any], prefix: str = "") -> set[str]:
-    """Dotted paths of the properties holding ids, e.g. `parties`, `resolution.awarded_to`."""
-    schema = _resolved(schema, components)
-    found: set[str] = set()
-    for branch in [*schema.get("anyOf", []), *schema.get("oneOf", []), *schema.get("allOf", [])]:
-        found |= _id_fields(branch, components, prefix)
-    if "items" in schema:
-        found |= _id_fields(schema["items"], components, prefix)
-    for name, prop in schema.get("properties", {}).items():
-        dotted = f"{prefix}{name}"
-        if name.endswith(("_id", "_ids")) or _holds_uuid(prop, components):
-            found.add(dotted)
-        found |= _id_fields(prop, components, f"{dotted}.")
-    return found
-
-
-def id_bearing_operations(document: dict[str, Any]) -> dict[str, set[str]]:
-    """operationId → the id-holding body fields of every write operation with a JSON body."""
-    components = document.get("components", {}).get("schemas", {})
-    operations: dict[str, set[str]] = {}
-    for item in document["paths"].values():
-        for method in WRITE_METHODS:
-            operation = item.get(method)
-            if operation is None or "requestBody" not in operation:
-                continue
-            fields: set[str] = set()
-            for content_type, content in operation["requestBody"]["content"].items():
-                if content_type == "application/json" or content_type.endswith("+json"):
-                    fields |= _id_fields(content.get("schema", {}), components)
-            if fields:
-                operations[operation["operationId"]] = fields
-    return operations
-
-
-@pytest.mark.backend_independent
-def test_the_walk_finds_ids_in_lists_unions_and_nested_objects() -> None:
-    document = {
-        "paths": {
-            "/x": {
-                "post": {
-                    "operationId": "x",
-                    "requestBody": {
-                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/X"}}}
-                    },
-                },
-                "patch": {  # a CSV upload holds no JSON fields
-                    "operationId": "csv",
-                    "requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}},
-                },
-            }
-        },
-        "components": {
-            "schemas": {
-                "X": {
-                    "properties": {
-                        "parties": {
-                            "type": "array",
-                            "items": {"anyOf": [{"type": "string", "format": "uuid"}, {"const": "v"}]},
-                        },
-                        "owner_ref": {"anyOf": [{"type": "string", "format": "uuid"}, {"type": "null"}]},
-                        "legacy_id": {"type": "integer"},
-                        "name": {"type": "string"},
-                        "resolution": {"properties": {"awarded_to": {"type": "string", "format": "uuid"}}},
-                    }
-                }
-            }
-        },
-    }
-
-    assert id_bearing_operations(document) == {
-        "x": {"parties", "owner_ref", "legacy_id", "resolution.awarded_to"}
-    }
 
 
 # --- arranging each operation ------------------------------------------------------------------------------
@@ -176,21 +90,6 @@ class World:
             scopes=frozenset(scopes),
             partner_id=uuid.UUID(self.own["id"]),
         )
-
-
-@dataclass(frozen=True)
-class Probe:
-    """One operation, ready to send: `body(field, id)` is a valid body naming `id` in `field`; `foreign`
-    holds, per field, ids that exist but are not the credential's to name; `visible`, per field, one it may
-    name, and `visible_status` what naming it answers (a 2xx only where a partner may do the operation)."""
-
-    method: str
-    path: str
-    body: Callable[[str, str], dict[str, Any]]
-    foreign: dict[str, list[str]]
-    visible: dict[str, str]
-    visible_status: int
-    headers: dict[str, str] = field(default_factory=dict)
 
 
 async def _world(client: httpx.AsyncClient) -> World:
@@ -356,14 +255,6 @@ ARRANGEMENTS: dict[str, Callable[[World], Awaitable[Probe]]] = {
 # --- the checks --------------------------------------------------------------------------------------------
 
 _COMMITTED_OPERATIONS = id_bearing_operations(json.loads(COMMITTED.read_text(encoding="utf-8")))
-_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
-
-
-def _answer(response: httpx.Response) -> tuple[int, str, str]:
-    """What a caller could tell apart: status, content type and the problem (its instance aside), ids masked."""
-    problem = {k: v for k, v in response.json().items() if k != "instance"}
-    masked = _UUID.sub("<id>", json.dumps(problem, sort_keys=True))
-    return response.status_code, response.headers["content-type"], masked
 
 
 @pytest.mark.backend_independent
@@ -372,9 +263,13 @@ def test_every_id_bearing_operation_of_the_document_is_covered() -> None:
 
     assert not uncovered, (
         f"{sorted(uncovered)} take ids in their bodies: arrange them in ARRANGEMENTS (a registry operation) "
-        "or test them in their service and list them in SERVED_ELSEWHERE"
+        "or test them in their service's test_body_id_authorization.py and list them in SERVED_ELSEWHERE"
     )
     assert {"open_conflict_case", "submit_deal_registration"} <= set(_COMMITTED_OPERATIONS)
+    missing = {
+        str(where) for where in SERVED_ELSEWHERE.values() if isinstance(where, Path) and not where.exists()
+    }
+    assert not missing, f"SERVED_ELSEWHERE points at tests that do not exist: {sorted(missing)}"
 
 
 @pytest.mark.asyncio
@@ -393,29 +288,10 @@ async def test_a_foreign_id_in_a_body_is_answered_like_a_made_up_one(
     fields = id_bearing_operations(app.openapi()).get(operation_id, set())
     world = await _world(client)
     probe = await ARRANGEMENTS[operation_id](world)
-    headers = {**signed_as(world.key), **probe.headers}
-    assert set(probe.foreign) == set(probe.visible) == fields, "arrange every id-holding field"
 
-    for name in sorted(fields):
-        for foreign in probe.foreign[name]:
-            before = await stored_counts(db)
-            made_up = await client.request(
-                probe.method, probe.path, json=probe.body(name, str(uuid.uuid4())), headers=headers
-            )
-            named = await client.request(
-                probe.method, probe.path, json=probe.body(name, foreign), headers=headers
-            )
-
-            assert made_up.status_code >= 400, made_up.text
-            assert _answer(named) == _answer(made_up), f"{name}: {foreign} is told apart from a made-up id"
-            assert await stored_counts(db) == before
-
-    # the same bodies with ids the credential may name: what tells the answers above from a malformed body
-    for name in sorted(fields):
-        own = await client.request(
-            probe.method, probe.path, json=probe.body(name, probe.visible[name]), headers=headers
-        )
-        assert own.status_code == probe.visible_status, f"{name}: {own.text}"
+    await assert_no_existence_oracle(
+        client, probe, fields=fields, headers=signed_as(world.key), stored=lambda: stored_counts(db)
+    )
 
 
 @pytest.mark.asyncio

@@ -18,11 +18,13 @@ import httpx
 import pytest
 import pytest_asyncio
 import sqlalchemy as sa
+from analytics.kpis.models import SalesCustomerMonthRollup
 from analytics.sales.models import (
     SalesCustomerRollup,
     SalesDailyRollup,
     SalesLine,
     SalesLineKey,
+    SalesMonthlyRollup,
     SalesWebhookReceipt,
 )
 from fastapi import FastAPI
@@ -46,7 +48,15 @@ async def committing(
         yield Sender(client=client, clock=clock), partner_id, secret
     factory: async_sessionmaker[AsyncSession] = app.state.session_factory
     async with factory() as session:
-        for model in (SalesLine, SalesLineKey, SalesDailyRollup, SalesCustomerRollup, SalesWebhookReceipt):
+        for model in (
+            SalesLine,
+            SalesLineKey,
+            SalesDailyRollup,
+            SalesMonthlyRollup,
+            SalesCustomerRollup,
+            SalesCustomerMonthRollup,
+            SalesWebhookReceipt,
+        ):
             await session.execute(sa.delete(model).where(model.partner_id == partner_id))
         events = await session.execute(sa.select(outbox_event.c.id, outbox_event.c.payload))
         ours = [row.id for row in events if row.payload.get("data", {}).get("partner_id") == str(partner_id)]

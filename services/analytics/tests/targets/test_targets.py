@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from prm_contracts.clients import AnalyticsClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..partners.callers import ANALYST, OUTSIDER, SERVICE, partner_key, problem_type, signed_as, stored_counts
@@ -218,3 +219,18 @@ async def test_other_services_read_every_partners_targets_of_a_period_in_one_cal
     assert bad_period.status_code == 422
     assert "period" in bad_period.json()["detail"]
     assert (no_period.status_code, by_analyst.status_code) == (422, 403)
+
+
+async def test_the_typed_client_reads_a_periods_targets_of_every_partner(client: httpx.AsyncClient) -> None:
+    first, second = uuid.uuid4(), uuid.uuid4()
+    await client.put(path(first, "2026-Q3"), json=target("100.00"))
+    await client.put(path(second, "2026-Q3"), json=target("200.00", "USD"))
+    await client.put(path(second, "2026-Q4"), json=target("300.00", "USD"))
+
+    found = await AnalyticsClient(client).targets_for_period("2026-Q3")
+
+    ours = [t for t in found if t.partner_id in {first, second}]
+    assert sorted((str(t.partner_id), t.target.amount, t.target.currency) for t in ours) == sorted(
+        [(str(first), Decimal(100), "EUR"), (str(second), Decimal(200), "USD")]
+    )
+    assert {t.period for t in found} == {"2026-Q3"}

@@ -77,6 +77,52 @@ async def test_a_run_pays_each_partner_with_a_trace_that_sums_to_the_payout(
     assert await payout_lines(client, run["id"], anna) == lines  # stable
 
 
+async def test_lines_of_one_rate_are_converted_together_and_a_day_read_late_gets_its_own_rate(
+    client: httpx.AsyncClient, db: AsyncSession, analytics: FakeAnalytics, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sums are grouped by FX factor (days read first); a line whose day the first read did not see (it
+    came in between the two reads) still gets its day's rate, and the run comes out the same."""
+    from incentives.calculation_runs import repository
+
+    partner = await a_partner(db)
+    for day, amount in [
+        (date(2026, 1, 5), "100.00"),
+        (date(2026, 1, 25), "200.00"),
+        (date(2026, 2, 3), "50.00"),
+    ]:
+        await a_line(db, partner, amount, currency="USD", on=day)
+    analytics.add_rate("USD", "EUR", date(2026, 1, 1), "0.9")
+    analytics.add_rate("USD", "EUR", date(2026, 2, 1), "0.8")
+    programme = await a_programme(client, rebate("0.10"))
+
+    together = await a_run(client, programme)
+    first = await payouts(client, together)
+    days_read = repository.foreign_days
+
+    async def missing_february(session: AsyncSession, scope: repository.Scope) -> dict[str, set[date]]:
+        found = await days_read(session, scope)
+        return {currency: {d for d in days if d.month != 2} for currency, days in found.items()}
+
+    monkeypatch.setattr(repository, "foreign_days", missing_february)
+    late = await a_run(client, programme)  # replaces the draft
+    second = await payouts(client, late)
+
+    # (100 + 200) * 0.9 + 50 * 0.8 = 270 + 40 = 310; rebate 10 % = 31.00
+    assert first[str(partner)]["volume"] == second[str(partner)]["volume"]
+    assert Decimal(first[str(partner)]["volume"]) == Decimal(310)
+    assert (
+        first[str(partner)]["amount"]
+        == second[str(partner)]["amount"]
+        == {"amount": "31.00", "currency": "EUR"}
+    )
+    assert together["fx_rates"] == late["fx_rates"]
+    assert [(r["day"], r["rate"]) for r in late["fx_rates"]] == [
+        ("2026-01-05", "0.9"),
+        ("2026-01-25", "0.9"),
+        ("2026-02-03", "0.8"),
+    ]
+
+
 async def test_a_missing_fx_rate_stops_the_run_with_the_list_and_stores_nothing(
     client: httpx.AsyncClient, db: AsyncSession, analytics: FakeAnalytics
 ) -> None:
@@ -255,3 +301,6 @@ async def test_an_accelerator_reads_the_partner_target(
     assert paid[str(partner)]["amount"]["amount"] == "200.00"
     assert paid[str(partner)]["target"] == {"amount": "10000.00", "currency": "EUR"}
     assert paid[str(without)]["amount"]["amount"] == "0.00"
+    # every partner's targets of the period in one call, not one call per partner
+    asked = [r for r in analytics.requests if "targets" in r]
+    assert asked == ["/internal/targets?period=2026-Q1"]

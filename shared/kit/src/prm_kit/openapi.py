@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import ast
 import enum
+import importlib
 import inspect
+import pkgutil
 import re
 import sys
 from collections.abc import Iterator
@@ -322,13 +324,54 @@ def _packages_of(app: FastAPI) -> list[str]:
     return sorted(own | {"prm_contracts", "prm_kit"})
 
 
+_SHARED = frozenset({"prm_contracts", "prm_kit"})
+_GENERIC_ERRORS = "prm_contracts.problem"
+_NOT_IMPORTED = frozenset({"prm_kit.testing", "prm_kit.fuzzing"})  # test tooling, no error types
+
+
+def _import_shared_modules() -> None:
+    """Imports every module of the shared packages, so that their error classes exist whichever service was
+    imported first: a document must not depend on what else the process has built before it."""
+    for package in sorted(_SHARED):
+        root = importlib.import_module(package)
+        for module in pkgutil.walk_packages(root.__path__, package + "."):
+            if module.name not in _NOT_IMPORTED:
+                importlib.import_module(module.name)
+
+
+def _names_used(packages: list[str]) -> set[str]:
+    """Every name the packages' source mentions (imports, raises, references)."""
+    names: set[str] = set()
+    for source in _sources(packages):
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Name):
+                names.add(node.id)
+            elif isinstance(node, ast.alias):
+                names.add(node.asname or node.name.rsplit(".", 1)[-1])
+    return names
+
+
+def _sources(packages: list[str]) -> Iterator[Path]:
+    for package in packages:
+        module = sys.modules.get(package)
+        if module is not None and module.__file__ is not None:
+            yield from Path(module.__file__).parent.rglob("*.py")
+
+
 def _error_classes(packages: list[str]) -> list[type[AppError]]:
+    """The service's own error classes, the kit's and the generic ones; a shared domain error (e.g.
+    `prm_contracts.sales.WebhookIdReused`) only when the service's own code names it."""
+    _import_shared_modules()
+    own = [package for package in packages if package not in _SHARED]
+    used = _names_used(own)
     found: list[type[AppError]] = [AppError]
     pending = list(AppError.__subclasses__())
     while pending:
         cls = pending.pop(0)
         pending.extend(cls.__subclasses__())
-        if cls.__module__.split(".")[0] in packages and cls not in found:
+        top = cls.__module__.split(".")[0]
+        domain = top == "prm_contracts" and cls.__module__ != _GENERIC_ERRORS
+        if top in packages and (not domain or cls.__name__ in used) and cls not in found:
             found.append(cls)
     return found
 
@@ -337,25 +380,21 @@ def _raised_members(packages: list[str], names: set[str]) -> dict[str, set[str]]
     """Per error class name, the extension members its raise sites pass (keyword arguments), read from the
     packages' source: what a problem of that type can carry, without anyone listing it by hand."""
     members: dict[str, set[str]] = {}
-    for package in packages:
-        module = sys.modules.get(package)
-        if module is None or module.__file__ is None:
-            continue
-        for source in Path(module.__file__).parent.rglob("*.py"):
-            for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
-                if not isinstance(node, ast.Call):
-                    continue
-                func = node.func
-                name = (
-                    func.id
-                    if isinstance(func, ast.Name)
-                    else func.attr
-                    if isinstance(func, ast.Attribute)
-                    else ""
-                )
-                if name in names:
-                    kept = {kw.arg for kw in node.keywords if kw.arg and kw.arg not in _NOT_MEMBERS}
-                    members.setdefault(name, set()).update(kept)
+    for source in _sources(packages):
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            name = (
+                func.id
+                if isinstance(func, ast.Name)
+                else func.attr
+                if isinstance(func, ast.Attribute)
+                else ""
+            )
+            if name in names:
+                kept = {kw.arg for kw in node.keywords if kw.arg and kw.arg not in _NOT_MEMBERS}
+                members.setdefault(name, set()).update(kept)
     return members
 
 

@@ -93,7 +93,8 @@ def is_whole_months(first: date, last: date) -> bool:
 
 def sales_rollup(spans: Sequence[tuple[date, date]]) -> SalesRollup:
     """The rollup to sum over the spans: the monthly one when every span is whole months (every period
-    label is), about 30 times fewer rows than the daily one it is kept equal to; else the daily one."""
+    label is): at least 28 times fewer rows than the daily one it is kept equal to (days and categories
+    merged); else the daily one."""
     return SalesMonthlyRollup if all(is_whole_months(*span) for span in spans) else SalesDailyRollup
 
 

@@ -104,7 +104,7 @@ class SalesDailyRollup(Base):
 class SalesMonthlyRollup(Base):
     """Partner * month * currency: the daily rollup summed over the month's days and product categories
     (`month` is the month's first day), kept in the same ingestion transaction. Reads over whole months (every
-    period label) sum about 30 times fewer rows than from the daily rollup; the columns mean the same."""
+    period label) sum at least 28 times fewer rows than from the daily rollup; the columns mean the same."""
 
     __tablename__ = "sales_monthly_rollup"
     __table_args__ = (

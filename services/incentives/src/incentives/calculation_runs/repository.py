@@ -9,12 +9,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 from uuid import UUID
 
 import sqlalchemy as sa
 import sqlalchemy.orm
-from prm_contracts.incentives import AdjustmentKind, Basis, PayoutStatus, SpiffRule, VersionTerms
+from prm_contracts.incentives import (
+    AdjustmentKind,
+    Basis,
+    DealRegistrationBonusRule,
+    PayoutStatus,
+    SpiffRule,
+    VersionTerms,
+)
 from prm_contracts.periods import Period
 from prm_contracts.problem import Conflict
 from prm_kit.db import ExactDecimal
@@ -35,6 +42,7 @@ from incentives.replica.repository import (
 )
 
 AMOUNT = ExactDecimal(19, 4)
+_PAYOUT = cast(sa.Table, Payout.__table__)
 
 
 class SpiffSums(NamedTuple):
@@ -124,7 +132,9 @@ def _eligible_lines(scope: Scope, dialect: str, *columns: Any) -> sa.Select[Any]
         sa.select(*columns)
         .select_from(SalesLine)
         .outerjoin(PartnerProfile, PartnerProfile.partner_id == SalesLine.partner_id)
-        .outerjoin(
+    )
+    if _reads_deals(scope.terms):
+        statement = statement.outerjoin(
             DealRegistrationState,
             sa.and_(
                 DealRegistrationState.id == SalesLine.deal_registration_id,
@@ -133,7 +143,6 @@ def _eligible_lines(scope: Scope, dialect: str, *columns: Any) -> sa.Select[Any]
                 DealRegistrationState.approved_on <= SalesLine.occurred_on,
             ),
         )
-    )
     if rules.tiers is not None:
         tier = tier_intervals()
         statement = statement.join(tier, holds_on(tier, SalesLine.partner_id, SalesLine.occurred_on))
@@ -173,6 +182,14 @@ def _not_clawed_back(programme_id: UUID) -> Any:
         Adjustment.source_line_id.is_not(None),  # NOT IN over a NULL would drop every line
     )
     return SalesLine.id.not_in(taken)
+
+
+def _reads_deals(terms: VersionTerms) -> bool:
+    """Whether anything of the terms looks at a line's deal registration (else the join is left out and the
+    deal sums are 0: nothing reads them)."""
+    return terms.eligibility.registered_deals_only or any(
+        isinstance(rule, DealRegistrationBonusRule) for rule in terms.rules
+    )
 
 
 def _held(scope: Scope) -> Any:
@@ -229,7 +246,7 @@ async def line_groups(session: AsyncSession, scope: Scope, fx_keys: FxKeys) -> l
     amount = sa.case((sale, SalesLine.amount), else_=-SalesLine.amount)
     quantity = sa.case((sale, SalesLine.quantity), else_=-SalesLine.quantity)
     sign = sa.case((sale, 1), else_=-1)
-    deal = DealRegistrationState.id.is_not(None)
+    deal = DealRegistrationState.id.is_not(None) if _reads_deals(scope.terms) else sa.false()
     fx_key = _fx_key(fx_keys)
     per_line = _eligible_lines(
         scope,
@@ -405,7 +422,9 @@ async def replace_payouts(session: AsyncSession, run_id: UUID, payouts: list[dic
     """A draft's payouts replaced whole, in bulk."""
     await session.execute(sa.delete(Payout).where(Payout.run_id == run_id))
     if payouts:
-        await session.execute(sa.insert(Payout), payouts)
+        # Core executemany on the table: the ORM's bulk path took longer than the database did
+        connection = await session.connection()
+        await connection.execute(sa.insert(_PAYOUT), payouts)
 
 
 async def payout(session: AsyncSession, run_id: UUID, partner_id: UUID) -> Payout | None:

@@ -1,8 +1,9 @@
 """Calculation runs: a programme version's payouts for one period, computed set-based.
 
-One SQL pass sums the eligible lines per group (repository.line_groups); FX rates and targets are read from
-analytics before anything is written; the rules, caps, floors and budget are applied to the sums in exact
-Decimal (calculation/); then the run and its payouts are written at once. The same inputs (version, period,
+The days of the eligible foreign-currency lines are read first and their FX rates asked of analytics, then
+one SQL pass sums the eligible lines per group (repository.line_groups: per partner, currency, FX factor and
+held reason); targets come from analytics in one call; nothing is written before all that. The rules, caps,
+floors and budget are applied to the sums in exact Decimal (calculation/); then the run and its payouts are written at once. The same inputs (version, period,
 `as_of`, replica lines recorded up to the run, rates, targets) give the same result. A draft is replaced by
 running the period again; an approved or paid run is locked. Per-line traces are derived on read.
 """
@@ -53,7 +54,7 @@ from incentives.calculation.trace import traced
 from incentives.calculation_runs import repository
 from incentives.calculation_runs.fx import rate_table, rates_for
 from incentives.calculation_runs.models import CalculationRun, Payout
-from incentives.calculation_runs.repository import LineGroup, Scope
+from incentives.calculation_runs.repository import FxKeys, LineGroup, Scope
 from incentives.programmes import repository as programmes
 from incentives.programmes.models import Programme, ProgrammeVersion
 from incentives.programmes.schemas import terms_of
@@ -175,14 +176,31 @@ class _Partner:
     held_volume: Decimal = Decimal(0)
 
 
-def _partners(groups: list[LineGroup], rates: dict[tuple[str, date], Decimal]) -> dict[UUID, _Partner]:
-    """The groups' sums folded per partner, converted into the programme's currency."""
+def _fx_keys(applied: list[FxRateApplied]) -> tuple[FxKeys, list[Decimal]]:
+    """The read's FX grouping: the days of each (currency, factor) together, and the factors by index."""
+    days: dict[tuple[str, str], list[date]] = {}
+    for rate in applied:
+        days.setdefault((rate.currency, rate.rate), []).append(rate.day)
+    keys: FxKeys = [(currency, sorted(on)) for (currency, _), on in days.items()]
+    return keys, [Decimal(rate) for _, rate in days]
+
+
+def _partners(
+    groups: list[LineGroup], factors: list[Decimal], rates: dict[tuple[str, date], Decimal]
+) -> dict[UUID, _Partner]:
+    """The groups' sums folded per partner, converted into the programme's currency: a group's lines share
+    one factor, so its sum converts exactly as its lines would one by one."""
     partners: dict[UUID, _Partner] = defaultdict(lambda: _Partner(PartnerVolumes()))
     with localcontext() as context:
         context.prec = PRECISION
         for group in groups:
             partner = partners[group.partner_id]
-            rate = Decimal(1) if group.fx_day is None else rates[(group.currency, group.fx_day)]
+            if group.fx_rate is not None:
+                rate = factors[group.fx_rate]
+            elif group.fx_day is not None:
+                rate = rates[(group.currency, group.fx_day)]
+            else:
+                rate = Decimal(1)
             converted = group.amount * rate
             if group.held is not None:
                 partner.held_lines += group.lines
@@ -191,11 +209,13 @@ def _partners(groups: list[LineGroup], rates: dict[tuple[str, date], Decimal]) -
             volumes = partner.volumes
             volumes.volume += converted
             volumes.lines += group.lines
-            if group.approved_deal:
-                volumes.deal_volume += converted
-            for index in group.spiffs:
-                volumes.spiff_units[index] = volumes.spiff_units.get(index, Decimal(0)) + group.quantity
-                volumes.spiff_deals[index] = volumes.spiff_deals.get(index, 0) + group.deals
+            if group.deal_lines:
+                volumes.deal_volume += group.deal_amount * rate
+            for spiff in group.spiffs:
+                volumes.spiff_units[spiff.rule] = (
+                    volumes.spiff_units.get(spiff.rule, Decimal(0)) + spiff.units
+                )
+                volumes.spiff_deals[spiff.rule] = volumes.spiff_deals.get(spiff.rule, 0) + spiff.deals
     return dict(partners)
 
 
@@ -246,13 +266,22 @@ async def compute(
     as they are; otherwise analytics is asked. 422 `fx-rates-missing` when a rate is missing."""
     terms, period, currency = scope.terms, scope.period, scope.currency
     await repository.without_jit(session)
-    groups = await repository.line_groups(session, scope)
-    days: dict[str, set[date]] = defaultdict(set)
-    for group in groups:
-        if group.fx_day is not None:
-            days[group.currency].add(group.fx_day)
+    # the rates first (the days of the eligible foreign lines), so the sums are grouped by rate, not by day
+    days = await repository.foreign_days(session, scope)
     applied, missing = await rates_for(analytics, currency, days) if days else ([], [])
-    partners = _partners(groups, rate_table(applied)) if not missing else {}
+    groups: list[LineGroup] = []
+    factors: list[Decimal] = []
+    if not missing:
+        fx_keys, factors = _fx_keys(applied)
+        groups = await repository.line_groups(session, scope, fx_keys)
+        late: dict[str, set[date]] = defaultdict(set)  # days of lines stored between the two reads
+        for group in groups:
+            if group.fx_day is not None:
+                late[group.currency].add(group.fx_day)
+        if late:
+            more, missing = await rates_for(analytics, currency, late)
+            applied = sorted(applied + more, key=lambda rate: (rate.currency, rate.day))
+    partners = _partners(groups, factors, rate_table(applied)) if not missing else {}
     if targets is None:
         targets = {}
         if any(isinstance(rule, AcceleratorRule) for rule in terms.rules):
