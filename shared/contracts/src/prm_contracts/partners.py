@@ -163,7 +163,7 @@ TierKey = Annotated[
     StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$"),
     Field(description="The key of the partner's tier, e.g. `gold`; null when not tiered."),
 ]
-EmployeeCount = Annotated[int, Field(ge=0, le=10_000_000)]
+EmployeeCount = Annotated[int, Field(ge=0, le=10_000_000, strict=True)]
 
 
 def _not_in_future(year: int) -> int:
@@ -172,7 +172,7 @@ def _not_in_future(year: int) -> int:
     return year
 
 
-YearFounded = Annotated[int, Field(ge=1800), AfterValidator(_not_in_future)]
+YearFounded = Annotated[int, Field(ge=1800, strict=True), AfterValidator(_not_in_future)]
 
 
 def _distinct_labels(values: list[str]) -> list[str]:

@@ -109,7 +109,7 @@ async def conflict_case_statistics(
 
 
 @router.get(
-    "/{case_id}",
+    "/{case_id:uuid}",
     response_model=ConflictCaseOut,
     summary="Get a channel-conflict case",
     responses={**etag_response(200), **problems(403, 404)},
@@ -125,7 +125,7 @@ async def get_conflict_case(
 
 
 @router.patch(
-    "/{case_id}",
+    "/{case_id:uuid}",
     response_model=ConflictCaseOut,
     summary="Update a channel-conflict case",
     responses={**etag_response(200), **problems(403, 404, 409, 412, 422, 428)},

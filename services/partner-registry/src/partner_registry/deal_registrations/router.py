@@ -164,7 +164,7 @@ async def sweep_expired_deal_registrations(session: SessionDep, now: NowDep) -> 
 
 
 @router.get(
-    "/{deal_registration_id}",
+    "/{deal_registration_id:uuid}",
     response_model=DealRegistrationOut,
     summary="Get a deal registration",
     responses={**etag_response(200), **problems(403, 404)},
