@@ -3,19 +3,20 @@ the gateway serves it at /openapi.json."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from prm_cli.openapi import render
-from prm_cli.openapi_merge import build_merged_openapi
 
 pytestmark = pytest.mark.backend_independent
 
 COMMITTED = Path(__file__).resolve().parents[1] / "openapi" / "prm.json"
 
 
-def test_committed_openapi_document_is_current() -> None:
-    produced = render(build_merged_openapi())
+def test_committed_openapi_document_is_current(merged_openapi: Callable[[], dict[str, Any]]) -> None:
+    produced = render(merged_openapi())
 
     committed = COMMITTED.read_text(encoding="utf-8") if COMMITTED.exists() else ""
 

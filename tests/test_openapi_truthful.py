@@ -3,22 +3,31 @@ and the document (a new operation, schema or error type is covered without being
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from functools import cache
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from prm_cli.openapi_merge import build_merged_openapi
 from prm_contracts.problem import AppError, problem_type
-from prm_kit.openapi import operations
+from prm_kit.openapi import operations, resolve
 from pydantic import BaseModel, ValidationError
 
 pytestmark = pytest.mark.backend_independent
 
 
-@cache
-def _document() -> dict[str, Any]:
-    return build_merged_openapi()  # imports every service, so all their error classes exist afterwards
+@pytest.fixture(scope="module")
+def document(merged_openapi: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """Read only. Building it imports every service, so all their error classes exist afterwards."""
+    return merged_openapi()
+
+
+def _parameters(document: dict[str, Any], operation: dict[str, Any]) -> list[dict[str, Any]]:
+    """The operation's parameters, a shared one (`$ref`) resolved."""
+    return [resolve(document, parameter) for parameter in operation.get("parameters", [])]
+
+
+def _responses(document: dict[str, Any], operation: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The operation's answers by status, a shared one (`$ref`) resolved."""
+    return {status: resolve(document, r) for status, r in operation["responses"].items()}
 
 
 def _subclasses(cls: type[Any]) -> list[type[Any]]:
@@ -30,8 +39,8 @@ def _subclasses(cls: type[Any]) -> list[type[Any]]:
     return found
 
 
-def test_every_error_class_of_every_service_is_a_documented_problem_type() -> None:
-    catalogue = _document()["x-problem-types"]
+def test_every_error_class_of_every_service_is_a_documented_problem_type(document: dict[str, Any]) -> None:
+    catalogue = document["x-problem-types"]
 
     for cls in [AppError, *_subclasses(AppError)]:
         if cls.__module__.split(".")[0] in {"tests", "conftest"} or ".tests." in cls.__module__:
@@ -44,17 +53,17 @@ def test_every_error_class_of_every_service_is_a_documented_problem_type() -> No
             assert name in entry["members"], (cls.slug, name)
 
 
-def test_extension_members_passed_at_raise_sites_are_documented() -> None:
-    members = _document()["x-problem-types"]["precondition-failed"]["members"]
+def test_extension_members_passed_at_raise_sites_are_documented(document: dict[str, Any]) -> None:
+    members = document["x-problem-types"]["precondition-failed"]["members"]
     assert "current_etag" in members  # declared on PreconditionFailed and passed by prm_kit.etag
 
 
-def test_an_operation_answering_428_requires_if_match() -> None:
+def test_an_operation_answering_428_requires_if_match(document: dict[str, Any]) -> None:
     checked = 0
-    for path, method, operation in operations(_document()):
+    for path, method, operation in operations(document):
         if "428" not in operation["responses"]:
             continue
-        if_match = [p for p in operation.get("parameters", []) if p["name"] == "If-Match"]
+        if_match = [p for p in _parameters(document, operation) if p["name"] == "If-Match"]
         assert if_match, f"{method.upper()} {path}"
         assert if_match[0]["required"] is True, f"{method.upper()} {path}"
         assert if_match[0]["schema"]["type"] == "string"
@@ -62,9 +71,9 @@ def test_an_operation_answering_428_requires_if_match() -> None:
     assert checked >= 11  # the 11 PATCH operations of issue 9 at least
 
 
-def test_no_parameter_schema_admits_null() -> None:
-    for path, method, operation in operations(_document()):
-        for parameter in operation.get("parameters", []):
+def test_no_parameter_schema_admits_null(document: dict[str, Any]) -> None:
+    for path, method, operation in operations(document):
+        for parameter in _parameters(document, operation):
             assert {"type": "null"} not in parameter["schema"].get("anyOf", []), (method, path, parameter)
 
 
@@ -76,8 +85,10 @@ def _nullable(schema: dict[str, Any]) -> bool:
     return schema.get("type") == "null" or {"type": "null"} in schema.get("anyOf", [])
 
 
-def test_a_patch_field_is_nullable_in_the_schema_exactly_when_null_is_accepted() -> None:
-    schemas = _document()["components"]["schemas"]
+def test_a_patch_field_is_nullable_in_the_schema_exactly_when_null_is_accepted(
+    document: dict[str, Any],
+) -> None:
+    schemas = document["components"]["schemas"]
     models = _models_by_name()
     patches = [name for name in schemas if name.endswith("Patch")]
     assert len(patches) >= 10
@@ -95,19 +106,18 @@ def test_a_patch_field_is_nullable_in_the_schema_exactly_when_null_is_accepted()
                 assert "default" not in schema, f"{name}.{field} documents a null default it refuses"
 
 
-def test_enums_name_their_members_as_the_code_does() -> None:
-    sort = _document()["components"]["schemas"]["PartnerSort"]
+def test_enums_name_their_members_as_the_code_does(document: dict[str, Any]) -> None:
+    sort = document["components"]["schemas"]["PartnerSort"]
     assert (
         dict(zip(sort["enum"], sort["x-enum-varnames"], strict=True))["-display_name"] == "DISPLAY_NAME_DESC"
     )
 
 
-def test_answers_declare_their_headers_and_creates_link_to_their_get() -> None:
-    document = _document()
+def test_answers_declare_their_headers_and_creates_link_to_their_get(document: dict[str, Any]) -> None:
     get_ids = {op["operationId"] for _, method, op in operations(document) if method == "get"}
     creates = 0
     for path, method, operation in operations(document):
-        for status, response in operation["responses"].items():
+        for status, response in _responses(document, operation).items():
             headers = response.get("headers", {})
             assert "X-Request-ID" in headers, (method, path, status)
             if status in {"429", "503"}:
@@ -116,7 +126,7 @@ def test_answers_declare_their_headers_and_creates_link_to_their_get() -> None:
         if created is None:
             continue
         assert "Location" in created["headers"], path
-        if any(p["name"] == "Idempotency-Key" for p in operation.get("parameters", [])):
+        if any(p["name"] == "Idempotency-Key" for p in _parameters(document, operation)):
             assert "Idempotent-Replayed" in created["headers"], path
         for link in created.get("links", {}).values():
             assert link["operationId"] in get_ids
@@ -125,8 +135,8 @@ def test_answers_declare_their_headers_and_creates_link_to_their_get() -> None:
     assert "X-Request-ID" in document["components"]["headers"]
 
 
-def test_every_routed_operation_states_its_scopes() -> None:
-    for path, method, operation in operations(_document()):
+def test_every_routed_operation_states_its_scopes(document: dict[str, Any]) -> None:
+    for path, method, operation in operations(document):
         if not path.startswith("/v1/") or path.startswith(
             ("/v1/webhooks", "/v1/api-keys", "/v1/admin/", "/v1/status")
         ):
@@ -136,44 +146,69 @@ def test_every_routed_operation_states_its_scopes() -> None:
         assert "Needs the scope" in operation["description"]
 
 
-def _validator(document: dict[str, Any], schema: dict[str, Any]) -> Any:
-    import jsonschema_rs  # schemathesis' own validator, installed with it
-
-    return jsonschema_rs.validator_for({**schema, "components": document["components"]})
-
-
 def _examples(document: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any], Any]]:
-    """(where, schema, example) of every example in the document: schemas', properties' and media types'."""
+    """(where, schema, example) of every example in the document: schemas', properties' and media types'
+    (a shared answer's once, in `components/responses`)."""
     for name, schema in document["components"]["schemas"].items():
         for example in schema.get("examples", []):
             yield f"schema {name}", {"$ref": f"#/components/schemas/{name}"}, example
         for prop, sub in schema.get("properties", {}).items():
             for example in sub.get("examples", []):
                 yield f"schema {name}.{prop}", sub, example
+    bodies = [
+        (f"response {name}", body) for name, body in document["components"].get("responses", {}).items()
+    ]
     for path, method, operation in operations(document):
-        bodies = [("request", operation.get("requestBody", {}))]
-        bodies += [(status, response) for status, response in operation["responses"].items()]
-        for where, body in bodies:
-            for media, content in body.get("content", {}).items():
-                found = [content["example"]] if "example" in content else []
-                found += [named["value"] for named in content.get("examples", {}).values()]
-                for example in found:
-                    yield f"{method.upper()} {path} {where} {media}", content["schema"], example
+        bodies += [(f"{method.upper()} {path} request", operation.get("requestBody", {}))]
+        bodies += [
+            (f"{method.upper()} {path} {s}", r) for s, r in operation["responses"].items() if "$ref" not in r
+        ]
+    for where, body in bodies:
+        for media, content in body.get("content", {}).items():
+            found = [content["example"]] if "example" in content else []
+            found += [named["value"] for named in content.get("examples", {}).values()]
+            for example in found:
+                yield f"{where} {media}", content["schema"], example
 
 
-def test_every_example_is_valid_against_its_schema() -> None:
-    document = _document()
-    checked = 0
-    for where, schema, example in _examples(document):
-        errors = [str(error) for error in _validator(document, schema).iter_errors(example)]
-        assert not errors, f"{where}: {errors[0]}"
-        checked += 1
-    assert checked > 500  # every schema and body of ~100 operations: a collapse to few would be a regression
+def _invalid_examples(document: dict[str, Any], cases: list[tuple[str, dict[str, Any], Any]]) -> list[str]:
+    """Where and why each example of `cases` is invalid. One validator checks them all: case i's schema is
+    property `i` of one object schema beside the components (so that their `$ref`s resolve) and the instance
+    holds example i at `i`; the components are compiled once, not once per example, and each error's path
+    names its case."""
+    import jsonschema_rs  # schemathesis' own validator, installed with it
+
+    validator = jsonschema_rs.validator_for(
+        {
+            "type": "object",
+            "properties": {str(i): schema for i, (_where, schema, _example) in enumerate(cases)},
+            "components": document["components"],
+        }
+    )
+    instance = {str(i): example for i, (_where, _schema, example) in enumerate(cases)}
+    return [f"{cases[int(e.instance_path[0])][0]}: {e}" for e in validator.iter_errors(instance)]
 
 
-def test_every_request_body_and_success_answer_has_an_example() -> None:
+def test_every_example_is_valid_against_its_schema(document: dict[str, Any]) -> None:
+    cases = list(_examples(document))
+    invalid = _invalid_examples(document, cases)
+    assert not invalid, invalid[:3]
+    assert (
+        len(cases) > 500
+    )  # every schema and body of ~100 operations: a collapse to few would be a regression
+
+
+def test_one_invalid_example_among_all_is_found_and_named(document: dict[str, Any]) -> None:
+    cases = list(_examples(document))
+    bad = ("bad PartnerSort", {"$ref": "#/components/schemas/PartnerSort"}, "not-a-sort")
+    invalid = _invalid_examples(document, [*cases[:10], bad, *cases[10:]])
+    assert len(invalid) == 1
+    assert invalid[0].startswith("bad PartnerSort: ")
+
+
+def test_every_request_body_and_success_answer_has_an_example(document: dict[str, Any]) -> None:
     missing = []
-    for path, method, operation in operations(_document()):
+    for path, method, operation in operations(document):
         bodies = [("request", operation.get("requestBody", {}))]
         bodies += [(s, r) for s, r in operation["responses"].items() if s.startswith("2")]
         for where, body in bodies:
@@ -181,14 +216,16 @@ def test_every_request_body_and_success_answer_has_an_example() -> None:
             if content is None or "example" in content or "examples" in content:
                 continue
             ref = content["schema"].get("$ref", "").rsplit("/", 1)[-1]
+            if document["components"]["schemas"].get(ref, {}).get("examples"):
+                continue  # the named schema's own example is the body's (viewers show it)
             # A free-text property without `Field(examples=...)` stops its schema's example: give it one.
             missing.append(f"{method.upper()} {path} {where} ({ref or 'inline'})")
     assert not missing, missing
 
 
-def test_every_problem_answer_has_an_example_of_a_type_it_lists() -> None:
-    for path, method, operation in operations(_document()):
-        for status, response in operation["responses"].items():
+def test_every_problem_answer_has_an_example_of_a_type_it_lists(document: dict[str, Any]) -> None:
+    for path, method, operation in operations(document):
+        for status, response in _responses(document, operation).items():
             if not status.startswith(("4", "5")) or "x-problem-types" not in response:
                 continue
             example = response["content"]["application/problem+json"]["example"]
@@ -196,21 +233,19 @@ def test_every_problem_answer_has_an_example_of_a_type_it_lists() -> None:
             assert example["status"] == int(status), (method, path, status)
 
 
-def test_every_operation_says_what_it_does_beyond_its_scope() -> None:
-    for path, method, operation in operations(_document()):
+def test_every_operation_says_what_it_does_beyond_its_scope(document: dict[str, Any]) -> None:
+    for path, method, operation in operations(document):
         said = operation.get("description", "").split("\n\nNeeds the scope")[0].strip()
         assert said.endswith((".", ")", "`")), f"{method.upper()} {path}: {said!r}"
         assert len(said.split()) >= 3, f"{method.upper()} {path}: {said!r}"
 
 
-def test_the_document_names_its_server_and_contact() -> None:
-    document = _document()
+def test_the_document_names_its_server_and_contact(document: dict[str, Any]) -> None:
     assert document["servers"] == [{"url": "/", "description": "The gateway that serves this document"}]
     assert document["info"]["contact"]["name"]
 
 
-def test_every_tag_says_what_it_groups() -> None:
-    document = _document()
+def test_every_tag_says_what_it_groups(document: dict[str, Any]) -> None:
     used = {tag for _, _, operation in operations(document) for tag in operation["tags"]}
     described = {tag["name"] for tag in document["tags"] if tag.get("description", "").strip()}
     assert used <= described, (
@@ -218,10 +253,10 @@ def test_every_tag_says_what_it_groups() -> None:
     )
 
 
-def test_a_discriminated_union_requires_its_tag_in_every_member() -> None:
+def test_a_discriminated_union_requires_its_tag_in_every_member(document: dict[str, Any]) -> None:
     """pydantic refuses a union member without its tag (`union_tag_not_found`) even when the member's model
     gives the tag a default; the schema says so, or the `oneOf` branches overlap."""
-    schemas = _document()["components"]["schemas"]
+    schemas = document["components"]["schemas"]
     checked = 0
 
     def walk(node: Any) -> None:
@@ -243,12 +278,13 @@ def test_a_discriminated_union_requires_its_tag_in_every_member() -> None:
     assert checked >= 10  # the gates and normalisers of scoring, the rules of incentives at least
 
 
-def test_a_shared_domain_error_is_listed_only_by_the_service_that_raises_it() -> None:
+def test_a_shared_domain_error_is_listed_only_by_the_service_that_raises_it(document: dict[str, Any]) -> None:
     """`prm_contracts.sales.WebhookIdReused` is raised by analytics alone: the registry's answers do not list
     it, whichever service the process imported first (the document must not depend on that)."""
-    paths = _document()["paths"]
-    webhook = paths["/v1/webhooks/partners/{partner_id}/sales"]["post"]["responses"]["422"]["x-problem-types"]
-    partners = paths["/v1/partners"]["post"]["responses"]["422"]["x-problem-types"]
+    paths = document["paths"]
+    webhook = _responses(document, paths["/v1/webhooks/partners/{partner_id}/sales"]["post"])["422"]
+    partners = _responses(document, paths["/v1/partners"]["post"])["422"]["x-problem-types"]
+    webhook = webhook["x-problem-types"]
     assert problem_type("webhook-id-reused") in webhook
     assert problem_type("webhook-id-reused") not in partners
     assert problem_type("validation-error") in partners

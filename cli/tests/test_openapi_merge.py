@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from prm_cli.openapi_merge import MergeError, build_merged_openapi, merge_documents
+from prm_cli.openapi_merge import MergeError, merge_documents
+from prm_kit.openapi import resolve
 
 pytestmark = pytest.mark.backend_independent
 
@@ -70,7 +72,10 @@ def test_paths_tags_and_identical_schemas_are_merged() -> None:
     assert "API key" in scheme["description"]
     assert "PRM_JWT_ISSUER" in scheme["description"]
     assert merged["security"] == [{"bearerAuth": []}]
-    payouts = merged["paths"]["/v1/payouts"]["post"]["responses"]
+    shared = merged["paths"]["/v1/payouts"]["post"]["responses"]
+    payouts = {status: resolve(merged, response) for status, response in shared.items()}
+    # Each distinct problem answer is written once and referred to.
+    assert shared["503"] == {"$ref": "#/components/responses/ServiceUnavailable"}
     assert sorted(payouts) == ["200", "413", "502", "503", "504"]  # the gateway's own answers, documented
     assert payouts["503"]["content"]["application/problem+json"]["schema"] == PROBLEM_REF
     # The gateway's answers carry its headers like every other answer.
@@ -160,8 +165,8 @@ def test_webhook_operations_are_public() -> None:
     assert "security" not in merged["paths"]["/v1/sales"]["get"]
 
 
-def test_the_built_document_is_one_consistent_api() -> None:
-    document = build_merged_openapi()
+def test_the_built_document_is_one_consistent_api(merged_openapi: Callable[[], dict[str, Any]]) -> None:
+    document = merged_openapi()
 
     operations = [
         (path, method, operation)
@@ -179,8 +184,10 @@ def test_the_built_document_is_one_consistent_api() -> None:
     )
     for path, method, operation in operations:
         assert operation.get("tags"), f"{method} {path} has no tag"
-        for status, response in operation["responses"].items():
+        for status, shared in operation["responses"].items():
+            response = resolve(document, shared)
             if status.startswith(("4", "5")):
+                assert "$ref" in shared, (path, status)  # written once, in components/responses
                 assert list(response["content"]) == ["application/problem+json"], (path, status)
                 problem = response["content"]["application/problem+json"]
                 assert problem["schema"] == PROBLEM_REF, (path, status)
@@ -197,8 +204,8 @@ def test_the_built_document_is_one_consistent_api() -> None:
     assert document["paths"]["/v1/status"]["get"]["operationId"] == "get_status"
 
 
-def test_every_ref_in_the_built_document_resolves() -> None:
-    document = build_merged_openapi()
+def test_every_ref_in_the_built_document_resolves(merged_openapi: Callable[[], dict[str, Any]]) -> None:
+    document = merged_openapi()
     schemas = document["components"]["schemas"]
     refs: list[str] = []
 
@@ -213,7 +220,7 @@ def test_every_ref_in_the_built_document_resolves() -> None:
                 walk(value)
 
     walk(document)
-    assert {ref.split("/")[2] for ref in refs} == {"schemas", "headers"}
+    assert {ref.split("/")[2] for ref in refs} == {"schemas", "headers", "responses", "parameters"}
     for ref in refs:
         assert ref.startswith("#/components/"), ref
         kind, name = ref.removeprefix("#/components/").split("/")

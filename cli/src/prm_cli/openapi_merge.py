@@ -14,7 +14,10 @@
 - the one server is `/`, the gateway that serves the document;
 - every schema, JSON request body and success answer gets an example composed from the examples its
   properties and sibling schemas carry (`prm_kit.openapi.compose_examples`), each problem answer an example
-  body per problem type.
+  body of a problem type it lists;
+- each distinct problem answer is written once, in `components/responses`, and referred to by `$ref`
+  (`prm_kit.openapi.share_problem_responses`); so is each parameter two operations declare alike
+  (`share_parameters`).
 
 `build_merged_openapi` builds the document in-process from every app, without running any, for
 `prm openapi`; the gateway serves the file it writes.
@@ -37,6 +40,8 @@ from prm_kit.openapi import (
     declare_response_headers,
     describe_problem_types,
     scopes_granting,
+    share_parameters,
+    share_problem_responses,
     state_required_scopes,
 )
 from pydantic import SecretStr
@@ -137,6 +142,9 @@ def merge_documents(documents: dict[str, dict[str, Any]]) -> dict[str, Any]:
     }
     # After the merge: one schema name has one definition, so it gets one example.
     compose_examples(merged)
+    labels = {operation_id: _service_prefix(service) for operation_id, service in owners.items()}
+    share_problem_responses(merged, labels)
+    share_parameters(merged)
     return merged
 
 

@@ -6,10 +6,12 @@ import ast
 import enum
 import importlib
 import inspect
+import json
 import pkgutil
 import re
 import sys
 from collections.abc import Iterator
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
@@ -452,6 +454,128 @@ def describe_problem_types(
             content["example"] = problem_example(types[0], instance)
 
 
+# --- shared problem answers ----------------------------------------------------------------------------
+
+_COMPONENTS = "#/components/"
+_RESPONSE_REF = _COMPONENTS + "responses/"
+_PARAMETER_REF = _COMPONENTS + "parameters/"
+
+
+def share_problem_responses(document: dict[str, Any], owners: dict[str, str]) -> None:
+    """Moves each distinct error answer (4xx, 5xx) of the operations into `components/responses` and refers
+    to it by `$ref`: the ~2000 error answers of the API are a few dozen distinct ones, repeated inline they
+    were most of the document. The example body gets one `instance` (`EXAMPLE_INSTANCE`), so that answers
+    differing only in their path are one. Names (by `owners`, operationId -> service label): the most used
+    variant of a status is the status's reason (`NotFound`); another is the service's
+    (`IncentivesConflict`) when it is that service's only other one, else the first operation's
+    (`ImportSalesFileConflict`)."""
+    variants: dict[str, dict[str, Any]] = {}  # canonical JSON -> status, response, users
+    uses: list[tuple[dict[str, Any], str, str]] = []  # (responses, status, key)
+    for _path, _method, operation in operations(document):
+        responses = operation.get("responses", {})
+        for status, response in responses.items():
+            if not status.startswith(("4", "5")) or "$ref" in response:
+                continue
+            example = response.get("content", {}).get(PROBLEM_MEDIA_TYPE, {}).get("example")
+            if isinstance(example, dict) and "instance" in example:
+                example["instance"] = EXAMPLE_INSTANCE
+            key = json.dumps(response, sort_keys=True)
+            variant = variants.setdefault(key, {"status": status, "response": response, "users": []})
+            operation_id = operation.get("operationId", "")
+            variant["users"].append((owners.get(operation_id, ""), operation_id))
+            uses.append((responses, status, key))
+    names = _response_names(variants)
+    shared = document.setdefault("components", {}).setdefault("responses", {})
+    for key, name in names.items():
+        shared[name] = variants[key]["response"]
+    for responses, status, key in uses:
+        responses[status] = {"$ref": _RESPONSE_REF + names[key]}
+
+
+def _response_names(variants: dict[str, dict[str, Any]]) -> dict[str, str]:
+    by_status: dict[str, list[str]] = {}
+    for key, variant in variants.items():
+        by_status.setdefault(variant["status"], []).append(key)
+    names: dict[str, str] = {}
+    for status, keys in sorted(by_status.items()):
+        reason = _pascal(HTTPStatus(int(status)).phrase)
+        # Most used first, then by content: the names do not depend on the order of the paths.
+        common, *others = sorted(keys, key=lambda k: (-len(variants[k]["users"]), k))
+        names[common] = reason
+        services = [{service for service, _ in variants[k]["users"]} for k in others]
+        for key, owned in zip(others, services, strict=True):
+            service = next(iter(owned)) if len(owned) == 1 else ""
+            alone = bool(service) and sum(1 for other in services if other == owned) == 1
+            first_operation = variants[key]["users"][0][1]
+            name = f"{_pascal(service)}{reason}" if alone else f"{_pascal(first_operation)}{reason}"
+            if name in names.values():
+                raise RuntimeError(f"two distinct {status} answers would both be components/responses/{name}")
+            names[key] = name
+    return names
+
+
+def _pascal(words: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", words) if part)
+
+
+def share_parameters(document: dict[str, Any]) -> None:
+    """Moves each parameter that two or more operations declare alike (`partner_id`, `limit`, `cursor`,
+    `Idempotency-Key`, `If-Match`…) into `components/parameters` and refers to it by `$ref`. Names: the
+    most used variant of a parameter name is that name in PascalCase (`IdempotencyKey`); another is
+    suffixed `Required`/`Optional` when that tells it apart, else with its first operation's id."""
+    variants: dict[str, dict[str, Any]] = {}  # canonical JSON -> parameter, users
+    for _path, _method, operation in operations(document):
+        for parameter in operation.get("parameters", []):
+            if "$ref" not in parameter:
+                key = json.dumps(parameter, sort_keys=True)
+                variant = variants.setdefault(key, {"parameter": parameter, "users": []})
+                variant["users"].append(operation.get("operationId", ""))
+    repeated = {key: variant for key, variant in variants.items() if len(variant["users"]) > 1}
+    by_name: dict[str, list[str]] = {}
+    for key, variant in repeated.items():
+        by_name.setdefault(variant["parameter"]["name"], []).append(key)
+    names: dict[str, str] = {}
+    for parameter_name, keys in sorted(by_name.items()):
+        common, *others = sorted(keys, key=lambda k: (-len(repeated[k]["users"]), k))
+        base = _pascal(parameter_name)
+        names[common] = base
+        for key in others:
+            suffix = "Required" if repeated[key]["parameter"].get("required") else "Optional"
+            name = base + suffix
+            if name in names.values() or any(
+                repeated[other]["parameter"].get("required") == repeated[key]["parameter"].get("required")
+                for other in others
+                if other != key
+            ):
+                name = base + _pascal(repeated[key]["users"][0])
+            if name in names.values():
+                raise RuntimeError(f"two distinct parameters would both be components/parameters/{name}")
+            names[key] = name
+    if not names:
+        return
+    shared = document.setdefault("components", {}).setdefault("parameters", {})
+    for key, name in names.items():
+        shared[name] = repeated[key]["parameter"]
+    for _path, _method, operation in operations(document):
+        if "parameters" in operation:
+            operation["parameters"] = [
+                {"$ref": _PARAMETER_REF + names[key]}
+                if (key := json.dumps(p, sort_keys=True)) in names
+                else p
+                for p in operation["parameters"]
+            ]
+
+
+def resolve(document: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    """The object itself, where `node` may be a `$ref` to a shared one (`#/components/<kind>/<name>`)."""
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith(_COMPONENTS) and not ref.startswith(_SCHEMA_REF):
+        kind, name = ref[len(_COMPONENTS) :].split("/", 1)
+        resolved: dict[str, Any] = document["components"][kind][name]
+        return resolved
+    return node
+
+
 # --- discriminated unions --------------------------------------------------------------------------------
 
 
@@ -513,6 +637,7 @@ def name_enum_members(schemas: dict[str, Any]) -> None:
 _SCHEMA_REF = "#/components/schemas/"
 _JSON = "application/json"
 EXAMPLE_ID = "0b8e9a52-3c1e-4f6a-9a57-2f0d6f3c1a10"
+EXAMPLE_INSTANCE = f"/v1/partners/{EXAMPLE_ID}"
 _EXAMPLE_START = "2026-07-01"
 _EXAMPLE_END = "2031-06-30"  # far enough ahead that "cannot be in the past" rules keep accepting it
 # A property named like the end of a span gets the later date, so that a composed example keeps from < to.
@@ -708,7 +833,8 @@ class _ExampleComposer:
 
 def compose_examples(document: dict[str, Any]) -> None:
     """Gives every component schema that has none an `examples` entry composed from what the document says
-    (see `_ExampleComposer`), and each JSON request body and success answer the example of its schema."""
+    (see `_ExampleComposer`), and each JSON request body and success answer the example of its schema
+    unless that schema is a component with an example of its own (which viewers show for it)."""
     schemas = document.get("components", {}).get("schemas", {})
     composer = _ExampleComposer(schemas)
     for name, schema in schemas.items():
@@ -735,10 +861,18 @@ def compose_examples(document: dict[str, Any]) -> None:
         for content in media:
             if content is None or "schema" not in content or "example" in content or "examples" in content:
                 continue
+            if _named_with_example(content["schema"], schemas):
+                continue  # viewers show the schema's own; repeated on each body it was a fifth of the document
             try:
                 content["example"] = composer.value(content["schema"], resource="", prop="")
             except _NoExample:
                 continue
+
+
+def _named_with_example(schema: dict[str, Any], schemas: dict[str, Any]) -> bool:
+    """Whether the schema is a `$ref` to a component schema that has `examples`."""
+    ref = schema.get("$ref")
+    return isinstance(ref, str) and bool(schemas.get(ref.removeprefix(_SCHEMA_REF), {}).get("examples"))
 
 
 def _property_examples_from(schema: dict[str, Any], example: dict[str, Any]) -> None:
