@@ -12,8 +12,7 @@ from datetime import UTC, datetime
 from uuid import uuid4
 
 import pytest
-
-from .e2e_platform import Platform, running_platform
+from prm_cli.e2e import Platform, running_platform
 
 pytestmark = pytest.mark.e2e
 

@@ -21,6 +21,7 @@ from gateway.api_keys import service as api_keys
 from gateway.api_keys.models import ApiKey
 from gateway.main import MIGRATIONS_DIR as GATEWAY_MIGRATIONS
 from partner_registry.main import MIGRATIONS_DIR as REGISTRY_MIGRATIONS
+from prm_cli.e2e import GATEWAY_COMMAND, NOWHERE, Service, started
 from prm_contracts.principal import ADMIN_SCOPE, INTERNAL_SCOPE, Principal
 from prm_kit.clock import utc_now
 from prm_kit.db.engine import make_engine, make_session_factory
@@ -36,8 +37,6 @@ from prm_kit.testing import (
     served_on_fresh_database,
 )
 from sqlalchemy import update
-
-from .e2e_platform import GATEWAY_COMMAND, NOWHERE, Service, started
 
 pytestmark = pytest.mark.e2e
 

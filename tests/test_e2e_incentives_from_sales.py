@@ -19,8 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
-
-from .e2e_platform import PartnerSystem, new_partner, ok, partner_system, running_platform, wait_for
+from prm_cli.e2e import PartnerSystem, new_partner, ok, partner_system, running_platform, wait_for
 
 pytestmark = pytest.mark.e2e
 

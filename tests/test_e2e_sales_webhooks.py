@@ -24,9 +24,7 @@ from typing import Any
 
 import httpx
 import pytest
-from prm_kit.testing import free_ports
-
-from .e2e_platform import (
+from prm_cli.e2e import (
     WAIT_SECONDS,
     PartnerSystem,
     Service,
@@ -36,6 +34,7 @@ from .e2e_platform import (
     sales_body,
     wait_for,
 )
+from prm_kit.testing import free_ports
 
 pytestmark = pytest.mark.e2e
 

@@ -3,8 +3,8 @@ each on a fresh database of the test backend (PRM_TEST_DB), started in parallel,
 subscriptions wired as `prm up` wires them; partner systems that sign with the independent
 `standardwebhooks` package; bounded polling.
 
-Named `e2e_platform`, not `platform`, so that nothing importing the standard library's `platform` can
-pick it up.
+It lives in an installed package, not beside the tests: test folders are not packages (pytest's importlib
+mode), so `tests/` cannot hold a module its tests import.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
-from prm_cli.services import BACKENDS, by_name, event_subscriptions
 from prm_kit.testing import (
     TEST_SECRET,
     drop_database,
@@ -35,6 +34,8 @@ from prm_kit.testing import (
     run_blocking,
 )
 from standardwebhooks.webhooks import Webhook
+
+from prm_cli.services import BACKENDS, by_name, event_subscriptions
 
 START_SECONDS = 90.0  # several Python processes importing FastAPI and SQLAlchemy on a busy 2-core machine
 WAIT_SECONDS = 60.0  # the deadline of every poll: generous for a slow day, never a fixed sleep
@@ -74,7 +75,7 @@ class Service:
     def start(self) -> None:
         env = {n: v for n, v in os.environ.items() if not n.startswith("PRM_")} | self.environment
         with self.log.open("ab") as sink:
-            self.process = subprocess.Popen(
+            self.process = subprocess.Popen(  # noqa: S603 - our own service commands
                 [*self.command, "--host", "127.0.0.1", "--port", str(self.port)],
                 env=env,
                 stdout=sink,
