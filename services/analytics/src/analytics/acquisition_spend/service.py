@@ -4,6 +4,7 @@ partner, the numerator of customer acquisition cost."""
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from uuid import UUID
 
 from prm_contracts.money import Money
@@ -11,7 +12,6 @@ from prm_contracts.pagination import Page
 from prm_contracts.periods import Period, PeriodKind
 from prm_contracts.principal import Principal
 from prm_contracts.problem import NotFound
-from prm_kit.db import bump_version, ordered_id
 from prm_kit.pagination import keyset_cursor, keyset_position, page_of
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,7 +19,7 @@ from analytics.acquisition_spend import repository
 from analytics.acquisition_spend.models import AcquisitionSpend
 from analytics.acquisition_spend.schemas import AcquisitionSpendIn, AcquisitionSpendOut
 from analytics.partners.access import ensure_visible, visible_partner_filter
-from analytics.targets.put_rules import PutOutcome, put_outcome
+from analytics.targets.put_rules import PutOutcome, money_put_outcome, period_columns, store_money
 
 ORDER = "period"
 
@@ -49,33 +49,12 @@ async def put_spend(
     now: datetime,
 ) -> tuple[AcquisitionSpend, PutOutcome]:
     existing = await repository.spend_by_key(session, partner_id, period.label, for_update=True)
-    same = existing is not None and (existing.amount, existing.currency) == (
-        body.spend.amount,
-        body.spend.currency,
+    outcome = money_put_outcome(existing, body.spend, if_match=if_match, resource="spend")
+    new = partial(AcquisitionSpend, partner_id=partner_id, **period_columns(period))
+    spend = await store_money(
+        session, existing, body.spend, outcome, new=new, add=repository.add_spend, now=now
     )
-    outcome = put_outcome(
-        existing.version if existing else None, same=same, if_match=if_match, resource="spend"
-    )
-    if existing is None:
-        spend = AcquisitionSpend(
-            id=ordered_id(),
-            partner_id=partner_id,
-            period=period.label,
-            period_kind=period.kind.value,
-            first_day=period.first_day,
-            last_day=period.last_day,
-            amount=body.spend.amount,
-            currency=body.spend.currency,
-            version=1,
-            created_at=now,
-            updated_at=now,
-        )
-        await repository.add_spend(session, spend)
-        return spend, outcome
-    if outcome is PutOutcome.REPLACE:
-        existing.amount, existing.currency = body.spend.amount, body.spend.currency
-        await bump_version(session, existing, at=now)
-    return existing, outcome
+    return spend, outcome
 
 
 async def visible_spend(

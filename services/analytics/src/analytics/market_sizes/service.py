@@ -4,19 +4,19 @@ market share. Vendor data: readable by every analytics reader, written only by t
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 
 from prm_contracts.money import Money
 from prm_contracts.pagination import Page
 from prm_contracts.periods import Period, PeriodKind
 from prm_contracts.problem import NotFound
-from prm_kit.db import bump_version, ordered_id
 from prm_kit.pagination import keyset_cursor, keyset_position, page_of
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from analytics.market_sizes import repository
 from analytics.market_sizes.models import MarketSize
 from analytics.market_sizes.schemas import MarketSizeIn, MarketSizeOut
-from analytics.targets.put_rules import PutOutcome, put_outcome
+from analytics.targets.put_rules import PutOutcome, money_put_outcome, period_columns, store_money
 
 ORDER = "period"
 
@@ -48,34 +48,10 @@ async def put_size(
     now: datetime,
 ) -> tuple[MarketSize, PutOutcome]:
     existing = await repository.size_by_key(session, region, segment, period.label, for_update=True)
-    same = existing is not None and (existing.amount, existing.currency) == (
-        body.size.amount,
-        body.size.currency,
-    )
-    outcome = put_outcome(
-        existing.version if existing else None, same=same, if_match=if_match, resource="market size"
-    )
-    if existing is None:
-        size = MarketSize(
-            id=ordered_id(),
-            region=region,
-            segment=segment,
-            period=period.label,
-            period_kind=period.kind.value,
-            first_day=period.first_day,
-            last_day=period.last_day,
-            amount=body.size.amount,
-            currency=body.size.currency,
-            version=1,
-            created_at=now,
-            updated_at=now,
-        )
-        await repository.add_size(session, size)
-        return size, outcome
-    if outcome is PutOutcome.REPLACE:
-        existing.amount, existing.currency = body.size.amount, body.size.currency
-        await bump_version(session, existing, at=now)
-    return existing, outcome
+    outcome = money_put_outcome(existing, body.size, if_match=if_match, resource="market size")
+    new = partial(MarketSize, region=region, segment=segment, **period_columns(period))
+    size = await store_money(session, existing, body.size, outcome, new=new, add=repository.add_size, now=now)
+    return size, outcome
 
 
 async def get_size(session: AsyncSession, region: str, segment: str, period: Period) -> MarketSize:

@@ -9,11 +9,18 @@ domains: `PUT` creates it, repeats it harmlessly, or replaces it only against th
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from decimal import Decimal
 from enum import Enum
+from typing import Any, Protocol, TypeVar
 
+from prm_contracts.money import Money
 from prm_contracts.periods import Period, parse_period
 from prm_contracts.problem import PreconditionFailed, UnprocessableContent, ValidationIssue
+from prm_kit.db import Versioned, bump_version, ordered_id
 from prm_kit.etag import check_if_match
+from sqlalchemy.ext.asyncio import AsyncSession
 
 
 class PutOutcome(Enum):
@@ -34,6 +41,65 @@ def put_outcome(
         return PutOutcome.CREATE
     check_if_match(if_match, current_version, required=not same, resource=resource)
     return PutOutcome.UNCHANGED if same else PutOutcome.REPLACE
+
+
+class MoneyInput(Versioned, Protocol):
+    """A stored input holding one amount of money under its natural key (target, market size, spend)."""
+
+    amount: Decimal
+    currency: str
+
+
+Row = TypeVar("Row", bound=MoneyInput)
+
+
+def money_put_outcome(
+    existing: MoneyInput | None, money: Money, *, if_match: str | None, resource: str
+) -> PutOutcome:
+    """`put_outcome` for an input whose content is its money."""
+    same = existing is not None and (existing.amount, existing.currency) == (money.amount, money.currency)
+    return put_outcome(
+        existing.version if existing else None, same=same, if_match=if_match, resource=resource
+    )
+
+
+def period_columns(period: Period) -> dict[str, Any]:
+    """The columns each period-keyed input stores about its period."""
+    return {
+        "period": period.label,
+        "period_kind": period.kind.value,
+        "first_day": period.first_day,
+        "last_day": period.last_day,
+    }
+
+
+async def store_money(
+    session: AsyncSession,
+    existing: Row | None,
+    money: Money,
+    outcome: PutOutcome,
+    *,
+    new: Callable[..., Row],
+    add: Callable[[AsyncSession, Row], Awaitable[None]],
+    now: datetime,
+) -> Row:
+    """Carry out a PUT's outcome: a new row made by `new(**columns)`, the existing one replaced (next version)
+    or left as it is."""
+    if existing is None:
+        row = new(
+            id=ordered_id(),
+            amount=money.amount,
+            currency=money.currency,
+            version=1,
+            created_at=now,
+            updated_at=now,
+        )
+        await add(session, row)
+        return row
+    if outcome is PutOutcome.REPLACE:
+        existing.amount, existing.currency = money.amount, money.currency
+        await bump_version(session, existing, at=now)
+    return existing
 
 
 def period_in_path(label: str) -> Period:

@@ -9,6 +9,7 @@ Analytics does not own partners: a target may be set for a partner its replica h
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from uuid import UUID
 
 from prm_contracts.analytics import TargetIn, TargetMetric, TargetOut
@@ -17,14 +18,13 @@ from prm_contracts.pagination import Page
 from prm_contracts.periods import Period, PeriodKind
 from prm_contracts.principal import Principal
 from prm_contracts.problem import Conflict, NotFound
-from prm_kit.db import bump_version, ordered_id
 from prm_kit.pagination import keyset_cursor, keyset_position, page_of
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from analytics.partners.access import ensure_visible, visible_partner_filter
 from analytics.targets import repository
 from analytics.targets.models import Target
-from analytics.targets.put_rules import PutOutcome, put_outcome
+from analytics.targets.put_rules import PutOutcome, money_put_outcome, period_columns, store_money
 
 ORDER = "period"
 
@@ -62,13 +62,7 @@ async def put_target(
     existing = await repository.target_by_key(
         session, partner_id, metric.value, period.label, for_update=True
     )
-    same = existing is not None and (existing.amount, existing.currency) == (
-        body.target.amount,
-        body.target.currency,
-    )
-    outcome = put_outcome(
-        existing.version if existing else None, same=same, if_match=if_match, resource="target"
-    )
+    outcome = money_put_outcome(existing, body.target, if_match=if_match, resource="target")
     if outcome is PutOutcome.UNCHANGED and existing is not None:
         return existing, outcome
     other = await repository.other_currency(
@@ -80,26 +74,11 @@ async def put_target(
             f"set this one in {other.currency} too, or change the others first",
             currency=other.currency,
         )
-    if existing is None:
-        target = Target(
-            id=ordered_id(),
-            partner_id=partner_id,
-            metric=metric.value,
-            period=period.label,
-            period_kind=period.kind.value,
-            first_day=period.first_day,
-            last_day=period.last_day,
-            amount=body.target.amount,
-            currency=body.target.currency,
-            version=1,
-            created_at=now,
-            updated_at=now,
-        )
-        await repository.add_target(session, target)
-        return target, outcome
-    existing.amount, existing.currency = body.target.amount, body.target.currency
-    await bump_version(session, existing, at=now)
-    return existing, outcome
+    new = partial(Target, partner_id=partner_id, metric=metric.value, **period_columns(period))
+    target = await store_money(
+        session, existing, body.target, outcome, new=new, add=repository.add_target, now=now
+    )
+    return target, outcome
 
 
 async def visible_target(
