@@ -52,6 +52,11 @@ class Principal(BaseModel):
         if not self.has_scope(scope):
             raise Forbidden(f"this operation needs the scope '{scope}'")
 
+    def require_vendor(self, action: str) -> None:
+        """Refuse a partner's own credential an operation only the vendor's people may do (403)."""
+        if self.partner_id is not None:
+            raise Forbidden(f"a partner's own credential cannot {action}")
+
     def partner_scope(self, requested: UUID | None) -> UUID | None:
         """The partner this call may act on: a bound principal only ever its own."""
         if self.partner_id is None:

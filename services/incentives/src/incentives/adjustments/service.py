@@ -23,7 +23,7 @@ from incentives.adjustments.models import Adjustment
 from incentives.calculation.rounding import minor_unit
 from incentives.calculation_runs import repository as runs
 from incentives.calculation_runs.models import CalculationRun, Payout
-from incentives.programmes.service import ensure_vendor, visible_programme
+from incentives.programmes.service import visible_programme
 
 
 class PeriodClosed(Conflict):
@@ -58,7 +58,7 @@ def adjustment_out(adjustment: Adjustment) -> AdjustmentOut:
 
 
 async def create(session: AsyncSession, body: AdjustmentIn, *, actor: Principal, now: datetime) -> Adjustment:
-    ensure_vendor(actor, "adjust payouts")
+    actor.require_vendor("adjust payouts")
     programme = await visible_programme(session, body.programme_id)
     from incentives.calculation_runs.service import _period_of
 

@@ -21,7 +21,7 @@ from incentives.calculation_runs.service import _period_of, compute
 from incentives.programmes import repository as programmes
 from incentives.programmes.models import Programme
 from incentives.programmes.schemas import terms_of
-from incentives.programmes.service import ensure_vendor, visible_programme
+from incentives.programmes.service import visible_programme
 
 
 async def _terms(session: AsyncSession, programme: Programme, side: BacktestSide) -> VersionTerms:
@@ -53,7 +53,7 @@ async def backtest(
 ) -> BacktestOut:
     """Candidate against baseline: totals, each partner's delta (candidate - baseline) and the partners who
     gain and lose most (ties by partner id). Read-only."""
-    ensure_vendor(actor, "run backtests")
+    actor.require_vendor("run backtests")
     programme = await visible_programme(session, body.programme_id)
     period = _period_of(programme, body.period)
     candidate_terms = await _terms(session, programme, body.candidate)

@@ -33,7 +33,6 @@ from incentives.calculation_runs.models import CalculationRun, Payout
 from incentives.calculation_runs.service import RunStatusConflict, _money, visible_run
 from incentives.mdf.accrual import accrue
 from incentives.programmes.models import Programme
-from incentives.programmes.service import ensure_vendor
 
 SOURCE = "incentives"
 
@@ -115,7 +114,7 @@ async def approve(
     session: AsyncSession, run_id: UUID, *, if_match: str | None, actor: Principal, now: datetime
 ) -> tuple[CalculationRun, Programme]:
     """draft → approved (who, when): every pending payout approved; held ones stay held. Locked from then."""
-    ensure_vendor(actor, "approve calculation runs")
+    actor.require_vendor("approve calculation runs")
     run, programme = await visible_run(session, run_id, for_update=True)
     if run.status != RunStatus.DRAFT.value:
         raise RunStatusConflict(f"the run is {run.status} already; only a draft is approved")
@@ -135,7 +134,7 @@ async def mark_paid(
     session: AsyncSession, run_id: UUID, *, if_match: str | None, actor: Principal, now: datetime
 ) -> tuple[CalculationRun, Programme]:
     """approved → paid (who, when): its approved payouts are paid; held ones stay held."""
-    ensure_vendor(actor, "mark calculation runs paid")
+    actor.require_vendor("mark calculation runs paid")
     run, programme = await visible_run(session, run_id, for_update=True)
     if run.status != RunStatus.APPROVED.value:
         raise RunStatusConflict(f"the run is {run.status}; only an approved run is paid")
@@ -151,7 +150,7 @@ async def mark_paid(
 async def _locked_payout(
     session: AsyncSession, run_id: UUID, partner_id: UUID, actor: Principal, action: str
 ) -> tuple[CalculationRun, Payout]:
-    ensure_vendor(actor, action)
+    actor.require_vendor(action)
     run, _ = await visible_run(session, run_id, for_update=True)
     payout = await repository.payout_for_update(session, run.id, partner_id)
     if payout is None:

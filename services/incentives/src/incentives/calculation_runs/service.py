@@ -58,7 +58,7 @@ from incentives.calculation_runs.repository import FxKeys, LineGroup, Scope
 from incentives.programmes import repository as programmes
 from incentives.programmes.models import Programme, ProgrammeVersion
 from incentives.programmes.schemas import terms_of
-from incentives.programmes.service import ensure_vendor, visible_programme
+from incentives.programmes.service import visible_programme
 
 RUN_ORDER = "-created_at"
 LINE_ORDER = "line_id"
@@ -315,7 +315,7 @@ async def calculate(
     """The run of the programme for the period, computed (or recomputed when a draft exists); True when it is
     new. Reads first, then asks analytics, then writes: nothing is stored when anything fails. The period's
     adjustments (manual, and the clawbacks and deltas this run finds) are added to the payouts."""
-    ensure_vendor(actor, "run calculations")
+    actor.require_vendor("run calculations")
     await repository.without_jit(session)
     programme = await visible_programme(session, body.programme_id)
     period = _period_of(programme, body.period)
@@ -473,7 +473,7 @@ async def visible_run(
 
 
 async def run_answer(session: AsyncSession, run_id: UUID, *, actor: Principal) -> CalculationRunOut:
-    ensure_vendor(actor, "read whole calculation runs (read your payouts instead)")
+    actor.require_vendor("read whole calculation runs (read your payouts instead)")
     run, programme = await visible_run(session, run_id)
     return run_out(run, programme)
 
@@ -481,7 +481,7 @@ async def run_answer(session: AsyncSession, run_id: UUID, *, actor: Principal) -
 async def list_runs(
     session: AsyncSession, *, programme_id: UUID | None, limit: int, cursor: str | None, actor: Principal
 ) -> Page[CalculationRunOut]:
-    ensure_vendor(actor, "list calculation runs (read your payouts instead)")
+    actor.require_vendor("list calculation runs (read your payouts instead)")
     after = keyset_position(cursor, RUN_ORDER, datetime)
     runs = await repository.run_page(session, programme_id=programme_id, after=after, limit=limit + 1)
     names = {run.programme_id: await visible_programme(session, run.programme_id) for run in runs}

@@ -17,7 +17,7 @@ from prm_contracts.mdf import (
 )
 from prm_contracts.money import Money
 from prm_contracts.principal import Principal
-from prm_contracts.problem import Forbidden, NotFound, ValidationIssue
+from prm_contracts.problem import NotFound, ValidationIssue
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from incentives.calculation.rounding import minor_unit
@@ -50,11 +50,6 @@ def checked_amount(value: Money, currency: str, field: str) -> Decimal:
             ],
         )
     return value.amount
-
-
-def ensure_vendor(actor: Principal, action: str) -> None:
-    if actor.partner_id is not None:
-        raise Forbidden(f"a partner's own credential cannot {action}")
 
 
 def ensure_visible(

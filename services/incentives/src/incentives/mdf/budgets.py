@@ -25,7 +25,6 @@ from incentives.mdf.answers import (
     allocation_answers,
     budget_answers,
     checked_amount,
-    ensure_vendor,
     ensure_visible,
     money,
 )
@@ -37,7 +36,7 @@ from incentives.mdf.repository import ORDER
 async def create_budget(
     session: AsyncSession, body: MdfBudgetIn, *, actor: Principal, now: datetime
 ) -> MdfBudgetOut:
-    ensure_vendor(actor, "create MDF budgets")
+    actor.require_vendor("create MDF budgets")
     currency = body.amount.currency
     if body.programme_id is not None:
         programme = await repository.programme(session, body.programme_id)
@@ -76,7 +75,7 @@ async def create_budget(
 
 
 async def get_budget(session: AsyncSession, budget_id: UUID, *, actor: Principal) -> MdfBudgetOut:
-    ensure_vendor(actor, "see MDF budgets (its allocations are at /v1/mdf/allocations)")
+    actor.require_vendor("see MDF budgets (its allocations are at /v1/mdf/allocations)")
     budget = await repository.budget(session, budget_id)
     if budget is None:
         raise NotFound(f"no MDF budget {budget_id}")
@@ -86,7 +85,7 @@ async def get_budget(session: AsyncSession, budget_id: UUID, *, actor: Principal
 async def list_budgets(
     session: AsyncSession, *, actor: Principal, period: str | None, limit: int, cursor: str | None
 ) -> Page[MdfBudgetOut]:
-    ensure_vendor(actor, "see MDF budgets (its allocations are at /v1/mdf/allocations)")
+    actor.require_vendor("see MDF budgets (its allocations are at /v1/mdf/allocations)")
     where = [] if period is None else [MdfBudget.period == parse_period(period).label]
     budgets = await repository.page(
         session, MdfBudget, after=keyset_position(cursor, ORDER, datetime), limit=limit + 1, where=where
@@ -104,7 +103,7 @@ async def create_allocation(
     session: AsyncSession, budget_id: UUID, body: MdfAllocationIn, *, actor: Principal, now: datetime
 ) -> MdfAllocationOut:
     """Carve `body.amount` from the budget for one partner; 409 beyond its unallocated funds."""
-    ensure_vendor(actor, "allocate MDF")
+    actor.require_vendor("allocate MDF")
     budget = await repository.budget(session, budget_id, lock=True)
     if budget is None:
         raise NotFound(f"no MDF budget {budget_id}")

@@ -31,7 +31,7 @@ from prm_kit.pagination import keyset_cursor, keyset_position, page_of
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from incentives.mdf import repository
-from incentives.mdf.answers import ZERO, checked_amount, claim_out, ensure_vendor, ensure_visible, money
+from incentives.mdf.answers import ZERO, checked_amount, claim_out, ensure_visible, money
 from incentives.mdf.errors import AlreadyDecided, RequestExceeded, WrongState
 from incentives.mdf.models import MdfClaim
 from incentives.mdf.repository import ORDER
@@ -126,7 +126,7 @@ async def decide_claim(
     now: datetime,
 ) -> MdfClaimOut:
     """Approve or reject a pending claim and emit `mdf_claim.decided`; a decided one is 409."""
-    ensure_vendor(actor, "decide MDF claims")
+    actor.require_vendor("decide MDF claims")
     claim = await _visible_claim(session, claim_id, actor=actor, lock=True)
     if claim.status != MdfClaimStatus.PENDING.value:
         raise AlreadyDecided(
@@ -177,7 +177,7 @@ async def pay_claim(
     now: datetime,
 ) -> MdfClaimOut:
     """Mark an approved claim paid, with the payment's reference; anything else is 409."""
-    ensure_vendor(actor, "pay MDF claims")
+    actor.require_vendor("pay MDF claims")
     claim = await _visible_claim(session, claim_id, actor=actor, lock=True)
     if claim.status != MdfClaimStatus.APPROVED.value:
         raise WrongState(

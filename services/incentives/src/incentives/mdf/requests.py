@@ -22,7 +22,7 @@ from prm_kit.pagination import keyset_cursor, keyset_position, page_of
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from incentives.mdf import repository
-from incentives.mdf.answers import ZERO, checked_amount, ensure_vendor, ensure_visible, money, request_answers
+from incentives.mdf.answers import ZERO, checked_amount, ensure_visible, money, request_answers
 from incentives.mdf.errors import AllocationExceeded, AlreadyDecided
 from incentives.mdf.models import MdfRequest
 from incentives.mdf.repository import ORDER
@@ -123,7 +123,7 @@ async def decide_request(
 ) -> MdfRequestOut:
     """Approve (its reservation stays) or reject (its reservation is freed) a pending request; a decided one
     is 409 `mdf-already-decided`."""
-    ensure_vendor(actor, "decide MDF requests")
+    actor.require_vendor("decide MDF requests")
     request = await visible_request(session, request_id, actor=actor, lock=True)
     if request.status != MdfRequestStatus.PENDING.value:
         raise AlreadyDecided(

@@ -20,7 +20,7 @@ from prm_contracts.incentives import (
 )
 from prm_contracts.pagination import Page
 from prm_contracts.principal import Principal
-from prm_contracts.problem import Conflict, Forbidden, NotFound
+from prm_contracts.problem import Conflict, NotFound
 from prm_kit.db import bump_version
 from prm_kit.etag import check_if_match
 from prm_kit.pagination import keyset_cursor, keyset_position, page_of
@@ -44,11 +44,6 @@ class VersionPublished(Conflict):
 
 class VersionsOverlap(Conflict):
     slug, title = "programme-versions-overlap", "Effective dates overlap a published version"
-
-
-def ensure_vendor(actor: Principal, action: str) -> None:
-    if actor.partner_id is not None:
-        raise Forbidden(f"a partner's own credential cannot {action}")
 
 
 async def list_programmes(session: AsyncSession, *, limit: int, cursor: str | None) -> Page[ProgrammeOut]:
@@ -95,7 +90,7 @@ async def create_programme(
     session: AsyncSession, body: ProgrammeIn, *, actor: Principal, now: datetime
 ) -> tuple[Programme, ProgrammeVersion]:
     """The programme and its version 1 as a draft; 409 when the name is taken."""
-    ensure_vendor(actor, "create programmes")
+    actor.require_vendor("create programmes")
     if await repository.name_taken(session, body.name):
         raise ProgrammeNameTaken(f"a programme named {body.name!r} exists already")
     programme = Programme(
@@ -142,7 +137,7 @@ async def new_version(
     session: AsyncSession, programme_id: UUID, terms: VersionTerms, *, actor: Principal, now: datetime
 ) -> tuple[Programme, ProgrammeVersion]:
     """A new draft numbered after the latest version: the way to change a published programme."""
-    ensure_vendor(actor, "change programmes")
+    actor.require_vendor("change programmes")
     programme = await repository.lock_programme(session, programme_id)
     if programme is None:
         raise NotFound(f"no programme {programme_id}")
@@ -172,7 +167,7 @@ async def replace_version(
     now: datetime,
 ) -> tuple[Programme, ProgrammeVersion]:
     """Replace a draft's terms, read at the version `if_match` names; a published version is 409."""
-    ensure_vendor(actor, "change programmes")
+    actor.require_vendor("change programmes")
     programme, version = await visible_version(session, programme_id, number, for_update=True)
     _ensure_draft(programme, version)
     check_if_match(if_match, version.version, required=True, resource="programme version")
@@ -193,7 +188,7 @@ async def publish_version(
 ) -> tuple[Programme, ProgrammeVersion]:
     """Publish a draft: immutable from now on. 409 when published already or when its effective dates meet
     those of another published version of the programme."""
-    ensure_vendor(actor, "publish programmes")
+    actor.require_vendor("publish programmes")
     programme = await repository.lock_programme(session, programme_id)
     if programme is None:
         raise NotFound(f"no programme {programme_id}")

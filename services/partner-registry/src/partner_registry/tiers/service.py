@@ -13,7 +13,7 @@ from uuid import UUID, uuid4
 from prm_contracts.pagination import Page
 from prm_contracts.partners import FieldChange
 from prm_contracts.principal import Principal
-from prm_contracts.problem import Conflict, Forbidden, NotFound, UnprocessableContent, ValidationIssue
+from prm_contracts.problem import Conflict, NotFound, UnprocessableContent, ValidationIssue
 from prm_contracts.tiers import (
     PARTNER_TIER_CHANGED,
     PartnerTierChanged,
@@ -67,11 +67,6 @@ class RecommendationAlreadyApplied(Conflict):
     slug, title = "recommendation-already-applied", "Tier recommendation already applied"
 
 
-def _ensure_vendor(actor: Principal, action: str) -> None:
-    if actor.partner_id is not None:
-        raise Forbidden(f"a partner's own credential cannot {action}")
-
-
 # --- the ladder --------------------------------------------------------------------------------------------
 
 
@@ -116,7 +111,7 @@ def _set_benefits(tier: Tier, benefits: TierBenefits) -> None:
 
 async def create_tier(session: AsyncSession, body: TierIn, *, actor: Principal, now: datetime) -> Tier:
     """Add a rung to the ladder; its key and rank must be free (409)."""
-    _ensure_vendor(actor, "change the tier ladder")
+    actor.require_vendor("change the tier ladder")
     holder = await repository.tier_id_with_key(session, body.key)
     if holder is not None:
         raise TierKeyTaken(f"tier {holder} already has the key {body.key!r}", existing_tier_id=str(holder))
@@ -140,7 +135,7 @@ async def update_tier(
     now: datetime,
 ) -> Tier:
     """Change a tier read at the version `if_match` names. A patch that changes nothing changes nothing."""
-    _ensure_vendor(actor, "change the tier ladder")
+    actor.require_vendor("change the tier ladder")
     tier = await visible_tier(session, tier_id, for_update=True)
     check_if_match(if_match, tier.version, required=True, resource="tier")
     before = tier_out(tier)
@@ -165,7 +160,7 @@ async def delete_tier(
     session: AsyncSession, tier_id: UUID, *, if_match: str | None, actor: Principal
 ) -> None:
     """Remove a tier no partner holds (409 otherwise: move them to another tier first)."""
-    _ensure_vendor(actor, "change the tier ladder")
+    actor.require_vendor("change the tier ladder")
     tier = await visible_tier(session, tier_id, for_update=True)
     check_if_match(if_match, tier.version, required=False, resource="tier")
     holders = await repository.partners_holding(session, tier.key)
@@ -204,7 +199,7 @@ async def change_tier(
 ) -> PartnerTierChange:
     """Move a partner to another tier (by hand or applying a scoring recommendation): the partner's `tier`
     follows, its tier history and history record the change, and `partner.tier_changed` is announced."""
-    _ensure_vendor(actor, "change its tier")
+    actor.require_vendor("change its tier")
     partner = await visible_partner(session, partner_id, viewer=actor, for_update=True)
     check_if_match(if_match, partner.version, required=False, resource="partner")
     ensure_not_terminated(partner)

@@ -41,7 +41,7 @@ from scoring.evaluation_models.gates import check_gates
 from scoring.evaluation_models.maths import RawInput, Result, UnfitInput, score
 from scoring.evaluation_models.models import EvaluationModelVersion
 from scoring.evaluation_models.schemas import Definition
-from scoring.evaluation_models.service import ensure_vendor, scoring_definition
+from scoring.evaluation_models.service import scoring_definition
 from scoring.scores import service as scores
 
 ORDER = "-created_at"
@@ -122,7 +122,7 @@ async def submit(
     session: AsyncSession, registry: RegistryClient, body: AssessmentIn, *, actor: Principal, now: datetime
 ) -> AssessmentOut:
     """Score and store an assessment of a partner; the vendor's, never a partner's own credential."""
-    ensure_vendor(actor, "submit assessments")
+    actor.require_vendor("submit assessments")
     version, definition = await _definition(
         session, body.model, body.model_version, loc=["body", "model_version"], published_only=True
     )

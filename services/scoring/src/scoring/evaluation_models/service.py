@@ -13,7 +13,7 @@ from uuid import UUID, uuid4
 
 from prm_contracts.pagination import Page
 from prm_contracts.principal import Principal
-from prm_contracts.problem import Conflict, Forbidden, NotFound
+from prm_contracts.problem import Conflict, NotFound
 from prm_contracts.scoring import (
     DEFAULT_GRADE_BANDS,
     EvaluationModelIn,
@@ -52,11 +52,6 @@ class VersionPublished(Conflict):
     slug, title = "model-version-published", "Model version is published"
 
 
-def ensure_vendor(actor: Principal, action: str) -> None:
-    if actor.partner_id is not None:
-        raise Forbidden(f"a partner's own credential cannot {action}")
-
-
 async def list_models(session: AsyncSession, *, limit: int, cursor: str | None) -> Page[EvaluationModelOut]:
     after = keyset_position(cursor, MODEL_ORDER, str)
     models = await repository.model_page(session, after=after, limit=limit + 1)
@@ -85,7 +80,7 @@ async def create_model(
     session: AsyncSession, body: EvaluationModelIn, *, actor: Principal, now: datetime
 ) -> tuple[EvaluationModel, EvaluationModelVersion]:
     """A new model with its first version, a draft."""
-    ensure_vendor(actor, "change evaluation models")
+    actor.require_vendor("change evaluation models")
     taken = await repository.model_by_name(session, body.name)
     if taken is not None:
         raise ModelNameTaken(
@@ -149,7 +144,7 @@ async def new_version(
     session: AsyncSession, model_id: UUID, body: NewModelVersionIn, *, actor: Principal, now: datetime
 ) -> tuple[EvaluationModel, EvaluationModelVersion]:
     """A new draft: a copy of `copy_from` with the fields sent replaced, or a version of its own."""
-    ensure_vendor(actor, "change evaluation models")
+    actor.require_vendor("change evaluation models")
     model = await repository.lock_model(session, model_id)
     if model is None:
         raise NotFound(f"no evaluation model {model_id}")
@@ -201,7 +196,7 @@ async def update_version(
     now: datetime,
 ) -> tuple[EvaluationModel, EvaluationModelVersion]:
     """Replace fields of a draft read at the version `if_match` names; a published version is 409."""
-    ensure_vendor(actor, "change evaluation models")
+    actor.require_vendor("change evaluation models")
     model, version = await visible_version(session, model_id, number, for_update=True)
     _ensure_draft(model, version)
     check_if_match(if_match, version.version, required=True, resource="model version")
@@ -229,7 +224,7 @@ async def publish_version(
     now: datetime,
 ) -> tuple[EvaluationModel, EvaluationModelVersion]:
     """Publish a draft: from now on it is immutable and, as the latest published version, the current one."""
-    ensure_vendor(actor, "publish evaluation models")
+    actor.require_vendor("publish evaluation models")
     model, version = await visible_version(session, model_id, number, for_update=True)
     _ensure_draft(model, version)
     check_if_match(if_match, version.version, required=False, resource="model version")

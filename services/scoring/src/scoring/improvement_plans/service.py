@@ -33,7 +33,6 @@ from prm_kit.etag import check_if_match
 from prm_kit.pagination import keyset_cursor, keyset_position, page_of
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from scoring.evaluation_models.service import ensure_vendor
 from scoring.improvement_plans import repository
 from scoring.improvement_plans.models import ImprovementGoal, ImprovementPlan
 from scoring.improvement_plans.progress import AMOUNT_KPIS, KpiName, Terms, Window, goal_window, judge
@@ -90,7 +89,7 @@ async def create_plan(
     now: datetime,
 ) -> tuple[ImprovementPlan, list[ImprovementGoal]]:
     """A plan for a partner the registry knows (unknown: 422), open, its goals not checked yet."""
-    ensure_vendor(actor, "create improvement plans")
+    actor.require_vendor("create improvement plans")
     starts_on = body.starts_on or now.date()
     _check_goals(body, starts_on)
     await end_reading(session)
@@ -190,7 +189,7 @@ async def close_plan(
     now: datetime,
 ) -> ImprovementPlanOut:
     """Close an open plan read at the version `if_match` names, as succeeded or failed (409 once closed)."""
-    ensure_vendor(actor, "close improvement plans")
+    actor.require_vendor("close improvement plans")
     plan = await visible_plan(session, plan_id, viewer=actor, for_update=True)
     _ensure_open(plan)
     check_if_match(if_match, plan.version, required=True, resource="improvement plan")
@@ -335,7 +334,7 @@ async def check_progress(
     session: AsyncSession, analytics: AnalyticsClient, plan_id: UUID, *, actor: Principal, now: datetime
 ) -> ImprovementPlanOut:
     """Read the plan's windows, ask analytics with no transaction open, then write every goal's progress."""
-    ensure_vendor(actor, "check improvement plans")
+    actor.require_vendor("check improvement plans")
     plan = await visible_plan(session, plan_id, viewer=actor)
     _ensure_open(plan)
     goals = (await repository.goals_of(session, [plan.id]))[plan.id]

@@ -33,7 +33,6 @@ from prm_kit.db import bump_version, end_reading, ordered_id
 from prm_kit.pagination import keyset_cursor, keyset_position, page_of
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from scoring.evaluation_models.service import ensure_vendor
 from scoring.scores import repository as scores
 from scoring.tier_recommendations import repository
 from scoring.tier_recommendations.ladder import CENT, Standing
@@ -173,7 +172,7 @@ async def run(
     session: AsyncSession, body: TierRecommendationRunIn, *, actor: Principal, now: datetime
 ) -> TierRecommendationRunOut:
     """Queue the partners (or every partner scoring knows) for a refresh, which stores their recommendations."""
-    ensure_vendor(actor, "run tier recommendations")
+    actor.require_vendor("run tier recommendations")
     if body.partner_ids is not None:
         await scores.mark_stale(session, body.partner_ids, reason="tier_recommendation_run", now=now)
         queued = len(set(body.partner_ids))
@@ -216,7 +215,7 @@ async def apply(
     now: datetime,
 ) -> TierRecommendationApplicationOut:
     """Apply open recommendations one by one through the registry; one item per id, applied or why not."""
-    ensure_vendor(actor, "apply tier recommendations")
+    actor.require_vendor("apply tier recommendations")
     ids = list(dict.fromkeys(body.recommendation_ids))
     found = await repository.by_ids(session, ids)
     await end_reading(session)
