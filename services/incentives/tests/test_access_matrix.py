@@ -10,7 +10,9 @@ nothing. The test fails when an operation is added without a row here.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 import httpx
 import pytest
@@ -20,7 +22,7 @@ from fastapi import FastAPI
 from incentives.calculation_runs.models import CalculationRun
 from incentives.programmes.models import ProgrammeVersion
 from prm_contracts.clients.analytics import AnalyticsClient
-from prm_kit.testing import StartedApps, app_state_restored, internal_headers
+from prm_kit.testing import StartedApps, access_groups, app_state_restored, internal_headers, undone
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .calculation_runs.helpers import (
@@ -104,11 +106,6 @@ MATRIX = {
     "export_payables": (200, 200, 403, 200, 200),
     "create_backtest": (200, 403, 403, 403, 403),
 }
-CASES = [
-    pytest.param(call, caller, expected[i], id=f"{call} by {caller}")
-    for call, expected in MATRIX.items()
-    for i, caller in enumerate(CALLERS)
-]
 
 
 @pytest_asyncio.fixture(loop_scope="session")
@@ -142,10 +139,18 @@ async def test_every_incentives_operation_has_a_row(app: FastAPI) -> None:
     assert operations == set(MATRIX)
 
 
-@pytest.mark.parametrize(("call_name", "caller", "expected"), CASES)
-async def test_access_matrix(
-    client: httpx.AsyncClient, db: AsyncSession, call_name: str, caller: str, expected: int
-) -> None:
+@dataclass(frozen=True)
+class Arranged:
+    partner: UUID
+    other: UUID
+    published: dict[str, Any]
+    draft: dict[str, Any]
+    run: dict[str, Any]
+    adjustment: dict[str, Any]
+
+
+async def _arrange(client: httpx.AsyncClient, db: AsyncSession) -> Arranged:
+    """Two partners with a line each, a published and a draft programme, a run and an adjustment."""
     partner, other = await a_partner(db), await a_partner(db)
     await a_line(db, partner, "100.00")
     await a_line(db, other, "100.00")
@@ -163,55 +168,74 @@ async def test_access_matrix(
         },
     )
     assert adjustment.status_code == 201, adjustment.text
-    method, path, body = CALLS[call_name]
-    version = draft if call_name in {"replace_programme_version", "publish_programme_version"} else published
-    principal = {
-        "channel manager": CHANNEL_MANAGER,
-        "analyst": ANALYST,
-        "outsider": OUTSIDER,
-        "own partner": partner_user(partner),
-        "other partner": partner_user(other),
-    }[caller]
-    headers = internal_headers(principal) | ({"If-Match": '"1"'} if method == "PUT" else {})
-    if body == "new programme":
-        body = programme_body()
-    elif body == "adjustment":
-        body = {
+    return Arranged(partner, other, published, draft, run, adjustment.json())
+
+
+def _body(call_name: str, arranged: Arranged) -> Any:
+    published = arranged.published
+    if call_name == "create_programme":
+        return programme_body()
+    if call_name == "create_adjustment":
+        return {
             "programme_id": published["programme_id"],
-            "partner_id": str(partner),
+            "partner_id": str(arranged.partner),
             "period": "2026-Q2",
             "amount": {"amount": "2.00", "currency": "EUR"},
             "reason": "goodwill",
         }
-    elif body == "backtest":
-        body = {
+    if call_name == "create_backtest":
+        return {
             "programme_id": published["programme_id"],
             "period": "2026-Q1",
             "baseline": {"version": 1},
             "candidate": {"terms": terms()},
         }
-    elif body == "run":
-        body = {"programme_id": published["programme_id"], "period": "2026-Q1", "as_of": "2026-12-31"}
-    before = await _counts(db)
+    if call_name == "create_calculation_run":
+        return {"programme_id": published["programme_id"], "period": "2026-Q1", "as_of": "2026-12-31"}
+    return CALLS[call_name][2]
 
-    response = await client.request(
-        method,
-        path.format(
-            programme=version["programme_id"],
-            number=version["number"],
-            run=run["id"],
-            partner=partner,
-            adjustment=adjustment.json()["id"],
-        ),
-        json=body,
-        headers=headers,
-    )
 
-    assert response.status_code == expected, response.text
-    if expected in {403, 404}:
-        assert await _counts(db) == before
-    if expected == 403:
-        assert response.json()["type"].endswith("/problems/forbidden")
-    if call_name == "list_calculation_run_payouts" and caller in {"own partner", "other partner"}:
-        seen = [item["partner_id"] for item in response.json()["items"]]
-        assert seen == [str(partner if caller == "own partner" else other)]
+@pytest.mark.parametrize("call_name", MATRIX)
+async def test_access_matrix(client: httpx.AsyncClient, db: AsyncSession, call_name: str) -> None:
+    method, path, _body_kind = CALLS[call_name]
+    for group in access_groups(CALLERS, MATRIX[call_name], method):
+        async with undone(db):
+            arranged = await _arrange(client, db)
+            for caller, expected in group:
+                partner, other = arranged.partner, arranged.other
+                version = (
+                    arranged.draft
+                    if call_name in {"replace_programme_version", "publish_programme_version"}
+                    else arranged.published
+                )
+                principal = {
+                    "channel manager": CHANNEL_MANAGER,
+                    "analyst": ANALYST,
+                    "outsider": OUTSIDER,
+                    "own partner": partner_user(partner),
+                    "other partner": partner_user(other),
+                }[caller]
+                headers = internal_headers(principal) | ({"If-Match": '"1"'} if method == "PUT" else {})
+                before = await _counts(db)
+
+                response = await client.request(
+                    method,
+                    path.format(
+                        programme=version["programme_id"],
+                        number=version["number"],
+                        run=arranged.run["id"],
+                        partner=partner,
+                        adjustment=arranged.adjustment["id"],
+                    ),
+                    json=_body(call_name, arranged),
+                    headers=headers,
+                )
+
+                assert response.status_code == expected, f"{caller}: {response.text}"
+                if expected in {403, 404}:
+                    assert await _counts(db) == before, caller
+                if expected == 403:
+                    assert response.json()["type"].endswith("/problems/forbidden")
+                if call_name == "list_calculation_run_payouts" and caller in {"own partner", "other partner"}:
+                    seen = [item["partner_id"] for item in response.json()["items"]]
+                    assert seen == [str(partner if caller == "own partner" else other)]

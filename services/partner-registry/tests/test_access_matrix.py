@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 from prm_contracts.principal import Principal
-from prm_kit.testing import ADMIN
+from prm_kit.testing import ADMIN, access_groups, undone
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .factories import (
@@ -157,12 +157,6 @@ MATRIX = {
     "remove_partner_agreement": (204, 403, 403, 403, 403),
 }
 
-CASES = [
-    pytest.param(call, caller, expected[i], id=f"{call} by {caller}")
-    for call, expected in MATRIX.items()
-    for i, caller in enumerate(CALLERS)
-]
-
 
 def _principal(caller: str, partner: dict[str, Any], other: dict[str, Any]) -> Principal:
     return {
@@ -174,37 +168,38 @@ def _principal(caller: str, partner: dict[str, Any], other: dict[str, Any]) -> P
     }[caller]
 
 
-@pytest.mark.parametrize(("call_name", "caller", "expected"), CASES)
-async def test_access_matrix(
-    client: httpx.AsyncClient, db: AsyncSession, call_name: str, caller: str, expected: int
-) -> None:
-    partner, other = await a_partner(client), await a_partner(client)
-    contact = await a_contact(client, partner)
-    records = await _partner_records(client, partner)
+@pytest.mark.parametrize("call_name", MATRIX)
+async def test_access_matrix(client: httpx.AsyncClient, db: AsyncSession, call_name: str) -> None:
     call = CALLS[call_name]
-    headers = signed_as(_principal(caller, partner, other))
-    if call.if_match:
-        headers["If-Match"] = '"1"'
-    before = await stored_counts(db)
+    for group in access_groups(CALLERS, MATRIX[call_name], call.method):
+        async with undone(db):
+            partner, other = await a_partner(client), await a_partner(client)
+            contact = await a_contact(client, partner)
+            ids = {"contact": contact["id"], **await _partner_records(client, partner)}
+            for caller, expected in group:
+                headers = signed_as(_principal(caller, partner, other))
+                if call.if_match:
+                    headers["If-Match"] = '"1"'
+                before = await stored_counts(db)
 
-    response = await client.request(
-        call.method,
-        call.path.format(partner=partner["id"], contact=contact["id"], **records),
-        json=call.body,
-        headers=headers,
-    )
+                response = await client.request(
+                    call.method,
+                    call.path.format(partner=partner["id"], **ids),
+                    json=call.body,
+                    headers=headers,
+                )
 
-    assert response.status_code == expected, response.text
-    if expected == 403:
-        assert response.json()["type"] == "/problems/forbidden"
-        assert await stored_counts(db) == before
-    if call_name == "list_partners" and caller in {"own partner", "other partner"}:
-        bound_to = partner if caller == "own partner" else other
-        assert [p["id"] for p in response.json()["items"]] == [bound_to["id"]]
-    if call_name == "list_expiring_certifications" and caller in {"own partner", "other partner"}:
-        bound_to = partner if caller == "own partner" else other
-        assert {c["partner_id"] for c in response.json()["items"]} <= {bound_to["id"]}
-        assert len(response.json()["items"]) == (1 if caller == "own partner" else 0)
+                assert response.status_code == expected, f"{caller}: {response.text}"
+                if expected == 403:
+                    assert response.json()["type"] == "/problems/forbidden"
+                    assert await stored_counts(db) == before, caller
+                if call_name == "list_partners" and caller in {"own partner", "other partner"}:
+                    bound_to = partner if caller == "own partner" else other
+                    assert [p["id"] for p in response.json()["items"]] == [bound_to["id"]]
+                if call_name == "list_expiring_certifications" and caller in {"own partner", "other partner"}:
+                    bound_to = partner if caller == "own partner" else other
+                    assert {c["partner_id"] for c in response.json()["items"]} <= {bound_to["id"]}
+                    assert len(response.json()["items"]) == (1 if caller == "own partner" else 0)
 
 
 async def _partner_records(client: httpx.AsyncClient, partner: dict[str, Any]) -> dict[str, str]:
@@ -287,12 +282,6 @@ DEAL_MATRIX = {
     "remove_house_account": (204, 403, 403, 403, 403, 403, 204),
 }
 
-DEAL_CASES = [
-    pytest.param(call, caller, expected[i], id=f"{call} by {caller}")
-    for call, expected in DEAL_MATRIX.items()
-    for i, caller in enumerate(DEAL_CALLERS)
-]
-
 
 def _deal_principal(caller: str, partner: dict[str, Any], other: dict[str, Any]) -> Principal:
     return {
@@ -306,33 +295,33 @@ def _deal_principal(caller: str, partner: dict[str, Any], other: dict[str, Any])
     }[caller]
 
 
-@pytest.mark.parametrize(("call_name", "caller", "expected"), DEAL_CASES)
+@pytest.mark.parametrize("call_name", DEAL_MATRIX)
 async def test_access_matrix_of_territories_deals_and_house_accounts(
-    client: httpx.AsyncClient, db: AsyncSession, call_name: str, caller: str, expected: int
+    client: httpx.AsyncClient, db: AsyncSession, call_name: str
 ) -> None:
     call = DEAL_CALLS[call_name]
-    partner, other = await a_partner(client), await a_partner(client)
-    ids = await _deal_records(client, partner, call)
-    body = deal_body(partner) if call_name == "submit_deal_registration" else call.body
-    headers = signed_as(_deal_principal(caller, partner, other))
-    if call.if_match:
-        headers["If-Match"] = '"1"'
-    before = await stored_counts(db)
+    for group in access_groups(DEAL_CALLERS, DEAL_MATRIX[call_name], call.method):
+        async with undone(db):
+            partner, other = await a_partner(client), await a_partner(client)
+            ids = await _deal_records(client, partner, call)
+            body = deal_body(partner) if call_name == "submit_deal_registration" else call.body
+            for caller, expected in group:
+                headers = signed_as(_deal_principal(caller, partner, other))
+                if call.if_match:
+                    headers["If-Match"] = '"1"'
+                before = await stored_counts(db)
 
-    response = await client.request(
-        call.method,
-        call.path.format(partner=partner["id"], **ids),
-        json=body,
-        headers=headers,
-    )
+                response = await client.request(
+                    call.method, call.path.format(partner=partner["id"], **ids), json=body, headers=headers
+                )
 
-    assert response.status_code == expected, response.text
-    if expected == 403:
-        assert response.json()["type"] == "/problems/forbidden"
-        assert await stored_counts(db) == before
-    if call_name == "list_deal_registrations" and caller in {"own partner", "other partner"}:
-        own = {ids["approved"], ids["pending"]} if caller == "own partner" else set()
-        assert {r["id"] for r in response.json()["items"]} == own
+                assert response.status_code == expected, f"{caller}: {response.text}"
+                if expected == 403:
+                    assert response.json()["type"] == "/problems/forbidden"
+                    assert await stored_counts(db) == before, caller
+                if call_name == "list_deal_registrations" and caller in {"own partner", "other partner"}:
+                    own = {ids["approved"], ids["pending"]} if caller == "own partner" else set()
+                    assert {r["id"] for r in response.json()["items"]} == own
 
 
 async def _deal_records(client: httpx.AsyncClient, partner: dict[str, Any], call: Call) -> dict[str, str]:
@@ -396,18 +385,17 @@ ONBOARDING_MATRIX = {
     "internal_partner_webhook_secrets": (403, 403, 403, 403, 403, 403),
 }
 
-ONBOARDING_CASES = [
-    pytest.param(call, caller, expected[i], id=f"{call} by {caller}")
-    for call, expected in ONBOARDING_MATRIX.items()
-    for i, caller in enumerate(ONBOARDING_CALLERS)
-]
+
+@dataclass(frozen=True)
+class Onboarding:
+    application: dict[str, Any]
+    partner: dict[str, Any]
+    other: dict[str, Any]
+    ids: dict[str, str]
 
 
-@pytest.mark.parametrize(("call_name", "caller", "expected"), ONBOARDING_CASES)
-async def test_access_matrix_of_applications_onboarding_and_webhook_secrets(
-    client: httpx.AsyncClient, db: AsyncSession, call_name: str, caller: str, expected: int
-) -> None:
-    call = ONBOARDING_CALLS[call_name]
+async def _onboarding(client: httpx.AsyncClient, call_name: str, call: Call) -> Onboarding:
+    """An application waiting for a decision, another partner, and what `call` works on."""
     application = await an_application(client)
     partner = {"id": application["partner_id"]}
     other = await a_partner(client)
@@ -419,22 +407,38 @@ async def test_access_matrix_of_applications_onboarding_and_webhook_secrets(
         ids["partner"] = partner["id"]
     if "{secret}" in call.path:
         ids["secret"] = (await client.post(f"/v1/partners/{partner['id']}/webhook-secrets")).json()["id"]
-    principal = ADMIN if caller == "admin" else _principal(caller, partner, other)
-    headers = signed_as(principal)
-    if call_name == "update_onboarding_checklist":
-        headers["If-Match"] = '"0"'
-    before = await stored_counts(db)
+    return Onboarding(application, partner, other, ids)
 
-    response = await client.request(call.method, call.path.format(**ids), json=call.body, headers=headers)
 
-    assert response.status_code == expected, response.text
-    if expected == 403:
-        assert response.json()["type"] == "/problems/forbidden"
-        assert await stored_counts(db) == before
-        assert "whsec_" not in response.text
-    if call_name == "list_partner_applications" and caller in {"own partner", "other partner"}:
-        own = [application["id"]] if caller == "own partner" else []
-        assert [a["id"] for a in response.json()["items"]] == own
+@pytest.mark.parametrize("call_name", ONBOARDING_MATRIX)
+async def test_access_matrix_of_applications_onboarding_and_webhook_secrets(
+    client: httpx.AsyncClient, db: AsyncSession, call_name: str
+) -> None:
+    call = ONBOARDING_CALLS[call_name]
+    for group in access_groups(ONBOARDING_CALLERS, ONBOARDING_MATRIX[call_name], call.method):
+        async with undone(db):
+            arranged = await _onboarding(client, call_name, call)
+            for caller, expected in group:
+                principal = (
+                    ADMIN if caller == "admin" else _principal(caller, arranged.partner, arranged.other)
+                )
+                headers = signed_as(principal)
+                if call_name == "update_onboarding_checklist":
+                    headers["If-Match"] = '"0"'
+                before = await stored_counts(db)
+
+                response = await client.request(
+                    call.method, call.path.format(**arranged.ids), json=call.body, headers=headers
+                )
+
+                assert response.status_code == expected, f"{caller}: {response.text}"
+                if expected == 403:
+                    assert response.json()["type"] == "/problems/forbidden"
+                    assert await stored_counts(db) == before, caller
+                    assert "whsec_" not in response.text
+                if call_name == "list_partner_applications" and caller in {"own partner", "other partner"}:
+                    own = [arranged.application["id"]] if caller == "own partner" else []
+                    assert [a["id"] for a in response.json()["items"]] == own
 
 
 # --- channel-conflict cases ---------------------------------------------------------------------------------
@@ -467,12 +471,6 @@ CONFLICT_MATRIX = {
     "list_conflict_case_steps": (200, 200, 403, 200, 404, 200),
 }
 
-CONFLICT_CASES = [
-    pytest.param(call, caller, expected[i], id=f"{call} by {caller}")
-    for call, expected in CONFLICT_MATRIX.items()
-    for i, caller in enumerate(CONFLICT_CALLERS)
-]
-
 
 def _party_user(partner: dict[str, Any]) -> Principal:
     return Principal(
@@ -482,35 +480,39 @@ def _party_user(partner: dict[str, Any]) -> Principal:
     )
 
 
-@pytest.mark.parametrize(("call_name", "caller", "expected"), CONFLICT_CASES)
+@pytest.mark.parametrize("call_name", CONFLICT_MATRIX)
 async def test_access_matrix_of_conflict_cases(
-    client: httpx.AsyncClient, db: AsyncSession, call_name: str, caller: str, expected: int
+    client: httpx.AsyncClient, db: AsyncSession, call_name: str
 ) -> None:
     call = CONFLICT_CALLS[call_name]
-    party, counterpart, outsider = await a_partner(client), await a_partner(client), await a_partner(client)
-    case = await a_case(client, party, counterpart)
-    principal = {
-        "conflict manager": CONFLICT_MANAGER,
-        "conflict analyst": CONFLICT_ANALYST,
-        "channel manager": CHANNEL_MANAGER,
-        "party": _party_user(party),
-        "non-party": _party_user(outsider),
-        "admin": ADMIN,
-    }[caller]
-    body = case_body(party, counterpart) if call_name == "open_conflict_case" else call.body
-    headers = signed_as(principal)
-    if call.if_match:
-        headers["If-Match"] = '"1"'
-    before = await stored_counts(db)
+    for group in access_groups(CONFLICT_CALLERS, CONFLICT_MATRIX[call_name], call.method):
+        async with undone(db):
+            party, counterpart, outsider = [await a_partner(client) for _ in range(3)]
+            case = await a_case(client, party, counterpart)
+            body = case_body(party, counterpart) if call_name == "open_conflict_case" else call.body
+            for caller, expected in group:
+                principal = {
+                    "conflict manager": CONFLICT_MANAGER,
+                    "conflict analyst": CONFLICT_ANALYST,
+                    "channel manager": CHANNEL_MANAGER,
+                    "party": _party_user(party),
+                    "non-party": _party_user(outsider),
+                    "admin": ADMIN,
+                }[caller]
+                headers = signed_as(principal)
+                if call.if_match:
+                    headers["If-Match"] = '"1"'
+                before = await stored_counts(db)
 
-    response = await client.request(
-        call.method, call.path.format(case=case["id"]), json=body, headers=headers
-    )
+                response = await client.request(
+                    call.method, call.path.format(case=case["id"]), json=body, headers=headers
+                )
 
-    assert response.status_code == expected, response.text
-    if expected in {403, 404}:
-        assert await stored_counts(db) == before
-    if expected == 403:
-        assert response.json()["type"] == "/problems/forbidden"
-    if call_name == "list_conflict_cases" and caller in {"party", "non-party"}:
-        assert [c["id"] for c in response.json()["items"]] == ([case["id"]] if caller == "party" else [])
+                assert response.status_code == expected, f"{caller}: {response.text}"
+                if expected in {403, 404}:
+                    assert await stored_counts(db) == before, caller
+                if expected == 403:
+                    assert response.json()["type"] == "/problems/forbidden"
+                if call_name == "list_conflict_cases" and caller in {"party", "non-party"}:
+                    own = [case["id"]] if caller == "party" else []
+                    assert [c["id"] for c in response.json()["items"]] == own

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from prm_contracts.principal import Principal
+from prm_kit.testing import access_groups, undone
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .factories import (
@@ -108,12 +110,6 @@ MATRIX = {
     "apply_tier_recommendations": (200, 403, 403, 403, 403),
 }
 
-CASES = [
-    pytest.param(call, caller, expected[i], id=f"{call} by {caller}")
-    for call, expected in MATRIX.items()
-    for i, caller in enumerate(CALLERS)
-]
-
 
 async def test_every_scoring_operation_has_a_row(app: FastAPI) -> None:
     """Every operation of scoring's own domains (the kit's shared operations are checked by the kit)."""
@@ -136,15 +132,19 @@ async def test_every_scoring_operation_has_a_row(app: FastAPI) -> None:
     assert operations == set(MATRIX)
 
 
-@pytest.mark.parametrize(("call_name", "caller", "expected"), CASES)
-async def test_access_matrix(
-    client: httpx.AsyncClient,
-    db: AsyncSession,
-    registry: FakeRegistry,
-    call_name: str,
-    caller: str,
-    expected: int,
-) -> None:
+@dataclass(frozen=True)
+class Arranged:
+    partner: UUID
+    other: UUID
+    published: dict[str, Any]
+    draft: dict[str, Any]
+    assessment: dict[str, Any]
+    plan: dict[str, Any]
+    recommendation: UUID
+
+
+async def _arrange(client: httpx.AsyncClient, db: AsyncSession, registry: FakeRegistry) -> Arranged:
+    """Two partners, a published and a draft model, an assessment, an improvement plan, a recommendation."""
     partner, other = registry.add_partner(), registry.add_partner()
     published = await a_model(client, criteria=[linear("growth")])
     draft = await a_model(client, publish=False, criteria=[linear("growth")])
@@ -152,62 +152,79 @@ async def test_access_matrix(
         "/v1/assessments", json=assessment_body(partner, published["model_name"], {"growth": "40"})
     )
     assert assessment.status_code == 201, assessment.text
-    plan_body = {"partner_id": str(partner), "title": "Plan", "owner": "Anna", "goals": PLAN_GOALS}
-    plan = await client.post("/v1/improvement-plans", json=plan_body)
+    plan = await client.post("/v1/improvement-plans", json=_plan_body(partner))
     assert plan.status_code == 201, plan.text
     recommendation = await stored_recommendation(db, partner)
+    return Arranged(partner, other, published, draft, assessment.json(), plan.json(), recommendation)
+
+
+def _plan_body(partner: UUID) -> dict[str, Any]:
+    return {"partner_id": str(partner), "title": "Plan", "owner": "Anna", "goals": PLAN_GOALS}
+
+
+def _body(call_name: str, arranged: Arranged) -> Any:
+    partner = arranged.partner
+    if call_name == "submit_assessment":
+        return assessment_body(partner, arranged.published["model_name"], {"growth": "50"})
+    if call_name == "create_improvement_plan":
+        return _plan_body(partner)
+    if call_name == "get_partner_scores":
+        return {"partner_ids": [str(partner)]}
+    if call_name == "apply_tier_recommendations":
+        return {"recommendation_ids": [str(arranged.recommendation)]}
+    return CALLS[call_name].body
+
+
+@pytest.mark.parametrize("call_name", MATRIX)
+async def test_access_matrix(
+    client: httpx.AsyncClient, db: AsyncSession, registry: FakeRegistry, call_name: str
+) -> None:
     call = CALLS[call_name]
-    # editing and publishing need a draft; the rest work on the published model
-    version = (
-        draft
-        if call_name in {"update_evaluation_model_version", "publish_evaluation_model_version"}
-        else published
-    )
-    principal: Principal = {
-        "channel manager": CHANNEL_MANAGER,
-        "analyst": ANALYST,
-        "outsider": OUTSIDER,
-        "own partner": partner_user(partner),
-        "other partner": partner_user(other),
-    }[caller]
-    headers = signed_as(principal)
-    if call.if_match:
-        headers["If-Match"] = '"1"'
-    body = (
-        assessment_body(partner, published["model_name"], {"growth": "50"})
-        if call_name == "submit_assessment"
-        else plan_body
-        if call_name == "create_improvement_plan"
-        else {"partner_ids": [str(partner)]}
-        if call_name == "get_partner_scores"
-        else {"recommendation_ids": [str(recommendation)]}
-        if call_name == "apply_tier_recommendations"
-        else call.body
-    )
-    before = await stored_counts(db)
+    for group in access_groups(CALLERS, MATRIX[call_name], call.method):
+        async with undone(db):
+            arranged = await _arrange(client, db, registry)
+            for caller, expected in group:
+                partner = arranged.partner
+                # editing and publishing need a draft; the rest work on the published model
+                version = (
+                    arranged.draft
+                    if call_name in {"update_evaluation_model_version", "publish_evaluation_model_version"}
+                    else arranged.published
+                )
+                principal: Principal = {
+                    "channel manager": CHANNEL_MANAGER,
+                    "analyst": ANALYST,
+                    "outsider": OUTSIDER,
+                    "own partner": partner_user(partner),
+                    "other partner": partner_user(arranged.other),
+                }[caller]
+                headers = signed_as(principal)
+                if call.if_match:
+                    headers["If-Match"] = '"1"'
+                before = await stored_counts(db)
 
-    response = await client.request(
-        call.method,
-        call.path.format(
-            model=version["model_id"],
-            number=version["number"],
-            assessment=assessment.json()["id"],
-            plan=plan.json()["id"],
-            partner=partner,
-            recommendation=recommendation,
-        ),
-        json=body,
-        headers=headers,
-    )
+                response = await client.request(
+                    call.method,
+                    call.path.format(
+                        model=version["model_id"],
+                        number=version["number"],
+                        assessment=arranged.assessment["id"],
+                        plan=arranged.plan["id"],
+                        partner=partner,
+                        recommendation=arranged.recommendation,
+                    ),
+                    json=_body(call_name, arranged),
+                    headers=headers,
+                )
 
-    assert response.status_code == expected, response.text
-    if expected in {403, 404}:
-        assert await stored_counts(db) == before
-    if expected == 403:
-        assert response.json()["type"].endswith("/problems/forbidden")
-    if call_name == "list_assessments" and caller in {"own partner", "other partner"}:
-        own = [assessment.json()["id"]] if caller == "own partner" else []
-        assert [a["id"] for a in response.json()["items"]] == own
+                assert response.status_code == expected, f"{caller}: {response.text}"
+                if expected in {403, 404}:
+                    assert await stored_counts(db) == before, caller
+                if expected == 403:
+                    assert response.json()["type"].endswith("/problems/forbidden")
+                if call_name == "list_assessments" and caller in {"own partner", "other partner"}:
+                    own = [arranged.assessment["id"]] if caller == "own partner" else []
+                    assert [a["id"] for a in response.json()["items"]] == own
 
 
 async def test_a_partner_asking_for_another_partners_history_sees_none(

@@ -11,12 +11,13 @@ not exist), and never allocates, decides or pays. A refused request stores nothi
 from __future__ import annotations
 
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from prm_contracts.principal import Principal
+from prm_kit.testing import access_groups, undone
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .helpers import (
@@ -57,12 +58,6 @@ MATRIX: dict[str, tuple[str, str, tuple[int, ...]]] = {
     "pay_mdf_claim": ("POST", "/v1/mdf/claims/{approved_claim}/payment", (200, 403, 403, 403, 403)),
 }
 
-CASES = [
-    pytest.param(operation, caller, expected[i], id=f"{operation} by {caller}")
-    for operation, (_, _, expected) in MATRIX.items()
-    for i, caller in enumerate(CALLERS)
-]
-
 
 async def test_every_mdf_operation_has_a_row(app: FastAPI) -> None:
     operations = {
@@ -75,13 +70,9 @@ async def test_every_mdf_operation_has_a_row(app: FastAPI) -> None:
     assert operations == set(MATRIX)
 
 
-@pytest.mark.parametrize(("operation", "caller", "expected"), CASES)
-async def test_mdf_access_matrix(
-    client: httpx.AsyncClient, db: AsyncSession, operation: str, caller: str, expected: int
-) -> None:
-    partner, other = uuid4(), uuid4()
-    method, path, _ = MATRIX[operation]
-    # only what the operation needs, to keep the matrix cheap
+async def _arranged(client: httpx.AsyncClient, operation: str, path: str, partner: UUID) -> dict[str, Any]:
+    """Only what the operation needs (a budget, an allocation to `partner`, requests and claims), to keep the
+    matrix cheap."""
     ids = {"budget": (await created(client, "/v1/mdf/budgets", budget_body("10000.00")))["id"]}
     if "{budget}" not in path and operation != "create_mdf_budget":
         allocation = await created(
@@ -101,39 +92,48 @@ async def test_mdf_access_matrix(
             ids["claim"] = ids["approved_claim"] = claim["id"]
             if "{approved_claim}" in path:
                 await decided(client, f"/v1/mdf/claims/{claim['id']}/decision")
-    principal: Principal = {
-        "channel manager": CHANNEL_MANAGER,
-        "analyst": ANALYST,
-        "outsider": OUTSIDER,
-        "own partner": partner_user(partner),
-        "other partner": partner_user(other),
-    }[caller]
-    bodies: dict[str, dict[str, Any]] = {
-        "create_mdf_budget": budget_body(),
-        "create_mdf_allocation": {"partner_id": str(uuid4()), "amount": eur("10.00")},
-        "create_mdf_request": request_body(ids.get("allocation", ""), "10.00"),
-        "decide_mdf_request": {"decision": "approved"},
-        "create_mdf_claim": claim_body("10.00"),
-        "decide_mdf_claim": {"decision": "approved"},
-        "pay_mdf_claim": {"payment_reference": "SEPA-1"},
-    }
-    before = await stored_counts(db)
+    return ids
 
-    response = await client.request(
-        method,
-        path.format(**ids),
-        json=bodies.get(operation),
-        headers=signed_as(principal),
-    )
 
-    assert response.status_code == expected, response.text
-    if expected in {403, 404}:
-        assert await stored_counts(db) == before
-    if expected == 403:
-        assert response.json()["type"].endswith("/problems/forbidden")
-    if operation.startswith("list_mdf_") and operation != "list_mdf_budgets" and caller.endswith("partner"):
-        owners = {item["partner_id"] for item in response.json()["items"]}
-        assert owners == ({str(partner)} if caller == "own partner" else set())
+@pytest.mark.parametrize("operation", MATRIX)
+async def test_mdf_access_matrix(client: httpx.AsyncClient, db: AsyncSession, operation: str) -> None:
+    partner, other = uuid4(), uuid4()
+    method, path, expected_by_caller = MATRIX[operation]
+    for group in access_groups(CALLERS, expected_by_caller, method):
+        async with undone(db):
+            ids = await _arranged(client, operation, path, partner)
+            bodies: dict[str, dict[str, Any]] = {
+                "create_mdf_budget": budget_body(),
+                "create_mdf_allocation": {"partner_id": str(uuid4()), "amount": eur("10.00")},
+                "create_mdf_request": request_body(ids.get("allocation", ""), "10.00"),
+                "decide_mdf_request": {"decision": "approved"},
+                "create_mdf_claim": claim_body("10.00"),
+                "decide_mdf_claim": {"decision": "approved"},
+                "pay_mdf_claim": {"payment_reference": "SEPA-1"},
+            }
+            for caller, expected in group:
+                principal: Principal = {
+                    "channel manager": CHANNEL_MANAGER,
+                    "analyst": ANALYST,
+                    "outsider": OUTSIDER,
+                    "own partner": partner_user(partner),
+                    "other partner": partner_user(other),
+                }[caller]
+                before = await stored_counts(db)
+
+                response = await client.request(
+                    method, path.format(**ids), json=bodies.get(operation), headers=signed_as(principal)
+                )
+
+                assert response.status_code == expected, f"{caller}: {response.text}"
+                if expected in {403, 404}:
+                    assert await stored_counts(db) == before, caller
+                if expected == 403:
+                    assert response.json()["type"].endswith("/problems/forbidden")
+                listing = operation.startswith("list_mdf_") and operation != "list_mdf_budgets"
+                if listing and caller.endswith("partner"):
+                    owners = {item["partner_id"] for item in response.json()["items"]}
+                    assert owners == ({str(partner)} if caller == "own partner" else set())
 
 
 async def test_a_partner_filtering_for_another_partner_sees_nothing(client: httpx.AsyncClient) -> None:

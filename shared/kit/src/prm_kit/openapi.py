@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import enum
+import functools
 import importlib
 import inspect
 import json
@@ -11,6 +12,7 @@ import pkgutil
 import re
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
@@ -345,12 +347,38 @@ def _names_used(packages: list[str]) -> set[str]:
     """Every name the packages' source mentions (imports, raises, references)."""
     names: set[str] = set()
     for source in _sources(packages):
-        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Name):
-                names.add(node.id)
-            elif isinstance(node, ast.alias):
-                names.add(node.asname or node.name.rsplit(".", 1)[-1])
+        names |= _source_facts(source, source.stat().st_mtime_ns).names
     return names
+
+
+@dataclass(frozen=True)
+class _SourceFacts:
+    names: frozenset[str]
+    keywords: dict[str, frozenset[str]]  # by the name called: the keyword arguments a call passes
+
+
+@functools.cache
+def _source_facts(source: Path, mtime_ns: int) -> _SourceFacts:
+    """What one source file names and passes, parsed once per process and version of the file: parsing a
+    service's source is most of a document's build, and a test session builds many apps' documents."""
+    names: set[str] = set()
+    keywords: dict[str, set[str]] = {}
+    for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Name):
+            names.add(node.id)
+        elif isinstance(node, ast.alias):
+            names.add(node.asname or node.name.rsplit(".", 1)[-1])
+        elif isinstance(node, ast.Call):
+            func = node.func
+            called = (
+                func.id
+                if isinstance(func, ast.Name)
+                else func.attr
+                if isinstance(func, ast.Attribute)
+                else ""
+            )
+            keywords.setdefault(called, set()).update(kw.arg for kw in node.keywords if kw.arg)
+    return _SourceFacts(frozenset(names), {name: frozenset(args) for name, args in keywords.items()})
 
 
 def _sources(packages: list[str]) -> Iterator[Path]:
@@ -383,20 +411,9 @@ def _raised_members(packages: list[str], names: set[str]) -> dict[str, set[str]]
     packages' source: what a problem of that type can carry, without anyone listing it by hand."""
     members: dict[str, set[str]] = {}
     for source in _sources(packages):
-        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
-            if not isinstance(node, ast.Call):
-                continue
-            func = node.func
-            name = (
-                func.id
-                if isinstance(func, ast.Name)
-                else func.attr
-                if isinstance(func, ast.Attribute)
-                else ""
-            )
+        for name, passed in _source_facts(source, source.stat().st_mtime_ns).keywords.items():
             if name in names:
-                kept = {kw.arg for kw in node.keywords if kw.arg and kw.arg not in _NOT_MEMBERS}
-                members.setdefault(name, set()).update(kept)
+                members.setdefault(name, set()).update(passed - _NOT_MEMBERS)
     return members
 
 

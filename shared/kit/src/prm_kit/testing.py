@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from pathlib import Path
@@ -396,6 +396,30 @@ def service_fixtures(
     return ServiceFixtures(
         database_url_fixture, service_apps_fixture, app_fixture, service_fixture, client_fixture, db_fixture
     )
+
+
+def access_groups(callers: Sequence[str], expected: Sequence[int], method: str) -> list[list[tuple[str, int]]]:
+    """One operation's row of an access matrix as groups of (caller, expected status) that can share one
+    arrangement of the data the operation works on (arranging it costs far more than the calls).
+
+    A refused request and a read store nothing, so they all go in the first group, before its one successful
+    write; each further successful write gets a group, and an arrangement, of its own."""
+    row = list(zip(callers, expected, strict=True))
+    writes = [entry for entry in row if method not in {"GET", "HEAD"} and 200 <= entry[1] < 300]
+    first = [entry for entry in row if entry not in writes] + writes[:1]
+    return [first, *([entry] for entry in writes[1:])]
+
+
+@asynccontextmanager
+async def undone(db: AsyncSession) -> AsyncIterator[None]:
+    """Whatever the test and the app store inside the block is rolled back at its end (a savepoint in the
+    test's transaction, which the app's sessions nest theirs in), as if the block were a test of its own."""
+    savepoint = await db.begin_nested()
+    await db.connection()  # the SAVEPOINT is sent now, before the app writes, not at the session's next use
+    try:
+        yield
+    finally:
+        await savepoint.rollback()
 
 
 # Tests whose database backend changes nothing they check, or which are worth running on one backend only,
