@@ -9,8 +9,10 @@ from uuid import UUID, uuid4
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from fastapi import FastAPI
 from prm_contracts.clients.scoring import ScoringClient
+from scoring.scores.models import PartnerScore
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..factories import a_model, assessment_body, is_problem, linear, partner_user, signed_as
@@ -241,6 +243,62 @@ async def test_a_batch_answers_one_item_per_id_in_order_and_reports_unknown_ones
     }
     assert single.headers["etag"] == f'"{items[0]["score"]["version"]}"'
     assert len(response.content) < 2 * len(single.content)  # four items are smaller than two full answers
+
+
+async def test_a_batch_answer_is_the_stored_summaries_spliced_in_byte_for_byte(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    db: AsyncSession,
+    registry: LadderRegistry,
+    analytics: FakeAnalytics,
+) -> None:
+    known, other = a_silver_partner(registry, analytics), a_silver_partner(registry, analytics)
+    await queue(client, known, other)
+    await refresh(app)
+    unknown = uuid4()
+    rows = await db.execute(sa.select(PartnerScore.partner_id, PartnerScore.summary))
+    stored = {partner: summary for partner, summary in rows}
+    ids = [other, unknown, known, other]
+
+    response = await client.post(
+        "/v1/scores/batch", json={"partner_ids": [str(i).upper() if i == known else str(i) for i in ids]}
+    )
+
+    def item(partner: UUID) -> str:
+        if partner in stored:
+            return f'{{"partner_id":"{partner}","found":true,"score":{stored[partner]},"detail":null}}'
+        return f'{{"partner_id":"{partner}","found":false,"score":null,"detail":"no score for this partner"}}'
+
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/json"
+    # ids come back in their canonical spelling, each summary exactly as stored
+    assert response.content == ('{"items":[' + ",".join(map(item, ids)) + "]}").encode()
+
+
+async def test_if_none_match_answers_304_only_for_the_current_version(
+    app: FastAPI, client: httpx.AsyncClient, registry: LadderRegistry, analytics: FakeAnalytics
+) -> None:
+    partner = a_silver_partner(registry, analytics)
+    await queue(client, partner)
+    await refresh(app)
+    current = ['"1"', 'W/"1"', '"7", W/"1"', "*"]
+    # another version, one spelled otherwise, one past any version, not a version, malformed (no quotes)
+    other = ['"2"', '"01"', '"99999999999"', '"abc"', "1"]
+
+    answers = {
+        held: await client.get(f"/v1/scores/partners/{partner}", headers={"If-None-Match": held})
+        for held in current + other
+    }
+
+    assert {held: answer.status_code for held, answer in answers.items()} == {
+        **dict.fromkeys(current, 304),
+        **dict.fromkeys(other, 200),
+    }
+    assert {answer.headers["etag"] for answer in answers.values()} == {'"1"'}
+    assert {answers[held].content for held in current} == {b""}
+    assert {answers[held].content for held in other} == {
+        (await client.get(f"/v1/scores/partners/{partner}")).content
+    }
 
 
 @pytest.mark.parametrize(

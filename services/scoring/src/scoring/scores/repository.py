@@ -30,14 +30,77 @@ def _insert(session: AsyncSession, table: Any) -> Any:
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
-async def answer(session: AsyncSession, partner_id: UUID) -> tuple[str, int] | None:
-    """The stored answer and its version: one primary-key lookup."""
-    row = (
-        await session.execute(
-            sa.select(PartnerScore.answer, PartnerScore.version).where(PartnerScore.partner_id == partner_id)
-        )
-    ).first()
-    return None if row is None else (row[0], row[1])
+# --- the read path --------------------------------------------------------------------------------------
+# On PostgreSQL both reads go straight to the asyncpg connection under the request's session: one round trip
+# each, where the asyncpg dialect would wrap a statement in BEGIN and COMMIT (two more) and spend more Python
+# on compiling it and processing its result than the lookup takes. They only read: there is nothing to commit.
+# Inside a transaction the session already opened (a test's), they run in it.
+
+# The version, and the answer unless the caller holds that version: a 304 leaves the answer unread (at its
+# size PostgreSQL keeps it compressed, out of line: reading it takes more than the row).
+_ANSWER = (
+    "SELECT version, CASE WHEN version = ANY($2::integer[]) THEN NULL ELSE answer END"
+    " FROM partner_score WHERE partner_id = $1"
+)
+# The whole batch answer, made beside the summaries (service.batch_body makes the same bytes elsewhere): an
+# item per id in the order sent, each a primary-key probe whatever the table's statistics (no plan can turn
+# it into a scan of every row), the stored summary spliced in as text; $3, when set, is the only partner the
+# caller may see. One bytes value comes back: no Python object per item.
+_BATCH = """
+SELECT convert_to('{"items":[' || array_to_string(ARRAY(
+    SELECT '{"partner_id":"' || ids.id || '",' || coalesce(
+        (SELECT '"found":true,"score":' || score.summary || ',"detail":null}'
+         FROM partner_score AS score
+         WHERE score.partner_id = ids.id AND ($3::uuid IS NULL OR score.partner_id = $3)),
+        '"found":false,"score":null,"detail":' || $2 || '}')
+    FROM unnest($1::uuid[]) WITH ORDINALITY AS ids(id, n)
+    ORDER BY ids.n), ',') || ']}', 'UTF8')
+"""
+
+
+def on_postgresql(session: AsyncSession) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+async def _read(session: AsyncSession, fetch: str, statement: str, *arguments: Any) -> Any:
+    """`fetch` (an asyncpg method name) of `statement` on the session's asyncpg connection."""
+    connection = await session.connection()
+    driver: Any = (await connection.get_raw_connection()).driver_connection
+    try:
+        return await getattr(driver, fetch)(statement, *arguments)
+    except Exception as exc:
+        if not driver.is_closed():
+            raise
+        # The server dropped the connection. A statement of SQLAlchemy's own fails on it too, and SQLAlchemy
+        # handles that as always: it invalidates this connection and the pool's older ones, and raises the
+        # error the kit answers with a 503 (so does ConnectionError, should the statement pass after all).
+        await connection.exec_driver_sql("SELECT 1")
+        raise ConnectionError("the connection to the database was lost") from exc
+
+
+async def answer(
+    session: AsyncSession, partner_id: UUID, *, held: Sequence[int]
+) -> tuple[int, str | None] | None:
+    """The stored answer's version, and the answer itself unless its version is among `held` (None then):
+    one primary-key lookup."""
+    if on_postgresql(session):
+        found = await _read(session, "fetchrow", _ANSWER, partner_id, list(held))
+    else:
+        unless_held = sa.case((PartnerScore.version.in_(held), sa.null()), else_=PartnerScore.answer)
+        found = (
+            await session.execute(
+                sa.select(PartnerScore.version, unless_held).where(PartnerScore.partner_id == partner_id)
+            )
+        ).first()
+    return None if found is None else (found[0], found[1])
+
+
+async def batch_answer(
+    session: AsyncSession, partner_ids: Sequence[UUID], *, only: UUID | None, missing_detail: str
+) -> bytes:
+    """PostgreSQL only: the batch answer's bytes, made by one statement (see `_BATCH`)."""
+    body: bytes = await _read(session, "fetchval", _BATCH, partner_ids, missing_detail, only)
+    return body
 
 
 async def summaries(session: AsyncSession, partner_ids: Sequence[UUID]) -> dict[UUID, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 from uuid import UUID
 
@@ -20,12 +21,24 @@ READ = require("scoring:read")
 JSON = "application/json"
 
 
-def _not_modified(if_none_match: str | None, version: int) -> bool:
-    """If-None-Match compares weakly (RFC 9110 §13.1.2); `*` matches any stored score."""
-    if if_none_match is None:
-        return False
-    tags = parse_entity_tags(if_none_match)
-    return tags is not None and (not tags or any(opaque == str(version) for _, opaque in tags))
+# An opaque tag that can name a version of ours: digits as `entity_tag` writes them, within the column's type.
+_VERSION = re.compile(r"0|[1-9][0-9]{0,9}")
+_LAST_VERSION = 2**31 - 1
+
+
+def _versions_held(if_none_match: str | None) -> list[int] | None:
+    """The versions an If-None-Match names, compared weakly (RFC 9110 §13.1.2); None for `*`, which any
+    stored score matches. A malformed header names none."""
+    tags = None if if_none_match is None else parse_entity_tags(if_none_match)
+    if tags is None:
+        return []
+    if not tags:
+        return None
+    return [
+        version
+        for _, opaque in tags
+        if _VERSION.fullmatch(opaque) and (version := int(opaque)) <= _LAST_VERSION
+    ]
 
 
 @router.get(
@@ -53,9 +66,10 @@ async def get_partner_score(
     precomputed and refreshed by events, so the read asks no other service. `ETag` with it; `If-None-Match`
     with the current one answers 304. 404 when scoring has no score for the partner (and, to a partner's own
     credential, for any other partner)."""
-    stored, version = await service.stored_answer(session, partner_id, viewer=who)
+    held = _versions_held(if_none_match)
+    version, stored = await service.stored_answer(session, partner_id, viewer=who, held=held or ())
     headers = {ETAG_HEADER: entity_tag(version)}
-    if _not_modified(if_none_match, version):
+    if stored is None or held is None:
         return Response(status_code=304, headers=headers)
     return Response(content=stored, media_type=JSON, headers=headers)
 

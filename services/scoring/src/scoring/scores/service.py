@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID
@@ -48,28 +49,37 @@ def _visible(viewer: Principal, partner_id: UUID) -> bool:
     return viewer.partner_id is None or viewer.partner_id == partner_id
 
 
-async def stored_answer(session: AsyncSession, partner_id: UUID, *, viewer: Principal) -> tuple[str, int]:
-    """The stored answer and its version; another partner's is as unknown to a partner's own key."""
-    found = await repository.answer(session, partner_id) if _visible(viewer, partner_id) else None
+async def stored_answer(
+    session: AsyncSession, partner_id: UUID, *, viewer: Principal, held: Sequence[int] = ()
+) -> tuple[int, str | None]:
+    """The stored answer's version and the answer, None when the caller holds that version (`held`, from
+    If-None-Match: it answers 304); another partner's is as unknown to a partner's own key."""
+    found = await repository.answer(session, partner_id, held=held) if _visible(viewer, partner_id) else None
     if found is None:
         raise NotFound(f"scoring has no score for partner {partner_id} (never assessed nor heard of)")
     return found
 
 
-async def batch_answer(session: AsyncSession, partner_ids: list[UUID], *, viewer: Principal) -> str:
-    """The batch answer as JSON text, each stored summary spliced in as stored (nothing parsed again)."""
+async def batch_answer(session: AsyncSession, partner_ids: list[UUID], *, viewer: Principal) -> bytes:
+    """The batch answer's JSON, each stored summary spliced in as stored (nothing parsed again): made by the
+    database on PostgreSQL, here from the summaries on SQLite."""
+    if repository.on_postgresql(session):
+        return await repository.batch_answer(
+            session, partner_ids, only=viewer.partner_id, missing_detail=MISSING_DETAIL
+        )
     visible = [partner_id for partner_id in dict.fromkeys(partner_ids) if _visible(viewer, partner_id)]
-    found = await repository.summaries(session, visible)
-    items = []
-    for partner_id in partner_ids:
-        stored = found.get(partner_id)
-        if stored is None:
-            items.append(
-                f'{{"partner_id":"{partner_id}","found":false,"score":null,"detail":{MISSING_DETAIL}}}'
-            )
-        else:
-            items.append(f'{{"partner_id":"{partner_id}","found":true,"score":{stored},"detail":null}}')
-    return '{"items":[' + ",".join(items) + "]}"
+    return batch_body(partner_ids, await repository.summaries(session, visible))
+
+
+def batch_body(partner_ids: list[UUID], found: dict[UUID, str]) -> bytes:
+    """The bytes repository._BATCH makes on PostgreSQL, from the summaries found."""
+    items = [
+        f'{{"partner_id":"{partner_id}","found":true,"score":{found[partner_id]},"detail":null}}'
+        if partner_id in found
+        else f'{{"partner_id":"{partner_id}","found":false,"score":null,"detail":{MISSING_DETAIL}}}'
+        for partner_id in partner_ids
+    ]
+    return ('{"items":[' + ",".join(items) + "]}").encode()
 
 
 # --- composing ----------------------------------------------------------------------------------------------
