@@ -398,7 +398,9 @@ def service_fixtures(
     )
 
 
-def access_groups(callers: Sequence[str], expected: Sequence[int], method: str) -> list[list[tuple[str, int]]]:
+def access_groups(
+    callers: Sequence[str], expected: Sequence[int], method: str
+) -> list[list[tuple[str, int]]]:
     """One operation's row of an access matrix as groups of (caller, expected status) that can share one
     arrangement of the data the operation works on (arranging it costs far more than the calls).
 
