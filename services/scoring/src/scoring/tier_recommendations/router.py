@@ -66,7 +66,7 @@ async def list_tier_recommendations(
 
 
 @router.get(
-    "/{recommendation_id:uuid}",
+    "/{recommendation_id}",
     response_model=TierRecommendationOut,
     summary="Get a tier recommendation",
     responses=problems(403, 404),
