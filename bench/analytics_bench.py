@@ -14,7 +14,9 @@ What it does:
    package, through the gateway: lines per second over the whole stream. Against it, the floor of the same
    run: asyncpg `copy_records_to_table` of the very same `sales_line` rows (four connections at once) into
    a scratch table shaped like `sales_line`, indexes included. Then single-line deliveries from the four
-   senders: deliveries per second, median and p99;
+   senders: deliveries per second, median and p99. For both streams, the CPU the registry, analytics and
+   gateway processes used per delivery (from /proc): unlike the timings, barely moved by other work on the
+   machine;
 3. reads: `--lines` lines (over 2 years, 5,000 a partner) are generated and written straight into the
    database with COPY — `sales_line`, `sales_line_key` and the rollups computed by analytics' own pure code
    (`sales.rollups`, `kpis.rollups`), plus the partner replica — then VACUUM ANALYZE; through the gateway,
@@ -295,8 +297,31 @@ async def partner_with_secret(client: httpx.AsyncClient, name: str) -> tuple[str
     return partner_id, issued.json()["secret"]
 
 
+def cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
+    """User + system CPU each process has used so far (Linux /proc; empty elsewhere)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    used = {}
+    for name, pid in pids.items():
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        used[name] = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return used
+
+
+def cpu_ms_per_delivery(
+    before: dict[str, float], after: dict[str, float], deliveries: int
+) -> dict[str, float]:
+    """CPU each service process spent per delivery of a stream: unlike its wall time, barely moved by other
+    work on the machine."""
+    return {
+        name: round((after[name] - before[name]) * 1000 / deliveries, 1) for name in after if name in before
+    }
+
+
 async def run_ingestion(
-    gateway_url: str, analytics_dsn: str, sizes: Sizes, rng: random.Random
+    gateway_url: str, analytics_dsn: str, sizes: Sizes, rng: random.Random, pids: dict[str, int]
 ) -> dict[str, Any]:
     today = date.today()
     admin = {"Authorization": f"Bearer {ADMIN_KEY}"}
@@ -308,6 +333,7 @@ async def run_ingestion(
         # warm-up: the first batch of each sender (connections, the secrets cache, the first-request costs)
         await stream(client, [(p, s, [body_of(b[0])]) for (p, s), b in zip(partners, batches, strict=True)])
         bodies = [[body_of(batch) for batch in b[1:]] for b in batches]
+        cpu_before = cpu_seconds(pids)
         seconds, latencies, errors = await stream(
             client, [(p, s, bb) for (p, s), bb in zip(partners, bodies, strict=True)]
         )
@@ -317,14 +343,17 @@ async def run_ingestion(
             "seconds": round(seconds, 2),
             "lines_per_second": round(lines / seconds),
             "batch": asdict(figures(latencies, errors)),
+            "cpu_ms_per_delivery": cpu_ms_per_delivery(cpu_before, cpu_seconds(pids), len(latencies)),
         }
         singles = [
             [body_of([sales_line(rng, f"one-{n}-{i}", today - timedelta(days=1))]) for i in range(sizes.single_deliveries // SENDERS)]
             for n in range(SENDERS)
         ]  # fmt: skip
+        cpu_before = cpu_seconds(pids)
         single_seconds, single_latencies, single_errors = await stream(
             client, [(p, s, bb) for (p, s), bb in zip(partners, singles, strict=True)]
         )
+        single_cpu = cpu_ms_per_delivery(cpu_before, cpu_seconds(pids), len(single_latencies))
     rows = [
         stored_rows(uuid.UUID(partner_id), [line for batch in b[1:] for line in batch])["sales_line"]
         for (partner_id, _), b in zip(partners, batches, strict=True)
@@ -343,6 +372,7 @@ async def run_ingestion(
         "single_line_webhooks": {
             "deliveries_per_second": round(single.requests / single_seconds),
             **asdict(single),
+            "cpu_ms_per_delivery": single_cpu,
         },
     }
 
@@ -490,6 +520,7 @@ def main() -> int:
     from sqlalchemy import make_url
 
     rng = random.Random(args.seed)
+    load_at_start = [round(x, 2) for x in os.getloadavg()]
     base = make_url(args.postgres_url).set(drivername="postgresql+asyncpg")
     suffix = uuid.uuid4().hex[:8]
     urls = {
@@ -542,7 +573,8 @@ def main() -> int:
 
         print(f"ingestion: {SENDERS} senders x {sizes.ingest_batches} deliveries of {BATCH} lines, then "
               f"{sizes.single_deliveries} single-line deliveries …")  # fmt: skip
-        ingestion = asyncio.run(run_ingestion(gateway_url, analytics_dsn, sizes, rng))
+        pids = {name: process.pid for name, process in zip(specific, processes, strict=True)}
+        ingestion = asyncio.run(run_ingestion(gateway_url, analytics_dsn, sizes, rng, pids))
         per_partner = min(LINES_PER_PARTNER, sizes.read_lines)
         partners = read_partners(max(1, sizes.read_lines // per_partner), rng)
         print(f"loading {len(partners) * per_partner:,} lines of {len(partners):,} partners by COPY …")
@@ -568,6 +600,7 @@ def main() -> int:
         "quick": args.quick,
         "machine": {
             "cpus": os.cpu_count(),
+            "load_average_at_start": load_at_start,
             "load_average": [round(x, 2) for x in os.getloadavg()],
             "python": platform.python_version(),
             "platform": platform.platform(),
@@ -589,6 +622,10 @@ def main() -> int:
         f"p99 {single['p99_ms']} ms, errors {single['errors']}"
     )
     print(
+        f"CPU ms per delivery (500 lines; 1 line): {webhook['cpu_ms_per_delivery']}; "
+        f"{single['cpu_ms_per_delivery']}"
+    )
+    print(
         f"reads over {result['reads']['lines']:,} lines ({len(partners):,} partners), period {reads['period']}:"
     )
     print(f"{'':32}{'median ms':>10}{'p99 ms':>10}{'errors':>8}")
@@ -600,6 +637,8 @@ def main() -> int:
     ):
         figures_ = reads[name]
         print(f"{name:32}{figures_['median_ms']:>10.2f}{figures_['p99_ms']:>10.2f}{figures_['errors']:>8}")
+    load_at_end = [round(x, 2) for x in os.getloadavg()]
+    print(f"load average (1, 5, 15 min): {load_at_start} at the start, {load_at_end} at the end")
     print(f"written to {RESULTS.relative_to(ROOT)}")
     return 0
 

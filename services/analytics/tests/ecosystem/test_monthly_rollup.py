@@ -91,5 +91,6 @@ async def test_a_snapshot_takes_at_most_five_statements(
             response = await client.get(f"/v1/kpis/partners/{ids[partner]}", params={"period": "2026-Q3"})
         assert response.status_code == 200, response.text
         queries = [q for q in seen if not q.startswith(("SAVEPOINT", "RELEASE"))]  # the test's transaction
-        # facts, sales totals of the 3 spans, money inputs, counts (about 15 before they were merged)
-        assert len(queries) == 4, queries
+        # facts, sales totals of the 3 spans, money inputs, counts (about 15 before they were merged); one
+        # statement of all four on PostgreSQL
+        assert len(queries) == (1 if db.get_bind().dialect.name == "postgresql" else 4), queries

@@ -127,24 +127,42 @@ def drop_dead_letter_table_v1(op: Any) -> None:
     op.drop_table("outbox_dead_letter")
 
 
+# `data` is kept as given (a model, or a dict of plain values such as UUIDs and Decimals) and serialised once,
+# with the envelope: validating it as a dict first copied and walked a large payload twice.
+_Envelope = EventEnvelope[Any]
+
+
+def _envelope(type: str, source: str, data: BaseModel | dict[str, Any]) -> EventEnvelope[Any]:
+    return _Envelope(id=uuid4(), type=type, occurred_at=utc_now(), source=source, data=data)
+
+
 async def add_event(
     session: AsyncSession, *, type: str, source: str, data: BaseModel | dict[str, Any]
 ) -> UUID:
     """Record an event in the same transaction as the change it describes; the relay sends it later."""
-    now = utc_now()
-    event_id = uuid4()
-    payload = data.model_dump(mode="json") if isinstance(data, BaseModel) else data
-    envelope = EventEnvelope[dict[str, Any]](
-        id=event_id, type=type, occurred_at=now, source=source, data=payload
-    )
+    envelope = _envelope(type, source, data)
     await session.execute(
         sa.insert(outbox_event).values(
-            id=event_id,
+            id=envelope.id,
             type=type,
-            occurred_at=now,
+            occurred_at=envelope.occurred_at,
             payload=envelope.model_dump(mode="json"),
             attempts=0,
-            next_attempt_at=now,
+            next_attempt_at=envelope.occurred_at,
         )
     )
-    return event_id
+    return envelope.id
+
+
+def outbox_row(*, type: str, source: str, data: BaseModel | dict[str, Any]) -> dict[str, Any]:
+    """An event's `outbox_event` row with `payload` as JSON text, for a writer that inserts it within a
+    statement of its own (a bulk insert casting the text to the column's type); `add_event` inserts one."""
+    envelope = _envelope(type, source, data)
+    return {
+        "id": envelope.id,
+        "type": type,
+        "occurred_at": envelope.occurred_at,
+        "payload": envelope.model_dump_json(),
+        "attempts": 0,
+        "next_attempt_at": envelope.occurred_at,
+    }

@@ -58,10 +58,31 @@ class History:
     partner_domain: str | None
 
 
-def history_window(lines: Sequence[GuardedLine]) -> tuple[date, date]:
-    """The days whose stored sales the volume rule reads."""
-    days = [guarded.line.occurred_on for guarded in lines]
-    return min(days) - timedelta(days=HISTORY_DAYS), max(days)
+@dataclass(frozen=True)
+class HistoryWanted:
+    """What of the stored history the rules need for some lines: the days of the volume rule, the (customer
+    key, day) of each sale for repeats, the customers of returns without an original."""
+
+    first: date
+    last: date
+    sales_keys: list[tuple[str, date]]
+    unmatched: list[str]
+
+
+def history_wanted(lines: Sequence[tuple[SalesTransaction, str]]) -> HistoryWanted:
+    """For (line, customer key) pairs; the history read for more lines than get judged answers the rules
+    alike, as each rule looks up only its own lines' keys and days."""
+    days = [line.occurred_on for line, _ in lines]
+    return HistoryWanted(
+        first=min(days) - timedelta(days=HISTORY_DAYS),
+        last=max(days),
+        sales_keys=[(key, line.occurred_on) for line, key in lines if line.kind is SalesKind.sale],
+        unmatched=[
+            key
+            for line, key in lines
+            if line.kind is not SalesKind.sale and line.original_external_id is None
+        ],
+    )
 
 
 def repeat_key(guarded: GuardedLine) -> RepeatKey:

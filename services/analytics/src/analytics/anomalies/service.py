@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from prm_contracts.pagination import Page
@@ -22,7 +23,6 @@ from prm_contracts.sales import (
     FlagReviewIn,
     FlagStatus,
     SalesFlagReviewed,
-    SalesKind,
     SalesLineFlag,
 )
 from prm_kit.db import bump_version, ordered_id
@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from analytics.anomalies import repository
 from analytics.anomalies.models import AnomalyFlag
-from analytics.anomalies.rules import GuardedLine, History, Raised, history_window, raised_flags
+from analytics.anomalies.rules import GuardedLine, History, HistoryWanted, Raised
 from analytics.partners import repository as partners
 from analytics.partners.access import ensure_visible, visible_partner_filter
 
@@ -45,43 +45,22 @@ class FlagAlreadyReviewed(Conflict):
     slug, title = "flag-already-reviewed", "The flag was already reviewed"
 
 
-async def raise_flags(
-    session: AsyncSession, partner_id: UUID, lines: Sequence[GuardedLine]
-) -> dict[UUID, list[Raised]]:
-    """The flags of a delivery's accepted lines; call before they are written (the rules compare them with
-    what was stored before)."""
-    if not lines:
-        return {}
-    first, last = history_window(lines)
-    sales_keys = [
-        (guarded.customer_key, guarded.line.occurred_on)
-        for guarded in lines
-        if guarded.line.kind is SalesKind.sale
-    ]
-    unmatched = [
-        guarded.customer_key
-        for guarded in lines
-        if guarded.line.kind is not SalesKind.sale and guarded.line.original_external_id is None
-    ]
+async def read_history(session: AsyncSession, partner_id: UUID, wanted: HistoryWanted) -> History:
+    """What the rules compare a delivery's lines with, stored before they are written (the portable path;
+    on PostgreSQL a delivery reads it with the rest, sales/delivery_statements.py)."""
     dimension = await partners.dimension(session, partner_id)
-    history = History(
-        daily_sales=await repository.daily_sales(session, partner_id, first, last),
-        stored_repeats=await repository.stored_repeats(session, partner_id, sales_keys),
-        customers_with_sales=await repository.customers_with_sales(session, partner_id, unmatched),
+    return History(
+        daily_sales=await repository.daily_sales(session, partner_id, wanted.first, wanted.last),
+        stored_repeats=await repository.stored_repeats(session, partner_id, wanted.sales_keys),
+        customers_with_sales=await repository.customers_with_sales(session, partner_id, wanted.unmatched),
         partner_domain=dimension.website_domain if dimension is not None else None,
     )
-    return raised_flags(lines, history)
 
 
-async def store_flags(
-    session: AsyncSession,
-    partner_id: UUID,
-    lines: Sequence[GuardedLine],
-    raised: dict[UUID, list[Raised]],
-    *,
-    now: datetime,
-) -> dict[UUID, list[SalesLineFlag]]:
-    """The raised flags stored open; answered by line id as `sales.recorded` carries them."""
+def flag_rows(
+    partner_id: UUID, lines: Sequence[GuardedLine], raised: dict[UUID, list[Raised]], *, now: datetime
+) -> tuple[list[dict[str, Any]], dict[UUID, list[SalesLineFlag]]]:
+    """The raised flags as open `anomaly_flag` rows, and by line id as `sales.recorded` carries them."""
     rows = []
     carried: dict[UUID, list[SalesLineFlag]] = {}
     for guarded in lines:
@@ -108,8 +87,11 @@ async def store_flags(
             carried.setdefault(guarded.line_id, []).append(
                 SalesLineFlag(code=flag.code.value, reason=flag.reason, flag_id=flag_id)
             )
+    return rows, carried
+
+
+async def add_flags(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     await repository.add_flags(session, rows)
-    return carried
 
 
 def flag_out(flag: AnomalyFlag) -> AnomalyFlagOut:

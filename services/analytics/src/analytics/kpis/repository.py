@@ -382,6 +382,17 @@ async def partner_counts(
     )
 
 
+@dataclass(frozen=True)
+class SnapshotInputs:
+    """Everything a snapshot reads: the partner's facts, the sales totals by currency of the span, the
+    previous span and the span a year before, the money inputs and the counts."""
+
+    facts: PartnerFacts
+    totals: list[dict[str, SalesTotals]]
+    money: MoneyInputs
+    counts: PartnerCounts
+
+
 def as_date(value: Any) -> date:
     """max() of a date column is a string on SQLite (the column's type is lost in the aggregate)."""
     if isinstance(value, date):

@@ -40,4 +40,4 @@ def customer_month_rollup_rows(partner_id: UUID, lines: Sequence[SalesTransactio
 
 def months_touched(lines: Sequence[SalesTransaction]) -> list[str]:
     """Month labels (`2026-07`) of the lines' days, oldest first."""
-    return sorted({f"{line.occurred_on:%Y-%m}" for line in lines})
+    return [f"{month:%Y-%m}" for month in sorted({line.occurred_on.replace(day=1) for line in lines})]

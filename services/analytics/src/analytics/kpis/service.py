@@ -19,12 +19,13 @@ from prm_contracts.problem import NotFound
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from analytics.kpis import formulas as f
-from analytics.kpis import repository
+from analytics.kpis import repository, snapshot_statement
 from analytics.kpis.conversion import Converter
 from analytics.kpis.formulas import Missing
-from analytics.kpis.repository import MoneyInput, PartnerFacts, SalesTotals
+from analytics.kpis.repository import MoneyInput, PartnerFacts, SnapshotInputs
 from analytics.kpis.spans import Span
 from analytics.partners.access import ensure_visible
+from analytics.sales.in_lists import is_postgresql
 
 
 def snapshot_currency(facts: PartnerFacts, asked: str | None, *, reporting_currency: str) -> str:
@@ -34,16 +35,6 @@ def snapshot_currency(facts: PartnerFacts, asked: str | None, *, reporting_curre
         return facts.target_currency
     currencies = facts.sales_currencies
     return currencies[0] if len(currencies) == 1 else reporting_currency
-
-
-async def _totals(
-    session: AsyncSession, converter: Converter, partner_id: UUID, spans: list[Span]
-) -> list[SalesTotals | Missing]:
-    """Each span's totals, from one query."""
-    found = await repository.sales_totals_of_spans(session, partner_id, [(s.first, s.last) for s in spans])
-    return [
-        await converter.totals(by_currency, span.last) for by_currency, span in zip(found, spans, strict=True)
-    ]
 
 
 async def _converted(
@@ -74,19 +65,37 @@ def _counted(count: int | None) -> int | Missing:
     return Missing("needs_whole_months") if count is None else count
 
 
-async def known_facts(session: AsyncSession, partner_id: UUID) -> PartnerFacts:
-    """The partner's facts; 404 for a partner analytics never heard of: not in the replica, no sales, no
-    target."""
-    facts = await repository.partner_facts(session, partner_id)
+async def snapshot_inputs(
+    session: AsyncSession, partner_id: UUID, span: Span, *, facts: PartnerFacts | None = None
+) -> SnapshotInputs:
+    """What a snapshot of the span reads: one statement on PostgreSQL (kpis/snapshot_statement.py); on
+    SQLite four — the partner's facts (unless given), the three spans' sales totals, the money inputs, the
+    counts — plus, either way, the FX rates of other currencies when the snapshot is converted."""
+    previous, year_before = span.previous(), span.a_year_before()
+    spans = [(s.first, s.last) for s in (span, previous, year_before)]
+    closed = (span.start, span.end)
+    if is_postgresql(session):
+        return await snapshot_statement.read(session, partner_id, spans, closed=closed)
+    if facts is None:
+        facts = await repository.partner_facts(session, partner_id)
+    return SnapshotInputs(
+        facts=facts,
+        totals=await repository.sales_totals_of_spans(session, partner_id, spans),
+        money=await repository.money_inputs(session, partner_id, facts.region, span.first, span.last),
+        counts=await repository.partner_counts(session, partner_id, spans[0], spans[1], closed=closed),
+    )
+
+
+def _ensure_known(partner_id: UUID, facts: PartnerFacts) -> None:
     if not facts.known:
         raise NotFound(
             f"analytics knows no partner {partner_id}: no sales, no target, not in the partner replica"
         )
-    return facts
 
 
 async def ensure_known(session: AsyncSession, partner_id: UUID) -> None:
-    await known_facts(session, partner_id)
+    """404 for a partner analytics never heard of: not in the replica, no sales, no target."""
+    _ensure_known(partner_id, await repository.partner_facts(session, partner_id))
 
 
 async def kpi_snapshot(
@@ -96,31 +105,27 @@ async def kpi_snapshot(
     *,
     currency: str,
     facts: PartnerFacts | None = None,
+    inputs: SnapshotInputs | None = None,
 ) -> KpiSnapshot:
-    """The snapshot, for a partner known to exist (see `known_facts`), in four statements plus the FX rates
-    of other currencies: the partner's facts (unless given), the three spans' sales totals, the money inputs,
-    the counts (test_snapshot_statements.py keeps it so)."""
-    if facts is None:
-        facts = await repository.partner_facts(session, partner_id)
+    """The snapshot, for a partner known to exist (see `ensure_known`), from `inputs` (read unless given,
+    see `snapshot_inputs`)."""
+    if inputs is None:
+        inputs = await snapshot_inputs(session, partner_id, span, facts=facts)
+    facts = inputs.facts
     converter = Converter(session, currency)
     previous, year_before = span.previous(), span.a_year_before()
-    now_totals, previous_totals, year_before_totals = await _totals(
-        session, converter, partner_id, [span, previous, year_before]
-    )
+    now_totals, previous_totals, year_before_totals = [
+        await converter.totals(by_currency, each.last)
+        for by_currency, each in zip(inputs.totals, [span, previous, year_before], strict=True)
+    ]
     revenue = f.revenue(now_totals)
     previous_revenue = f.revenue(previous_totals)
     year_before_revenue = f.revenue(year_before_totals)
-    inputs = await repository.money_inputs(session, partner_id, facts.region, span.first, span.last)
-    target = await _converted(converter, inputs.target, span, "no_target")
-    market = await _market(converter, facts.region, inputs.market_sizes, span)
-    spend = await _converted(converter, inputs.spend, span, "no_acquisition_spend")
-    counts = await repository.partner_counts(
-        session,
-        partner_id,
-        (span.first, span.last),
-        (previous.first, previous.last),
-        closed=(span.start, span.end),
-    )
+    money = inputs.money
+    target = await _converted(converter, money.target, span, "no_target")
+    market = await _market(converter, facts.region, money.market_sizes, span)
+    spend = await _converted(converter, money.spend, span, "no_acquisition_spend")
+    counts = inputs.counts
     new_customers = counts.new_customers
     buyers = _counted(counts.buyers)
     previous_buyers = _counted(counts.previous_buyers)
@@ -171,6 +176,7 @@ async def visible_snapshot(
     """The snapshot as a caller may see it: a partner's own credential only its own (404 otherwise)."""
     if viewer is not None:
         ensure_visible(viewer, partner_id, "KPIs")
-    facts = await known_facts(session, partner_id)
-    chosen = snapshot_currency(facts, currency, reporting_currency=reporting_currency)
-    return await kpi_snapshot(session, partner_id, span, currency=chosen, facts=facts)
+    inputs = await snapshot_inputs(session, partner_id, span)
+    _ensure_known(partner_id, inputs.facts)
+    chosen = snapshot_currency(inputs.facts, currency, reporting_currency=reporting_currency)
+    return await kpi_snapshot(session, partner_id, span, currency=chosen, inputs=inputs)

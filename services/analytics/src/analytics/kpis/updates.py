@@ -17,16 +17,16 @@ from analytics.kpis.rollups import customer_month_rollup_rows, months_touched
 EVENT_SOURCE = "analytics"
 
 
+def kpi_updates(partner_id: UUID, lines: Sequence[SalesTransaction]) -> list[KpiUpdated]:
+    """The `kpi.updated` events of the lines: one per month they touch."""
+    return [KpiUpdated(partner_id=partner_id, months=[month]) for month in months_touched(lines)]
+
+
 async def record_sales_for_kpis(
     session: AsyncSession, partner_id: UUID, lines: Sequence[SalesTransaction]
 ) -> None:
     if not lines:
         return
     await repository.add_to_customer_month_rollups(session, customer_month_rollup_rows(partner_id, lines))
-    for month in months_touched(lines):
-        await add_event(
-            session,
-            type=KPI_UPDATED,
-            source=EVENT_SOURCE,
-            data=KpiUpdated(partner_id=partner_id, months=[month]),
-        )
+    for update in kpi_updates(partner_id, lines):
+        await add_event(session, type=KPI_UPDATED, source=EVENT_SOURCE, data=update)

@@ -1,5 +1,6 @@
 """Every query of the sales domain. Writes are set-based: one executemany per table per delivery, rollups by
-INSERT … ON CONFLICT DO UPDATE (PostgreSQL and SQLite both have it)."""
+INSERT … ON CONFLICT DO UPDATE (PostgreSQL and SQLite both have it). On PostgreSQL a delivery of sales lines
+reads and writes through delivery_statements.py instead, one statement each."""
 
 from __future__ import annotations
 

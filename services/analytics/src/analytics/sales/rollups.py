@@ -5,12 +5,13 @@ the content hash."""
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
+from json.encoder import encode_basestring
 from typing import Any
 from uuid import UUID
 
@@ -27,8 +28,15 @@ def customer_key(line: SalesTransaction) -> str:
     customer = line.customer
     if customer.external_id is not None:
         return f"ext:{customer.external_id}"
-    name = _NOT_WORD.sub(" ", unicodedata.normalize("NFKC", customer.name).casefold()).strip()
-    key = f"name:{name}|{customer.domain or ''}"
+    return _name_key(customer.name, customer.domain)
+
+
+@lru_cache(maxsize=4096)
+def _name_key(customer_name: str, domain: str | None) -> str:
+    # cached: a delivery names the same customers again and again, and each line's key is asked for more
+    # than once (de-duplication, the anomaly guard, the stored row)
+    name = _NOT_WORD.sub(" ", unicodedata.normalize("NFKC", customer_name).casefold()).strip()
+    key = f"name:{name}|{domain or ''}"
     if len(key) > MAX_CUSTOMER_KEY_LENGTH:
         # folding can lengthen a name (NFKC expands some characters many times): a digest keeps it in bounds
         return "name#" + hashlib.sha256(key.encode()).hexdigest()
@@ -42,12 +50,37 @@ def _exact(value: Decimal | None) -> str | None:
 def content_hash(line: SalesTransaction) -> str:
     """SHA-256 of the line's content as stored: equal values give equal hashes however they were written
     ("10.5" and "10.50"). `payment_status` is left out: it changes through `sales.payment_updated`, so a
-    line sent again with a newer status is the same line."""
-    content: dict[str, Any] = line.model_dump(mode="json", exclude={"payment_status"})
-    for field in ("quantity", "unit_price", "amount", "cost"):
-        content[field] = _exact(getattr(line, field))
-    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    line sent again with a newer status is the same line.
+
+    The hashed text is the line's JSON dump with sorted keys, no spaces, non-ASCII kept and the amounts at the
+    stored scale. Stored keys hold these hashes, so the text must never change; it is written out here field
+    by field (a model dump and a JSON encoder per line cost as much as parsing the line), and
+    tests/sales/test_content_hash.py checks it against the dump and fails when the contract gains a field."""
+    customer = line.customer
+    product = line.product
+    deal = line.deal_registration_id
+    text = (
+        f'{{"amount":{_text(_exact(line.amount))},"cost":{_text(_exact(line.cost))},'
+        f'"currency":{_text(line.currency)},"customer":{{"country":{_text(customer.country)},'
+        f'"domain":{_text(customer.domain)},"external_id":{_text(customer.external_id)},'
+        f'"is_new":{_flag(customer.is_new)},"name":{_text(customer.name)}}},'
+        f'"deal_registration_id":{_text(None if deal is None else str(deal))},'
+        f'"external_id":{_text(line.external_id)},"invoice_id":{_text(line.invoice_id)},'
+        f'"kind":{_text(line.kind.value)},"occurred_on":"{line.occurred_on.isoformat()}",'
+        f'"original_external_id":{_text(line.original_external_id)},'
+        f'"product":{{"category":{_text(product.category)},"sku":{_text(product.sku)}}},'
+        f'"quantity":{_text(_exact(line.quantity))},"unit_price":{_text(_exact(line.unit_price))}}}'
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _text(value: str | None) -> str:
+    """A JSON string as `json.dumps(..., ensure_ascii=False)` writes it, or null."""
+    return "null" if value is None else encode_basestring(value)
+
+
+def _flag(value: bool | None) -> str:
+    return "null" if value is None else ("true" if value else "false")
 
 
 @dataclass

@@ -11,7 +11,6 @@ from uuid import UUID
 
 from prm_contracts.sales import (
     PaymentStatus,
-    RecordedSalesLine,
     SalesCustomer,
     SalesKind,
     SalesLineFlag,
@@ -75,10 +74,39 @@ def key_row(accepted: AcceptedLine, *, partner_id: UUID) -> dict[str, Any]:
     }
 
 
-def recorded_line(row: dict[str, Any], flags: Sequence[SalesLineFlag] = ()) -> RecordedSalesLine:
-    """A stored line as `sales.recorded` carries it, with the anomaly guard's flags. Built without validation:
-    the row was made from a validated line (validating it again cost as much as parsing the delivery)."""
-    return RecordedSalesLine.model_construct(**_out_fields(row), flags=list(flags))
+def recorded_line(row: dict[str, Any], flags: Sequence[SalesLineFlag] = ()) -> dict[str, Any]:
+    """A stored line as `sales.recorded` carries it (`RecordedSalesLine`), with the anomaly guard's flags, as
+    plain values the outbox serialises straight to JSON: the row was made from a validated line, and building
+    models of it cost as much as parsing the delivery (tests/sales/test_recorded_event.py checks the shape
+    against the contract)."""
+    return {
+        "id": row["id"],
+        "partner_id": row["partner_id"],
+        "external_id": row["external_id"],
+        "kind": row["kind"],
+        "occurred_on": row["occurred_on"],
+        "invoice_id": row["invoice_id"],
+        "payment_status": row["payment_status"],
+        "paid_on": row["paid_on"],
+        "customer": {
+            "name": row["customer_name"],
+            "domain": row["customer_domain"],
+            "country": row["customer_country"],
+            "external_id": row["customer_external_id"],
+            "is_new": row["customer_is_new"],
+        },
+        "product": {"sku": row["product_sku"], "category": row["product_category"]},
+        "quantity": row["quantity"],
+        "unit_price": row["unit_price"],
+        "amount": row["amount"],
+        "currency": row["currency"],
+        "cost": row["cost"],
+        "deal_registration_id": row["deal_registration_id"],
+        "original_external_id": row["original_external_id"],
+        "webhook_id": row["webhook_id"],
+        "received_at": row["received_at"],
+        "flags": list(flags),
+    }
 
 
 def line_out(line: SalesLine) -> SalesLineOut:

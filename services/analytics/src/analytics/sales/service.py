@@ -17,8 +17,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 from uuid import UUID
 
+from prm_contracts.kpis import KPI_UPDATED
 from prm_contracts.pagination import Page
 from prm_contracts.principal import Principal
 from prm_contracts.problem import (
@@ -37,7 +39,6 @@ from prm_contracts.sales import (
     SalesLineOut,
     SalesLinesRejected,
     SalesPaymentUpdated,
-    SalesRecorded,
     SalesReportedMessage,
     SalesWebhookAnswer,
     SalesWebhookMessage,
@@ -45,18 +46,20 @@ from prm_contracts.sales import (
     WebhookIdReused,
 )
 from prm_kit.errors import summarise, validation_issues
-from prm_kit.outbox import add_event
+from prm_kit.outbox import add_event, outbox_row
 from prm_kit.pagination import keyset_cursor, keyset_position, page_of
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from analytics.anomalies import service as anomalies
-from analytics.anomalies.rules import GuardedLine
+from analytics.anomalies.rules import GuardedLine, history_wanted, raised_flags
 from analytics.kpis import repository as kpi_rollups
-from analytics.kpis.updates import record_sales_for_kpis
-from analytics.sales import repository
-from analytics.sales.deduplication import judge_lines, judge_payment_updates
+from analytics.kpis.updates import kpi_updates, record_sales_for_kpis
+from analytics.sales import delivery_statements, repository
+from analytics.sales.deduplication import LineOutcomes, judge_lines, judge_payment_updates
+from analytics.sales.delivery_statements import DeliveryReads, Receipt, ReceiptRow
+from analytics.sales.in_lists import is_postgresql
 from analytics.sales.rollups import (
     customer_key,
     customer_rollup_rows,
@@ -136,32 +139,24 @@ async def _record_once(
     session: AsyncSession, *, partner_id: UUID, webhook_id: str, body: bytes, now: datetime
 ) -> DeliveryAnswer:
     body_sha256 = hashlib.sha256(body).hexdigest()
-    receipt = await repository.receipt_of(session, partner_id, webhook_id)
-    if receipt is not None:
-        if receipt.body_sha256 != body_sha256:
-            raise WebhookIdReused(
-                f"webhook-id {webhook_id!r} was delivered before with another body; a retry must resend the "
-                "same body, and a new message needs a new webhook-id",
-                errors=[
-                    ValidationIssue(
-                        loc=["header", "webhook-id"],
-                        msg="already used with a different body",
-                        type="webhook_id_reused",
-                    )
-                ],
-            )
-        return DeliveryAnswer(status_code=receipt.status_code, body=receipt.response_body, replayed=True)
-    message = parse_message(body)
+    try:
+        message = parse_message(body)
+    except (BadRequest, UnprocessableContent):
+        # parsed before the receipt is read (a valid delivery reads it with the rest, in one statement), yet
+        # a webhook-id used before with another body is refused as that, whatever this body is
+        found = await repository.receipt_of(session, partner_id, webhook_id)
+        if found is not None:
+            return _replayed(Receipt(*found), body_sha256=body_sha256, webhook_id=webhook_id)
+        raise
     if isinstance(message, SalesReportedMessage):
-        answer = await _record_sales(session, message, partner_id=partner_id, webhook_id=webhook_id, now=now)
-    else:
-        answer = await _record_payments(session, message, partner_id=partner_id, webhook_id=webhook_id)
-    if answer.counts.accepted == 0 and answer.counts.rejected > 0:
-        raise SalesLinesRejected(
-            f"none of the {answer.counts.received} lines could be stored ({answer.counts.rejected} rejected); "
-            "nothing was stored: see `report` for each line's reason",
-            report=answer.model_dump(mode="json"),
+        return await _record_sales(
+            session, message, partner_id=partner_id, webhook_id=webhook_id, body_sha256=body_sha256, now=now
         )
+    found = await repository.receipt_of(session, partner_id, webhook_id)
+    if found is not None:
+        return _replayed(Receipt(*found), body_sha256=body_sha256, webhook_id=webhook_id)
+    answer = await _record_payments(session, message, partner_id=partner_id, webhook_id=webhook_id)
+    _refuse_when_nothing_stored(answer)
     content = answer.model_dump_json()
     await repository.add_receipt(
         session,
@@ -178,60 +173,53 @@ async def _record_once(
     return DeliveryAnswer(status_code=200, body=content, replayed=False)
 
 
+def _replayed(receipt: Receipt, *, body_sha256: str, webhook_id: str) -> DeliveryAnswer:
+    """The first answer again, or 422 when the webhook-id came with another body."""
+    if receipt.body_sha256 != body_sha256:
+        raise WebhookIdReused(
+            f"webhook-id {webhook_id!r} was delivered before with another body; a retry must resend the "
+            "same body, and a new message needs a new webhook-id",
+            errors=[
+                ValidationIssue(
+                    loc=["header", "webhook-id"],
+                    msg="already used with a different body",
+                    type="webhook_id_reused",
+                )
+            ],
+        )
+    return DeliveryAnswer(status_code=receipt.status_code, body=receipt.response_body, replayed=True)
+
+
+def _refuse_when_nothing_stored(answer: SalesWebhookAnswer) -> None:
+    if answer.counts.accepted == 0 and answer.counts.rejected > 0:
+        raise SalesLinesRejected(
+            f"none of the {answer.counts.received} lines could be stored ({answer.counts.rejected} rejected); "
+            "nothing was stored: see `report` for each line's reason",
+            report=answer.model_dump(mode="json"),
+        )
+
+
 async def _record_sales(
-    session: AsyncSession, message: SalesReportedMessage, *, partner_id: UUID, webhook_id: str, now: datetime
-) -> SalesWebhookAnswer:
-    lines = message.data.transactions
-    named = {line.external_id for line in lines} | {
-        line.original_external_id for line in lines if line.original_external_id is not None
-    }
-    stored = await repository.stored_keys(session, partner_id, named)
-    outcomes = judge_lines(lines, stored)
-    if outcomes.accepted:
-        guarded = [
-            GuardedLine(
-                line_id=accepted.line_id, line=accepted.line, customer_key=customer_key(accepted.line)
-            )
-            for accepted in outcomes.accepted
-        ]
-        raised = await anomalies.raise_flags(session, partner_id, guarded)  # before the lines are written
-        rows = [
-            line_row(accepted, partner_id=partner_id, webhook_id=webhook_id, received_at=now)
-            for accepted in outcomes.accepted
-        ]
-        await repository.add_lines(
-            session, rows, [key_row(accepted, partner_id=partner_id) for accepted in outcomes.accepted]
-        )
-        new_lines = [accepted.line for accepted in outcomes.accepted]
-        daily = daily_rollup_rows(partner_id, new_lines)
-        await repository.add_to_daily_rollups(session, daily)
-        await kpi_rollups.add_to_monthly_rollups(session, monthly_rollup_rows(daily))
-        await repository.add_to_customer_rollups(session, customer_rollup_rows(partner_id, new_lines))
-        await record_sales_for_kpis(session, partner_id, new_lines)
-        flags = await anomalies.store_flags(session, partner_id, guarded, raised, now=now)
-        await add_event(
-            session,
-            type=SALES_RECORDED,
-            source=EVENT_SOURCE,
-            data=SalesRecorded(
-                partner_id=partner_id,
-                webhook_id=webhook_id,
-                lines=[recorded_line(row, flags.get(row["id"], [])) for row in rows],
-            ),
-        )
-    return SalesWebhookAnswer(
-        webhook_id=webhook_id,
-        type=message.type,
-        counts=WebhookCounts(
-            received=len(lines),
-            accepted=len(outcomes.accepted),
-            duplicate=len(outcomes.duplicate),
-            rejected=len(outcomes.rejected),
-        ),
-        accepted=[LineReceipt(external_id=a.line.external_id, line_id=a.line_id) for a in outcomes.accepted],
-        duplicate=outcomes.duplicate,
-        rejected=outcomes.rejected,
+    session: AsyncSession,
+    message: SalesReportedMessage,
+    *,
+    partner_id: UUID,
+    webhook_id: str,
+    body_sha256: str,
+    now: datetime,
+) -> DeliveryAnswer:
+    reads = await _delivery_reads(session, message, partner_id=partner_id, webhook_id=webhook_id)
+    if reads.receipt is not None:
+        return _replayed(reads.receipt, body_sha256=body_sha256, webhook_id=webhook_id)
+    outcomes = judge_lines(message.data.transactions, reads.stored)
+    answer = _answer(message, outcomes, webhook_id=webhook_id)
+    _refuse_when_nothing_stored(answer)
+    content = answer.model_dump_json()
+    receipt = ReceiptRow(body_sha256=body_sha256, message_type=message.type, response_body=content)
+    await _store_sales(
+        session, outcomes, reads, partner_id=partner_id, webhook_id=webhook_id, now=now, receipt=receipt
     )
+    return DeliveryAnswer(status_code=200, body=content, replayed=False)
 
 
 async def record_sales_batch(
@@ -240,7 +228,135 @@ async def record_sales_batch(
     """Lines that came other than by webhook (a chunk of a CSV import, analytics.sales_imports), stored as a
     delivery's are — de-duplication, rollups, `sales.recorded` — with `batch_id` as their webhook-id. No
     receipt and no 422 when every line is rejected: the caller reports, and commits, itself."""
-    return await _record_sales(session, message, partner_id=partner_id, webhook_id=batch_id, now=now)
+    reads = await _delivery_reads(session, message, partner_id=partner_id, webhook_id=None)
+    outcomes = judge_lines(message.data.transactions, reads.stored)
+    await _store_sales(
+        session, outcomes, reads, partner_id=partner_id, webhook_id=batch_id, now=now, receipt=None
+    )
+    return _answer(message, outcomes, webhook_id=batch_id)
+
+
+def _answer(message: SalesReportedMessage, outcomes: LineOutcomes, *, webhook_id: str) -> SalesWebhookAnswer:
+    return SalesWebhookAnswer(
+        webhook_id=webhook_id,
+        type=message.type,
+        counts=WebhookCounts(
+            received=len(message.data.transactions),
+            accepted=len(outcomes.accepted),
+            duplicate=len(outcomes.duplicate),
+            rejected=len(outcomes.rejected),
+        ),
+        accepted=[
+            LineReceipt.model_construct(external_id=a.line.external_id, line_id=a.line_id)
+            for a in outcomes.accepted
+        ],
+        duplicate=outcomes.duplicate,
+        rejected=outcomes.rejected,
+    )
+
+
+async def _delivery_reads(
+    session: AsyncSession, message: SalesReportedMessage, *, partner_id: UUID, webhook_id: str | None
+) -> DeliveryReads:
+    """The receipt (`webhook_id` None: none looked for), the stored keys of the external ids the lines name
+    and, on PostgreSQL, the anomaly guard's history, all in one statement. SQLite reads them one by one, and
+    the history only once lines are accepted (`_store_sales`)."""
+    lines = message.data.transactions
+    named = {line.external_id for line in lines} | {
+        line.original_external_id for line in lines if line.original_external_id is not None
+    }
+    if is_postgresql(session):
+        wanted = history_wanted([(line, customer_key(line)) for line in lines])
+        return await delivery_statements.read(
+            session, partner_id, webhook_id=webhook_id, external_ids=sorted(named), wanted=wanted
+        )
+    found = None if webhook_id is None else await repository.receipt_of(session, partner_id, webhook_id)
+    return DeliveryReads(
+        receipt=None if found is None else Receipt(*found),
+        stored=await repository.stored_keys(session, partner_id, named),
+        history=None,
+    )
+
+
+async def _store_sales(
+    session: AsyncSession,
+    outcomes: LineOutcomes,
+    reads: DeliveryReads,
+    *,
+    partner_id: UUID,
+    webhook_id: str,
+    now: datetime,
+    receipt: ReceiptRow | None,
+) -> None:
+    """The accepted lines with their keys, rollups, flags and events, and the receipt: one statement on
+    PostgreSQL, one per table on SQLite."""
+    if not outcomes.accepted:
+        if receipt is not None:
+            await repository.add_receipt(session, _receipt_row(receipt, partner_id, webhook_id, now))
+        return
+    guarded = [
+        GuardedLine(line_id=accepted.line_id, line=accepted.line, customer_key=customer_key(accepted.line))
+        for accepted in outcomes.accepted
+    ]
+    history = reads.history
+    if history is None:
+        history = await anomalies.read_history(
+            session, partner_id, history_wanted([(g.line, g.customer_key) for g in guarded])
+        )
+    flags, carried = anomalies.flag_rows(partner_id, guarded, raised_flags(guarded, history), now=now)
+    rows = [
+        line_row(accepted, partner_id=partner_id, webhook_id=webhook_id, received_at=now)
+        for accepted in outcomes.accepted
+    ]
+    recorded = {
+        "partner_id": partner_id,
+        "webhook_id": webhook_id,
+        "lines": [recorded_line(row, carried.get(row["id"], ())) for row in rows],
+    }
+    new_lines = [accepted.line for accepted in outcomes.accepted]
+    if is_postgresql(session):
+        events = [
+            outbox_row(type=KPI_UPDATED, source=EVENT_SOURCE, data=update)
+            for update in kpi_updates(partner_id, new_lines)
+        ] + [outbox_row(type=SALES_RECORDED, source=EVENT_SOURCE, data=recorded)]
+        await delivery_statements.write(
+            session,
+            partner_id,
+            webhook_id=webhook_id,
+            received_at=now,
+            lines=[
+                row | {"content_hash": accepted.content_hash}
+                for row, accepted in zip(rows, outcomes.accepted, strict=True)
+            ],
+            flags=flags,
+            events=events,
+            receipt=receipt,
+        )
+        return
+    await repository.add_lines(
+        session, rows, [key_row(accepted, partner_id=partner_id) for accepted in outcomes.accepted]
+    )
+    daily = daily_rollup_rows(partner_id, new_lines)
+    await repository.add_to_daily_rollups(session, daily)
+    await kpi_rollups.add_to_monthly_rollups(session, monthly_rollup_rows(daily))
+    await repository.add_to_customer_rollups(session, customer_rollup_rows(partner_id, new_lines))
+    await record_sales_for_kpis(session, partner_id, new_lines)
+    await anomalies.add_flags(session, flags)
+    await add_event(session, type=SALES_RECORDED, source=EVENT_SOURCE, data=recorded)
+    if receipt is not None:
+        await repository.add_receipt(session, _receipt_row(receipt, partner_id, webhook_id, now))
+
+
+def _receipt_row(receipt: ReceiptRow, partner_id: UUID, webhook_id: str, now: datetime) -> dict[str, Any]:
+    return {
+        "partner_id": partner_id,
+        "webhook_id": webhook_id,
+        "body_sha256": receipt.body_sha256,
+        "message_type": receipt.message_type,
+        "status_code": 200,
+        "response_body": receipt.response_body,
+        "received_at": now,
+    }
 
 
 async def _record_payments(
