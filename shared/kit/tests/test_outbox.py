@@ -185,11 +185,12 @@ async def test_a_batch_whose_relay_died_is_sent_again_when_its_lease_runs_out(da
 
     async with httpx.AsyncClient(transport=httpx.MockTransport(dies_mid_send)) as http:
         with pytest.raises(asyncio.CancelledError):
-            await OutboxRelay(factory, http, ["http://incentives"], lease_seconds=0.2).deliver_once()
+            # a lease long enough to outlast the successor's first look on a loaded machine (0.2 s did not)
+            await OutboxRelay(factory, http, ["http://incentives"], lease_seconds=3.0).deliver_once()
     async with httpx.AsyncClient(transport=httpx.MockTransport(accepts)) as http:
         successor = OutboxRelay(factory, http, ["http://incentives"])
         assert await successor.deliver_once() == 0  # still leased to the dead relay
-        await asyncio.sleep(0.3)
+        await asyncio.sleep(3.1)
         assert await successor.deliver_once() == 1
     assert len(sent) == 1
     await engine.dispose()
