@@ -262,8 +262,8 @@ def main() -> int:
         ),
     ]
     try:
-        wait_ready(f"{upstream_url}/healthz", processes[0], timeout=30.0, poll=0.1)
-        wait_ready(f"{gateway_url}/healthz", processes[1], timeout=30.0, poll=0.1)
+        wait_ready(f"{upstream_url}/healthz", processes[0], timeout=120.0, poll=0.1)
+        wait_ready(f"{gateway_url}/healthz", processes[1], timeout=120.0, poll=0.1)
         principal = Principal(subject="key:bench", scopes=frozenset({"admin"}))
         direct_headers = {"x-prm-principal": sign_principal(principal, SECRET, ttl_seconds=24 * 3600)}
         gateway_headers = {"Authorization": f"Bearer {ADMIN_KEY}"}

@@ -17,6 +17,8 @@ from pathlib import Path
 import structlog
 from fastapi import FastAPI
 from prm_contracts.problem import DEFAULT_PROBLEM_BASE_URI
+from prm_kit.access_log import AccessLog
+from prm_kit.app import NO_TELEMETRY
 from prm_kit.clock import utc_now
 from prm_kit.db.engine import make_engine, make_session_factory
 from prm_kit.errors import UnexpectedErrorMiddleware, install_problem_handlers
@@ -31,7 +33,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.middleware.cors import CORSMiddleware
 
-from gateway.access_log import AccessLog
 from gateway.api_keys import service as api_keys
 from gateway.api_keys.router import router as api_keys_router
 from gateway.app import GatewayApp
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None) -> GatewayApp:
         openapi_url=None,  # /openapi.json is the committed merged document (gateway.docs)
         docs_url=None,
         redoc_url=None,
+        telemetry=NO_TELEMETRY,
     )
     upstream_urls = base_urls(settings)
     limiter = make_rate_limiter(
@@ -105,10 +107,11 @@ def create_app(settings: Settings | None = None) -> GatewayApp:
         tokens=bearer_token_verifier(settings),
         revocation_check_seconds=settings.key_revocation_check_seconds,
     )
-    access_log = (
-        AccessLog(service=settings.service_name, json_lines=settings.log_format == "json")
-        if settings.access_log and settings.log_level in {"DEBUG", "INFO"}  # access lines are INFO
-        else None
+    access_log = AccessLog.configured(
+        service=settings.service_name,
+        enabled=settings.access_log,
+        log_level=settings.log_level,
+        log_format=settings.log_format,
     )
     proxy = Proxy(
         authenticator=authenticator,
@@ -151,7 +154,7 @@ def create_app(settings: Settings | None = None) -> GatewayApp:
     app.add_middleware(TextGuardMiddleware)
     app.add_middleware(UnexpectedErrorMiddleware)
     app.add_middleware(MetricsMiddleware, service=settings.service_name)
-    app.add_middleware(RequestIdMiddleware, access_log=settings.access_log)
+    app.add_middleware(RequestIdMiddleware, access_log=access_log)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, **cors_options(settings.cors_origins))
         app.proxied = CORSMiddleware(proxy, **cors_options(settings.cors_origins))

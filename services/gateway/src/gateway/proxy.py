@@ -19,13 +19,13 @@ from typing import Any
 import aiohttp
 import structlog
 from prm_contracts.problem import AppError, BadRequest, Forbidden, NotFound, PayloadTooLarge
+from prm_kit.access_log import AccessLog
 from prm_kit.internal_auth import INTERNAL_HEADER
 from prm_kit.metrics import LATENCY, REQUESTS
 from prm_kit.request_id import accept_request_id
 from starlette.types import Message, Receive, Scope, Send
 from yarl import URL
 
-from gateway.access_log import AccessLog
 from gateway.auth import Authenticator, Verified, missing_key
 from gateway.callers import TrustedProxies, repeated_authorization
 from gateway.problems import send_problem

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
+from fastapi.telemetry import TelemetryConfig
 from sqlalchemy.exc import SQLAlchemyError
 
+from prm_kit.access_log import AccessLog
 from prm_kit.db.engine import make_engine, make_session_factory
 from prm_kit.dead_letters import OPENAPI_TAG as DEAD_LETTERS_TAG
 from prm_kit.dead_letters import dead_letters_router
@@ -27,6 +30,9 @@ from prm_kit.settings import BaseServiceSettings
 from prm_kit.text_guard import TextGuardMiddleware
 
 ExtraLifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+# PRM exports Prometheus metrics itself (prm_kit.metrics) and configures no OpenTelemetry. Left on, FastAPI's
+# bridge to it looks for configured providers (three environment lookups) on every request.
+NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}
 
 
 def create_service_app(
@@ -58,6 +64,8 @@ def create_service_app(
         app.state.session_factory = make_session_factory(app.state.engine)
         try:
             async with AsyncExitStack() as stack:
+                if access_log is not None:
+                    await stack.enter_async_context(_flushing(access_log))
                 await stack.enter_async_context(relay_while_running(app))
                 if extra_lifespan is not None:
                     await stack.enter_async_context(extra_lifespan(app))
@@ -76,11 +84,19 @@ def create_service_app(
         generate_unique_id_function=operation_id,
         docs_url=None,
         redoc_url=None,
+        telemetry=NO_TELEMETRY,
         # A slash redirect would carry this service's internal address to a client behind the gateway.
         redirect_slashes=False,
     )
+    access_log = AccessLog.configured(
+        service=settings.service_name,
+        enabled=settings.access_log,
+        log_level=settings.log_level,
+        log_format=settings.log_format,
+    )
     app.state.settings = settings
     app.state.engine = None
+    app.state.access_log = access_log
     app.state.head_revision = head_revision(migrations_dir)
     install_problem_handlers(app)
     install_replay_handler(app)
@@ -99,5 +115,16 @@ def create_service_app(
         InternalCredentialMiddleware, verifier=PrincipalVerifier(settings.internal_secret.get_secret_value())
     )
     app.add_middleware(MetricsMiddleware, service=settings.service_name)
-    app.add_middleware(RequestIdMiddleware, access_log=settings.access_log)
+    app.add_middleware(RequestIdMiddleware, access_log=access_log)
     return app
+
+
+@asynccontextmanager
+async def _flushing(access_log: AccessLog) -> AsyncIterator[None]:
+    """The access log's flushing task, for as long as the app runs (it flushes the last lines as it ends)."""
+    task = asyncio.create_task(access_log.run())
+    try:
+        yield
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)

@@ -67,8 +67,12 @@ def configure_logging(service: str, level: str = "INFO", fmt: str = "json") -> N
     for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
-    # Our middleware writes one access line per request; uvicorn's own would duplicate it.
-    logging.getLogger("uvicorn.access").disabled = True
+    # Our middleware writes one access line per request; uvicorn's own would duplicate it. Out of any handler's
+    # reach, not just disabled: uvicorn formats each line's arguments whenever `hasHandlers()` says so.
+    uvicorn_access = logging.getLogger("uvicorn.access")
+    uvicorn_access.disabled = True
+    uvicorn_access.handlers[:] = []
+    uvicorn_access.propagate = False
     logging.getLogger("httpx").setLevel(logging.WARNING)
     # alembic announces its dialect on every /readyz check otherwise
     logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)

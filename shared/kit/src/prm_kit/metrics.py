@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from functools import lru_cache
+from typing import Any
 
 from prm_contracts.principal import INTERNAL_SCOPE
 from prm_contracts.problem import Forbidden, Unauthorized
@@ -35,6 +36,9 @@ class MetricsMiddleware:
     def __init__(self, app: ASGIApp, *, service: str) -> None:
         self.app = app
         self.service = service
+        # Each (method, route template, status)'s labelled counter and histogram, looked up once: `labels()`
+        # builds and locks its way to the same child on every call. Bounded as the labels themselves are.
+        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -56,8 +60,16 @@ class MetricsMiddleware:
             # the template, never the raw path: ids in paths would explode label cardinality
             template = getattr(route, "path_format", None) or "unmatched"
             method = scope["method"]
-            REQUESTS.labels(self.service, method, template, str(status)).inc()
-            LATENCY.labels(self.service, method, template).observe(time.perf_counter() - started)
+            key = (method, template, status)
+            children = self._children.get(key)
+            if children is None:
+                children = (
+                    REQUESTS.labels(self.service, method, template, str(status)),
+                    LATENCY.labels(self.service, method, template),
+                )
+                self._children[key] = children
+            children[0].inc()
+            children[1].observe(time.perf_counter() - started)
 
 
 async def metrics_endpoint(request: Request) -> Response:

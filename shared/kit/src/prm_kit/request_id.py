@@ -11,6 +11,8 @@ from contextvars import ContextVar
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from prm_kit.access_log import AccessLog
+
 REQUEST_ID_HEADER = "x-request-id"
 _ACCEPTABLE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 current_request_id: ContextVar[str | None] = ContextVar("current_request_id", default=None)
@@ -37,10 +39,9 @@ def accept_request_id(value: str | None) -> str:
 class RequestIdMiddleware:
     """Pure ASGI (no BaseHTTPMiddleware) so it adds next to nothing to each request."""
 
-    def __init__(self, app: ASGIApp, *, access_log: bool = True) -> None:
+    def __init__(self, app: ASGIApp, *, access_log: AccessLog | None = None) -> None:
         self.app = app
         self.access_log = access_log
-        self.log = structlog.get_logger("access")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -70,13 +71,13 @@ class RequestIdMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            if self.access_log:
-                self.log.info(
-                    "request",
+            if self.access_log is not None:
+                self.access_log.request(
                     method=scope["method"],
                     path=scope["path"],
                     status=status,
                     duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                    request_id=request_id,
                 )
             structlog.contextvars.unbind_contextvars("request_id")
             current_request_id.reset(token)

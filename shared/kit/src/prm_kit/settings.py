@@ -150,7 +150,8 @@ class BaseServiceSettings(BaseSettings):
         return f"sqlite+aiosqlite:///{self.data_dir.resolve() / (self.service_name + '.db')}"
 
 
-def app_settings(request: Request) -> Any:
+async def app_settings(request: Request) -> Any:
     """The settings the app was built with, for a service's `SettingsDep`:
-    `SettingsDep = Annotated[Settings, Depends(app_settings)]`."""
+    `SettingsDep = Annotated[Settings, Depends(app_settings)]`. (`async` only so that FastAPI calls it inline
+    rather than through its thread pool.)"""
     return request.app.state.settings

@@ -20,8 +20,12 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False, pooled: bo
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
+    # No `pool_pre_ping`: on asyncpg it is three round trips (BEGIN, a ping, ROLLBACK) on every checkout, as many
+    # as a small request's own. A connection the server dropped instead fails its first statement; SQLAlchemy
+    # sees the disconnect, invalidates it and every pooled connection as old, that request is a 503 (see
+    # `prm_kit.errors`) and the next one gets a fresh connection.
     sizing: dict[str, Any] = (
-        {"pool_size": pool_size, "max_overflow": pool_size, "pool_pre_ping": True, "pool_recycle": 1800}
+        {"pool_size": pool_size, "max_overflow": pool_size, "pool_recycle": 1800}
         if pooled
         else {"poolclass": pool.NullPool}
     )
