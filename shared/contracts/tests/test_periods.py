@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
-from prm_contracts.periods import PeriodKind, PeriodLabel, parse_period
+from prm_contracts.periods import FIRST_YEAR, LAST_YEAR, PERIOD_PATTERN, PeriodKind, PeriodLabel, parse_period
 from pydantic import TypeAdapter, ValidationError
 
 
@@ -75,3 +76,13 @@ def test_the_pydantic_type_normalises_and_refuses() -> None:
         adapter.validate_python("2026-Q9")
     with pytest.raises(ValidationError):
         adapter.validate_python(2026)
+
+
+def test_the_documented_pattern_matches_exactly_the_years_parse_period_takes() -> None:
+    # every year with a four-digit label, as a year, a quarter and a month: the pattern and the parser agree
+    for year in range(10_000):
+        for label in (f"{year:04d}", f"{year:04d}-Q3", f"{year:04d}-07"):
+            documented = re.fullmatch(PERIOD_PATTERN, label) is not None
+            assert documented == (FIRST_YEAR <= year <= LAST_YEAR), label
+    for year in (FIRST_YEAR, 2026, LAST_YEAR):
+        assert parse_period(f"{year}-Q3").label == f"{year}-Q3"

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from prm_contracts.deal_registrations import CustomerDomain
 from prm_contracts.partners import CountryCode, WebsiteDomain
+from prm_contracts.scoring import GradeBands
 from pydantic import TypeAdapter, ValidationError
 
 
@@ -26,3 +27,13 @@ def test_the_message_names_the_refused_value(annotation: Any, value: str, expect
     [error] = caught.value.errors()
     assert expected in error["msg"]
     assert "!r}" not in error["msg"]
+
+
+def test_a_key_used_twice_is_named() -> None:
+    bands = [{"grade": "A", "min_score": "50"}, {"grade": "A", "min_score": "0"}]
+
+    with pytest.raises(ValidationError) as caught:
+        TypeAdapter(GradeBands).validate_python(bands)
+
+    [error] = caught.value.errors()
+    assert error["msg"] == "grade key 'A' is used twice"

@@ -85,6 +85,9 @@ async def test_the_same_respondent_and_survey_for_another_partner_is_another_res
         ([answer("r-1"), answer("r-1", csat=2)], ["body", "responses", 1]),
         ([answer(nps=11)], ["body", "responses", 0, "nps"]),
         ([answer(csat=0)], ["body", "responses", 0, "csat"]),
+        # a JSON boolean is no score (lax validation would have stored false as an NPS of 0)
+        ([answer(nps=False)], ["body", "responses", 0, "nps"]),
+        ([answer(csat=True)], ["body", "responses", 0, "csat"]),
         ([answer(nps=None, csat=None)], ["body", "responses", 0]),
         ([answer(responded_on="2999-01-01")], ["body", "responses", 0, "responded_on"]),
         ([answer(respondent="  ")], ["body", "responses", 0, "respondent_id"]),

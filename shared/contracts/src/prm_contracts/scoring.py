@@ -431,7 +431,7 @@ def _unique(keys: list[str], what: str) -> None:
     for key in keys:
         if key in seen:
             raise PydanticCustomError(
-                "duplicate_key", "{what} key {key!r} is used twice", {"what": what, "key": key}
+                "duplicate_key", "{what} key {key} is used twice", {"what": what, "key": repr(key)}
             )
         seen.add(key)
 
@@ -598,7 +598,11 @@ InputValue = Annotated[
         }
     ),
 ]
-Inputs = Annotated[dict[Slug, InputValue], Field(max_length=MAX_CRITERIA)]
+# additionalProperties: the keys' pattern becomes `patternProperties`, which alone would allow any other key
+Inputs = Annotated[
+    dict[Slug, InputValue],
+    Field(max_length=MAX_CRITERIA, json_schema_extra={"additionalProperties": False}),
+]
 
 
 class AssessmentFactsIn(BaseModel):

@@ -7,6 +7,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Path, Query, Response
 from prm_contracts.pagination import Page
+from prm_contracts.periods import PERIOD_IN_DOCUMENT
 from prm_kit.clock import NowDep
 from prm_kit.db import SessionDep
 from prm_kit.errors import problems
@@ -23,7 +24,10 @@ router = APIRouter(prefix="/v1/acquisition-spend", tags=["acquisition-spend"])
 
 READ = require("analytics:read")
 WRITE = require("analytics:write")
-PeriodPath = Annotated[str, Path(max_length=16, description="`2026`, `2026-Q3` or `2026-07`.")]
+PeriodPath = Annotated[
+    str,
+    Path(max_length=16, description="`2026`, `2026-Q3` or `2026-07`.", json_schema_extra=PERIOD_IN_DOCUMENT),
+]
 
 
 @router.put(
@@ -84,7 +88,7 @@ async def list_acquisition_spend(
     session: SessionDep,
     who: PrincipalDep,
     partner_id: UUID | None = None,
-    period: Annotated[str | None, Query(max_length=16)] = None,
+    period: Annotated[str | None, Query(max_length=16, json_schema_extra=PERIOD_IN_DOCUMENT)] = None,
     limit: LimitQuery = 50,
     cursor: CursorQuery = None,
 ) -> Page[AcquisitionSpendOut]:

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
 from prm_contracts.pagination import Page
+from prm_contracts.periods import PERIOD_IN_DOCUMENT
 from prm_contracts.problem import UnprocessableContent, ValidationIssue
 from prm_kit.clock import NowDep
 from prm_kit.db import SessionDep
@@ -33,7 +34,10 @@ SegmentPath = Annotated[
         max_length=200, description="The customer segment, free text (compared without case or extra spaces)."
     ),
 ]
-PeriodPath = Annotated[str, Path(max_length=16, description="`2026`, `2026-Q3` or `2026-07`.")]
+PeriodPath = Annotated[
+    str,
+    Path(max_length=16, description="`2026`, `2026-Q3` or `2026-07`.", json_schema_extra=PERIOD_IN_DOCUMENT),
+]
 
 
 def _checked(where: str, name: str, value: str | None, normalise: Callable[[Any], str]) -> str | None:
@@ -114,7 +118,7 @@ async def list_market_sizes(
     session: SessionDep,
     region: Annotated[str | None, Query(max_length=40)] = None,
     segment: Annotated[str | None, Query(max_length=200)] = None,
-    period: Annotated[str | None, Query(max_length=16)] = None,
+    period: Annotated[str | None, Query(max_length=16, json_schema_extra=PERIOD_IN_DOCUMENT)] = None,
     limit: LimitQuery = 50,
     cursor: CursorQuery = None,
 ) -> Page[MarketSizeOut]:

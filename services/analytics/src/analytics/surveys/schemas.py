@@ -26,8 +26,11 @@ class SurveyResponseIn(BaseModel):
     respondent_id: RespondentId = Field(
         description="The respondent's id in the survey tool.", examples=["r-81723"]
     )
-    nps: int | None = Field(default=None, ge=0, le=10, description="Likelihood to recommend, 0-10.")
-    csat: int | None = Field(default=None, ge=1, le=5, description="Satisfaction, 1-5.")
+    # strict: JSON `true`/`false` or "7" are not scores (lax validation would store false as an NPS of 0)
+    nps: int | None = Field(
+        default=None, ge=0, le=10, strict=True, description="Likelihood to recommend, 0-10."
+    )
+    csat: int | None = Field(default=None, ge=1, le=5, strict=True, description="Satisfaction, 1-5.")
     responded_on: PastOrTodayDate
 
     @model_validator(mode="after")

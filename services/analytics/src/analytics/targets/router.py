@@ -10,6 +10,7 @@ from uuid import UUID
 from fastapi import APIRouter, Path, Query, Response
 from prm_contracts.analytics import TargetIn, TargetMetric, TargetOut
 from prm_contracts.pagination import Page
+from prm_contracts.periods import PERIOD_IN_DOCUMENT
 from prm_kit.clock import NowDep
 from prm_kit.db import SessionDep
 from prm_kit.errors import problems
@@ -27,11 +28,20 @@ internal_router = APIRouter(prefix="/internal", include_in_schema=False)
 READ = require("analytics:read")
 WRITE = require("analytics:write")
 PeriodPath = Annotated[
-    str, Path(max_length=16, description="A year (`2026`), a quarter (`2026-Q3`) or a month (`2026-07`).")
+    str,
+    Path(
+        max_length=16,
+        description="A year (`2026`), a quarter (`2026-Q3`) or a month (`2026-07`).",
+        json_schema_extra=PERIOD_IN_DOCUMENT,
+    ),
 ]
 PeriodQuery = Annotated[
     str | None,
-    Query(max_length=16, description="A year (`2026`), a quarter (`2026-Q3`) or a month (`2026-07`)."),
+    Query(
+        max_length=16,
+        description="A year (`2026`), a quarter (`2026-Q3`) or a month (`2026-07`).",
+        json_schema_extra=PERIOD_IN_DOCUMENT,
+    ),
 ]
 
 

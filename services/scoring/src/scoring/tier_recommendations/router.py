@@ -66,7 +66,7 @@ async def list_tier_recommendations(
 
 
 @router.get(
-    "/{recommendation_id}",
+    "/{recommendation_id:uuid}",
     response_model=TierRecommendationOut,
     summary="Get a tier recommendation",
     responses=problems(403, 404),
