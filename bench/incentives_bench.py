@@ -23,7 +23,9 @@ What it does:
    /v1/calculation-runs`), one after the other; then the same again (each re-run replaces its draft). The
    ratio is the first pass's total over the baseline; the peak memory is the incentives process's peak
    resident set (VmHWM), read from /proc;
-6. prints a table and writes bench/results/incentives.json.
+6. prints a table and writes bench/results/incentives.json, with a digest of every run's payouts (the data
+   comes from `--seed`, ids included, so the same seed makes the same data): `--compare FILE` checks them
+   against an earlier results file, e.g. of the code before a change.
 
 Goals (issue 12): the run of all 5 programmes within 10x the baseline; peak memory under 500 MB.
 CI does not run benches.
@@ -33,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import json
 import os
 import platform
@@ -94,12 +97,17 @@ class Partner:
     suspended: bool  # from 2026-09-01
 
 
+def _uuid(rng: random.Random) -> uuid.UUID:
+    """Ids from the seeded generator: the same seed makes the same data, so payouts compare across runs."""
+    return uuid.UUID(int=rng.getrandbits(128), version=4)
+
+
 def make_partners(count: int, rng: random.Random) -> list[Partner]:
     partners = []
     for _ in range(count):
         tier = rng.choice(TIERS)
         moves = rng.choice([t for t in TIERS if t != tier]) if rng.random() < 0.1 else None
-        partners.append(Partner(uuid.uuid4(), uuid.uuid4(), tier, moves, rng.random() < 0.03))
+        partners.append(Partner(_uuid(rng), _uuid(rng), tier, moves, rng.random() < 0.03))
     return partners
 
 
@@ -152,7 +160,7 @@ def line_chunks(partners: list[Partner], lines: int, rng: random.Random) -> Iter
         paid = rng.random() < 0.7
         chunk.append(
             (
-                uuid.uuid4(),
+                _uuid(rng),
                 partner.id,
                 f"L-{number}",
                 kind,
@@ -185,9 +193,15 @@ async def load_replica(dsn: str, partners: list[Partner], lines: int, rng: rando
     try:
         for table, rows in partner_rows(partners, rng).items():
             await connection.copy_records_to_table(table, records=rows, columns=PARTNER_COLUMNS[table])
-        for count, chunk in enumerate(line_chunks(partners, lines, rng), start=1):
-            await connection.copy_records_to_table("sales_line", records=chunk, columns=LINE_COLUMNS)
-            print(f"  {min(count * CHUNK, lines):,} lines")
+
+        def every_line() -> Iterator[tuple[Any, ...]]:
+            for count, chunk in enumerate(line_chunks(partners, lines, rng), start=1):
+                yield from chunk
+                print(f"  {min(count * CHUNK, lines):,} lines")
+
+        # one COPY, streamed: the replica's month-sum trigger then sums all the lines at once (a trigger
+        # run per chunk would update the sums of every earlier chunk again)
+        await connection.copy_records_to_table("sales_line", records=every_line(), columns=LINE_COLUMNS)
         await connection.execute("VACUUM ANALYZE")
     finally:
         await connection.close()
@@ -388,6 +402,24 @@ def admin_headers() -> dict[str, str]:
     return {INTERNAL_HEADER: sign_principal(principal, SECRET, ttl_seconds=3600)}
 
 
+def payouts_digest(client: httpx.Client, run_id: str) -> str:
+    """A digest of every payout of a run (amounts, exact rule amounts, volumes, held lines) and its FX rates:
+    equal digests, equal runs."""
+    digest = hashlib.sha256()
+    run = client.get(f"/v1/calculation-runs/{run_id}").json()
+    digest.update(json.dumps(run["fx_rates"], sort_keys=True).encode())
+    cursor = None
+    while True:
+        params: dict[str, Any] = {"limit": 200} | ({"cursor": cursor} if cursor else {})
+        page = client.get(f"/v1/calculation-runs/{run_id}/payouts", params=params).json()
+        for payout in page["items"]:
+            payout.pop("run_id")
+            digest.update(json.dumps(payout, sort_keys=True).encode())
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return digest.hexdigest()
+
+
 def calculation_pass(client: httpx.Client, programme_ids: list[str]) -> list[dict[str, Any]]:
     runs = []
     for programme_id in programme_ids:
@@ -401,6 +433,7 @@ def calculation_pass(client: httpx.Client, programme_ids: list[str]) -> list[dic
         run = response.json()
         runs.append(
             {
+                "id": run["id"],
                 "programme": run["programme_name"],
                 "seconds": round(seconds, 3),
                 "partners": run["totals"]["partners"],
@@ -418,6 +451,11 @@ def main() -> int:
     parser.add_argument("--partners", type=int, default=2_000)
     parser.add_argument("--seed", type=int, default=20261201)
     parser.add_argument("--keep-database", action="store_true", help="leave the database for a closer look")
+    parser.add_argument(
+        "--compare",
+        type=Path,
+        help="a results file of an earlier run with the same --lines, --partners and --seed: are the payouts the same?",
+    )
     parser.add_argument(
         "--postgres-url",
         default=os.environ.get(
@@ -480,6 +518,9 @@ def main() -> int:
             first = calculation_pass(client, programme_ids)
             second = calculation_pass(client, programme_ids)
             peak = memory_kib(process.pid, "VmHWM")
+            digests = {run["programme"]: payouts_digest(client, run.pop("id")) for run in second}
+            for run in first:
+                run.pop("id")
     finally:
         if process is not None:
             process.terminate()
@@ -509,6 +550,8 @@ def main() -> int:
         "ratio_to_baseline": round(total_first / floor, 1),
         "ratio_to_baseline_second_pass": round(total_second / floor, 1),
         "service_rss_mib": {"before_runs": round(rss_before / 1024, 1), "peak": round(peak / 1024, 1)},
+        "seed": args.seed,
+        "payout_digests": digests,
         "goals": {"ratio_at_most": 10, "peak_mib_below": 500},
         "machine": {"cpus": os.cpu_count(), "load_average": [round(x, 2) for x in os.getloadavg()],
                     "python": platform.python_version(), "platform": platform.platform()},
@@ -531,7 +574,24 @@ def main() -> int:
         f"incentives RSS: {rss_before / 1024:.0f} MiB before the runs, peak {peak / 1024:.0f} MiB (goal < 500)"
     )
     print(f"written to {RESULTS.relative_to(ROOT)}")
+    if args.compare is not None:
+        return compare(args.compare, result)
     return 0
+
+
+def compare(earlier_file: Path, result: dict[str, Any]) -> int:
+    """Every programme's payouts against an earlier run's of the same data (1 when any differs)."""
+    earlier = json.loads(earlier_file.read_text(encoding="utf-8"))
+    if any(earlier.get(key) != result[key] for key in ("lines", "partners", "seed")):
+        print(f"{earlier_file} is of other data (lines, partners or seed differ): nothing compared")
+        return 1
+    differ = 0
+    for programme, digest in result["payout_digests"].items():
+        before = earlier.get("payout_digests", {}).get(programme)
+        same = before == digest
+        differ += not same
+        print(f"{programme:40} payouts {'identical' if same else 'DIFFER'} to {earlier_file.name}")
+    return 1 if differ else 0
 
 
 if __name__ == "__main__":

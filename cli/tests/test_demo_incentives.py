@@ -4,6 +4,7 @@ sends, and its wait for the replica ends as it should (a stand-in gateway answer
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -25,6 +26,8 @@ from prm_cli.demo_incentives import (
     calculation_run,
     candidate_terms,
     caught_up_run,
+    clawback,
+    clawback_return,
     last_full_month,
     lines_between,
     mdf_plan,
@@ -155,6 +158,27 @@ def test_the_mdf_plan_fits_the_budget_and_reaches_several_states() -> None:
     assert {outline["claim_state"] for _, _, outline in plan if outline} == {"paid", "pending", None}
 
 
+def test_the_clawback_returns_a_sale_of_the_paid_quarter_in_the_latest_one() -> None:
+    runs = planned_runs(YEAR)
+    paid_quarter, latest = runs[0], runs[2]
+    chosen = partners(6)
+
+    found = clawback_return(chosen, YEAR, paid_quarter, latest)
+
+    assert found is not None
+    partner, returned = found
+    assert partner.status == "active"
+    sale = next(
+        line
+        for line in year_of_sales(partner, YEAR)
+        if line["external_id"] == returned["original_external_id"]
+    )
+    assert sale["kind"] == "sale"
+    assert paid_quarter.first <= date.fromisoformat(sale["occurred_on"]) <= paid_quarter.last
+    assert (returned["kind"], returned["occurred_on"]) == ("return", latest.first.isoformat())
+    assert (returned["amount"], returned["currency"]) == (sale["amount"], sale["currency"])
+
+
 # --- against a stand-in gateway ----------------------------------------------------------------------------
 
 
@@ -278,3 +302,55 @@ async def test_a_draft_goes_to_paid_through_approval() -> None:
 
     assert paid["status"] == "paid"
     assert gateway.posts == ["/v1/calculation-runs/run-1/approval", "/v1/calculation-runs/run-1/payment"]
+
+
+class ClawbackGateway:
+    """The return's way in: a webhook secret, the signed sales webhook, and the latest quarter's draft run
+    again until its adjustments show the clawback (after `runs_before` runs)."""
+
+    def __init__(self, runs_before: int) -> None:
+        self.runs_before = runs_before
+        self.runs = 0
+        self.sent: list[Json] = []
+
+    def answer(self, request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if path.endswith("/webhook-secrets"):
+            return httpx.Response(201, json={"secret": "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"})
+        if path.endswith("/sales"):
+            assert "webhook-signature" in request.headers
+            assert "authorization" not in request.headers
+            self.sent += json.loads(request.content)["data"]["transactions"]
+            return httpx.Response(200, json={"counts": {"accepted": 1, "duplicate": 0, "rejected": 0}})
+        if request.method == "POST" and path == "/v1/calculation-runs":
+            self.runs += 1
+            return httpx.Response(200, json={"id": "run-3", "period": "2026-Q3", "status": "draft"})
+        if path == "/v1/adjustments":
+            items = [{"kind": "manual"}] + ([{"kind": "clawback"}] if self.runs > self.runs_before else [])
+            return httpx.Response(200, json={"items": items, "next_cursor": None})
+        raise AssertionError(f"unexpected {request.method} {path}")
+
+
+@pytest.mark.asyncio
+async def test_the_clawback_is_sent_signed_and_the_draft_run_again_until_it_shows() -> None:
+    runs = planned_runs(YEAR)
+    partner, returned = clawback_return(partners(6), YEAR, runs[0], runs[2]) or (None, {})
+    assert partner is not None
+    gateway, ticks = ClawbackGateway(runs_before=2), []
+
+    async def sleep(seconds: float) -> None:
+        ticks.append(seconds)
+
+    async with httpx.AsyncClient(
+        base_url="http://gateway",
+        transport=httpx.MockTransport(gateway.answer),
+        headers={"Authorization": "Bearer the-admin-key"},
+    ) as client:
+        found = await clawback(
+            client, Api(client), "programme-1", runs[2], partner, returned,
+            clock=lambda: float(len(ticks)), sleep=sleep,
+        )  # fmt: skip
+
+    assert found == {"kind": "clawback"}
+    assert [line["external_id"] for line in gateway.sent] == [returned["external_id"]]
+    assert (gateway.runs, ticks) == (3, [1.0, 1.0])

@@ -7,13 +7,16 @@
 - calculation runs in every state: the rebate's full quarters oldest first paid, approved, then a draft;
   drafts of the growth programme's latest full quarter and of the SPIFF's last two full months (the older
   one past its hold and paying, the last one with lines still held);
-- a manual adjustment on the latest rebate quarter; a draft version 2 of the rebate (2.5 %, marginal bonus)
-  compared with version 1 over that quarter by a what-if backtest;
+- a manual adjustment on the latest rebate quarter, and a clawback there: a partner's system returns, in that
+  quarter, a sale the paid quarter paid (a signed sales webhook, as the analytics demo sends them), and the
+  quarter's draft, run again, takes the rebate paid on it back;
+- a draft version 2 of the rebate (2.5 %, marginal bonus) compared with version 1 over the latest quarter by a
+  what-if backtest;
 - an MDF budget of the current year with allocations, a paid claim, a claim waiting for its decision and a
   request waiting for its decision.
 
 Statements need no loading: each partner's statement of a run's period (JSON, CSV, printable HTML) is there
-as soon as the run is. Not loaded yet: a clawback, which needs a return of a line after its run was paid.
+as soon as the run is.
 
 Sales reach incentives as analytics' `sales.recorded` events, on the relay's own time: before a run is
 approved, the loader re-runs its draft (which replaces it) until the run counts every line the analytics demo
@@ -36,7 +39,16 @@ from typing import Any
 
 import httpx
 
-from prm_cli.demo_analytics import DemoPartner, Year, anomalies, demo_partners, paid, year_of_sales
+from prm_cli.demo_analytics import (
+    DemoPartner,
+    SentTotals,
+    Year,
+    anomalies,
+    demo_partners,
+    paid,
+    send_sales,
+    year_of_sales,
+)
 from prm_cli.demo_data.api import Api, DemoRequestFailed, Json
 
 CURRENCY = "EUR"
@@ -230,10 +242,15 @@ async def load(client: httpx.AsyncClient) -> None:
         else:
             run = await calculation_run(api, programme_id, planned.period)
         await advance(api, run, planned.state)
-    latest = [run for run in planned_runs(year) if run.programme == REBATE and run.state == "draft"]
+    rebates = [run for run in planned_runs(year) if run.programme == REBATE]
+    latest = [run for run in rebates if run.state == "draft"]
     if latest and partners:
         await adjustment(api, programmes[REBATE]["programme_id"], latest[-1].period, partners)
         await calculation_run(api, programmes[REBATE]["programme_id"], latest[-1].period)
+        paid_quarters = [run for run in rebates if run.state == "paid"]
+        returned = clawback_return(partners, year, paid_quarters[0], latest[-1]) if paid_quarters else None
+        if returned is not None:
+            await clawback(client, api, programmes[REBATE]["programme_id"], latest[-1], *returned)
         await what_if(api, programmes[REBATE], latest[-1].period)
     await mdf_set(api, partners, today.year)
 
@@ -330,6 +347,68 @@ async def adjustment(api: Api, programme_id: str, period: str, partners: Sequenc
         "reason": ADJUSTMENT_REASON,
     }
     await api.post("/v1/adjustments", body, step="adjustment")
+
+
+def clawback_return(
+    partners: Sequence[DemoPartner], year: Year, paid_quarter: PlannedRun, latest: PlannedRun
+) -> tuple[DemoPartner, Json] | None:
+    """The return a partner's system sends on the first day of the latest quarter of the first sale of the
+    paid quarter (of the first active partner by name with one): all of it, naming the sale, so the latest
+    quarter's run claws back the rebate paid on it."""
+    for partner in sorted((p for p in partners if p.status == "active"), key=lambda p: p.name):
+        sales = [
+            line
+            for line in year_of_sales(partner, year)
+            if line["kind"] == "sale"
+            and paid_quarter.first <= date.fromisoformat(line["occurred_on"]) <= paid_quarter.last
+        ]
+        if sales:
+            sale = sales[0]
+            copied = {
+                key: sale[key]
+                for key in ("customer", "product", "quantity", "unit_price", "amount", "currency")
+            }
+            return partner, copied | {
+                "external_id": f"RET-CLAWBACK-{sale['external_id']}",
+                "kind": "return",
+                "occurred_on": latest.first.isoformat(),
+                "payment_status": "invoiced",
+                "original_external_id": sale["external_id"],
+            }
+    return None
+
+
+async def clawback(
+    client: httpx.AsyncClient,
+    api: Api,
+    programme_id: str,
+    latest: PlannedRun,
+    partner: DemoPartner,
+    returned: Json,
+    *,
+    wait_seconds: float = CATCH_UP_SECONDS,
+    poll_seconds: float = POLL_SECONDS,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> Json | None:
+    """Send the return (signed with a secret issued now; a second load sends the same delivery, which
+    analytics takes as a duplicate), then run the latest quarter's draft again until its clawback is there,
+    or at the deadline (the relay brings the return on its own time). The clawback, or None."""
+    issued = await api.post(f"/v1/partners/{partner.id}/webhook-secrets", step=f"secret of {partner.name}")
+    await send_sales(client, partner, issued["secret"], [returned], SentTotals())
+    deadline = clock() + wait_seconds
+    while True:
+        await calculation_run(api, programme_id, latest.period)
+        found = [
+            item
+            for item in await all_items(
+                api, "/v1/adjustments", programme_id=programme_id, partner_id=partner.id, period=latest.period
+            )
+            if item["kind"] == "clawback"
+        ]
+        if found or clock() >= deadline:
+            return found[0] if found else None
+        await sleep(poll_seconds)
 
 
 def candidate_terms(published: Json) -> Json:

@@ -18,6 +18,12 @@ from incentives.replica.models import (
     PartnerTierPeriod,
     SalesLine,
 )
+from incentives.replica.month_sum_models import (
+    SalesMonthSum,
+    SalesMonthTotal,
+    SalesPaidMonthSum,
+    SalesPaidMonthTotal,
+)
 
 __all__ = [
     "Adjustment",
@@ -38,4 +44,8 @@ __all__ = [
     "Programme",
     "ProgrammeVersion",
     "SalesLine",
+    "SalesMonthSum",
+    "SalesMonthTotal",
+    "SalesPaidMonthSum",
+    "SalesPaidMonthTotal",
 ]

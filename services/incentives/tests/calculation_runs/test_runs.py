@@ -77,50 +77,55 @@ async def test_a_run_pays_each_partner_with_a_trace_that_sums_to_the_payout(
     assert await payout_lines(client, run["id"], anna) == lines  # stable
 
 
-async def test_lines_of_one_rate_are_converted_together_and_a_day_read_late_gets_its_own_rate(
-    client: httpx.AsyncClient, db: AsyncSession, analytics: FakeAnalytics, monkeypatch: pytest.MonkeyPatch
+async def test_lines_of_one_rate_are_converted_together_and_a_rate_changing_within_a_month_day_by_day(
+    client: httpx.AsyncClient, db: AsyncSession, analytics: FakeAnalytics
 ) -> None:
-    """The sums are grouped by FX factor (days read first); a line whose day the first read did not see (it
-    came in between the two reads) still gets its day's rate, and the run comes out the same."""
-    from incentives.calculation_runs import repository
-
+    """A month's lines are summed (the month sums) and converted at once when their days share one rate; when
+    the rate changes within the month, that month is read again line by line and converted day by day. Either
+    way the run comes out as if every line were converted alone."""
     partner = await a_partner(db)
     for day, amount in [
         (date(2026, 1, 5), "100.00"),
         (date(2026, 1, 25), "200.00"),
         (date(2026, 2, 3), "50.00"),
+        (date(2026, 2, 20), "60.00"),
     ]:
         await a_line(db, partner, amount, currency="USD", on=day)
     analytics.add_rate("USD", "EUR", date(2026, 1, 1), "0.9")
+    analytics.add_rate("USD", "EUR", date(2026, 1, 20), "0.85")
     analytics.add_rate("USD", "EUR", date(2026, 2, 1), "0.8")
     programme = await a_programme(client, rebate("0.10"))
 
-    together = await a_run(client, programme)
-    first = await payouts(client, together)
-    days_read = repository.foreign_days
+    run = await a_run(client, programme)
+    paid = await payouts(client, run)
 
-    async def missing_february(session: AsyncSession, scope: repository.Scope) -> dict[str, set[date]]:
-        found = await days_read(session, scope)
-        return {currency: {d for d in days if d.month != 2} for currency, days in found.items()}
-
-    monkeypatch.setattr(repository, "foreign_days", missing_february)
-    late = await a_run(client, programme)  # replaces the draft
-    second = await payouts(client, late)
-
-    # (100 + 200) * 0.9 + 50 * 0.8 = 270 + 40 = 310; rebate 10 % = 31.00
-    assert first[str(partner)]["volume"] == second[str(partner)]["volume"]
-    assert Decimal(first[str(partner)]["volume"]) == Decimal(310)
-    assert (
-        first[str(partner)]["amount"]
-        == second[str(partner)]["amount"]
-        == {"amount": "31.00", "currency": "EUR"}
-    )
-    assert together["fx_rates"] == late["fx_rates"]
-    assert [(r["day"], r["rate"]) for r in late["fx_rates"]] == [
+    # January's rate changes on the 20th: 100 * 0.9 + 200 * 0.85 = 260; February's does not: 110 * 0.8 = 88
+    assert Decimal(paid[str(partner)]["volume"]) == Decimal(348)
+    assert paid[str(partner)]["amount"] == {"amount": "34.80", "currency": "EUR"}  # rebate 10 %
+    assert [(r["day"], r["rate"]) for r in run["fx_rates"]] == [
         ("2026-01-05", "0.9"),
-        ("2026-01-25", "0.9"),
+        ("2026-01-25", "0.85"),
         ("2026-02-03", "0.8"),
+        ("2026-02-20", "0.8"),
     ]
+    traced = await payout_lines(client, run["id"], partner)
+    assert sorted(Decimal(line["converted"]) for line in traced) == [40, 48, 90, 170]
+
+
+async def test_a_line_recorded_after_the_run_is_not_counted(
+    client: httpx.AsyncClient, db: AsyncSession, analytics: FakeAnalytics
+) -> None:
+    """A run counts the lines recorded up to its moment: a month sum holding a later line is not read, its
+    partner's month is read line by line instead."""
+    partner = await a_partner(db)
+    await a_line(db, partner, "100.00", on=date(2026, 1, 5))
+    await a_line(db, partner, "900.00", on=date(2026, 1, 6), recorded_at=datetime(2099, 1, 1, tzinfo=UTC))
+    await a_line(db, partner, "50.00", on=date(2026, 2, 3))
+    programme = await a_programme(client, rebate("0.10"))
+
+    paid = await payouts(client, await a_run(client, programme))
+
+    assert (Decimal(paid[str(partner)]["volume"]), paid[str(partner)]["lines"]) == (Decimal(150), 2)
 
 
 async def test_a_missing_fx_rate_stops_the_run_with_the_list_and_stores_nothing(

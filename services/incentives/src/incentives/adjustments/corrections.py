@@ -107,11 +107,12 @@ async def deltas(
     now: datetime,
 ) -> list[Correction]:
     from incentives.calculation_runs import repository as runs
+    from incentives.calculation_runs.line_sums import Scope
 
     found: list[Correction] = []
     for run in await runs.locked_runs_before(session, programme.id, scope.period.first_day):
         version = await programmes.version_by_id(session, run.version_id)
-        again = runs.Scope(
+        again = Scope(
             terms_of(version), parse_period(run.period), run.currency, scope.as_of, now, programme.id
         )
         targets = {UUID(partner): Decimal(amount) for partner, amount in run.targets.items()}

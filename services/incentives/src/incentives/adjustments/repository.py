@@ -114,13 +114,11 @@ async def delta_totals(
     return {partner: amount for partner, amount in rows.all()}
 
 
-def clawed_back(programme_id: UUID) -> Any:
-    """SQL: the replica line is a return already taken back by a clawback of the programme (it does not count
-    again in the volume of the period it falls in)."""
-    from incentives.replica.models import SalesLine
-
-    return sa.exists().where(
+def clawed_back(programme_id: UUID) -> sa.Select[UUID | None]:
+    """SQL: the ids of the replica lines (returns) a clawback of the programme took back already; such a line
+    does not count again in the volume of the period it falls in."""
+    return sa.select(Adjustment.source_line_id).where(
         Adjustment.programme_id == programme_id,
         Adjustment.kind == AdjustmentKind.CLAWBACK.value,
-        Adjustment.source_line_id == SalesLine.id,
+        Adjustment.source_line_id.is_not(None),  # NOT IN over a NULL would drop every line
     )

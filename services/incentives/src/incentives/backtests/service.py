@@ -16,7 +16,7 @@ from prm_contracts.principal import Principal
 from prm_contracts.problem import NotFound
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from incentives.calculation_runs.repository import Scope
+from incentives.calculation_runs.line_sums import Scope
 from incentives.calculation_runs.service import _period_of, compute
 from incentives.programmes import repository as programmes
 from incentives.programmes.models import Programme

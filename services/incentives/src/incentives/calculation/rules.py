@@ -3,8 +3,10 @@ calculator sums lines in SQL and hands the sums here). Exact Decimal; nothing is
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
+from functools import partial
 
 from prm_contracts.incentives import (
     AcceleratorRule,
@@ -71,29 +73,61 @@ def accelerator(rule: AcceleratorRule, volume: Decimal, target: Decimal | None) 
     return rule.rate * excess if excess > 0 else Decimal(0)
 
 
-def rule_results(terms: VersionTerms, volumes: PartnerVolumes) -> list[RuleResult]:
-    """Every earning and accruing rule's exact amount; caps, floors and budgets are `settle`'s."""
-    results: list[RuleResult] = []
+Amount = Callable[[PartnerVolumes], tuple[Decimal, int | None]]
+RulePlan = list[tuple[int, RuleKind, Amount]]
+
+
+def _of_volume(rate: Decimal, volumes: PartnerVolumes) -> tuple[Decimal, int | None]:
+    return rate * volumes.volume, None
+
+
+def _of_deal_volume(rate: Decimal, volumes: PartnerVolumes) -> tuple[Decimal, int | None]:
+    return rate * volumes.deal_volume, None
+
+
+def _of_bands(rule: VolumeBonusRule, volumes: PartnerVolumes) -> tuple[Decimal, int | None]:
+    return volume_bonus(rule, volumes.volume)
+
+
+def _above_target(rule: AcceleratorRule, volumes: PartnerVolumes) -> tuple[Decimal, int | None]:
+    return accelerator(rule, volumes.volume, volumes.target), None
+
+
+def _per_unit(index: int, amount: Decimal, volumes: PartnerVolumes) -> tuple[Decimal, int | None]:
+    return amount * volumes.spiff_units.get(index, Decimal(0)), None
+
+
+def _per_deal(index: int, amount: Decimal, volumes: PartnerVolumes) -> tuple[Decimal, int | None]:
+    return amount * Decimal(volumes.spiff_deals.get(index, 0)), None
+
+
+def rule_plan(terms: VersionTerms) -> RulePlan:
+    """Each earning and accruing rule of the terms as a function of a partner's volumes, worked out once for
+    a run's thousands of partners (caps, floors and budgets are `settle`'s)."""
+    plan: RulePlan = []
+    for index, rule in enumerate(terms.rules):
+        if isinstance(rule, RebateRule | MdfAccrualRule):
+            plan.append((index, RuleKind(rule.kind), partial(_of_volume, rule.rate)))
+        elif isinstance(rule, VolumeBonusRule):
+            plan.append((index, RuleKind.VOLUME_BONUS, partial(_of_bands, rule)))
+        elif isinstance(rule, AcceleratorRule):
+            plan.append((index, RuleKind.ACCELERATOR, partial(_above_target, rule)))
+        elif isinstance(rule, SpiffRule):
+            per = _per_unit if rule.per is SpiffUnit.UNIT else _per_deal
+            plan.append((index, RuleKind.SPIFF, partial(per, index, rule.amount)))
+        elif isinstance(rule, DealRegistrationBonusRule):
+            plan.append((index, RuleKind.DEAL_REGISTRATION_BONUS, partial(_of_deal_volume, rule.rate)))
+    return plan
+
+
+def rule_results(
+    terms: VersionTerms, volumes: PartnerVolumes, plan: RulePlan | None = None
+) -> list[RuleResult]:
+    """Every earning and accruing rule's exact amount (by `plan`, worked out from the terms when not given);
+    caps, floors and budgets are `settle`'s."""
     with localcontext() as context:
         context.prec = PRECISION
-        for index, rule in enumerate(terms.rules):
-            if isinstance(rule, RebateRule | MdfAccrualRule):
-                results.append(RuleResult(index, RuleKind(rule.kind), rule.rate * volumes.volume))
-            elif isinstance(rule, VolumeBonusRule):
-                amount, band = volume_bonus(rule, volumes.volume)
-                results.append(RuleResult(index, RuleKind.VOLUME_BONUS, amount, band))
-            elif isinstance(rule, AcceleratorRule):
-                amount = accelerator(rule, volumes.volume, volumes.target)
-                results.append(RuleResult(index, RuleKind.ACCELERATOR, amount))
-            elif isinstance(rule, SpiffRule):
-                base = (
-                    volumes.spiff_units.get(index, Decimal(0))
-                    if rule.per is SpiffUnit.UNIT
-                    else Decimal(volumes.spiff_deals.get(index, 0))
-                )
-                results.append(RuleResult(index, RuleKind.SPIFF, rule.amount * base))
-            elif isinstance(rule, DealRegistrationBonusRule):
-                results.append(
-                    RuleResult(index, RuleKind.DEAL_REGISTRATION_BONUS, rule.rate * volumes.deal_volume)
-                )
-    return results
+        return [
+            RuleResult(index, kind, *amount(volumes))
+            for index, kind, amount in (rule_plan(terms) if plan is None else plan)
+        ]

@@ -4,12 +4,12 @@ all partners, then rounding (see rounding.py). Shared by the set-based and the r
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal, localcontext
+from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from uuid import UUID
 
 from prm_contracts.incentives import BudgetRule, CapRule, FloorRule, RuleKind, VersionTerms
 
-from incentives.calculation.rounding import PRECISION, allocate, round_payout
+from incentives.calculation.rounding import PRECISION, allocate, minor_unit
 from incentives.calculation.rules import RuleResult
 
 
@@ -56,28 +56,29 @@ def settle(
     """
     with localcontext() as context:
         context.prec = PRECISION
-        capped = {partner: _cap_floor(terms, earned(r)) for partner, r in results.items()}
+        unit = minor_unit(currency)
+        before = {partner: earned(r) for partner, r in results.items()}
+        capped = {partner: _cap_floor(terms, amount) for partner, amount in before.items()}
         budget = budget_of(terms)
-        positive = sorted(p for p, amount in capped.items() if amount > 0)
-        total = sum((capped[p] for p in positive), Decimal(0))
+        total = sum((amount for amount in capped.values() if amount > 0), Decimal(0))
         factor = budget / total if budget is not None and total > budget else None
-        shares = (
-            dict(zip(positive, allocate(budget, [capped[p] for p in positive], currency), strict=True))
-            if factor is not None and budget is not None
-            else {}
-        )
+        shares: dict[UUID, Decimal] = {}
+        if factor is not None and budget is not None:
+            positive = sorted(p for p, amount in capped.items() if amount > 0)
+            shares = dict(
+                zip(positive, allocate(budget, [capped[p] for p in positive], currency), strict=True)
+            )
         settlements = {}
         for partner, partner_results in results.items():
-            before = earned(partner_results)
             after = capped[partner]
             scaled = after * factor if factor is not None and partner in shares else after
-            amount = shares[partner] if partner in shares else round_payout(scaled, currency)
+            amount = shares[partner] if partner in shares else scaled.quantize(unit, rounding=ROUND_HALF_EVEN)
             settlements[partner] = Settlement(
-                earned=before,
+                earned=before[partner],
                 unrounded=scaled,
                 amount=amount,
-                mdf_accrual=round_payout(accrued(partner_results), currency),
-                cap_floor_factor=after / before if after != before else None,
+                mdf_accrual=accrued(partner_results).quantize(unit, rounding=ROUND_HALF_EVEN),
+                cap_floor_factor=after / before[partner] if after != before[partner] else None,
                 budget_factor=factor if partner in shares else None,
             )
         return settlements, factor

@@ -1,18 +1,20 @@
 """Calculation runs: a programme version's payouts for one period, computed set-based.
 
-The days of the eligible foreign-currency lines are read first and their FX rates asked of analytics, then
-one SQL pass sums the eligible lines per group (repository.line_groups: per partner, currency, FX factor and
-held reason); targets come from analytics in one call; nothing is written before all that. The rules, caps,
-floors and budget are applied to the sums in exact Decimal (calculation/); then the run and its payouts are written at once. The same inputs (version, period,
-`as_of`, replica lines recorded up to the run, rates, targets) give the same result. A draft is replaced by
-running the period again; an approved or paid run is locked. Per-line traces are derived on read.
+The eligible lines are read summed: from the month sums kept beside the replica's lines wherever a month's
+lines all fare alike, one by one elsewhere (month_split.py, line_sums.py). The FX
+rates of the sums' foreign months are asked of analytics first (a month whose rate changes within it is read
+line by line), those of the lines read one by one after; the targets come in one call; nothing is written
+before all that. The rules, caps, floors and budget are applied to the sums in exact Decimal (calculation/);
+then the run and its payouts are written at once. The same inputs (version, period, `as_of`, replica lines
+recorded up to the run, rates, targets) give the same result. A draft is replaced by running the period
+again; an approved or paid run is locked. Per-line traces are derived on read.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, localcontext
 from typing import Any
 from uuid import UUID, uuid4
@@ -46,15 +48,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from incentives.adjustments import corrections
 from incentives.adjustments import repository as adjustments_repository
-from incentives.calculation.reference import LineFacts, reference_calculation
+from incentives.calculation.reference import LineFacts, counting_window, reference_calculation
 from incentives.calculation.rounding import PRECISION, minor_unit
-from incentives.calculation.rules import PartnerVolumes, RuleResult, rule_results
+from incentives.calculation.rules import PartnerVolumes, RuleResult, rule_plan, rule_results
 from incentives.calculation.settle import Settlement, settle
 from incentives.calculation.trace import traced
-from incentives.calculation_runs import repository
-from incentives.calculation_runs.fx import rate_table, rates_for
+from incentives.calculation_runs import line_sums, month_split, repository
+from incentives.calculation_runs.fx import FxSeries, rate_table
+from incentives.calculation_runs.line_sums import LineGroup, Scope
 from incentives.calculation_runs.models import CalculationRun, Payout
-from incentives.calculation_runs.repository import FxKeys, LineGroup, Scope
+from incentives.calculation_runs.month_split import Split
 from incentives.programmes import repository as programmes
 from incentives.programmes.models import Programme, ProgrammeVersion
 from incentives.programmes.schemas import terms_of
@@ -176,31 +179,28 @@ class _Partner:
     held_volume: Decimal = Decimal(0)
 
 
-def _fx_keys(applied: list[FxRateApplied]) -> tuple[FxKeys, list[Decimal]]:
-    """The read's FX grouping: the days of each (currency, factor) together, and the factors by index."""
-    days: dict[tuple[str, str], list[date]] = {}
-    for rate in applied:
-        days.setdefault((rate.currency, rate.rate), []).append(rate.day)
-    keys: FxKeys = [(currency, sorted(on)) for (currency, _), on in days.items()]
-    return keys, [Decimal(rate) for _, rate in days]
-
-
 def _partners(
-    groups: list[LineGroup], factors: list[Decimal], rates: dict[tuple[str, date], Decimal]
+    groups: list[LineGroup],
+    currency: str,
+    rates: dict[tuple[str, date], Decimal],
+    factors: dict[tuple[str, date], Decimal],
 ) -> dict[UUID, _Partner]:
-    """The groups' sums folded per partner, converted into the programme's currency: a group's lines share
-    one factor, so its sum converts exactly as its lines would one by one."""
+    """The groups' sums folded per partner, converted into the programme's currency (PostgreSQL's month sums
+    are converted already): a group's lines share one factor (their day's, or their month's from `factors`),
+    so its sum converts exactly as its lines would one by one."""
     partners: dict[UUID, _Partner] = defaultdict(lambda: _Partner(PartnerVolumes()))
+    one = Decimal(1)
     with localcontext() as context:
         context.prec = PRECISION
         for group in groups:
             partner = partners[group.partner_id]
-            if group.fx_rate is not None:
-                rate = factors[group.fx_rate]
-            elif group.fx_day is not None:
-                rate = rates[(group.currency, group.fx_day)]
+            if group.currency == currency:
+                rate = one
+            elif group.month is not None:
+                rate = factors[(group.currency, group.month)]
             else:
-                rate = Decimal(1)
+                assert group.day is not None
+                rate = rates[(group.currency, group.day)]
             converted = group.amount * rate
             if group.held is not None:
                 partner.held_lines += group.lines
@@ -217,6 +217,48 @@ def _partners(
                 )
                 volumes.spiff_deals[spiff.rule] = volumes.spiff_deals.get(spiff.rule, 0) + spiff.deals
     return dict(partners)
+
+
+def _foreign_days(
+    month_days: dict[tuple[str, date], int], lines: list[LineGroup], currency: str
+) -> dict[str, set[date]]:
+    """Per currency other than the programme's, the days of the eligible lines read: the FX rates the run
+    used (from the months' days of the sums and the days of the lines read one by one)."""
+    days: dict[str, set[date]] = defaultdict(set)
+    for (foreign, month), bits in month_days.items():
+        days[foreign].update(month_split.month_days(month, bits))
+    for group in lines:
+        if group.currency != currency and group.day is not None:
+            days[group.currency].add(group.day)
+    return dict(days)
+
+
+async def _read(
+    session: AsyncSession, fx: FxSeries, scope: Scope, split: Split
+) -> tuple[line_sums.MonthSumsRead, list[LineGroup], dict[tuple[str, date], Decimal]]:
+    """The scope's eligible lines, summed: from the month sums the split allows, and one by one. First the FX
+    rates of the sums' foreign months: a month whose rate changes within it is read line by line (its lines
+    convert day by day); then the sums, converted. A sum holding a line recorded after the run's moment is
+    not what the run may count, nor one of a month whose rate was not judged (it came in meanwhile): that
+    month is read line by line instead, and the sums again (each round moves at least one, so it ends).
+    Returns the sums, the lines' groups and the factors of the months the sums stand for."""
+    first, end = counting_window(scope.terms, scope.period)
+    span = (first, end - timedelta(days=1))
+    while True:
+        months = await line_sums.foreign_months(session, scope, split)
+        factors, uneven = await fx.month_factors(months, span)
+        split = split.with_fx(uneven)
+        sums = await line_sums.month_groups(session, scope, split, factors)
+        late = [group for group in sums.groups if group.late]
+        if not late and not sums.unrated:
+            return sums, await line_sums.line_groups(session, scope, split), factors
+        cells = {(group.partner_id, group.month) for group in late if group.month is not None}
+        spanning = {group.partner_id for group in late if group.month is None}
+        if spanning:  # a group over several months: find the late ones
+            cells |= await line_sums.late_cells(session, scope, split, spanning)
+        moved = split.with_cells(cells).with_fx(sums.unrated)
+        # the sums changed under the read (lines written meanwhile): read every line one by one
+        split = moved if moved != split else split.lines_only()
 
 
 def _breakdown(
@@ -265,23 +307,14 @@ async def compute(
     """The set-based calculation of `scope` (read-only). `targets` given (a locked run's stored ones) are used
     as they are; otherwise analytics is asked. 422 `fx-rates-missing` when a rate is missing."""
     terms, period, currency = scope.terms, scope.period, scope.currency
-    await repository.without_jit(session)
-    # the rates first (the days of the eligible foreign lines), so the sums are grouped by rate, not by day
-    days = await repository.foreign_days(session, scope)
-    applied, missing = await rates_for(analytics, currency, days) if days else ([], [])
-    groups: list[LineGroup] = []
-    factors: list[Decimal] = []
-    if not missing:
-        fx_keys, factors = _fx_keys(applied)
-        groups = await repository.line_groups(session, scope, fx_keys)
-        late: dict[str, set[date]] = defaultdict(set)  # days of lines stored between the two reads
-        for group in groups:
-            if group.fx_day is not None:
-                late[group.currency].add(group.fx_day)
-        if late:
-            more, missing = await rates_for(analytics, currency, late)
-            applied = sorted(applied + more, key=lambda rate: (rate.currency, rate.day))
-    partners = _partners(groups, factors, rate_table(applied)) if not missing else {}
+    await line_sums.run_settings(session)
+    split = month_split.split_of(terms, period, scope.as_of, await line_sums.boundaries(session, scope))
+    fx = FxSeries(analytics, currency)
+    sums, lines, factors = await _read(session, fx, scope, split)
+    days = _foreign_days(sums.days, lines, currency)
+    applied, missing = await fx.applied(days) if days else ([], [])
+    groups = sums.groups + lines
+    partners = _partners(groups, currency, rate_table(applied), factors) if not missing else {}
     if targets is None:
         targets = {}
         if any(isinstance(rule, AcceleratorRule) for rule in terms.rules):
@@ -295,11 +328,12 @@ async def compute(
             "analytics and run again",
             missing=[m.model_dump(mode="json") for m in missing],
         )
-    flagged = repository.flagged_line_ids(groups)
+    flagged = line_sums.flagged_line_ids(groups)
     results = {}
+    plan = rule_plan(terms)
     for partner_id, partner in partners.items():
         partner.volumes.target = targets.get(partner_id)
-        results[partner_id] = rule_results(terms, partner.volumes)
+        results[partner_id] = rule_results(terms, partner.volumes, plan)
     settlements, budget_factor = settle(terms, currency, results)
     return Computation(partners, results, settlements, budget_factor, applied, targets, flagged)
 
@@ -316,7 +350,7 @@ async def calculate(
     new. Reads first, then asks analytics, then writes: nothing is stored when anything fails. The period's
     adjustments (manual, and the clawbacks and deltas this run finds) are added to the payouts."""
     actor.require_vendor("run calculations")
-    await repository.without_jit(session)
+    await line_sums.run_settings(session)
     programme = await visible_programme(session, body.programme_id)
     period = _period_of(programme, body.period)
     version = await _version_for(session, programme, body.version, period)
@@ -587,7 +621,7 @@ async def payout_lines(
     clawed = await adjustments_repository.clawed_line_ids(session, run.programme_id, except_period="")
     facts = [
         _facts(row, rates, run.currency, flagged)
-        for row in await repository.partner_lines(session, scope, partner_id)
+        for row in await line_sums.partner_lines(session, scope, partner_id)
         if row.SalesLine.id not in clawed
     ]
     target = run.targets.get(str(partner_id))

@@ -23,6 +23,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from incentives.db import Base
 
 FLAG_STATUSES = ("none", "open", "confirmed", "dismissed")
+HELD_BY_FLAG = "flag_status IN ('open', 'confirmed')"
+NAMES_ORIGINAL = "original_external_id IS NOT NULL"
 
 
 class SalesLine(Base):
@@ -36,6 +38,20 @@ class SalesLine(Base):
         sa.CheckConstraint(one_of("flag_status", FLAG_STATUSES), name="flag_status"),
         sa.Index("ix_sales_line_partner_occurred_on", "partner_id", "occurred_on"),
         sa.Index("ix_sales_line_occurred_on", "occurred_on"),
+        # the lines a flag holds: runs read them one by one, never from the month sums
+        sa.Index(
+            "ix_sales_line_held_occurred_on",
+            "occurred_on",
+            postgresql_where=sa.text(HELD_BY_FLAG),
+            sqlite_where=sa.text(HELD_BY_FLAG),
+        ),
+        # returns naming their sale: each run looks for the ones of its window to claw back
+        sa.Index(
+            "ix_sales_line_naming_original_occurred_on",
+            "occurred_on",
+            postgresql_where=sa.text(NAMES_ORIGINAL),
+            sqlite_where=sa.text(NAMES_ORIGINAL),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)

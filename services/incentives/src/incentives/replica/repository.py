@@ -40,9 +40,11 @@ def _insert(session: AsyncSession) -> Any:
 
 async def insert_lines(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
     """Lines not replicated yet; one already here (by its id or its partner's external id) is left as it
-    is."""
+    is. One multi-row statement (RETURNING makes SQLAlchemy batch the rows into it): PostgreSQL's month-sum
+    trigger then runs once per delivery, not once per line."""
     if rows:
-        await session.execute(_insert(session)(SalesLine).on_conflict_do_nothing(), list(rows))
+        insert = _insert(session)(SalesLine).on_conflict_do_nothing().returning(SalesLine.id)
+        await session.execute(insert, list(rows))
 
 
 async def insert_flags(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
@@ -94,9 +96,26 @@ async def replicated_line_ids(session: AsyncSession, line_ids: Collection[UUID])
 
 
 async def set_payment_states(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    """`{"id", "payment_status", "paid_on"}` of replicated lines (one UPDATE by primary key, executed many)."""
-    if rows:
+    """`{"id", "payment_status", "paid_on"}` of replicated lines. On PostgreSQL one UPDATE from a VALUES list
+    (its month-sum trigger then runs once for them all, not once per line); elsewhere one UPDATE by primary
+    key, executed many."""
+    if not rows:
+        return
+    if _dialect(session) != "postgresql":
         await session.execute(sa.update(SalesLine), list(rows))
+        return
+    change = sa.values(
+        sa.column("id", sa.Uuid()),
+        sa.column("payment_status", sa.String()),
+        sa.column("paid_on", sa.Date()),
+        name="change",
+    ).data([(row["id"], row["payment_status"], row["paid_on"]) for row in rows])
+    await session.execute(
+        sa.update(SalesLine)
+        .where(SalesLine.id == change.c.id)
+        .values(payment_status=change.c.payment_status, paid_on=change.c.paid_on)
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def keep_pending_payments(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:

@@ -3,16 +3,21 @@ path) and printable HTML (`Accept: text/html` or the `.html` path)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Header, Response
+from fastapi import APIRouter, Header, Path, Response
 from prm_contracts.incentives import StatementOut
+from prm_contracts.periods import PERIOD_IN_DOCUMENT
 from prm_kit.db import SessionDep
 from prm_kit.errors import problems
 from prm_kit.internal_auth import PrincipalDep, require
 
 from incentives.statements import render, service
+
+PeriodPath = Annotated[
+    str, Path(description="`2026`, `2026-Q3` or `2026-07`.", json_schema_extra=PERIOD_IN_DOCUMENT)
+]
 
 router = APIRouter(prefix="/v1/statements", tags=["statements"], dependencies=[require("incentives:read")])
 
@@ -40,7 +45,7 @@ def _csv(statement: StatementOut) -> Response:
     responses={**_CSV, **problems(403, 404, 409, 422)},
 )
 async def get_statement_csv(
-    partner_id: UUID, period: str, session: SessionDep, who: PrincipalDep
+    partner_id: UUID, period: PeriodPath, session: SessionDep, who: PrincipalDep
 ) -> Response:
     """One row per line contribution (rule, band, rate, share), adjustment, calculated amount and payout of
     each programme, then the totals per currency."""
@@ -54,7 +59,7 @@ async def get_statement_csv(
     responses={**_HTML, **problems(403, 404, 409, 422)},
 )
 async def get_statement_html(
-    partner_id: UUID, period: str, session: SessionDep, who: PrincipalDep
+    partner_id: UUID, period: PeriodPath, session: SessionDep, who: PrincipalDep
 ) -> Response:
     """Server-rendered, no external assets: rules, lines (held ones marked), adjustments, holds, totals."""
     answer = await service.statement(session, partner_id, period, actor=who)
@@ -77,7 +82,7 @@ async def get_statement_html(
 )
 async def get_statement(
     partner_id: UUID,
-    period: str,
+    period: PeriodPath,
     session: SessionDep,
     who: PrincipalDep,
     accept: str | None = Header(default=None),
