@@ -502,3 +502,9 @@ def test_a_same_group_conflict_is_shown_as_such_with_its_explanation() -> None:
     assert conflict.explanation.relation == "same_group"
     assert (conflict.explanation.submitted_form, conflict.explanation.other_form) == ("acme", "acme")
     assert "group word holding" in conflict.explanation.rule
+
+
+def test_a_typo_of_an_abbreviation_shares_a_token_with_it() -> None:
+    # `bros` is compared as `brothers`; a typo of the abbreviation as written (`abros`) is still one edit away
+    assert name_tokens(normalise_name("Smith Bros")) & name_tokens(normalise_name("Abros"))
+    assert "bros" in name_tokens("bros")

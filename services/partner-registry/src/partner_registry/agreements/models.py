@@ -35,7 +35,7 @@ class Agreement(Base):
     updated_at: Mapped[datetime]
 
 
-def current_on(on: date) -> sa.ColumnElement[bool]:
+def current_on(on: date | sa.ColumnElement[date]) -> sa.ColumnElement[bool]:
     """The condition of an agreement that is current on the day `on`: active and running that day."""
     return sa.and_(
         Agreement.status == AgreementStatus.ACTIVE.value,

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
+from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
+from prm_kit.db.core import core_rows
+from prm_kit.db.listing import (
+    AnySelect,
+    cached_statement,
+    keyset_after_bound,
+    limit_bound,
+    page_parameters,
+)
 from prm_kit.pagination import KeysetPosition, keyset_after, keyset_order
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -51,6 +61,24 @@ async def certification_page(
     return list((await session.scalars(statement)).all())
 
 
+def _expiring_statement(only_partner: bool, after: bool) -> AnySelect:
+    c = Certification
+    conditions = [
+        c.expires_on >= sa.bindparam("from_day", type_=sa.Date()),
+        c.expires_on <= sa.bindparam("to_day", type_=sa.Date()),
+    ]
+    if only_partner:
+        conditions.append(c.partner_id == sa.bindparam("only_partner_id", type_=c.partner_id.type))
+    if after:
+        conditions.append(keyset_after_bound(c.expires_on, c.id, descending=False))
+    return (
+        sa.select(c.__table__)
+        .where(*conditions)
+        .order_by(*keyset_order(c.expires_on, c.id, descending=False))
+        .limit(limit_bound())
+    )
+
+
 async def expiring_page(
     session: AsyncSession,
     *,
@@ -59,19 +87,17 @@ async def expiring_page(
     only_partner_id: UUID | None,
     after: KeysetPosition[date] | None,
     limit: int,
-) -> list[Certification]:
-    """Certifications of every partner (or one) expiring between two days (both included), soonest first."""
-    statement = sa.select(Certification).where(
-        Certification.expires_on >= from_day, Certification.expires_on <= to_day
+) -> Sequence[sa.Row[Any]]:
+    """Certifications of every partner (or one) expiring between two days (both included), soonest first:
+    rows of their columns."""
+    statement = cached_statement(
+        ("expiring_page", only_partner_id is not None, after is not None),
+        lambda: _expiring_statement(only_partner_id is not None, after is not None),
     )
+    parameters: dict[str, Any] = {"from_day": from_day, "to_day": to_day}
     if only_partner_id is not None:
-        statement = statement.where(Certification.partner_id == only_partner_id)
-    statement = (
-        statement.where(keyset_after(Certification.expires_on, Certification.id, after, descending=False))
-        .order_by(*keyset_order(Certification.expires_on, Certification.id, descending=False))
-        .limit(limit)
-    )
-    return list((await session.scalars(statement)).all())
+        parameters["only_partner_id"] = only_partner_id
+    return await core_rows(session, statement, parameters | page_parameters(after, limit))
 
 
 async def add_certification(session: AsyncSession, certification: Certification) -> None:

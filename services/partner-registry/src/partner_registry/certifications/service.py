@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 from uuid import UUID, uuid4
 
 from prm_contracts.certifications import (
@@ -29,6 +30,7 @@ RECORDS = "certifications"
 CERTIFICATIONS = PartnerRecords(repository.certification_of, noun="certification")
 ORDER = "-issued_on"
 EXPIRING_ORDER = "expires_on"
+CERTIFICATION_PAGE = Page[CertificationOut]
 
 
 async def _ensure_contact_of(session: AsyncSession, partner_id: UUID, contact_id: UUID | None) -> None:
@@ -84,12 +86,14 @@ async def expiring_certifications(
         after=after,
         limit=limit + 1,
     )
-    return page_of(found, limit, out=certification_out, cursor_of=_expiring_cursor)
+    page = page_of(found, limit, out=lambda row: row, cursor_of=_expiring_cursor)
+    # the rows' columns are CertificationOut's fields: validated once, from their attributes
+    return CERTIFICATION_PAGE.model_validate(page, from_attributes=True)
 
 
-def _expiring_cursor(certification: Certification) -> str:
-    assert certification.expires_on is not None  # the expiring list keeps only certifications with one
-    return keyset_cursor(EXPIRING_ORDER, certification.expires_on, certification.id)
+def _expiring_cursor(row: Any) -> str:
+    # the expiring list keeps only certifications with an expiry day
+    return keyset_cursor(EXPIRING_ORDER, row.expires_on, row.id)
 
 
 async def visible_certification(

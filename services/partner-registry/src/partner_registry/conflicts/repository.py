@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
 from prm_kit.db import UTCDateTime
+from prm_kit.db.core import core_rows
+from prm_kit.db.listing import (
+    AnySelect,
+    cached_statement,
+    json_rows,
+    keyset_after_bound,
+    limit_bound,
+    page_parameters,
+)
 from prm_kit.pagination import KeysetPosition, keyset_after, keyset_order
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
@@ -75,7 +84,7 @@ async def co_parties(session: AsyncSession, partner_id: UUID, among: Iterable[UU
     return set((await session.scalars(statement.distinct())).all())
 
 
-def _is_party(partner_id: UUID) -> sa.ColumnElement[bool]:
+def _is_party(partner_id: UUID | sa.ColumnElement[UUID]) -> sa.ColumnElement[bool]:
     return sa.exists().where(
         ConflictCaseParty.case_id == ConflictCase.id, ConflictCaseParty.partner_id == partner_id
     )
@@ -91,6 +100,43 @@ async def add_step(session: AsyncSession, step: ConflictCaseStep) -> None:
     await session.flush()
 
 
+def _page_statement(filters: CaseFilters, only_party: bool, after: bool, dialect: str) -> AnySelect:
+    """The page (limited in a subquery), each case with its parties as JSON rows `[position, partner_id]` and
+    its root causes as `[position, cause, detail]`."""
+    conditions: list[sa.ColumnElement[bool]] = []
+    if only_party:
+        conditions.append(_is_party(sa.bindparam("only_party", type_=ConflictCaseParty.partner_id.type)))
+    if filters.party is not None:
+        conditions.append(_is_party(sa.bindparam("party", type_=ConflictCaseParty.partner_id.type)))
+    if filters.stages:
+        conditions.append(ConflictCase.stage.in_(sa.bindparam("stages", expanding=True)))
+    if filters.conflict_types:
+        conditions.append(ConflictCase.conflict_type.in_(sa.bindparam("conflict_types", expanding=True)))
+    if after:
+        conditions.append(keyset_after_bound(ConflictCase.reported_at, ConflictCase.id, descending=True))
+    page = (
+        sa.select(ConflictCase.__table__)
+        .where(*conditions)
+        .order_by(*keyset_order(ConflictCase.reported_at, ConflictCase.id, descending=True))
+        .limit(limit_bound())
+        .subquery("page")
+    )
+    party, cause = ConflictCaseParty, ConflictCaseRootCause
+    parties = (
+        sa.select(json_rows(dialect, party.position, party.partner_id))
+        .where(party.case_id == page.c.id)
+        .scalar_subquery()
+    )
+    causes = (
+        sa.select(json_rows(dialect, cause.position, cause.cause, cause.detail))
+        .where(cause.case_id == page.c.id)
+        .scalar_subquery()
+    )
+    return sa.select(page, parties.label("parties"), causes.label("root_causes")).order_by(
+        *keyset_order(page.c.reported_at, page.c.id, descending=True)
+    )
+
+
 async def case_page(
     session: AsyncSession,
     filters: CaseFilters,
@@ -98,23 +144,28 @@ async def case_page(
     after: KeysetPosition[datetime] | None,
     limit: int,
     only_party: UUID | None = None,
-) -> list[ConflictCase]:
-    """Cases, most recently reported first."""
-    statement = sa.select(ConflictCase).options(*_with_children())
-    if only_party is not None:
-        statement = statement.where(_is_party(only_party))
-    if filters.party is not None:
-        statement = statement.where(_is_party(filters.party))
-    if filters.stages:
-        statement = statement.where(ConflictCase.stage.in_([s.value for s in filters.stages]))
-    if filters.conflict_types:
-        statement = statement.where(ConflictCase.conflict_type.in_([t.value for t in filters.conflict_types]))
-    statement = (
-        statement.where(keyset_after(ConflictCase.reported_at, ConflictCase.id, after, descending=True))
-        .order_by(*keyset_order(ConflictCase.reported_at, ConflictCase.id, descending=True))
-        .limit(limit)
+) -> Sequence[sa.Row[Any]]:
+    """Cases, most recently reported first: rows of the case's columns, `parties` and `root_causes` (JSON
+    rows, see `_page_statement`), in one statement."""
+    dialect = session.get_bind().dialect.name
+    shape = (
+        only_party is not None,
+        filters.party is not None,
+        bool(filters.stages),
+        bool(filters.conflict_types),
     )
-    return list((await session.scalars(statement)).unique().all())
+    statement = cached_statement(
+        ("case_page", shape, after is not None, dialect),
+        lambda: _page_statement(filters, only_party is not None, after is not None, dialect),
+    )
+    parameters: dict[str, Any] = {
+        "only_party": only_party,
+        "party": filters.party,
+        "stages": [stage.value for stage in filters.stages] or None,
+        "conflict_types": [type_.value for type_ in filters.conflict_types] or None,
+    }
+    given = {name: value for name, value in parameters.items() if value is not None}
+    return await core_rows(session, statement, given | page_parameters(after, limit))
 
 
 async def step_page(

@@ -15,14 +15,12 @@ from uuid import UUID
 from prm_contracts.conflicts import (
     VENDOR_DIRECT,
     ConflictCaseOut,
-    ConflictOutcome,
     ConflictStage,
     ConflictType,
     Party,
     Resolution,
     ResolutionIn,
     RootCause,
-    RootCauseTag,
 )
 from pydantic import (
     AwareDatetime,
@@ -162,36 +160,52 @@ def _party(value: str) -> Party:
     return VENDOR_DIRECT if value == VENDOR_DIRECT else UUID(value)
 
 
-def resolution_of(case: ConflictCase) -> Resolution | None:
+def _resolution_fields(case: Any) -> dict[str, Any] | None:
     if case.ruling is None or case.outcome is None or case.decided_by is None or case.decided_at is None:
         return None
-    return Resolution(
-        ruling=case.ruling,
-        outcome=ConflictOutcome(case.outcome),
-        awarded_to=_party(case.awarded_to) if case.awarded_to else None,
-        decided_by=case.decided_by,
-        decided_at=case.decided_at,
-    )
+    return {
+        "ruling": case.ruling,
+        "outcome": case.outcome,
+        "awarded_to": _party(case.awarded_to) if case.awarded_to else None,
+        "decided_by": case.decided_by,
+        "decided_at": case.decided_at,
+    }
+
+
+def _case_fields(case: Any, parties: list[Any], root_causes: list[dict[str, Any]]) -> dict[str, Any]:
+    """ConflictCaseOut's fields of an entity or a row with its columns."""
+    return {
+        "id": case.id,
+        "conflict_type": case.conflict_type,
+        "stage": case.stage,
+        "parties": parties,
+        "description": case.description,
+        "deal_registration_ids": [UUID(i) for i in case.deal_registration_ids],
+        "territory_ids": [UUID(i) for i in case.territory_ids],
+        "root_causes": root_causes,
+        "resolution": _resolution_fields(case),
+        "reported_by": case.reported_by,
+        "reported_at": case.reported_at,
+        "stage_changed_at": case.stage_changed_at,
+        "closed_at": case.closed_at,
+        "version": case.version,
+        "updated_at": case.updated_at,
+    }
 
 
 def case_out(case: ConflictCase) -> ConflictCaseOut:
-    return ConflictCaseOut(
-        id=case.id,
-        conflict_type=ConflictType(case.conflict_type),
-        stage=ConflictStage(case.stage),
-        parties=parties_of(case),
-        description=case.description,
-        deal_registration_ids=[UUID(i) for i in case.deal_registration_ids],
-        territory_ids=[UUID(i) for i in case.territory_ids],
-        root_causes=[RootCauseTag(cause=RootCause(r.cause), detail=r.detail) for r in case.root_causes],
-        resolution=resolution_of(case),
-        reported_by=case.reported_by,
-        reported_at=case.reported_at,
-        stage_changed_at=case.stage_changed_at,
-        closed_at=case.closed_at,
-        version=case.version,
-        updated_at=case.updated_at,
-    )
+    causes = [{"cause": r.cause, "detail": r.detail} for r in case.root_causes]
+    return ConflictCaseOut.model_validate(_case_fields(case, parties_of(case), causes))
+
+
+def case_item(row: Any) -> dict[str, Any]:
+    """ConflictCaseOut's fields of a list row (`repository.case_page`), validated with the page: the
+    partners in the order they were named, then the vendor's direct sales."""
+    parties: list[Any] = [UUID(partner) for _, partner in sorted(row.parties or ())]
+    if row.vendor_direct:
+        parties.append(VENDOR_DIRECT)
+    causes = [{"cause": cause, "detail": detail} for _, cause, detail in sorted(row.root_causes or ())]
+    return _case_fields(row, parties, causes)
 
 
 def step_out(step: ConflictCaseStep) -> StepOut:

@@ -59,6 +59,7 @@ from partner_registry.conflicts.schemas import (
     StepIn,
     StepOut,
     TimeToResolution,
+    case_item,
     case_out,
     parties_of,
     step_out,
@@ -76,6 +77,7 @@ from partner_registry.partners.service import EVENT_SOURCE
 from partner_registry.territories.models import Territory
 
 CASE_ORDER = "-reported_at"
+CASE_PAGE = Page[ConflictCaseOut]
 STEP_ORDER = "occurred_at"
 
 
@@ -105,12 +107,10 @@ async def list_cases(
     cases = await repository.case_page(
         session, filters, after=after, limit=limit + 1, only_party=viewer.partner_id
     )
-    return page_of(
-        cases,
-        limit,
-        out=case_out,
-        cursor_of=lambda c: keyset_cursor(CASE_ORDER, c.reported_at, c.id),
+    page = page_of(
+        cases, limit, out=case_item, cursor_of=lambda row: keyset_cursor(CASE_ORDER, row.reported_at, row.id)
     )
+    return CASE_PAGE.model_validate(page, from_attributes=True)  # the items, validated once
 
 
 async def list_steps(

@@ -139,9 +139,16 @@ def is_cjk(char: str) -> bool:
     )
 
 
+def has_cjk(text: str) -> bool:
+    """Any CJK character in `text` (ASCII text has none: the common case, answered without a look)."""
+    return not text.isascii() and any(is_cjk(char) for char in text)
+
+
 def _transliterated(text: str) -> str:
     """Latin (and other alphabetic) letters to ASCII, CJK kept but in one script: `Łódź` → `lodz`,
     `華東` → `华东`, `さくら` → `サクラ`, `ｻｸﾗ` → `サクラ`."""
+    if text.isascii():  # NFKC, the script conversions and anyascii leave ASCII as it is
+        return text.casefold()
     text = unicodedata.normalize("NFKC", text)
     text = _HIRAGANA.sub(lambda m: chr(ord(m.group()) + 0x60), text)
     text = _T2S.convert(text).replace("臺", "台")
@@ -198,6 +205,7 @@ class NameForm:
     group_words: tuple[str, ...]  # the group and country words set apart from the core, in one language
     cjk: bool  # written in a CJK script: compared by characters, not words
     initials: frozenset[str] = frozenset()  # `international business machines` → `ibm` (and with its form)
+    abbreviations: tuple[str, ...] = ()  # words as written that `words` has expanded (`bros` → `brothers`)
 
     @property
     def core_text(self) -> str:
@@ -229,30 +237,37 @@ def _legal_stripped(words: list[str]) -> list[str]:
     return kept
 
 
-def _words(name: str) -> list[str]:
+def _words_and_abbreviations(name: str) -> tuple[list[str], list[str]]:
+    """The name's words, abbreviations expanded, and the abbreviations as written."""
     text = _transliterated(name).replace("&", " and ").replace("+", " and ")
     for pattern, joined in _JOINED_FORMS:
         text = pattern.sub(joined, text)
     text = _DROPPED.sub("", text)
     words: list[str] = []
+    abbreviations: list[str] = []
     for word in _SEPARATORS.split(text):
         if not word:
             continue
-        if word not in LEGAL_FORM_WORDS and any(is_cjk(char) for char in word):
+        if word not in LEGAL_FORM_WORDS and has_cjk(word):
             word, _ = _strip_cjk_affixes(word, CJK_LEGAL_FORMS)
-        words.extend(ABBREVIATIONS.get(word, word).split())
-    return words
+        expanded = ABBREVIATIONS.get(word)
+        if expanded is None:
+            words.append(word)
+        else:
+            words.extend(expanded.split())
+            abbreviations.append(word)
+    return words, abbreviations
 
 
 @cache
 def name_form(name: str) -> NameForm:
     """The compared form of a customer name (cached: candidates are compared with many submissions)."""
-    raw = _words(name)
+    raw, abbreviations = _words_and_abbreviations(name)
     words = _legal_stripped(raw)
     group: list[str] = []
     rest: list[str] = []
     for position, word in enumerate(words):
-        if any(is_cjk(char) for char in word):
+        if has_cjk(word):
             word, removed = _strip_cjk_affixes(word, CJK_GROUP_SUFFIXES)
             group.extend(GROUP_SYNONYMS.get(w, w) for w in removed)
         # a group word counts anywhere ("Groupe Vernier", "Acme Holding"), a country word only after the name
@@ -268,9 +283,9 @@ def name_form(name: str) -> NameForm:
     ]
     if not core:  # a name of group words only ("International Group") is its own core
         core, group = [fold_spelling(_stem(w)) for w in words], []
-    cjk = any(is_cjk(char) for word in core for char in word)
+    cjk = any(has_cjk(word) for word in core)
     initials = frozenset(i for i in (_initials(words), _initials(raw)) if i)
-    return NameForm(tuple(words), tuple(core), tuple(sorted(set(group))), cjk, initials)
+    return NameForm(tuple(words), tuple(core), tuple(sorted(set(group))), cjk, initials, tuple(abbreviations))
 
 
 def is_generic(form: NameForm) -> bool:

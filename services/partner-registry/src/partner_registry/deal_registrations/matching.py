@@ -30,7 +30,7 @@ from partner_registry.deal_registrations.customer_forms import (
     DomainForm,
     NameForm,
     domain_form,
-    is_cjk,
+    has_cjk,
     is_generic,
     name_form,
     romanised,
@@ -179,7 +179,7 @@ def customer_tokens(name: str, domain: str | None = None) -> set[str]:
     """
     form = name_form(name)
     tokens: set[str] = set()
-    ascii_words = [w for w in form.core if not any(is_cjk(c) for c in w)]
+    ascii_words = [w for w in form.core if not has_cjk(w)]
     # the words as written too (before plural and spelling folds), so a typo that a fold changes (aaae →
     # aaa) still shares a deletion with the spelling it is one edit from
     written = [
@@ -187,11 +187,13 @@ def customer_tokens(name: str, domain: str | None = None) -> set[str]:
         for w in form.words
         if w.isascii() and w not in form.group_words and w not in STOP_WORDS and w not in FAMILY_WORDS
     ]
+    # and an abbreviation as written (`bros`), so a typo of it (`abros`) is not only compared with its expansion
+    written += [w for w in form.abbreviations if w.isascii()]
     for words in (ascii_words, written):
         significant = [w for w in words if w not in GENERIC_WORDS and w not in COMMON_WORDS and len(w) >= 2]
         for word in significant or words:
             tokens |= _word_tokens(word)
-    cjk_text = "".join(w for w in form.core if any(is_cjk(c) for c in w))
+    cjk_text = "".join(w for w in form.core if has_cjk(w))
     tokens |= _cjk_tokens(cjk_text)
     if len(ascii_words) > 1:
         tokens.add("".join(ascii_words))
@@ -339,7 +341,7 @@ def _words_within(inner: tuple[str, ...], outer: tuple[str, ...]) -> bool:
     if not inner:
         return False
     inner_text, outer_text = "".join(inner), "".join(outer)
-    if any(any(is_cjk(c) for c in w) for w in inner):
+    if any(has_cjk(w) for w in inner):
         return len(inner_text) >= 2 and inner_text in outer_text
     return all(any(fuzz.ratio(word, other) >= 88 for other in outer) for word in inner)
 
@@ -486,6 +488,11 @@ class Submission:
     @cached_property
     def name_key(self) -> str:
         return normalise_name(self.customer_name)
+
+    @cached_property
+    def tokens(self) -> set[str]:
+        """What the customer is indexed under (`customer_tokens`): the candidates' lookup and its own."""
+        return customer_tokens(self.customer_name, self.customer_domain)
 
     @property
     def customer(self) -> Customer:

@@ -19,6 +19,7 @@ from partner_registry.deal_registrations.models import DealRegistration
 from partner_registry.deal_registrations.schemas import (
     DealFilters,
     DealHistoryEntryOut,
+    deal_registration_item,
     deal_registration_out,
     history_entry_out,
 )
@@ -28,6 +29,7 @@ from partner_registry.deal_registrations.schemas import (
 WEAK_ETAGS = True
 ORDER = "-created_at"
 HISTORY_ORDER = "-occurred_at"
+REGISTRATION_PAGE = Page[DealRegistrationOut]
 
 
 async def visible_registration(
@@ -73,12 +75,14 @@ async def list_registrations(
     filters = replace(filters, partner_id=partner_id)
     after = keyset_position(cursor, ORDER, datetime)
     rows = await repository.registration_page(session, filters, now=now, after=after, limit=limit + 1)
-    return page_of(
+    disclose = viewer.partner_id is None
+    page = page_of(
         rows,
         limit,
-        out=lambda r: view(r, viewer=viewer, now=now),
-        cursor_of=lambda r: keyset_cursor(ORDER, r.created_at, r.id),
+        out=lambda row: deal_registration_item(row, now=now, disclose=disclose),
+        cursor_of=lambda row: keyset_cursor(ORDER, row.created_at, row.id),
     )
+    return REGISTRATION_PAGE.model_validate(page, from_attributes=True)  # the items, validated once
 
 
 async def registration_history(

@@ -5,35 +5,49 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
 from prm_contracts.deal_registrations import DealRegistrationStatus
+from prm_kit.db import UTCDateTime
+from prm_kit.db.core import column_values, core_execute, core_rows, table
+from prm_kit.db.listing import (
+    AnySelect,
+    cached_statement,
+    json_rows,
+    keyset_after_bound,
+    limit_bound,
+    page_parameters,
+)
 from prm_kit.pagination import KeysetPosition, keyset_after, keyset_order
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
 from partner_registry.deal_registrations.models import (
     DealRegistration,
+    DealRegistrationConflict,
     DealRegistrationHistoryEntry,
     DealRegistrationNameToken,
 )
 from partner_registry.deal_registrations.schemas import DealFilters
-from partner_registry.name_search import ranked_owners
+from partner_registry.name_search import NameSearch, any_of, owners_query, ranked_owners
 from partner_registry.partners.models import Partner
 
 S = DealRegistrationStatus
 D = DealRegistration
 
 
-def _open(now: datetime) -> sa.ColumnElement[bool]:
+def _open(now: datetime | sa.ColumnElement[datetime]) -> sa.ColumnElement[bool]:
     """Registrations still claiming their customer: pending, or approved and still protected."""
     return sa.or_(
         D.status == S.PENDING_REVIEW.value, sa.and_(D.status == S.APPROVED.value, D.protected_until > now)
     )
 
 
-def _status_is(status: DealRegistrationStatus, now: datetime) -> sa.ColumnElement[bool]:
+def _status_is(
+    status: DealRegistrationStatus, now: datetime | sa.ColumnElement[datetime]
+) -> sa.ColumnElement[bool]:
     """The registration's effective status (lifecycle.effective_status) is `status`."""
     lapsed = sa.and_(D.status == S.APPROVED.value, D.protected_until <= now)
     if status == S.APPROVED:
@@ -60,66 +74,64 @@ async def registration_by_id(
     return registration
 
 
-async def partner_status(session: AsyncSession, partner_id: UUID) -> str | None:
-    """The status of the partner a registration is for; None when there is no such partner."""
-    status: str | None = await session.scalar(sa.select(Partner.status).where(Partner.id == partner_id))
-    return status
-
-
-async def lock_customer(session: AsyncSession, customer_key: str) -> None:
-    """Serialise submissions for one customer (its domain, or its name key and country without one) until
-    the transaction ends (PostgreSQL), so that two partners registering the same customer at the same moment
-    cannot both miss each other. SQLite has one writer at a time anyway."""
-    if session.get_bind().dialect.name != "postgresql":
-        return
+def _lock_key(customer_key: str) -> int:
     digest = hashlib.sha256(b"deal_registration:" + customer_key.encode()).digest()
-    key = int.from_bytes(digest[:8], "big", signed=True)
-    await session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    return int.from_bytes(digest[:8], "big", signed=True)
 
 
-async def open_ids_for_domain(
-    session: AsyncSession, domain: str | None, *, not_of: UUID, now: datetime, limit: int
-) -> list[UUID]:
-    """Other partners' open registrations for this customer domain (served by the domain index); none
-    without a domain."""
-    if domain is None:
-        return []
-    statement = (
-        sa.select(D.id)
-        .where(D.customer_domain == domain, D.partner_id != not_of, _open(now))
-        .order_by(D.created_at, D.id)
-        .limit(limit)
+async def partner_status(session: AsyncSession, partner_id: UUID, *, lock_customer: str) -> str | None:
+    """The status of the partner a registration is for (None when there is no such partner). On PostgreSQL
+    the same statement takes a transaction-scoped advisory lock on the customer (its domain, or its name key
+    and country without one), so that two partners registering the same customer at the same moment cannot
+    both miss each other; SQLite has one writer at a time anyway."""
+    dialect = session.get_bind().dialect.name
+
+    def build() -> AnySelect:
+        statement = sa.select(Partner.status).where(Partner.id == sa.bindparam("partner_id"))
+        if dialect == "postgresql":
+            statement = statement.add_columns(sa.func.pg_advisory_xact_lock(sa.bindparam("lock_key")))
+        return statement
+
+    parameters: dict[str, Any] = {"partner_id": partner_id}
+    if dialect == "postgresql":
+        parameters["lock_key"] = _lock_key(lock_customer)
+    rows = await core_rows(session, cached_statement(("partner_status", dialect), build), parameters)
+    return str(rows[0][0]) if rows else None
+
+
+def _candidates_statement(by_domain: bool, names: str, dialect: str) -> AnySelect | None:
+    """Other partners' open registrations for the customer domain (served by the domain index) and those
+    whose customers share rare tokens (`name_search`), each up to the limit: what the matcher needs of them
+    (plain rows, not entities). Only open registrations have tokens (they are removed when one closes), so
+    the token index alone narrows the candidates; a lapsed approval not yet swept is filtered out here."""
+    now, not_of = (
+        sa.bindparam("now", type_=UTCDateTime()),
+        sa.bindparam("partner_id", type_=D.partner_id.type),
     )
-    return list((await session.scalars(statement)).all())
-
-
-async def ids_sharing_name_tokens(
-    session: AsyncSession, tokens: Iterable[str], *, not_of: UUID, limit: int
-) -> list[UUID]:
-    """Other partners' open registrations whose customers share tokens (matching.customer_tokens) with
-    these, rarest shared tokens first (see name_search).
-
-    Only open registrations have tokens (they are removed when one closes), so the token index alone narrows
-    the candidates; a lapsed approval not yet swept is filtered out when the candidates are read.
-    """
-    return await ranked_owners(
-        session,
-        DealRegistrationNameToken.token,
-        DealRegistrationNameToken.deal_registration_id,
-        tokens,
-        conditions=[DealRegistrationNameToken.partner_id != not_of],
+    limit = sa.bindparam("limit", type_=sa.Integer())
+    queries = []
+    if by_domain:
+        queries.append(
+            sa.select(D.id)
+            .where(D.customer_domain == sa.bindparam("domain"), D.partner_id != not_of, _open(now))
+            .order_by(D.created_at, D.id)
+            .limit(limit)
+        )
+    token = DealRegistrationNameToken
+    by_name = owners_query(
+        dialect,
+        token.token,
+        token.deal_registration_id,
+        names,
+        conditions=[token.partner_id != not_of],
+        parameter="names",
         limit=limit,
     )
-
-
-async def open_registrations(
-    session: AsyncSession, ids: Iterable[UUID], *, now: datetime
-) -> list[sa.Row[UUID, UUID, str, str, str | None, str, str, list[str]]]:
-    """What the matcher needs of these registrations, of those still open (plain rows, not entities)."""
-    wanted = sorted(set(ids), key=str)
-    if not wanted:
-        return []
-    statement = (
+    if by_name is not None:
+        queries.append(by_name)
+    if not queries:
+        return None
+    return (
         sa.select(
             D.id,
             D.partner_id,
@@ -130,15 +142,62 @@ async def open_registrations(
             D.status,
             D.products,
         )
-        .where(D.id.in_(wanted), _open(now))
+        .where(D.id.in_(any_of(queries)), _open(now))
         .order_by(D.created_at, D.id)
     )
-    return list((await session.execute(statement)).all())
+
+
+async def registration_candidates(
+    session: AsyncSession,
+    *,
+    domain: str | None,
+    names: NameSearch,
+    not_of: UUID,
+    now: datetime,
+    limit: int,
+) -> Sequence[sa.Row[Any]]:
+    """Other partners' open registrations for this customer domain or sharing its name's rare tokens, up to
+    `limit` of each, oldest first, in one statement (see `_candidates_statement`)."""
+    dialect = session.get_bind().dialect.name
+    statement = cached_statement(
+        ("registration_candidates", domain is not None, names.mode, dialect),
+        lambda: _candidates_statement(domain is not None, names.mode, dialect),
+    )
+    if statement is None:
+        return []
+    parameters = {"domain": domain, "names": names.value, "partner_id": not_of, "now": now, "limit": limit}
+    given = {name: value for name, value in parameters.items() if value is not None}
+    return await core_rows(session, statement, given)
+
+
+async def ids_sharing_name_tokens(
+    session: AsyncSession, tokens: Iterable[str], *, not_of: UUID, limit: int
+) -> list[UUID]:
+    """Other partners' open registrations whose customers share tokens (matching.customer_tokens) with
+    these, rarest shared tokens first (see name_search): the ranking `registration_candidates` embeds."""
+    return await ranked_owners(
+        session,
+        DealRegistrationNameToken.token,
+        DealRegistrationNameToken.deal_registration_id,
+        tokens,
+        conditions=_not_of_partner,
+        parameters={"partner_id": not_of},
+        limit=limit,
+    )
+
+
+def _not_of_partner() -> list[sa.ColumnElement[bool]]:
+    token = DealRegistrationNameToken
+    return [token.partner_id != sa.bindparam("partner_id", type_=token.partner_id.type)]
 
 
 async def add_registration(session: AsyncSession, registration: DealRegistration) -> None:
-    session.add(registration)
-    await session.flush()
+    """Insert a new registration and its conflicts. By Core, not the session: the request only reads the
+    entity it built, so it needs no identity map or unit of work."""
+    await core_execute(session, sa.insert(table(D)), column_values(registration))
+    if registration.conflicts:
+        conflicts = [column_values(conflict) for conflict in registration.conflicts]
+        await core_execute(session, sa.insert(table(DealRegistrationConflict)), conflicts)
 
 
 async def add_name_tokens(
@@ -149,7 +208,7 @@ async def add_name_tokens(
         for token in sorted(tokens)
     ]
     if rows:
-        await session.execute(sa.insert(DealRegistrationNameToken), rows)
+        await core_execute(session, sa.insert(table(DealRegistrationNameToken)), rows)
 
 
 async def remove_name_tokens(session: AsyncSession, registration_ids: Sequence[UUID]) -> None:
@@ -162,6 +221,73 @@ async def remove_name_tokens(session: AsyncSession, registration_ids: Sequence[U
         )
 
 
+def _list_conditions(filters: DealFilters) -> list[sa.ColumnElement[bool]]:
+    """The conditions of the filters that are set, on bound parameters (`_list_parameters`)."""
+    now = sa.bindparam("now", type_=UTCDateTime())
+    conditions: list[sa.ColumnElement[bool]] = []
+    if filters.partner_id is not None:
+        conditions.append(D.partner_id == sa.bindparam("partner_id", type_=D.partner_id.type))
+    if filters.statuses:
+        conditions.append(sa.or_(*(_status_is(status, now) for status in filters.statuses)))
+    if filters.customer_domain is not None:
+        conditions.append(D.customer_domain == sa.bindparam("customer_domain", type_=D.customer_domain.type))
+    if filters.has_conflicts is not None:
+        conditions.append(D.has_conflicts.is_(filters.has_conflicts))
+    if filters.expiring_within_days is not None:
+        conditions.append(_status_is(S.APPROVED, now))
+        conditions.append(D.protected_until <= sa.bindparam("expiring_by", type_=UTCDateTime()))
+    return conditions
+
+
+def _list_parameters(filters: DealFilters, now: datetime) -> dict[str, Any]:
+    parameters: dict[str, Any] = {
+        "now": now,
+        "partner_id": filters.partner_id,
+        "customer_domain": filters.customer_domain,
+    }
+    if filters.expiring_within_days is not None:
+        parameters["expiring_by"] = now + timedelta(days=filters.expiring_within_days)
+    return {name: value for name, value in parameters.items() if value is not None}
+
+
+def _page_statement(filters: DealFilters, after: bool, dialect: str) -> AnySelect:
+    """The page (limited in a subquery), each registration with its conflicts as JSON rows
+    `[position, kind, reason, score, other registration, other partner, house account, territory,
+    explanation]`."""
+    conditions = _list_conditions(filters)
+    if after:
+        conditions.append(keyset_after_bound(D.created_at, D.id, descending=True))
+    page = (
+        sa.select(D.__table__)
+        .where(*conditions)
+        .order_by(*keyset_order(D.created_at, D.id, descending=True))
+        .limit(limit_bound())
+        .subquery("page")
+    )
+    c = DealRegistrationConflict
+    conflicts = (
+        sa.select(
+            json_rows(
+                dialect,
+                c.position,
+                c.kind,
+                c.reason,
+                c.score,
+                c.other_deal_registration_id,
+                c.other_partner_id,
+                c.house_account_id,
+                c.territory_id,
+                c.explanation,
+            )
+        )
+        .where(c.deal_registration_id == page.c.id)
+        .scalar_subquery()
+    )
+    return sa.select(page, conflicts.label("conflicts")).order_by(
+        *keyset_order(page.c.created_at, page.c.id, descending=True)
+    )
+
+
 async def registration_page(
     session: AsyncSession,
     filters: DealFilters,
@@ -169,27 +295,23 @@ async def registration_page(
     now: datetime,
     after: KeysetPosition[datetime] | None,
     limit: int,
-) -> list[DealRegistration]:
-    """Up to `limit` registrations after `after`, newest first, with their conflicts joined to the page (one
-    round trip)."""
-    statement = sa.select(D).options(joinedload(D.conflicts))
-    conditions: list[sa.ColumnElement[bool]] = []
-    if filters.partner_id is not None:
-        conditions.append(D.partner_id == filters.partner_id)
-    if filters.statuses:
-        conditions.append(sa.or_(*(_status_is(status, now) for status in filters.statuses)))
-    if filters.customer_domain is not None:
-        conditions.append(D.customer_domain == filters.customer_domain)
-    if filters.has_conflicts is not None:
-        conditions.append(D.has_conflicts.is_(filters.has_conflicts))
-    if filters.expiring_within_days is not None:
-        conditions.append(_status_is(S.APPROVED, now))
-        conditions.append(D.protected_until <= now + timedelta(days=filters.expiring_within_days))
-    conditions.append(keyset_after(D.created_at, D.id, after, descending=True))
-    statement = (
-        statement.where(*conditions).order_by(*keyset_order(D.created_at, D.id, descending=True)).limit(limit)
+) -> Sequence[sa.Row[Any]]:
+    """Up to `limit` registrations after `after`, newest first: rows of the registration's columns and
+    `conflicts` (JSON rows, see `_page_statement`), in one statement."""
+    dialect = session.get_bind().dialect.name
+    shape = (
+        filters.partner_id is not None,
+        tuple(filters.statuses),
+        filters.customer_domain is not None,
+        filters.has_conflicts,
+        filters.expiring_within_days is not None,
     )
-    return list((await session.scalars(statement)).unique().all())
+    statement = cached_statement(
+        ("registration_page", shape, after is not None, dialect),
+        lambda: _page_statement(filters, after is not None, dialect),
+    )
+    parameters = _list_parameters(filters, now) | page_parameters(after, limit)
+    return await core_rows(session, statement, parameters)
 
 
 async def due_for_expiry(session: AsyncSession, *, now: datetime, limit: int) -> list[DealRegistration]:
@@ -207,8 +329,10 @@ async def due_for_expiry(session: AsyncSession, *, now: datetime, limit: int) ->
 
 
 async def add_history_entry(session: AsyncSession, entry: DealRegistrationHistoryEntry) -> None:
-    session.add(entry)
+    """Insert a history entry (by Core: nothing reads it back in the request), after the registration's
+    pending changes, as a flush of both would."""
     await session.flush()
+    await core_execute(session, sa.insert(table(DealRegistrationHistoryEntry)), column_values(entry))
 
 
 async def history_page(

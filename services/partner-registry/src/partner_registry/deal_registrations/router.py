@@ -43,8 +43,9 @@ WRITE = require("deal-registrations:write")
 ADMIN = require("admin")
 
 
-def deal_policy(settings: SettingsDep) -> DealPolicy:
-    """The deal rules from the service's settings (`PRM_DEAL_*`)."""
+async def deal_policy(settings: SettingsDep) -> DealPolicy:
+    """The deal rules from the service's settings (`PRM_DEAL_*`). (`async` only so that FastAPI calls it
+    inline rather than through its thread pool.)"""
     return DealPolicy(
         auto_approve=settings.deal_auto_approve,
         name_threshold=settings.deal_name_match_threshold,

@@ -9,18 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from prm_contracts.deal_registrations import (
-    ConflictExplanation,
     ConflictKind,
     ConflictOut,
     DealRegistrationOut,
     DealRegistrationStatus,
 )
-from prm_contracts.money import Money
-from prm_contracts.partners import CustomerSegment
 from pydantic import AwareDatetime, BaseModel, Field
 
 from partner_registry.deal_registrations.lifecycle import effective_status
@@ -61,31 +58,91 @@ class DealHistoryEntryOut(BaseModel):
     protected_until: AwareDatetime | None = Field(description="The protection after this step, if any.")
 
 
-def _money(amount: Decimal | None, currency: str | None) -> Money | None:
+def _money(amount: Decimal | None, currency: str | None) -> dict[str, Any] | None:
     if amount is None or currency is None:
         return None
-    return Money(amount=canonical_amount(amount), currency=currency)
+    return {"amount": canonical_amount(amount), "currency": currency}
+
+
+def _conflict_fields(
+    kind: str,
+    reason: str,
+    score: int,
+    other: tuple[Any, Any, Any, Any],
+    explanation: dict[str, Any] | None,
+    *,
+    disclose: bool,
+) -> dict[str, Any]:
+    """ConflictOut's fields as a viewer may see them: in full for the channel team; kind, score and a
+    generic reason for a partner's own credential, which must not learn who else claims the customer (nor,
+    from the explanation, the other customer's name or domain). `other`: the other registration, its
+    partner, the house account and the territory (ids or None)."""
+    if not disclose:
+        return {"kind": kind, "reason": GENERIC_REASONS[ConflictKind(kind)], "score": score}
+    other_registration_id, other_partner_id, house_account_id, territory_id = other
+    return {
+        "kind": kind,
+        "reason": reason,
+        "score": score,
+        "other_registration_id": other_registration_id,
+        "other_partner_id": other_partner_id,
+        "house_account_id": house_account_id,
+        "territory_id": territory_id,
+        "explanation": explanation or None,
+    }
 
 
 def conflict_out(conflict: DealRegistrationConflict, *, disclose: bool) -> ConflictOut:
-    """A conflict as a viewer may see it: in full for the channel team; kind, score and a generic reason for
-    a partner's own credential, which must not learn who else claims the customer (nor, from the
-    explanation, the other customer's name or domain)."""
-    kind = ConflictKind(conflict.kind)
-    if not disclose:
-        return ConflictOut(kind=kind, reason=GENERIC_REASONS[kind], score=conflict.score)
-    return ConflictOut(
-        kind=kind,
-        reason=conflict.reason,
-        score=conflict.score,
-        other_registration_id=conflict.other_deal_registration_id,
-        other_partner_id=conflict.other_partner_id,
-        house_account_id=conflict.house_account_id,
-        territory_id=conflict.territory_id,
-        explanation=ConflictExplanation.model_validate(conflict.explanation)
-        if conflict.explanation
-        else None,
+    """A conflict as a viewer may see it (`_conflict_fields`)."""
+    other = (
+        conflict.other_deal_registration_id,
+        conflict.other_partner_id,
+        conflict.house_account_id,
+        conflict.territory_id,
     )
+    return ConflictOut.model_validate(
+        _conflict_fields(
+            conflict.kind, conflict.reason, conflict.score, other, conflict.explanation, disclose=disclose
+        )
+    )
+
+
+def _registration_fields(registration: Any, conflicts: list[Any], *, now: datetime) -> dict[str, Any]:
+    """DealRegistrationOut's fields of an entity or a row with its columns, as of `now` (a lapsed approval
+    reads as expired); `conflicts` are ConflictOut or its fields."""
+    status = effective_status(DealRegistrationStatus(registration.status), registration.protected_until, now)
+    expired_at = registration.expired_at
+    if status == DealRegistrationStatus.EXPIRED and expired_at is None:
+        expired_at = registration.protected_until
+    return {
+        "id": registration.id,
+        "partner_id": registration.partner_id,
+        "customer_name": registration.customer_name,
+        "customer_domain": registration.customer_domain,
+        "country": registration.country,
+        "region": registration.region,
+        "customer_segment": registration.customer_segment,
+        "products": list(registration.products),
+        "estimated_value": _money(registration.estimated_value_amount, registration.estimated_value_currency),
+        "expected_close_on": registration.expected_close_on,
+        "notes": registration.notes,
+        "status": status,
+        "has_conflicts": registration.has_conflicts,
+        "conflicts": conflicts,
+        "submitted_by": registration.submitted_by,
+        "decided_by": registration.decided_by,
+        "decided_at": registration.decided_at,
+        "decision_reason": registration.decision_reason,
+        "protected_until": registration.protected_until,
+        "extension_used": registration.extension_used,
+        "final_amount": _money(registration.final_amount, registration.final_currency),
+        "lost_reason": registration.lost_reason,
+        "closed_at": registration.closed_at,
+        "expired_at": expired_at,
+        "version": registration.version,
+        "created_at": registration.created_at,
+        "updated_at": registration.updated_at,
+    }
 
 
 def deal_registration_out(
@@ -93,44 +150,22 @@ def deal_registration_out(
 ) -> DealRegistrationOut:
     """The registration as of `now` (a lapsed approval reads as expired), shown in full or, for a partner's
     own credential (`disclose=False`), without what other parties its conflicts name."""
-    status = effective_status(DealRegistrationStatus(registration.status), registration.protected_until, now)
-    expired_at = registration.expired_at
-    if status == DealRegistrationStatus.EXPIRED and expired_at is None:
-        expired_at = registration.protected_until
-    return DealRegistrationOut(
-        id=registration.id,
-        partner_id=registration.partner_id,
-        customer_name=registration.customer_name,
-        customer_domain=registration.customer_domain,
-        country=registration.country,
-        region=registration.region,
-        customer_segment=CustomerSegment(registration.customer_segment)
-        if registration.customer_segment
-        else None,
-        products=list(registration.products),
-        estimated_value=Money(
-            amount=canonical_amount(registration.estimated_value_amount),
-            currency=registration.estimated_value_currency,
-        ),
-        expected_close_on=registration.expected_close_on,
-        notes=registration.notes,
-        status=status,
-        has_conflicts=registration.has_conflicts,
-        conflicts=[conflict_out(c, disclose=disclose) for c in registration.conflicts],
-        submitted_by=registration.submitted_by,
-        decided_by=registration.decided_by,
-        decided_at=registration.decided_at,
-        decision_reason=registration.decision_reason,
-        protected_until=registration.protected_until,
-        extension_used=registration.extension_used,
-        final_amount=_money(registration.final_amount, registration.final_currency),
-        lost_reason=registration.lost_reason,
-        closed_at=registration.closed_at,
-        expired_at=expired_at,
-        version=registration.version,
-        created_at=registration.created_at,
-        updated_at=registration.updated_at,
-    )
+    conflicts = [conflict_out(c, disclose=disclose) for c in registration.conflicts]
+    return DealRegistrationOut.model_validate(_registration_fields(registration, conflicts, now=now))
+
+
+def deal_registration_item(row: Any, *, now: datetime, disclose: bool) -> dict[str, Any]:
+    """DealRegistrationOut's fields of a list row (`repository.registration_page`), validated with the
+    page."""
+    conflicts = [
+        _conflict_fields(
+            kind, reason, score, (other, partner, account, territory), explanation, disclose=disclose
+        )
+        for _, kind, reason, score, other, partner, account, territory, explanation in sorted(
+            row.conflicts or (), key=lambda conflict: conflict[0]
+        )
+    ]
+    return _registration_fields(row, conflicts, now=now)
 
 
 def history_entry_out(entry: DealRegistrationHistoryEntry) -> DealHistoryEntryOut:

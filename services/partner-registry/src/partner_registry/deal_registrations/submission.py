@@ -29,9 +29,12 @@ from partner_registry.deal_registrations.models import (
     DealHistoryKind,
     DealRegistration,
     DealRegistrationConflict,
+    DealRegistrationNameToken,
 )
 from partner_registry.deal_registrations.policy import DealPolicy
+from partner_registry.house_accounts.models import HouseAccountNameToken
 from partner_registry.house_accounts.repository import matching_house_accounts
+from partner_registry.name_search import FREQUENT_TOKEN_POSTINGS, NameSearch, token_frequencies
 from partner_registry.partners.service import EVENT_SOURCE
 from partner_registry.territories.overlap import region_key
 from partner_registry.territories.repository import exclusive_territories_covering
@@ -45,18 +48,21 @@ class PartnerNotActive(Conflict):
     slug, title = "partner-not-active", "Partner is not active"
 
 
-async def _registering_partner(
-    session: AsyncSession, body: DealRegistrationIn, submitted_by: Principal
-) -> UUID:
-    """The partner the registration is for: a bound credential's own (403 for another), else the one named.
-    An unknown partner is 422: the body names something that does not exist."""
+def _registering_partner(body: DealRegistrationIn, submitted_by: Principal) -> UUID:
+    """The partner the registration is for: a bound credential's own (403 for another), else the one named."""
     partner_id = submitted_by.partner_scope(body.partner_id)
     if partner_id is None:
         raise UnprocessableContent(
             "partner_id is required unless the credential is bound to a partner",
             errors=[ValidationIssue(loc=["body", "partner_id"], msg="Field required", type="missing")],
         )
-    status = await repository.partner_status(session, partner_id)
+    return partner_id
+
+
+async def _ensure_active(session: AsyncSession, partner_id: UUID, *, customer_key: str) -> None:
+    """422 for an unknown partner (the body names something that does not exist), 409 unless it is active.
+    Submissions for the customer `customer_key` wait for each other from here (`repository.partner_status`)."""
+    status = await repository.partner_status(session, partner_id, lock_customer=customer_key)
     if status is None:
         raise UnprocessableContent(
             f"no partner {partner_id}",
@@ -66,23 +72,28 @@ async def _registering_partner(
         raise PartnerNotActive(
             f"partner {partner_id} is {status}; only active partners register deals", partner_status=status
         )
-    return partner_id
 
 
 async def conflict_candidates(
     session: AsyncSession, submission: matching.Submission, *, policy: DealPolicy, now: datetime
 ) -> matching.Candidates:
-    """What the submission could conflict with, narrowed by indexes: never every registration."""
-    tokens = matching.customer_tokens(submission.customer_name, submission.customer_domain)
-    ids = await repository.open_ids_for_domain(
+    """What the submission could conflict with, narrowed by indexes: never every registration. Four
+    statements: the tokens' postings in both token tables, then the registrations, the house accounts and
+    the territories."""
+    registration_postings, account_postings = await token_frequencies(
         session,
-        submission.customer_domain,
+        submission.tokens,
+        DealRegistrationNameToken.token,
+        HouseAccountNameToken.token,
+        bound=FREQUENT_TOKEN_POSTINGS,
+    )
+    found = await repository.registration_candidates(
+        session,
+        domain=submission.customer_domain,
+        names=NameSearch.of(registration_postings),
         not_of=submission.partner_id,
         now=now,
         limit=policy.candidate_limit,
-    )
-    ids += await repository.ids_sharing_name_tokens(
-        session, tokens, not_of=submission.partner_id, limit=policy.candidate_limit
     )
     registrations = [
         matching.RegistrationCandidate(
@@ -95,7 +106,7 @@ async def conflict_candidates(
             products=r.products,
             country=r.country,
         )
-        for r in await repository.open_registrations(session, ids, now=now)
+        for r in found
     ]
     accounts = [
         matching.HouseAccountCandidate(
@@ -106,7 +117,10 @@ async def conflict_candidates(
             country=a.country,
         )
         for a in await matching_house_accounts(
-            session, domain=submission.customer_domain, tokens=tokens, limit=policy.candidate_limit
+            session,
+            domain=submission.customer_domain,
+            names=NameSearch.of(account_postings),
+            limit=policy.candidate_limit,
         )
     ]
     territories = [
@@ -140,7 +154,7 @@ async def submit(
 ) -> DealRegistration:
     """Register an opportunity: checked for conflicts, then approved (none found, auto-approval on) or
     routed to review with the conflicts listed."""
-    partner_id = await _registering_partner(session, body, submitted_by)
+    partner_id = _registering_partner(body, submitted_by)
     submission = matching.Submission(
         partner_id=partner_id,
         customer_name=body.customer_name,
@@ -150,7 +164,8 @@ async def submit(
         customer_segment=body.customer_segment.value if body.customer_segment else None,
         products=body.products,
     )
-    await repository.lock_customer(session, body.customer_domain or f"{body.country}:{submission.name_key}")
+    customer_key = body.customer_domain or f"{body.country}:{submission.name_key}"
+    await _ensure_active(session, partner_id, customer_key=customer_key)
     candidates = await conflict_candidates(session, submission, policy=policy, now=now)
     conflicts = matching.score_conflicts(submission, candidates, name_threshold=policy.name_threshold)
     approve = not conflicts and policy.auto_approve
@@ -198,12 +213,7 @@ async def submit(
         ],
     )
     await repository.add_registration(session, registration)
-    await repository.add_name_tokens(
-        session,
-        registration.id,
-        partner_id,
-        matching.customer_tokens(body.customer_name, body.customer_domain),
-    )
+    await repository.add_name_tokens(session, registration.id, partner_id, submission.tokens)
     if approve:
         reason = "no conflicts found: approved automatically"
     elif conflicts:

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
-from prm_kit.pagination import KeysetPosition, keyset_after, keyset_order
+from prm_kit.db.core import core_rows
+from prm_kit.db.listing import (
+    AnySelect,
+    cached_statement,
+    keyset_after_bound,
+    limit_bound,
+    page_parameters,
+)
+from prm_kit.pagination import KeysetPosition, keyset_order
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from partner_registry.house_accounts.models import HouseAccount, HouseAccountNameToken
-from partner_registry.name_search import ranked_owners
+from partner_registry.name_search import NameSearch, any_of, owners_query
 
 
 async def house_account_by_id(session: AsyncSession, account_id: UUID) -> HouseAccount | None:
@@ -29,6 +38,23 @@ async def domain_holder(session: AsyncSession, domain: str, *, other_than: UUID 
     return holder
 
 
+def _page_statement(country: bool, customer_domain: bool, after: bool) -> AnySelect:
+    h = HouseAccount
+    conditions = []
+    if country:
+        conditions.append(h.country == sa.bindparam("country", type_=h.country.type))
+    if customer_domain:
+        conditions.append(h.customer_domain == sa.bindparam("customer_domain", type_=h.customer_domain.type))
+    if after:
+        conditions.append(keyset_after_bound(h.created_at, h.id, descending=False))
+    return (
+        sa.select(h.__table__)
+        .where(*conditions)
+        .order_by(*keyset_order(h.created_at, h.id, descending=False))
+        .limit(limit_bound())
+    )
+
+
 async def house_account_page(
     session: AsyncSession,
     *,
@@ -36,19 +62,15 @@ async def house_account_page(
     customer_domain: str | None,
     after: KeysetPosition[datetime] | None,
     limit: int,
-) -> list[HouseAccount]:
-    """House accounts in the order they were added."""
-    statement = sa.select(HouseAccount)
-    if country is not None:
-        statement = statement.where(HouseAccount.country == country)
-    if customer_domain is not None:
-        statement = statement.where(HouseAccount.customer_domain == customer_domain)
-    statement = (
-        statement.where(keyset_after(HouseAccount.created_at, HouseAccount.id, after, descending=False))
-        .order_by(*keyset_order(HouseAccount.created_at, HouseAccount.id, descending=False))
-        .limit(limit)
+) -> Sequence[sa.Row[Any]]:
+    """House accounts in the order they were added: rows of their columns."""
+    statement = cached_statement(
+        ("house_account_page", country is not None, customer_domain is not None, after is not None),
+        lambda: _page_statement(country is not None, customer_domain is not None, after is not None),
     )
-    return list((await session.scalars(statement)).all())
+    parameters = {"country": country, "customer_domain": customer_domain}
+    given = {name: value for name, value in parameters.items() if value is not None}
+    return await core_rows(session, statement, given | page_parameters(after, limit))
 
 
 async def add_house_account(session: AsyncSession, account: HouseAccount) -> None:
@@ -73,20 +95,43 @@ async def replace_name_tokens(session: AsyncSession, account_id: UUID, tokens: I
         await session.execute(sa.insert(HouseAccountNameToken), rows)
 
 
-async def matching_house_accounts(
-    session: AsyncSession, *, domain: str | None, tokens: Iterable[str], limit: int
-) -> list[HouseAccount]:
-    """House accounts with this domain, and up to `limit` sharing customer tokens, rarest shared first."""
-    ids: set[UUID] = set()
-    if domain is not None:
-        by_domain = sa.select(HouseAccount.id).where(HouseAccount.customer_domain == domain)
-        ids.update((await session.scalars(by_domain)).all())
-    ids.update(
-        await ranked_owners(
-            session, HouseAccountNameToken.token, HouseAccountNameToken.house_account_id, tokens, limit=limit
+def _candidates_statement(by_domain: bool, names: str, dialect: str) -> AnySelect | None:
+    queries = []
+    if by_domain:
+        queries.append(
+            sa.select(HouseAccount.id).where(HouseAccount.customer_domain == sa.bindparam("domain"))
         )
+    by_name = owners_query(
+        dialect,
+        HouseAccountNameToken.token,
+        HouseAccountNameToken.house_account_id,
+        names,
+        parameter="names",
+        limit=sa.bindparam("limit", type_=sa.Integer()),
     )
-    if not ids:
+    if by_name is not None:
+        queries.append(by_name)
+    if not queries:
+        return None
+    return (
+        sa.select(HouseAccount.__table__)
+        .where(HouseAccount.id.in_(any_of(queries)))
+        .order_by(HouseAccount.id)
+    )
+
+
+async def matching_house_accounts(
+    session: AsyncSession, *, domain: str | None, names: NameSearch, limit: int
+) -> Sequence[sa.Row[Any]]:
+    """House accounts with this domain, and up to `limit` sharing rare customer tokens (`name_search`), in
+    one statement: rows of their columns."""
+    dialect = session.get_bind().dialect.name
+    statement = cached_statement(
+        ("house_account_candidates", domain is not None, names.mode, dialect),
+        lambda: _candidates_statement(domain is not None, names.mode, dialect),
+    )
+    if statement is None:
         return []
-    statement = sa.select(HouseAccount).where(HouseAccount.id.in_(ids)).order_by(HouseAccount.id)
-    return list((await session.scalars(statement)).all())
+    parameters = {"domain": domain, "names": names.value, "limit": limit}
+    given = {name: value for name, value in parameters.items() if value is not None}
+    return await core_rows(session, statement, given)

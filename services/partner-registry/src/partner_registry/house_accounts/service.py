@@ -29,6 +29,7 @@ from partner_registry.house_accounts.schemas import (
 )
 
 ORDER = "created_at"
+HOUSE_ACCOUNT_PAGE = Page[HouseAccountOut]
 
 
 class HouseAccountExists(Conflict):
@@ -64,12 +65,14 @@ async def list_house_accounts(
     accounts = await repository.house_account_page(
         session, country=country, customer_domain=customer_domain, after=after, limit=limit + 1
     )
-    return page_of(
+    page = page_of(
         accounts,
         limit,
-        out=house_account_out,
-        cursor_of=lambda a: keyset_cursor(ORDER, a.created_at, a.id),
+        out=lambda row: row,
+        cursor_of=lambda row: keyset_cursor(ORDER, row.created_at, row.id),
     )
+    # the rows' columns are HouseAccountOut's fields: validated once, from their attributes
+    return HOUSE_ACCOUNT_PAGE.model_validate(page, from_attributes=True)
 
 
 async def visible_house_account(

@@ -9,10 +9,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
-from prm_contracts.money import Money
 from prm_contracts.partners import (
     FieldChange,
     PartnerOut,
@@ -107,38 +106,55 @@ def canonical_amount(amount: Decimal) -> Decimal:
     return exact
 
 
-def partner_out(partner: Partner) -> PartnerOut:
+def _partner_fields(partner: Any, product_lines: list[str], industries: list[str]) -> dict[str, Any]:
+    """PartnerOut's fields of a partner entity or a row with its columns."""
     revenue = None
     if partner.annual_revenue_amount is not None and partner.annual_revenue_currency is not None:
-        revenue = Money(
-            amount=canonical_amount(partner.annual_revenue_amount), currency=partner.annual_revenue_currency
-        )
+        revenue = {
+            "amount": canonical_amount(partner.annual_revenue_amount),
+            "currency": partner.annual_revenue_currency,
+        }
+    return {
+        "id": partner.id,
+        "legal_name": partner.legal_name,
+        "display_name": partner.display_name,
+        "partner_type": partner.partner_type,
+        "status": partner.status,
+        "status_changed_at": partner.status_changed_at,
+        "status_reason": partner.status_reason,
+        "tier": partner.tier,
+        "country": partner.country,
+        "region": partner.region,
+        "registration_number": partner.registration_number,
+        "website_domain": partner.website_domain,
+        "year_founded": partner.year_founded,
+        "employee_count": partner.employee_count,
+        "annual_revenue": revenue,
+        # stored as validated (distinct, one line each): built, not validated again per partner
+        "specialisations": Specialisations.model_construct(
+            product_lines=product_lines, industries=industries
+        ),
+        "segments_served": partner.segments_served,
+        "custom_attributes": partner.custom_attributes,
+        "version": partner.version,
+        "created_at": partner.created_at,
+        "updated_at": partner.updated_at,
+    }
+
+
+def partner_out(partner: Partner) -> PartnerOut:
     product_lines = [s.value for s in partner.specialisations if s.kind == "product_line"]
     industries = [s.value for s in partner.specialisations if s.kind == "industry"]
-    return PartnerOut.model_validate(
-        {
-            "id": partner.id,
-            "legal_name": partner.legal_name,
-            "display_name": partner.display_name,
-            "partner_type": partner.partner_type,
-            "status": partner.status,
-            "status_changed_at": partner.status_changed_at,
-            "status_reason": partner.status_reason,
-            "tier": partner.tier,
-            "country": partner.country,
-            "region": partner.region,
-            "registration_number": partner.registration_number,
-            "website_domain": partner.website_domain,
-            "year_founded": partner.year_founded,
-            "employee_count": partner.employee_count,
-            "annual_revenue": revenue,
-            "specialisations": Specialisations(product_lines=product_lines, industries=industries),
-            "segments_served": partner.segments_served,
-            "custom_attributes": partner.custom_attributes,
-            "version": partner.version,
-            "created_at": partner.created_at,
-            "updated_at": partner.updated_at,
-        }
+    return PartnerOut.model_validate(_partner_fields(partner, product_lines, industries))
+
+
+def partner_item(row: Any) -> dict[str, Any]:
+    """PartnerOut's fields of a list row (`repository.partner_page`), validated with the page."""
+    specialisations = sorted(row.specialisations or ())  # [kind, position, value]: by kind, then position
+    return _partner_fields(
+        row,
+        [value for kind, _, value in specialisations if kind == "product_line"],
+        [value for kind, _, value in specialisations if kind == "industry"],
     )
 
 

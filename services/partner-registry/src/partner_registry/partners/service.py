@@ -53,6 +53,7 @@ from partner_registry.partners.schemas import (
     StatusTransitionOut,
     canonical_amount,
     history_entry_out,
+    partner_item,
     partner_out,
 )
 
@@ -62,6 +63,7 @@ EVENT_SOURCE = "partner-registry"
 TRACKED_FIELDS = tuple(name for name in PartnerOut.model_fields if name in PartnerPatch.model_fields)
 
 HISTORY_ORDER = "-occurred_at"
+PARTNER_PAGE = Page[PartnerOut]
 
 
 class TransitionGuard(Protocol):
@@ -119,12 +121,10 @@ async def list_partners(
         limit=limit + 1,
         only_partner_id=viewer.partner_id,
     )
-    return page_of(
-        rows,
-        limit,
-        out=lambda row: partner_out(row[0]),
-        cursor_of=lambda row: keyset_cursor(sort.value, row[1], row[0].id),
+    page = page_of(
+        rows, limit, out=partner_item, cursor_of=lambda row: keyset_cursor(sort.value, row.sort_key, row.id)
     )
+    return PARTNER_PAGE.model_validate(page, from_attributes=True)  # the items, validated once
 
 
 def _sort_position(cursor: str | None, sort: PartnerSort) -> KeysetPosition[Any] | None:

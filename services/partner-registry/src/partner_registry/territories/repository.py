@@ -5,11 +5,21 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
 from prm_contracts.partners import PartnerStatus
-from prm_kit.pagination import KeysetPosition, keyset_after, keyset_order
+from prm_kit.db.core import core_rows
+from prm_kit.db.listing import (
+    AnySelect,
+    cached_statement,
+    json_rows,
+    keyset_after_bound,
+    limit_bound,
+    page_parameters,
+)
+from prm_kit.pagination import KeysetPosition, keyset_order
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from partner_registry.partners.models import Partner
@@ -25,20 +35,47 @@ async def territory_of(session: AsyncSession, partner_id: UUID, territory_id: UU
     return territory
 
 
+def _page_statement(after: bool, dialect: str) -> AnySelect:
+    """A partner's page of territories (limited in a subquery), each with the territories it conflicts with
+    as JSON rows `[territory_id]`: those found from its side and those found from the other's."""
+    t = Territory
+    conditions = [t.partner_id == sa.bindparam("partner_id", type_=t.partner_id.type)]
+    if after:
+        conditions.append(keyset_after_bound(t.created_at, t.id, descending=False))
+    page = (
+        sa.select(t.__table__)
+        .where(*conditions)
+        .order_by(*keyset_order(t.created_at, t.id, descending=False))
+        .limit(limit_bound())
+        .subquery("page")
+    )
+    c = TerritoryConflict
+    found_here = (
+        sa.select(json_rows(dialect, c.other_territory_id))
+        .where(c.territory_id == page.c.id)
+        .scalar_subquery()
+    )
+    found_there = (
+        sa.select(json_rows(dialect, c.territory_id))
+        .where(c.other_territory_id == page.c.id)
+        .scalar_subquery()
+    )
+    return sa.select(
+        page, found_here.label("conflicts_found_here"), found_there.label("conflicts_found_there")
+    ).order_by(*keyset_order(page.c.created_at, page.c.id, descending=False))
+
+
 async def territory_page(
     session: AsyncSession, partner_id: UUID, *, after: KeysetPosition[datetime] | None, limit: int
-) -> list[Territory]:
-    """A partner's territories in the order they were assigned."""
-    statement = (
-        sa.select(Territory)
-        .where(
-            Territory.partner_id == partner_id,
-            keyset_after(Territory.created_at, Territory.id, after, descending=False),
-        )
-        .order_by(*keyset_order(Territory.created_at, Territory.id, descending=False))
-        .limit(limit)
+) -> Sequence[sa.Row[Any]]:
+    """A partner's territories in the order they were assigned: rows of their columns and of the
+    territories each conflicts with (JSON rows, see `_page_statement`), in one statement."""
+    dialect = session.get_bind().dialect.name
+    statement = cached_statement(
+        ("territory_page", after is not None, dialect), lambda: _page_statement(after is not None, dialect)
     )
-    return list((await session.scalars(statement)).all())
+    parameters = {"partner_id": partner_id} | page_parameters(after, limit)
+    return await core_rows(session, statement, parameters)
 
 
 async def scope_holder(
@@ -123,6 +160,24 @@ async def conflicting_ids(session: AsyncSession, territory_ids: Sequence[UUID]) 
     return found
 
 
+def _conflict_statement(partner: bool, country: bool, after: bool) -> AnySelect:
+    c = TerritoryConflict
+    conditions: list[sa.ColumnElement[bool]] = []
+    if partner:
+        partner_id = sa.bindparam("partner_id", type_=c.partner_id.type)
+        conditions.append(sa.or_(c.partner_id == partner_id, c.other_partner_id == partner_id))
+    if country:
+        conditions.append(c.country == sa.bindparam("country", type_=c.country.type))
+    if after:
+        conditions.append(keyset_after_bound(c.detected_at, c.id, descending=True))
+    return (
+        sa.select(c.__table__)
+        .where(*conditions)
+        .order_by(*keyset_order(c.detected_at, c.id, descending=True))
+        .limit(limit_bound())
+    )
+
+
 async def conflict_page(
     session: AsyncSession,
     *,
@@ -130,43 +185,49 @@ async def conflict_page(
     country: str | None,
     after: KeysetPosition[datetime] | None,
     limit: int,
-) -> list[TerritoryConflict]:
-    """Territory conflicts, newest first; `partner_id` matches either side."""
-    statement = sa.select(TerritoryConflict)
-    if partner_id is not None:
-        statement = statement.where(
-            sa.or_(
-                TerritoryConflict.partner_id == partner_id, TerritoryConflict.other_partner_id == partner_id
-            )
+) -> Sequence[sa.Row[Any]]:
+    """Territory conflicts, newest first; `partner_id` matches either side: rows of their columns."""
+    statement = cached_statement(
+        ("territory_conflict_page", partner_id is not None, country is not None, after is not None),
+        lambda: _conflict_statement(partner_id is not None, country is not None, after is not None),
+    )
+    parameters = {"partner_id": partner_id, "country": country}
+    given = {name: value for name, value in parameters.items() if value is not None}
+    return await core_rows(session, statement, given | page_parameters(after, limit))
+
+
+def _covering_statement(region: bool, segment: bool) -> AnySelect:
+    t = Territory
+    region_key = sa.bindparam("region_key", type_=t.region_key.type)
+    conditions: list[sa.ColumnElement[bool]] = [
+        t.country == sa.bindparam("country", type_=t.country.type),
+        t.exclusive.is_(True),
+        t.partner_id != sa.bindparam("not_of", type_=t.partner_id.type),
+        sa.or_(t.region_key.is_(None), t.region_key == region_key) if region else t.region_key.is_(None),
+    ]
+    if segment:
+        conditions.append(
+            sa.or_(t.segment.is_(None), t.segment == sa.bindparam("segment", type_=t.segment.type))
         )
-    if country is not None:
-        statement = statement.where(TerritoryConflict.country == country)
-    statement = statement.where(
-        keyset_after(TerritoryConflict.detected_at, TerritoryConflict.id, after, descending=True)
-    ).order_by(*keyset_order(TerritoryConflict.detected_at, TerritoryConflict.id, descending=True))
-    return list((await session.scalars(statement.limit(limit))).all())
+    return (
+        sa.select(t.id, t.partner_id, t.country, t.region, t.segment, t.exclusive)
+        .join(Partner, Partner.id == t.partner_id)
+        .where(*conditions, Partner.status != PartnerStatus.TERMINATED.value)
+        .order_by(t.created_at, t.id)
+    )
 
 
 async def exclusive_territories_covering(
     session: AsyncSession, *, country: str, region_key: str | None, segment: str | None, not_of: UUID
-) -> list[Territory]:
+) -> Sequence[sa.Row[Any]]:
     """Exclusive territories of partners other than `not_of` (and not terminated) that a customer in
     `country`/`region` of `segment` lies inside (see overlap.covers): country-wide ones, the customer's
-    region's, and, when the segment is known, only those for all segments or that segment."""
-    conditions: list[sa.ColumnElement[bool]] = [
-        Territory.country == country,
-        Territory.exclusive.is_(True),
-        Territory.partner_id != not_of,
-        Territory.region_key.is_(None)
-        if region_key is None
-        else sa.or_(Territory.region_key.is_(None), Territory.region_key == region_key),
-    ]
-    if segment is not None:
-        conditions.append(sa.or_(Territory.segment.is_(None), Territory.segment == segment))
-    statement = (
-        sa.select(Territory)
-        .join(Partner, Partner.id == Territory.partner_id)
-        .where(*conditions, Partner.status != PartnerStatus.TERMINATED.value)
-        .order_by(Territory.created_at, Territory.id)
+    region's, and, when the segment is known, only those for all segments or that segment. Rows of what the
+    matcher needs (`schemas.scope_of` reads them)."""
+    statement = cached_statement(
+        ("exclusive_territories_covering", region_key is not None, segment is not None),
+        lambda: _covering_statement(region_key is not None, segment is not None),
     )
-    return list((await session.scalars(statement)).all())
+    parameters = {"country": country, "not_of": not_of, "region_key": region_key, "segment": segment}
+    given = {name: value for name, value in parameters.items() if value is not None}
+    return await core_rows(session, statement, given)

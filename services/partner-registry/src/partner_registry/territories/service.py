@@ -15,7 +15,7 @@ from uuid import UUID, uuid4
 
 from prm_contracts.pagination import Page
 from prm_contracts.principal import Principal
-from prm_contracts.problem import Conflict, Forbidden
+from prm_contracts.problem import Conflict, Forbidden, UnprocessableContent
 from prm_contracts.territories import TerritoryConflictOut, TerritoryIn, TerritoryOut, TerritoryPatch
 from prm_kit.db import bump_version
 from prm_kit.pagination import keyset_cursor, keyset_position, page_of
@@ -31,7 +31,8 @@ from partner_registry.territories.overlap import TerritoryScope, in_conflict, re
 from partner_registry.territories.schemas import (
     scope_key,
     scope_of,
-    territory_conflict_out,
+    territory_conflict_item,
+    territory_item,
     territory_out,
 )
 
@@ -41,6 +42,8 @@ WEAK_ETAGS = True
 TERRITORIES = PartnerRecords(repository.territory_of, noun="territory", weak_etags=WEAK_ETAGS)
 ORDER = "created_at"
 CONFLICT_ORDER = "-detected_at"
+TERRITORY_PAGE = Page[TerritoryOut]
+TERRITORY_CONFLICT_PAGE = Page[TerritoryConflictOut]
 
 
 class TerritoryExists(Conflict):
@@ -74,17 +77,24 @@ async def view(session: AsyncSession, territory: Territory, *, viewer: Principal
 async def list_territories(
     session: AsyncSession, partner_id: UUID, *, viewer: Principal, limit: int, cursor: str | None
 ) -> Page[TerritoryOut]:
-    await visible_partner(session, partner_id, viewer=viewer)
-    after = keyset_position(cursor, ORDER, datetime)
-    territories = await repository.territory_page(session, partner_id, after=after, limit=limit + 1)
-    conflicting = await repository.conflicting_ids(session, [t.id for t in territories[:limit]])
+    viewer.partner_scope(partner_id)
+    try:
+        after = keyset_position(cursor, ORDER, datetime)
+    except UnprocessableContent:
+        await visible_partner(session, partner_id, viewer=viewer)  # an unknown partner is 404 first
+        raise
+    rows = await repository.territory_page(session, partner_id, after=after, limit=limit + 1)
+    if not rows:
+        # a partner's territories are its own (a foreign key): only an empty page needs the partner looked up
+        await visible_partner(session, partner_id, viewer=viewer)
     disclose = viewer.partner_id is None
-    return page_of(
-        territories,
+    page = page_of(
+        rows,
         limit,
-        out=lambda t: territory_out(t, conflicting.get(t.id, []), disclose_conflicts=disclose),
-        cursor_of=lambda t: keyset_cursor(ORDER, t.created_at, t.id),
+        out=lambda row: territory_item(row, disclose_conflicts=disclose),
+        cursor_of=lambda row: keyset_cursor(ORDER, row.created_at, row.id),
     )
+    return TERRITORY_PAGE.model_validate(page, from_attributes=True)  # the items, validated once
 
 
 async def visible_territory(
@@ -260,9 +270,10 @@ async def list_conflicts(
     conflicts = await repository.conflict_page(
         session, partner_id=partner_id, country=country, after=after, limit=limit + 1
     )
-    return page_of(
+    page = page_of(
         conflicts,
         limit,
-        out=territory_conflict_out,
-        cursor_of=lambda c: keyset_cursor(CONFLICT_ORDER, c.detected_at, c.id),
+        out=territory_conflict_item,
+        cursor_of=lambda row: keyset_cursor(CONFLICT_ORDER, row.detected_at, row.id),
     )
+    return TERRITORY_CONFLICT_PAGE.model_validate(page, from_attributes=True)  # the items, validated once
