@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
-from prm_contracts.problem import AppError, PreconditionFailed, Problem
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from prm_contracts.problem import AppError, PreconditionFailed, Problem, UnprocessableContent
 from prm_kit.errors import problems
 from prm_kit.etag import (
+    IF_MATCH_PATTERN,
     PreconditionRequired,
     check_if_match,
     entity_tag,
@@ -65,9 +70,12 @@ def test_a_stale_if_match_is_412_with_the_current_tag() -> None:
     assert "partner has changed" in str(error.detail)
 
 
-def test_a_malformed_if_match_is_412() -> None:
-    with pytest.raises(PreconditionFailed):
+def test_a_malformed_if_match_is_422_naming_the_current_tag() -> None:
+    with pytest.raises(UnprocessableContent) as caught:
         check_if_match("3", 3, required=False)
+    assert caught.value.status == 422
+    assert caught.value.extensions["current_etag"] == '"3"'
+    assert 'such as "3"' in str(caught.value.detail)
 
 
 def test_a_missing_if_match_is_428_only_where_required() -> None:
@@ -91,3 +99,18 @@ def test_a_428_problem_from_another_service_becomes_the_same_error() -> None:
 def test_etag_and_428_are_documented() -> None:
     assert "ETag" in etag_response(200)[200]["headers"]
     assert problems(428)[428]["description"] == "Precondition required"
+
+
+@given(st.text(alphabet='"W/ ,*ab3\t\n\x0b\x7f\x80\xff', max_size=14))
+@settings(max_examples=5000)
+def test_the_documented_if_match_pattern_accepts_what_the_parser_accepts(value: str) -> None:
+    # the document's pattern (for clients and fuzzers) and the check the API runs must agree
+    sent = value.strip(" \t")  # what arrives: HTTP drops the spaces around a field value
+    blank = not sent  # taken as no If-Match at all
+    assert bool(re.fullmatch(IF_MATCH_PATTERN, sent)) == (blank or parse_entity_tags(value) is not None)
+
+
+def test_an_empty_if_match_counts_as_none() -> None:
+    check_if_match("", 3, required=False)
+    with pytest.raises(PreconditionRequired):
+        check_if_match(" ", 3, required=True)

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import pycountry
 from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 # Funds, precious metals and the testing/"no currency" codes are ISO 4217 entries but not money we pay.
 _NOT_MONEY = {"XAG", "XAU", "XPD", "XPT", "XBA", "XBB", "XBC", "XBD", "XDR", "XSU", "XUA", "XTS", "XXX"}
@@ -40,7 +41,11 @@ def parse_amount(value: Any) -> Decimal:
 
 def parse_currency(value: Any) -> str:
     if not isinstance(value, str) or value not in CURRENCY_CODES:
-        raise ValueError(f"currency must be an ISO 4217 code such as EUR or USD, got {value!r}")
+        raise PydanticCustomError(
+            "currency_code",
+            "currency must be an ISO 4217 code such as EUR or USD, got {value}",
+            {"value": repr(value)},
+        )
     return value
 
 

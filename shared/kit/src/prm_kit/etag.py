@@ -17,20 +17,33 @@ import re
 from typing import Annotated, Any
 
 from fastapi import Header, Response
-from prm_contracts.problem import PreconditionFailed, PreconditionRequired
+from prm_contracts.problem import (
+    PreconditionFailed,
+    PreconditionRequired,
+    UnprocessableContent,
+    ValidationIssue,
+)
 
 ETAG_HEADER = "ETag"
 IF_MATCH_HEADER = "If-Match"
 
-# entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE, in a comma-separated list (RFC 9110 §8.8.3)
-_TAG = re.compile(r'\s*(W/)?"([\x21\x23-\x7e\x80-\xff]*)"\s*(?:,|$)')
+# entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE, in a comma-separated list with optional spaces and tabs (RFC 9110
+# §8.8.3, §5.6.3); etagc without obs-text: our tags are ASCII, and clients cannot all send Latin-1 bytes
+_TAG = re.compile(r'[ \t]*(W/)?"([\x21\x23-\x7e]*)"[ \t]*(?:,|$)')
 
+
+# The same list as the document states it, for a value as sent (HTTP drops spaces around a field value):
+# `*`, or tags separated by commas (spaces or tabs around them; a trailing comma is an empty element), or nothing
+# (an empty header counts as none). Only stated: `parse_entity_tags` checks it, with a message that shows the
+# current tag rather than a regular expression.
+IF_MATCH_PATTERN = r'^(\*|(W/)?"[\x21\x23-\x7e]*"([ \t]*,[ \t]*(W/)?"[\x21\x23-\x7e]*")*([ \t]*,)?)?$'
 
 IfMatchHeader = Annotated[
     str | None,
     Header(
         alias=IF_MATCH_HEADER,
         max_length=1024,
+        json_schema_extra={"pattern": IF_MATCH_PATTERN},
         description='The `ETag` of the version you read (e.g. `"3"`); the change is refused with 412 when '
         "the resource has changed since.",
     ),
@@ -53,7 +66,7 @@ def set_etag(response: Response, version: int, *, weak: bool = False) -> None:
 
 def parse_entity_tags(header: str) -> list[tuple[bool, str]] | None:
     """`[(is_weak, opaque_tag), ...]` of an If-Match/If-None-Match value; `[]` for `*`, None when malformed."""
-    header = header.strip()
+    header = header.strip(" \t")
     if header == "*":
         return []
     tags: list[tuple[bool, str]] = []
@@ -81,8 +94,11 @@ def if_match_satisfied(if_match: str, version: int, *, weak: bool = False) -> bo
 def check_if_match(
     if_match: str | None, version: int, *, required: bool, weak: bool = False, resource: str = "resource"
 ) -> None:
-    """Refuse an update made against another version: 412 on a mismatch, 428 when required and absent."""
+    """Refuse an update made against another version: 412 on a mismatch, 428 when required and absent, 422
+    when the header is not an entity-tag list."""
     current = entity_tag(version, weak=weak)
+    if if_match is not None and not if_match.strip(" \t"):
+        if_match = None  # an empty field is a list of no tags: as if it were not sent (RFC 9110 §5.6.1)
     if if_match is None:
         if required:
             raise PreconditionRequired(
@@ -92,8 +108,13 @@ def check_if_match(
             )
         return
     if parse_entity_tags(if_match) is None:
-        raise PreconditionFailed(
-            f'If-Match must be an entity tag as sent in the ETag header, such as {current}; got "{if_match}"',
+        # not a precondition that failed but a header that is not one (the document states its pattern)
+        message = (
+            f'If-Match must be an entity tag as sent in the ETag header, such as {current}; got "{if_match}"'
+        )
+        raise UnprocessableContent(
+            message,
+            errors=[ValidationIssue(loc=["header", IF_MATCH_HEADER], msg=message, type="if_match_syntax")],
             headers={ETAG_HEADER: current},
             current_etag=current,
         )

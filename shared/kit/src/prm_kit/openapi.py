@@ -197,8 +197,11 @@ def _parameters_without_null(operation: dict[str, Any]) -> None:
 
 def _if_match_required(operation: dict[str, Any]) -> None:
     """An operation that answers 428 without `If-Match` requires it: the parameter is optional only so that
-    its absence is answered with 428 (which names the current ETag) rather than a bare 422."""
-    if "428" not in operation.get("responses", {}):
+    its absence is answered with 428 (which names the current ETag) rather than a bare 422. Not a PUT that
+    also creates (201): there `If-Match` is needed only to replace what exists, which the document cannot
+    tie to the resource's existence, so it stays optional and the 428 answer says when."""
+    responses = operation.get("responses", {})
+    if "428" not in responses or "201" in responses:
         return
     for parameter in operation.get("parameters", []):
         if parameter.get("in") == "header" and parameter.get("name") == IF_MATCH_HEADER:
