@@ -10,7 +10,7 @@ operation is generated from it: a new one is covered the day it is added.
 
 Every built-in check runs (schemathesis' default: all), in the examples, coverage and fuzzing phases, and
 the stateful phase walks the document's links (each create to its get). `make test` runs it with the bounded
-defaults below (about 3.5 minutes on a quiet 2-core machine); alone: `.venv/bin/pytest fuzz -q`.
+defaults below (about 4.5 minutes on a quiet 2-core machine); alone: `.venv/bin/pytest fuzz -q`.
 `PRM_FUZZ_EXAMPLES` sets the examples per operation (3 by default), `PRM_FUZZ_STATEFUL_STEPS` the stateful
 steps (20); the longer run is
 `PRM_FUZZ_EXAMPLES=20 PRM_FUZZ_STATEFUL_STEPS=100 .venv/bin/pytest fuzz/test_api_schemathesis_all_checks.py`.
