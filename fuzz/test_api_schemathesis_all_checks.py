@@ -35,8 +35,9 @@ from prm_cli.e2e import ok, running_platform
 from prm_cli.services import BACKENDS
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-# Runs in `make test` (the SQLite pass when both run: the platform's own databases do not follow the pass).
-pytestmark = [pytest.mark.e2e, pytest.mark.backend_independent]
+# `make test` runs it in a process of its own beside the two passes (scripts/test.sh); the platform's databases
+# are SQLite files whichever pass it is.
+pytestmark = [pytest.mark.e2e, pytest.mark.fuzz_pass]
 
 EXAMPLES_PER_OPERATION = int(os.environ.get("PRM_FUZZ_EXAMPLES", "3"))
 STATEFUL_STEPS = int(os.environ.get("PRM_FUZZ_STATEFUL_STEPS", "20"))

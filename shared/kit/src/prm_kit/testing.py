@@ -433,22 +433,31 @@ PASS_OF_MARKER = {
     # generated input against a service: PostgreSQL is the production backend and the stricter one with odd
     # input (typed and length-checked columns, NUL, 32-bit integers), so it finds what SQLite would and more
     "postgresql_pass": "postgresql",
+    # schemathesis with every check against a whole platform (fuzz/): minutes of its own, so scripts/test.sh
+    # runs it as a third process beside the two passes, which two cores share better than one long pass
+    "fuzz_pass": "fuzz",
 }
 
 
+def pass_of_this_process() -> str:
+    """Which pass of `make test` this pytest process is (`PRM_TEST_PASS`, set by scripts/test.sh for the fuzz
+    pass), else its backend's."""
+    return os.environ.get("PRM_TEST_PASS", "").strip() or test_backend()
+
+
 def passes_of_the_run() -> set[str]:
-    """The backends `make test` runs a pass on at the same time (`PRM_TEST_PASSES`, comma-separated, set by
-    scripts/test.sh); unset, this pass is alone."""
+    """The passes `make test` runs at the same time (`PRM_TEST_PASSES`, comma-separated, set by
+    scripts/test.sh: the backends, and `fuzz`); unset, this pass is alone."""
     listed = os.environ.get("PRM_TEST_PASSES", "")
-    return {name.strip() for name in listed.split(",") if name.strip()} or {test_backend()}
+    return {name.strip() for name in listed.split(",") if name.strip()} or {pass_of_this_process()}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """A test marked for one pass (`PASS_OF_MARKER`) is skipped in the other when both run: running it twice
     would test nothing new and cost the suite minutes."""
-    backend, passes = test_backend(), passes_of_the_run()
+    this_pass, passes = pass_of_this_process(), passes_of_the_run()
     for marker, home in PASS_OF_MARKER.items():
-        if home == backend or home not in passes:
+        if home == this_pass or home not in passes:
             continue
         elsewhere = pytest.mark.skip(reason=f"{marker}: runs in the {home} pass")
         for item in items:
