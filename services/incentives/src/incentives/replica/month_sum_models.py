@@ -32,7 +32,18 @@ NO_DEAL = uuid.UUID(int=0)
 """`deal_registration_id` of the sums of lines without one (a key column: NULL would not be one key)."""
 
 
-class SalesMonthSum(Base):
+class _Sums:
+    """What every month-sum table holds besides its key."""
+
+    amount: Mapped[Decimal] = mapped_column(doc="Signed: returns and credit notes subtract.")
+    quantity: Mapped[Decimal] = mapped_column(doc="Signed, as `amount`.")
+    signed_lines: Mapped[int] = mapped_column(doc="Sales count +1, returns and credit notes -1.")
+    lines: Mapped[int]
+    days: Mapped[int] = mapped_column(doc="The days of the month with lines: day d is bit d - 1.")
+    last_recorded_at: Mapped[datetime | None]
+
+
+class SalesMonthSum(_Sums, Base):
     """A partner's lines of one month with the same currency, SKU, category and deal registration, summed."""
 
     __tablename__ = "sales_month_sum"
@@ -43,15 +54,9 @@ class SalesMonthSum(Base):
     product_sku: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
     product_category: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
     deal_registration_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, doc="`NO_DEAL` for none.")
-    amount: Mapped[Decimal] = mapped_column(doc="Signed: returns and credit notes subtract.")
-    quantity: Mapped[Decimal] = mapped_column(doc="Signed, as `amount`.")
-    signed_lines: Mapped[int] = mapped_column(doc="Sales count +1, returns and credit notes -1.")
-    lines: Mapped[int]
-    days: Mapped[int] = mapped_column(doc="The days of the month with lines: day d is bit d - 1.")
-    last_recorded_at: Mapped[datetime | None]
 
 
-class SalesPaidMonthSum(Base):
+class SalesPaidMonthSum(_Sums, Base):
     """`SalesMonthSum` of the paid lines, by the month they were paid in too (the paid basis's window)."""
 
     __tablename__ = "sales_paid_month_sum"
@@ -63,15 +68,9 @@ class SalesPaidMonthSum(Base):
     product_sku: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
     product_category: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
     deal_registration_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    amount: Mapped[Decimal]
-    quantity: Mapped[Decimal]
-    signed_lines: Mapped[int]
-    lines: Mapped[int]
-    days: Mapped[int]
-    last_recorded_at: Mapped[datetime | None]
 
 
-class SalesMonthTotal(Base):
+class SalesMonthTotal(_Sums, Base):
     """A partner's lines of one month in one currency, summed (`SalesMonthSum` without the product and deal)."""
 
     __tablename__ = "sales_month_total"
@@ -79,15 +78,9 @@ class SalesMonthTotal(Base):
     occurred_month: Mapped[date] = mapped_column(primary_key=True)
     partner_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     currency: Mapped[str] = mapped_column(sa.String(3), primary_key=True)
-    amount: Mapped[Decimal]
-    quantity: Mapped[Decimal]
-    signed_lines: Mapped[int]
-    lines: Mapped[int]
-    days: Mapped[int]
-    last_recorded_at: Mapped[datetime | None]
 
 
-class SalesPaidMonthTotal(Base):
+class SalesPaidMonthTotal(_Sums, Base):
     """`SalesMonthTotal` of the paid lines, by the month they were paid in too."""
 
     __tablename__ = "sales_paid_month_total"
@@ -96,9 +89,3 @@ class SalesPaidMonthTotal(Base):
     occurred_month: Mapped[date] = mapped_column(primary_key=True)
     partner_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     currency: Mapped[str] = mapped_column(sa.String(3), primary_key=True)
-    amount: Mapped[Decimal]
-    quantity: Mapped[Decimal]
-    signed_lines: Mapped[int]
-    lines: Mapped[int]
-    days: Mapped[int]
-    last_recorded_at: Mapped[datetime | None]

@@ -12,8 +12,7 @@ from prm_kit.db.core import core_rows
 from prm_kit.db.listing import (
     AnySelect,
     cached_statement,
-    keyset_after_bound,
-    limit_bound,
+    keyset_page,
     page_parameters,
 )
 from prm_kit.pagination import KeysetPosition, keyset_after, keyset_order
@@ -69,13 +68,8 @@ def _expiring_statement(only_partner: bool, after: bool) -> AnySelect:
     ]
     if only_partner:
         conditions.append(c.partner_id == sa.bindparam("only_partner_id", type_=c.partner_id.type))
-    if after:
-        conditions.append(keyset_after_bound(c.expires_on, c.id, descending=False))
-    return (
-        sa.select(c.__table__)
-        .where(*conditions)
-        .order_by(*keyset_order(c.expires_on, c.id, descending=False))
-        .limit(limit_bound())
+    return keyset_page(
+        sa.select(c.__table__).where(*conditions), c.expires_on, c.id, after=after, descending=False
     )
 
 

@@ -12,10 +12,10 @@ from prm_kit.db import UTCDateTime
 from prm_kit.db.core import core_rows
 from prm_kit.db.listing import (
     AnySelect,
+    bound_values,
     cached_statement,
     json_rows,
-    keyset_after_bound,
-    limit_bound,
+    keyset_page,
     page_parameters,
 )
 from prm_kit.pagination import KeysetPosition, keyset_after, keyset_order
@@ -112,15 +112,13 @@ def _page_statement(filters: CaseFilters, only_party: bool, after: bool, dialect
         conditions.append(ConflictCase.stage.in_(sa.bindparam("stages", expanding=True)))
     if filters.conflict_types:
         conditions.append(ConflictCase.conflict_type.in_(sa.bindparam("conflict_types", expanding=True)))
-    if after:
-        conditions.append(keyset_after_bound(ConflictCase.reported_at, ConflictCase.id, descending=True))
-    page = (
-        sa.select(ConflictCase.__table__)
-        .where(*conditions)
-        .order_by(*keyset_order(ConflictCase.reported_at, ConflictCase.id, descending=True))
-        .limit(limit_bound())
-        .subquery("page")
-    )
+    page = keyset_page(
+        sa.select(ConflictCase.__table__).where(*conditions),
+        ConflictCase.reported_at,
+        ConflictCase.id,
+        after=after,
+        descending=True,
+    ).subquery("page")
     party, cause = ConflictCaseParty, ConflictCaseRootCause
     parties = (
         sa.select(json_rows(dialect, party.position, party.partner_id))
@@ -164,7 +162,7 @@ async def case_page(
         "stages": [stage.value for stage in filters.stages] or None,
         "conflict_types": [type_.value for type_ in filters.conflict_types] or None,
     }
-    given = {name: value for name, value in parameters.items() if value is not None}
+    given = bound_values(parameters)
     return await core_rows(session, statement, given | page_parameters(after, limit))
 
 

@@ -14,10 +14,10 @@ from prm_kit.db import UTCDateTime
 from prm_kit.db.core import column_values, core_execute, core_rows, table
 from prm_kit.db.listing import (
     AnySelect,
+    bound_values,
     cached_statement,
     json_rows,
-    keyset_after_bound,
-    limit_bound,
+    keyset_page,
     page_parameters,
 )
 from prm_kit.pagination import KeysetPosition, keyset_after, keyset_order
@@ -166,7 +166,7 @@ async def registration_candidates(
     if statement is None:
         return []
     parameters = {"domain": domain, "names": names.value, "partner_id": not_of, "now": now, "limit": limit}
-    given = {name: value for name, value in parameters.items() if value is not None}
+    given = bound_values(parameters)
     return await core_rows(session, statement, given)
 
 
@@ -247,7 +247,7 @@ def _list_parameters(filters: DealFilters, now: datetime) -> dict[str, Any]:
     }
     if filters.expiring_within_days is not None:
         parameters["expiring_by"] = now + timedelta(days=filters.expiring_within_days)
-    return {name: value for name, value in parameters.items() if value is not None}
+    return bound_values(parameters)
 
 
 def _page_statement(filters: DealFilters, after: bool, dialect: str) -> AnySelect:
@@ -255,15 +255,9 @@ def _page_statement(filters: DealFilters, after: bool, dialect: str) -> AnySelec
     `[position, kind, reason, score, other registration, other partner, house account, territory,
     explanation]`."""
     conditions = _list_conditions(filters)
-    if after:
-        conditions.append(keyset_after_bound(D.created_at, D.id, descending=True))
-    page = (
-        sa.select(D.__table__)
-        .where(*conditions)
-        .order_by(*keyset_order(D.created_at, D.id, descending=True))
-        .limit(limit_bound())
-        .subquery("page")
-    )
+    page = keyset_page(
+        sa.select(D.__table__).where(*conditions), D.created_at, D.id, after=after, descending=True
+    ).subquery("page")
     c = DealRegistrationConflict
     conflicts = (
         sa.select(

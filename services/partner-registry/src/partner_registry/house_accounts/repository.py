@@ -11,12 +11,12 @@ import sqlalchemy as sa
 from prm_kit.db.core import core_rows
 from prm_kit.db.listing import (
     AnySelect,
+    bound_values,
     cached_statement,
-    keyset_after_bound,
-    limit_bound,
+    keyset_page,
     page_parameters,
 )
-from prm_kit.pagination import KeysetPosition, keyset_order
+from prm_kit.pagination import KeysetPosition
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from partner_registry.house_accounts.models import HouseAccount, HouseAccountNameToken
@@ -45,13 +45,8 @@ def _page_statement(country: bool, customer_domain: bool, after: bool) -> AnySel
         conditions.append(h.country == sa.bindparam("country", type_=h.country.type))
     if customer_domain:
         conditions.append(h.customer_domain == sa.bindparam("customer_domain", type_=h.customer_domain.type))
-    if after:
-        conditions.append(keyset_after_bound(h.created_at, h.id, descending=False))
-    return (
-        sa.select(h.__table__)
-        .where(*conditions)
-        .order_by(*keyset_order(h.created_at, h.id, descending=False))
-        .limit(limit_bound())
+    return keyset_page(
+        sa.select(h.__table__).where(*conditions), h.created_at, h.id, after=after, descending=False
     )
 
 
@@ -69,7 +64,7 @@ async def house_account_page(
         lambda: _page_statement(country is not None, customer_domain is not None, after is not None),
     )
     parameters = {"country": country, "customer_domain": customer_domain}
-    given = {name: value for name, value in parameters.items() if value is not None}
+    given = bound_values(parameters)
     return await core_rows(session, statement, given | page_parameters(after, limit))
 
 
@@ -133,5 +128,5 @@ async def matching_house_accounts(
     if statement is None:
         return []
     parameters = {"domain": domain, "names": names.value, "limit": limit}
-    given = {name: value for name, value in parameters.items() if value is not None}
+    given = bound_values(parameters)
     return await core_rows(session, statement, given)

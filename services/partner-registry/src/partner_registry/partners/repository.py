@@ -13,8 +13,7 @@ from prm_kit.db.listing import (
     AnySelect,
     cached_statement,
     json_rows,
-    keyset_after_bound,
-    limit_bound,
+    keyset_page,
     page_parameters,
 )
 from prm_kit.pagination import KeysetPosition, keyset_after, keyset_order
@@ -150,15 +149,13 @@ def _page_statement(
     conditions = [_CONDITIONS[name]() for name in given if name in _CONDITIONS]
     if current_agreement is not None:
         conditions.append(_current_agreement(current_agreement))
-    if after:
-        conditions.append(keyset_after_bound(key, Partner.id, descending=descending))
-    page = (
-        sa.select(*Partner.__table__.columns, key.label("sort_key"))
-        .where(*conditions)
-        .order_by(*keyset_order(key, Partner.id, descending=descending))
-        .limit(limit_bound())
-        .subquery("page")
-    )
+    page = keyset_page(
+        sa.select(*Partner.__table__.columns, key.label("sort_key")).where(*conditions),
+        key,
+        Partner.id,
+        after=after,
+        descending=descending,
+    ).subquery("page")
     spec = PartnerSpecialisation
     specialisations = (
         sa.select(json_rows(dialect, spec.kind, spec.position, spec.value))

@@ -13,10 +13,10 @@ from prm_contracts.partners import PartnerStatus
 from prm_kit.db.core import core_rows
 from prm_kit.db.listing import (
     AnySelect,
+    bound_values,
     cached_statement,
     json_rows,
-    keyset_after_bound,
-    limit_bound,
+    keyset_page,
     page_parameters,
 )
 from prm_kit.pagination import KeysetPosition, keyset_order
@@ -40,15 +40,9 @@ def _page_statement(after: bool, dialect: str) -> AnySelect:
     as JSON rows `[territory_id]`: those found from its side and those found from the other's."""
     t = Territory
     conditions = [t.partner_id == sa.bindparam("partner_id", type_=t.partner_id.type)]
-    if after:
-        conditions.append(keyset_after_bound(t.created_at, t.id, descending=False))
-    page = (
-        sa.select(t.__table__)
-        .where(*conditions)
-        .order_by(*keyset_order(t.created_at, t.id, descending=False))
-        .limit(limit_bound())
-        .subquery("page")
-    )
+    page = keyset_page(
+        sa.select(t.__table__).where(*conditions), t.created_at, t.id, after=after, descending=False
+    ).subquery("page")
     c = TerritoryConflict
     found_here = (
         sa.select(json_rows(dialect, c.other_territory_id))
@@ -168,13 +162,8 @@ def _conflict_statement(partner: bool, country: bool, after: bool) -> AnySelect:
         conditions.append(sa.or_(c.partner_id == partner_id, c.other_partner_id == partner_id))
     if country:
         conditions.append(c.country == sa.bindparam("country", type_=c.country.type))
-    if after:
-        conditions.append(keyset_after_bound(c.detected_at, c.id, descending=True))
-    return (
-        sa.select(c.__table__)
-        .where(*conditions)
-        .order_by(*keyset_order(c.detected_at, c.id, descending=True))
-        .limit(limit_bound())
+    return keyset_page(
+        sa.select(c.__table__).where(*conditions), c.detected_at, c.id, after=after, descending=True
     )
 
 
@@ -192,7 +181,7 @@ async def conflict_page(
         lambda: _conflict_statement(partner_id is not None, country is not None, after is not None),
     )
     parameters = {"partner_id": partner_id, "country": country}
-    given = {name: value for name, value in parameters.items() if value is not None}
+    given = bound_values(parameters)
     return await core_rows(session, statement, given | page_parameters(after, limit))
 
 
@@ -229,5 +218,5 @@ async def exclusive_territories_covering(
         lambda: _covering_statement(region_key is not None, segment is not None),
     )
     parameters = {"country": country, "not_of": not_of, "region_key": region_key, "segment": segment}
-    given = {name: value for name, value in parameters.items() if value is not None}
+    given = bound_values(parameters)
     return await core_rows(session, statement, given)

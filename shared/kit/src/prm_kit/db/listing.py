@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
-from prm_kit.pagination import Column, KeysetPosition
+from prm_kit.pagination import Column, KeysetPosition, keyset_order
 
 Statement = TypeVar("Statement")
 
@@ -59,6 +59,19 @@ def keyset_after_bound(key: Column, id_: Column, *, descending: bool) -> sa.Colu
 
 def limit_bound() -> sa.BindParameter[int]:
     return sa.bindparam(LIMIT, type_=sa.Integer())
+
+
+def keyset_page(selected: AnySelect, key: Column, id_: Column, *, after: bool, descending: bool) -> AnySelect:
+    """`selected` (with its filters) as a cached statement's page: from the bound position when `after`, in
+    keyset order, up to the bound limit (`page_parameters` gives their values)."""
+    if after:
+        selected = selected.where(keyset_after_bound(key, id_, descending=descending))
+    return selected.order_by(*keyset_order(key, id_, descending=descending)).limit(limit_bound())
+
+
+def bound_values(parameters: dict[str, Any]) -> dict[str, Any]:
+    """The parameters that have a value: a cached statement's shape binds only the filters that are set."""
+    return {name: value for name, value in parameters.items() if value is not None}
 
 
 def page_parameters(after: KeysetPosition[Any] | None, limit: int) -> dict[str, Any]:
