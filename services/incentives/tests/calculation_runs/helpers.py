@@ -215,6 +215,8 @@ class FakeAnalytics:
     requests: list[str] = field(default_factory=list)
 
     def add_rate(self, base: str, quote: str, effective_on: date, rate: str) -> None:
+        # analytics keeps one rate per pair and day: a second one for the same day replaces the first
+        self.rates[:] = [r for r in self.rates if r[:3] != (base, quote, effective_on)]
         self.rates.append((base, quote, effective_on, rate))
 
     def add_target(self, partner_id: UUID, period: str, amount: str, currency: str = "EUR") -> None:
