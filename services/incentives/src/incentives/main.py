@@ -1,8 +1,5 @@
 """The Incentives service: `create_app(settings)` for uvicorn's factory mode and for tests."""
 
-import gc
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
@@ -62,16 +59,6 @@ OPENAPI_TAGS = [
 ]
 
 
-@asynccontextmanager
-async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    async with analytics_client_lifespan(app):
-        # What start-up built (app, models, pools) lives as long as the process: frozen, full collections
-        # stop re-scanning it (a calculation run allocates enough to set several off; freezing cut a run's
-        # CPU by about a tenth, measured in-process on the bench's data)
-        gc.freeze()
-        yield
-
-
 def create_app(
     settings: Settings | None = None, *, analytics_transport: httpx.AsyncBaseTransport | None = None
 ) -> FastAPI:
@@ -91,7 +78,7 @@ def create_app(
             mdf_router,
         ],
         migrations_dir=MIGRATIONS_DIR,
-        extra_lifespan=_lifespan,
+        extra_lifespan=analytics_client_lifespan,
     )
     app.state.analytics_transport = analytics_transport
     app.include_router(events_router(replica_event_handler()))
