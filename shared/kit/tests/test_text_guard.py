@@ -9,8 +9,12 @@ from typing import Any
 
 import pytest
 from fastapi import APIRouter, FastAPI, Request
+from hypothesis import given
+from hypothesis import strategies as st
 from prm_kit.testing import internal_headers, rolled_back_app
 from prm_kit.text_guard import (
+    _BODY,
+    _escapes,
     control_character_in_body,
     control_character_in_query,
     control_character_name,
@@ -303,6 +307,31 @@ def test_exactly_c0_but_tab_and_line_breaks_del_and_c1_are_refused_in_every_form
         ]
 
         assert found == [expected] * 6, hex(code_point)
+
+
+def _scanned_whole(body: bytes) -> int | None:
+    """The first control character by the regex over every byte: what the fast path must agree with."""
+    for match in _BODY.finditer(body):
+        if match["escape"] is None:
+            return match["raw"][-1]
+        if _escapes(body, match.start()):
+            return {b"b": 0x08, b"f": 0x0C}.get(match["escape"]) or int(match["escape"][1:], 16)
+    return None
+
+
+@pytest.mark.backend_independent
+@given(
+    st.lists(
+        st.sampled_from(
+            [b"a", b" ", b"\\", b"\\\\", b"\\u0007", b"\\u00e9", b"\\\\u0000", b"\\n", b"\\b", b"\x07"]
+        )
+        | st.binary(max_size=3)
+        | st.text(max_size=3).map(str.encode),
+        max_size=30,
+    ).map(b"".join)
+)
+def test_the_fast_path_finds_what_the_whole_scan_finds(body: bytes) -> None:
+    assert control_character_in_body(body) == _scanned_whole(body)
 
 
 @pytest.mark.backend_independent
