@@ -10,6 +10,7 @@ import json
 import re
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import lru_cache
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 from uuid import UUID
@@ -82,6 +83,13 @@ def parse_country(value: Any) -> str:
     """An ISO 3166-1 alpha-2 code, upper-cased; anything pycountry does not know is refused."""
     if not isinstance(value, str):
         raise PydanticCustomError("country_code", "country must be an ISO 3166-1 alpha-2 code such as DE")
+    return _country_of(value)
+
+
+# Cached (a refusal raises, so only valid values are kept): a delivery of sales lines names a few countries
+# and customers' domains hundreds of times, and the lookups cost more than the rest of a line's validation.
+@lru_cache(maxsize=4096)
+def _country_of(value: str) -> str:
     code = value.strip().upper()
     if not _ALPHA2.fullmatch(code) or pycountry.countries.get(alpha_2=code) is None:
         raise PydanticCustomError(
@@ -112,6 +120,11 @@ def normalise_domain(value: Any) -> str:
     """`https://www.Example.COM/about` → `example.com`: host only, lower case, no `www.`, IDNA (punycode)."""
     if not isinstance(value, str):
         raise PydanticCustomError("domain", "website_domain must be a domain name such as example.com")
+    return _domain_of(value)
+
+
+@lru_cache(maxsize=16384)
+def _domain_of(value: str) -> str:
     text = value.strip().lower()
     host = urlsplit(text if "://" in text else f"//{text}").hostname or ""
     host = host.rstrip(".")
