@@ -119,9 +119,11 @@ _EXACT = Context(prec=60)
 def amount_matches(quantity: Decimal, unit_price: Decimal, amount: Decimal) -> bool:
     """`amount` is `quantity * unit_price` rounded (half up or half even) to the places `amount` is written
     with."""
+    product = _EXACT.multiply(quantity, unit_price)
+    if product == amount:  # the common case: no rounding (equal in value, the product fits amount's places)
+        return True
     exponent = amount.as_tuple().exponent
     places = Decimal(1).scaleb(exponent if isinstance(exponent, int) else 0)
-    product = _EXACT.multiply(quantity, unit_price)
     return amount in {
         product.quantize(places, ROUND_HALF_UP, _EXACT),
         product.quantize(places, ROUND_HALF_EVEN, _EXACT),
