@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal, localcontext
+from decimal import Context, Decimal, localcontext
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, DateTime, Dialect, Numeric
@@ -11,6 +11,9 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+# Wide enough for every column's value and for sums of them up to 10^54; one context passed to each operation
+# instead of a `localcontext()` entered per value (the cost of reading an aggregate of thousands of rows).
+_WIDE = Context(prec=60)
 
 
 class ExactDecimal(TypeDecorator[Decimal]):
@@ -24,6 +27,8 @@ class ExactDecimal(TypeDecorator[Decimal]):
     cache_ok = True
 
     def __init__(self, precision: int = 19, scale: int = 4) -> None:
+        if precision >= _WIDE.prec:
+            raise ValueError(f"precision {precision} is beyond the {_WIDE.prec} digits values are checked with")
         super().__init__()
         self.precision = precision
         self.scale = scale
@@ -45,12 +50,10 @@ class ExactDecimal(TypeDecorator[Decimal]):
             raise ValueError(f"{value} is not a finite decimal")
         if abs(value) >= self._limit:
             raise ValueError(f"{value} does not fit NUMERIC({self.precision}, {self.scale})")
-        with localcontext() as exact:
-            # |value| < 10**(precision - scale): with this many digits the arithmetic below is exact
-            exact.prec = max(exact.prec, self.precision + 1)
-            if value % self._quantum != 0:
-                raise ValueError(f"{value} has more than {self.scale} decimal places")
-            scaled = int(value * self._factor)
+        # |value| < 10**(precision - scale) <= 10**59: at 60 digits the arithmetic below is exact
+        if _WIDE.remainder(value, self._quantum) != 0:
+            raise ValueError(f"{value} has more than {self.scale} decimal places")
+        scaled = int(_WIDE.multiply(value, self._factor))
         if dialect.name == "sqlite":
             if not _INT64_MIN <= scaled <= _INT64_MAX:
                 largest = Decimal(_INT64_MAX) / self._factor
@@ -63,6 +66,8 @@ class ExactDecimal(TypeDecorator[Decimal]):
             return None
         # SQLite hands back the scaled integer; PostgreSQL the NUMERIC (a SUM may have more digits than a column)
         number = Decimal(int(value)).scaleb(-self.scale) if dialect.name == "sqlite" else Decimal(value)
+        if number.adjusted() + self.scale + 2 <= _WIDE.prec:
+            return number.quantize(self._quantum, context=_WIDE)
         with localcontext() as exact:
             exact.prec = max(exact.prec, number.adjusted() + self.scale + 2)
             return number.quantize(self._quantum)
