@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+from decimal import ROUND_HALF_EVEN, Context, Decimal
 from enum import StrEnum
 from typing import Annotated, Any
 from uuid import UUID
@@ -35,6 +35,10 @@ RATE_PATTERN = r"^[0-9]{1,8}(\.[0-9]{1,10})?$"
 _RATE_RE = re.compile(RATE_PATTERN)
 RATE_PLACES = 10
 MONEY_PLACES = 4
+_MONEY_QUANTUM = Decimal(1).scaleb(-MONEY_PLACES)
+# 40 digits: a money amount (15 + 4) times or divided by a rate (8 + 10), exact before the rounding to money's
+# places; one context given to each operation (a leaderboard converts thousands of amounts).
+_CONVERSION = Context(prec=40)
 MAX_FX_RATES_PER_REQUEST = 10_000
 
 
@@ -157,10 +161,12 @@ class FxRateUsed(BaseModel):
         divides by the stored rate, so no rounding of the inverse leaks into the result."""
         if self.stored_rate is None:
             return amount
-        with localcontext() as exact:
-            exact.prec = 40
-            value = amount / self.stored_rate if self.inverted else amount * self.stored_rate
-            return value.quantize(Decimal(1).scaleb(-MONEY_PLACES), rounding=ROUND_HALF_EVEN)
+        value = (
+            _CONVERSION.divide(amount, self.stored_rate)
+            if self.inverted
+            else _CONVERSION.multiply(amount, self.stored_rate)
+        )
+        return value.quantize(_MONEY_QUANTUM, rounding=ROUND_HALF_EVEN, context=_CONVERSION)
 
     def convert_money(self, money: Money) -> Money:
         if money.currency != self.base:

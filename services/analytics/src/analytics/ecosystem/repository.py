@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -56,9 +56,20 @@ class MonthlyRevenue:
     line_count: int
 
 
-async def dimensions(session: AsyncSession) -> dict[UUID, PartnerDimension]:
-    rows = await session.scalars(sa.select(PartnerDimension))
-    return {row.partner_id: row for row in rows}
+class Segments(NamedTuple):
+    """What the views read of a partner's replica row."""
+
+    name: str | None
+    tier: str | None
+    partner_type: str | None
+    region: str | None
+
+
+async def dimensions(session: AsyncSession) -> dict[UUID, Segments]:
+    """Every partner of the replica: its name and segments (plain rows: a view reads thousands)."""
+    d = PartnerDimension
+    rows = await session.execute(sa.select(d.partner_id, d.name, d.tier, d.partner_type, d.region))
+    return {partner_id: Segments(*rest) for partner_id, *rest in rows}
 
 
 async def partners_with_sales(session: AsyncSession, first: date, last: date) -> set[UUID]:

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 from uuid import UUID
 
+from prm_contracts.kpis import Kpi
 from prm_contracts.pagination import Page
 from prm_contracts.problem import UnprocessableContent, ValidationIssue
 from prm_kit.pagination import keyset_cursor, keyset_position
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from analytics.ecosystem import repository
-from analytics.ecosystem.repository import UNKNOWN_SEGMENT, SegmentFilter
+from analytics.ecosystem.repository import UNKNOWN_SEGMENT, SegmentFilter, Segments
 from analytics.ecosystem.sales_kpis import SET_BASED_KPIS, sales_kpi
 from analytics.ecosystem.schemas import (
     Concentration,
@@ -32,25 +34,23 @@ from analytics.kpis.conversion import Converter
 from analytics.kpis.formulas import RATIO_QUANTUM, Missing, amount_kpi, known, unknown
 from analytics.kpis.service import kpi_snapshot
 from analytics.kpis.spans import Span
-from analytics.partners.models import PartnerDimension
 
 RANK_ORDER = "rank"
 TOP_SHARE = Decimal("0.1")
 
 
-def _segment(dimension: PartnerDimension | None, by: SegmentBy) -> str:
+_SEGMENT_FIELD = {SegmentBy.tier: "tier", SegmentBy.type: "partner_type", SegmentBy.region: "region"}
+
+
+def _segment(dimension: Segments | None, by: SegmentBy) -> str:
     if dimension is None:
         return UNKNOWN_SEGMENT
-    value = {
-        SegmentBy.tier: dimension.tier,
-        SegmentBy.type: dimension.partner_type,
-        SegmentBy.region: dimension.region,
-    }[by]
+    value: str | None = getattr(dimension, _SEGMENT_FIELD[by])
     return value or UNKNOWN_SEGMENT
 
 
 def _matches(
-    dimension: PartnerDimension | None, tier: str | None, partner_type: str | None, region: str | None
+    dimension: Segments | None, tier: str | None, partner_type: str | None, region: str | None
 ) -> bool:
     wanted = {SegmentBy.tier: tier, SegmentBy.type: partner_type, SegmentBy.region: region}
     return all(
@@ -59,22 +59,55 @@ def _matches(
     )
 
 
+@dataclass(frozen=True)
+class Ranking:
+    """The leaderboard's partners in rank order, with their KPI values and segments: entries are made only
+    for the ranks a page shows (a leaderboard ranks every partner, a page shows fifty)."""
+
+    kpi: RankedKpi
+    currency: str
+    order: list[UUID]
+    values: dict[UUID, Kpi]
+    dimensions: dict[UUID, Segments]
+
+    def entries(self, start: int = 0, stop: int | None = None) -> list[LeaderboardEntry]:
+        return [
+            self._entry(rank, partner_id)
+            for rank, partner_id in enumerate(self.order[start:stop], start=start + 1)
+        ]
+
+    def _entry(self, rank: int, partner_id: UUID) -> LeaderboardEntry:
+        dimension = self.dimensions.get(partner_id)
+        return LeaderboardEntry(
+            rank=rank,
+            partner_id=partner_id,
+            name=None if dimension is None else dimension.name,
+            tier=_segment(dimension, SegmentBy.tier),
+            partner_type=_segment(dimension, SegmentBy.type),
+            region=_segment(dimension, SegmentBy.region),
+            kpi=self.kpi.value,
+            value=self.values[partner_id],
+            currency=self.currency,
+        )
+
+
 async def ranked_partners(
     session: AsyncSession, *, kpi: RankedKpi, span: Span, segment: SegmentFilter, currency: str
-) -> list[LeaderboardEntry]:
+) -> Ranking:
     """Every partner of the leaderboard, ranked by the KPI, highest first (ties by partner id); partners whose
     KPI is null come last, with its reason. The partners: those of the replica matching the filters, and,
     without filters, every partner with sales in the span too. Sales KPIs (SET_BASED_KPIS) come from a few
     GROUP BY queries over the rollups for all partners at once; any other KPI from each partner's snapshot."""
     dimensions = await repository.dimensions(session)
-    candidates = set(dimensions)
     if segment.empty:
-        candidates |= await repository.partners_with_sales(session, span.first, span.last)
-    chosen = sorted(
-        p
-        for p in candidates
-        if _matches(dimensions.get(p), segment.tier, segment.partner_type, segment.region)
-    )
+        candidates = set(dimensions) | await repository.partners_with_sales(session, span.first, span.last)
+    else:
+        candidates = {
+            p
+            for p, dimension in dimensions.items()
+            if _matches(dimension, segment.tier, segment.partner_type, segment.region)
+        }
+    chosen = sorted(candidates)
     if kpi.value in SET_BASED_KPIS:
         among = None if segment.empty else segment.partner_ids()
         values = await sales_kpi(session, kpi.value, span, chosen, currency=currency, among=among)
@@ -87,20 +120,7 @@ async def ranked_partners(
         value = values[partner_id].value
         return (0, -value, str(partner_id)) if value is not None else (1, Decimal(0), str(partner_id))
 
-    return [
-        LeaderboardEntry(
-            rank=index + 1,
-            partner_id=partner_id,
-            name=dimensions[partner_id].name if partner_id in dimensions else None,
-            tier=_segment(dimensions.get(partner_id), SegmentBy.tier),
-            partner_type=_segment(dimensions.get(partner_id), SegmentBy.type),
-            region=_segment(dimensions.get(partner_id), SegmentBy.region),
-            kpi=kpi.value,
-            value=values[partner_id],
-            currency=currency,
-        )
-        for index, partner_id in enumerate(sorted(chosen, key=sort_key))
-    ]
+    return Ranking(kpi, currency, sorted(chosen, key=sort_key), values, dimensions)
 
 
 async def leaderboard(
@@ -114,11 +134,11 @@ async def leaderboard(
     cursor: str | None,
 ) -> Page[LeaderboardEntry]:
     """A page of `ranked_partners`; the cursor holds the rank reached."""
-    ranked = await ranked_partners(session, kpi=kpi, span=span, segment=segment, currency=currency)
+    ranking = await ranked_partners(session, kpi=kpi, span=span, segment=segment, currency=currency)
     after = keyset_position(cursor, RANK_ORDER, int)
     start = after.key if after is not None else 0
-    page = ranked[start : start + limit]
-    more = start + limit < len(ranked)
+    page = ranking.entries(start, start + limit)
+    more = start + limit < len(ranking.order)
     next_cursor = keyset_cursor(RANK_ORDER, start + limit, page[-1].partner_id) if more and page else None
     return Page[LeaderboardEntry](items=page, next_cursor=next_cursor)
 

@@ -152,10 +152,10 @@ async def export_leaderboard(
     kpi: RankedKpi, span: SpanDep, session: SessionDep, settings: SettingsDep, segment: SegmentDep
 ) -> StreamingResponse:
     """Every rank of `GET /v1/leaderboards` for the same filters (all pages), in the reporting currency."""
-    ranked = await ecosystem.ranked_partners(
+    ranking = await ecosystem.ranked_partners(
         session, kpi=kpi, span=span, segment=segment, currency=settings.reporting_currency
     )
-    return whole_csv(LeaderboardEntry, ranked, filename=f"leaderboard-{kpi.value}")
+    return whole_csv(LeaderboardEntry, ranking.entries(), filename=f"leaderboard-{kpi.value}")
 
 
 @router.get(

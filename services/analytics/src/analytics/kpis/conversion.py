@@ -20,8 +20,6 @@ from analytics.fx import service as fx
 from analytics.kpis.formulas import Missing
 from analytics.kpis.repository import SalesTotals
 
-_AMOUNT_FIELDS = ("gross", "returns", "costed_amount", "cost_amount")
-
 
 class Converter:
     """Into `currency`, for one request; a rate looked up once per (currency, day)."""
@@ -52,10 +50,15 @@ class Converter:
             rate = await self.rate(currency, on)
             if isinstance(rate, Missing):
                 return rate
-            for name in _AMOUNT_FIELDS:
-                setattr(result, name, getattr(result, name) + rate.convert(getattr(totals, name)))
-            result.line_count += totals.line_count
-            result.costed_line_count += totals.costed_line_count
+            convert = rate.convert
+            result = SalesTotals(
+                result.gross + convert(totals.gross),
+                result.returns + convert(totals.returns),
+                result.costed_amount + convert(totals.costed_amount),
+                result.cost_amount + convert(totals.cost_amount),
+                result.line_count + totals.line_count,
+                result.costed_line_count + totals.costed_line_count,
+            )
         return result
 
     def applied(self) -> list[FxRateApplied]:
