@@ -10,7 +10,7 @@ with `out_of_range`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+from decimal import ROUND_HALF_EVEN, Context, Decimal
 
 from prm_contracts.kpis import Kpi
 
@@ -27,10 +27,11 @@ class Missing:
     reason: str
 
 
+_EXACT = Context(prec=50)
+
+
 def _exact_division(numerator: Decimal, denominator: Decimal) -> Decimal:
-    with localcontext() as exact:
-        exact.prec = 50
-        return numerator / denominator
+    return _EXACT.divide(numerator, denominator)
 
 
 def known(value: Decimal | None, unit: str, quantum: Decimal) -> Kpi:
