@@ -1,4 +1,4 @@
-"""The KPI values formulas make are what the contract would parse: made without parsing, checked by parsing."""
+"""The KPI values formulas make (rounded half even, null when out of range) survive the contract's parse unchanged."""
 
 from __future__ import annotations
 
