@@ -1,5 +1,5 @@
 """However a delivery's lookups pass their values — array parameters of one statement on PostgreSQL
-(analytics/sales/delivery_statements.py), literal lists elsewhere (analytics/sales/in_lists.py) —, quotes,
+(analytics/sales/delivery_statements.py), literal lists elsewhere (prm_kit/db/in_lists.py) —, quotes,
 backslashes and non-ASCII text in external ids and customer keys must still match exactly."""
 
 from __future__ import annotations

@@ -11,13 +11,13 @@ from uuid import UUID
 
 import sqlalchemy as sa
 from prm_contracts.sales import SalesKind
+from prm_kit.db.in_lists import among, batches
 from prm_kit.pagination import KeysetPosition, keyset_after, keyset_order
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from analytics.anomalies.models import AnomalyFlag
 from analytics.anomalies.rules import RepeatKey
 from analytics.kpis.models import SalesCustomerMonthRollup
-from analytics.sales.in_lists import among, batches
 from analytics.sales.models import SalesDailyRollup, SalesLine
 
 _CHUNK = 300
@@ -41,7 +41,7 @@ async def stored_repeats(
 ) -> frozenset[RepeatKey]:
     """The stored sales of these (customer key, day) pairs, as repeat keys. Reads the partner's lines of the
     delivery's days through the (partner, day) index; the delivery's few days bound it. Matched by customer
-    and by day separately (one array each on PostgreSQL, see sales/in_lists.py), the pairs kept here."""
+    and by day separately (one array each on PostgreSQL, see prm_kit/db/in_lists.py), the pairs kept here."""
     wanted = sorted(set(customer_days))
     pairs = set(wanted)
     found: set[RepeatKey] = set()

@@ -15,6 +15,7 @@ from prm_contracts.kpis import KpiSnapshot
 from prm_contracts.pagination import Page
 from prm_contracts.problem import UnprocessableContent, ValidationIssue
 from prm_contracts.sales import AnomalyFlagOut, FlagCode, FlagStatus, SalesKind, SalesLineOut
+from prm_kit.csv_export import CSV_RESPONSE, paged_csv, whole_csv
 from prm_kit.db import SessionDep
 from prm_kit.errors import problems
 from prm_kit.internal_auth import PrincipalDep, require
@@ -34,7 +35,6 @@ from analytics.ecosystem.schemas import (
     SegmentRevenue,
 )
 from analytics.exports import service
-from analytics.exports.streaming import CSV_RESPONSE, paged_csv, whole_csv
 from analytics.kpis.router import CurrencyQuery, SettingsDep, SpanDep
 from analytics.sales import service as sales
 from analytics.sales.router import READ as SALES_READ

@@ -16,6 +16,7 @@ from uuid import UUID
 from prm_contracts.kpis import KpiSnapshot
 from prm_contracts.principal import Principal
 from prm_contracts.problem import NotFound
+from prm_kit.db.in_lists import is_postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from analytics.kpis import formulas as f
@@ -25,7 +26,6 @@ from analytics.kpis.formulas import Missing
 from analytics.kpis.repository import MoneyInput, PartnerFacts, SnapshotInputs
 from analytics.kpis.spans import Span
 from analytics.partners.access import ensure_visible
-from analytics.sales.in_lists import is_postgresql
 
 
 def snapshot_currency(facts: PartnerFacts, asked: str | None, *, reporting_currency: str) -> str:

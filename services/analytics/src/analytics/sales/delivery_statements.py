@@ -9,7 +9,7 @@ once per connection; the values travel as arrays, the lines as one JSON document
 processing per value).
 
 Plans stay good whatever the tables held when a statement was prepared (a generic plan is made once with
-the statistics of that moment, see in_lists.py): the key and customer lookups are LATERAL probes per wanted
+the statistics of that moment, see prm_kit/db/in_lists.py): the key and customer lookups are LATERAL probes per wanted
 value, a nested loop of index scans on the equality of the lookup's whole key, which no estimate beats. The
 stored sales of the delivery's days are read by `occurred_on = ANY(days)` on the partitioned `sales_line`,
 which PostgreSQL keeps planning afresh with the values (the plan pruned to the days' partitions is far

@@ -11,12 +11,12 @@ from uuid import UUID
 
 import sqlalchemy as sa
 from prm_contracts.sales import PaymentStatus
+from prm_kit.db.in_lists import among, batches, is_postgresql
 from prm_kit.pagination import KeysetPosition, keyset_after, keyset_order
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from analytics.sales.deduplication import StoredKey, StoredPayment
-from analytics.sales.in_lists import among, batches
 from analytics.sales.models import (
     SalesCustomerRollup,
     SalesDailyRollup,
@@ -49,7 +49,7 @@ _DAILY_SUMS = (
 
 def _upsert(session: AsyncSession, table: sa.Table) -> Any:
     """The dialect's INSERT, which has `on_conflict_do_update`."""
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgresql(session):
         return postgresql.insert(table)
     return sqlite.insert(table)
 

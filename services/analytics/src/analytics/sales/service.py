@@ -45,6 +45,7 @@ from prm_contracts.sales import (
     WebhookCounts,
     WebhookIdReused,
 )
+from prm_kit.db.in_lists import is_postgresql
 from prm_kit.errors import summarise, validation_issues
 from prm_kit.outbox import add_event, outbox_row
 from prm_kit.pagination import keyset_cursor, keyset_position, page_of
@@ -59,7 +60,6 @@ from analytics.kpis.updates import kpi_updates, record_sales_for_kpis
 from analytics.sales import delivery_statements, repository
 from analytics.sales.deduplication import LineOutcomes, judge_lines, judge_payment_updates
 from analytics.sales.delivery_statements import DeliveryReads, Receipt, ReceiptRow
-from analytics.sales.in_lists import is_postgresql
 from analytics.sales.rollups import (
     customer_key,
     customer_rollup_rows,

@@ -23,6 +23,7 @@ from prm_contracts.incentives import (
 )
 from prm_contracts.periods import Period
 from prm_kit.db import ExactDecimal
+from prm_kit.db.in_lists import is_postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from incentives.adjustments.repository import clawed_back
@@ -99,7 +100,7 @@ async def run_settings(session: AsyncSession) -> None:
     (0.6 s at 200,000 lines on a quiet machine, 2.6 s under load). More `work_mem`: the sums of a run's
     groups (about ten thousand, several NUMERIC sums each) outgrow the default 4 MB, and a hash aggregate
     spilled to disk took longer than reading the rows."""
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgresql(session):
         await session.execute(sa.text("SET LOCAL jit = off"))
         await session.execute(sa.text("SET LOCAL work_mem = '64MB'"))
 

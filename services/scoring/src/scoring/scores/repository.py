@@ -8,6 +8,7 @@ from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
+from prm_kit.db.in_lists import is_postgresql
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -58,10 +59,6 @@ SELECT convert_to('{"items":[' || array_to_string(ARRAY(
 """
 
 
-def on_postgresql(session: AsyncSession) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
-
-
 async def _read(session: AsyncSession, fetch: str, statement: str, *arguments: Any) -> Any:
     """`fetch` (an asyncpg method name) of `statement` on the session's asyncpg connection."""
     connection = await session.connection()
@@ -83,7 +80,7 @@ async def answer(
 ) -> tuple[int, str | None] | None:
     """The stored answer's version, and the answer itself unless its version is among `held` (None then):
     one primary-key lookup."""
-    if on_postgresql(session):
+    if is_postgresql(session):
         found = await _read(session, "fetchrow", _ANSWER, partner_id, list(held))
     else:
         unless_held = sa.case((PartnerScore.version.in_(held), sa.null()), else_=PartnerScore.answer)

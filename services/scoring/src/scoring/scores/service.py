@@ -26,6 +26,7 @@ from prm_contracts.scoring import (
     TierStanding,
 )
 from prm_contracts.tiers import TierOut
+from prm_kit.db.in_lists import is_postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scoring.assessments import repository as assessments
@@ -63,7 +64,7 @@ async def stored_answer(
 async def batch_answer(session: AsyncSession, partner_ids: list[UUID], *, viewer: Principal) -> bytes:
     """The batch answer's JSON, each stored summary spliced in as stored (nothing parsed again): made by the
     database on PostgreSQL, here from the summaries on SQLite."""
-    if repository.on_postgresql(session):
+    if is_postgresql(session):
         return await repository.batch_answer(
             session, partner_ids, only=viewer.partner_id, missing_detail=MISSING_DETAIL
         )

@@ -28,7 +28,9 @@ class ExactDecimal(TypeDecorator[Decimal]):
 
     def __init__(self, precision: int = 19, scale: int = 4) -> None:
         if precision >= _WIDE.prec:
-            raise ValueError(f"precision {precision} is beyond the {_WIDE.prec} digits values are checked with")
+            raise ValueError(
+                f"precision {precision} is beyond the {_WIDE.prec} digits values are checked with"
+            )
         super().__init__()
         self.precision = precision
         self.scale = scale

@@ -7,9 +7,8 @@ it stays so as the table grows (measured: 500 external ids against 20,000 keys t
 with every delivery, where a custom plan takes 2 ms). Whether the values are bound one by one or as one
 array, a parameter is no constant, so neither is hashed nor planned for. Rendered as literals, the list is
 planned each time as a constant array (hashed, or probed through the index). SQLAlchemy renders the
-literals through the column's type, quoting them (tests/sales/test_lookup_literals.py sends quotes and
-backslashes). SQLite keeps bound parameters, in lists far below its limit. (Generic: a candidate for
-`prm_kit.db`.)
+literals through the column's type, quoting them (analytics' tests/sales/test_lookup_literals.py sends quotes
+and backslashes). SQLite keeps bound parameters, in lists far below its limit.
 """
 
 from __future__ import annotations
@@ -23,6 +22,7 @@ from sqlalchemy.orm import QueryableAttribute
 
 
 def is_postgresql(session: AsyncSession) -> bool:
+    """Whether the session's database is PostgreSQL (else SQLite, the embedded default)."""
     return session.get_bind().dialect.name == "postgresql"
 
 

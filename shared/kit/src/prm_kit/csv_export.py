@@ -11,11 +11,11 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import StreamingResponse
 from prm_contracts.pagination import Page
-from prm_kit.db.engine import READ_ONLY
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from analytics.exports.csv_rows import cells, columns, csv_bytes
+from prm_kit.csv_rows import cells, columns, csv_bytes
+from prm_kit.db.engine import READ_ONLY
 
 NextPage = Callable[[AsyncSession, str], Awaitable[Page[Any]]]
 ROWS_PER_CHUNK = 500  # of a view computed whole (leaderboards, series): one chunk per so many rows

@@ -6,8 +6,8 @@ import csv
 import io
 from decimal import Decimal
 
-from analytics.exports.csv_rows import cells, columns, csv_bytes, defused
 from prm_contracts.kpis import Kpi
+from prm_kit.csv_rows import cells, columns, csv_bytes, defused
 from pydantic import BaseModel
 
 
