@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Query, Response
 from prm_contracts.pagination import Page
 from prm_contracts.periods import PERIOD_IN_DOCUMENT
 from prm_kit.clock import NowDep
@@ -14,6 +14,7 @@ from prm_kit.errors import problems
 from prm_kit.etag import IfMatchHeader, etag_response, set_etag
 from prm_kit.internal_auth import PrincipalDep, require
 from prm_kit.pagination import CursorQuery, LimitQuery
+from prm_kit.periods import PeriodPath
 
 from analytics.acquisition_spend import service
 from analytics.acquisition_spend.schemas import AcquisitionSpendIn, AcquisitionSpendOut
@@ -24,10 +25,6 @@ router = APIRouter(prefix="/v1/acquisition-spend", tags=["acquisition-spend"])
 
 READ = require("analytics:read")
 WRITE = require("analytics:write")
-PeriodPath = Annotated[
-    str,
-    Path(max_length=16, description="`2026`, `2026-Q3` or `2026-07`.", json_schema_extra=PERIOD_IN_DOCUMENT),
-]
 
 
 @router.put(

@@ -15,6 +15,7 @@ from prm_kit.errors import problems
 from prm_kit.etag import IfMatchHeader, etag_response, set_etag
 from prm_kit.internal_auth import require
 from prm_kit.pagination import CursorQuery, LimitQuery
+from prm_kit.periods import PeriodPath
 
 from analytics.market_sizes import service
 from analytics.market_sizes.schemas import MarketSizeIn, MarketSizeOut, normalise_region, normalise_segment
@@ -33,10 +34,6 @@ SegmentPath = Annotated[
     Path(
         max_length=200, description="The customer segment, free text (compared without case or extra spaces)."
     ),
-]
-PeriodPath = Annotated[
-    str,
-    Path(max_length=16, description="`2026`, `2026-Q3` or `2026-07`.", json_schema_extra=PERIOD_IN_DOCUMENT),
 ]
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Query, Response
 from prm_contracts.analytics import TargetIn, TargetMetric, TargetOut
 from prm_contracts.pagination import Page
 from prm_contracts.periods import PERIOD_IN_DOCUMENT
@@ -17,6 +17,7 @@ from prm_kit.errors import problems
 from prm_kit.etag import IfMatchHeader, etag_response, set_etag
 from prm_kit.internal_auth import PrincipalDep, require
 from prm_kit.pagination import CursorQuery, LimitQuery
+from prm_kit.periods import PeriodPath
 
 from analytics.partners.access import VENDOR_ONLY
 from analytics.targets import service
@@ -27,14 +28,6 @@ internal_router = APIRouter(prefix="/internal", include_in_schema=False)
 
 READ = require("analytics:read")
 WRITE = require("analytics:write")
-PeriodPath = Annotated[
-    str,
-    Path(
-        max_length=16,
-        description="A year (`2026`), a quarter (`2026-Q3`) or a month (`2026-07`).",
-        json_schema_extra=PERIOD_IN_DOCUMENT,
-    ),
-]
 PeriodQuery = Annotated[
     str | None,
     Query(

@@ -3,21 +3,17 @@ path) and printable HTML (`Accept: text/html` or the `.html` path)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, Header, Path, Response
+from fastapi import APIRouter, Header, Response
 from prm_contracts.incentives import StatementOut
-from prm_contracts.periods import PERIOD_IN_DOCUMENT
 from prm_kit.db import SessionDep
 from prm_kit.errors import problems
 from prm_kit.internal_auth import PrincipalDep, require
+from prm_kit.periods import PeriodPath
 
 from incentives.statements import render, service
-
-PeriodPath = Annotated[
-    str, Path(description="`2026`, `2026-Q3` or `2026-07`.", json_schema_extra=PERIOD_IN_DOCUMENT)
-]
 
 router = APIRouter(prefix="/v1/statements", tags=["statements"], dependencies=[require("incentives:read")])
 
