@@ -40,12 +40,14 @@ DEAD_LETTERED = Counter(
     ["subscriber"],
 )
 PARKED = Gauge("prm_outbox_events_parked", "Dead letters not replayed yet, per subscriber.", ["subscriber"])
+PRUNED = Counter("prm_outbox_events_pruned_total", "Delivered outbox events deleted once kept long enough.")
 
 # Answers that say nothing about the event itself: the subscriber is busy or down (408, 409, 429), or it is
 # misconfigured or not (yet) a subscriber (401, 403, 404, 405) and would refuse every event alike — parking
 # would then drop the whole stream. They are retried with backoff, in order, like 5xx and network errors.
 RETRIED_CLIENT_ERRORS = frozenset({401, 403, 404, 405, 408, 409, 429})
 DETAIL_LENGTH = 500
+PRUNE_BATCH = 1_000  # delivered events deleted per transaction
 
 
 def retry_delay(attempts: int, *, max_seconds: float = 300.0) -> timedelta:
@@ -197,6 +199,10 @@ class OutboxRelay:
     so no lock is held while subscribers answer; a relay that dies mid-send leaves the batch to be sent
     again when the lease runs out. Several replicas may run a relay: the claim locks the head rows, so one
     sends while the others find its batch leased.
+
+    Delivered events stay `keep_delivered` (for inspection; None: forever), then the relay deletes them, so
+    the table holds days of events, not years (a `sales.recorded` event carries a whole delivery's lines).
+    An event with a dead letter stays as long as its dead letter does: admins may still replay it.
     """
 
     def __init__(
@@ -209,6 +215,7 @@ class OutboxRelay:
         poll_seconds: float = 0.5,
         lease_seconds: float = 120.0,
         park_after: int = 5,
+        keep_delivered: timedelta | None = None,
     ) -> None:
         self._session_factory = session_factory
         self._http = http
@@ -217,6 +224,7 @@ class OutboxRelay:
         self._poll_seconds = poll_seconds
         self._lease = timedelta(seconds=lease_seconds)
         self._park_after = park_after
+        self._keep_delivered = keep_delivered
 
     async def deliver_once(self) -> int:
         """Send one batch; returns how many events were delivered (to every subscriber, or parked)."""
@@ -419,16 +427,43 @@ class OutboxRelay:
             PARKED.labels(subscriber).set(count)
         return parked
 
-    async def run(self, *, backlog_every_seconds: float = 15.0) -> None:
+    async def prune_delivered(self, *, batch: int = PRUNE_BATCH) -> int:
+        """Deletes the events delivered longer than `keep_delivered` ago that no dead letter names, `batch` at
+        a time (short transactions beside the writers); how many were deleted."""
+        if self._keep_delivered is None:
+            return 0
+        cutoff = utc_now() - self._keep_delivered
+        named = sa.exists().where(outbox_dead_letter.c.event_id == outbox_event.c.id)
+        expired = (
+            sa.select(outbox_event.c.id)
+            .where(outbox_event.c.delivered_at < cutoff, ~named)
+            .limit(batch)
+            .scalar_subquery()
+        )
+        deleted = 0
+        while True:
+            async with self._session_factory() as session, session.begin():
+                result = await session.execute(sa.delete(outbox_event).where(outbox_event.c.id.in_(expired)))
+            count: int = result.rowcount  # type: ignore[attr-defined]  # a DELETE's result is a CursorResult
+            deleted += count
+            PRUNED.inc(count)
+            if count < batch:
+                return deleted
+
+    async def run(self, *, backlog_every_seconds: float = 15.0, prune_every_seconds: float = 600.0) -> None:
         """Relay until cancelled; errors are logged and retried, never fatal."""
         log = structlog.get_logger("outbox")
-        measured_at = 0.0
+        measured_at = pruned_at = 0.0
         while True:
             try:
                 delivered = await self.deliver_once()
                 if time.monotonic() - measured_at >= backlog_every_seconds:
                     measured_at = time.monotonic()
                     await self.measure_backlog()
+                if time.monotonic() - pruned_at >= prune_every_seconds:
+                    pruned_at = time.monotonic()
+                    if pruned := await self.prune_delivered():
+                        log.info("outbox_pruned", events=pruned)
             except Exception as exc:  # the relay must outlive a database hiccup
                 log.warning("outbox_relay_failed", error=type(exc).__name__)
                 delivered = 0
@@ -469,6 +504,9 @@ async def relay_while_running(app: FastAPI) -> AsyncIterator[None]:
                 60.0, settings.http_timeout_seconds * len(subscribers) * requests_per_round(batch_size)
             ),
             park_after=settings.relay_dead_letter_attempts,
+            keep_delivered=timedelta(hours=settings.outbox_keep_delivered_hours)
+            if settings.outbox_keep_delivered_hours
+            else None,
         )
         task = asyncio.create_task(relay.run(), name="outbox-relay")
         try:

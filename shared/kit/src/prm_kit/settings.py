@@ -87,6 +87,13 @@ class BaseServiceSettings(BaseSettings):
     outbox_poll_seconds: float = Field(
         default=0.5, gt=0, le=60, description="How often the outbox relay looks for events to deliver."
     )
+    outbox_keep_delivered_hours: int = Field(
+        default=168,
+        ge=0,
+        le=87_600,
+        description="How long delivered outbox events are kept (for inspection) before the relay deletes "
+        "them; 0 keeps them forever. Events with a dead letter are kept while it is.",
+    )
     relay_dead_letter_attempts: int = Field(
         default=5,
         ge=1,
