@@ -16,6 +16,7 @@ from typing import Any
 from uuid import UUID
 
 import httpx
+import orjson
 import sqlalchemy as sa
 import structlog
 from fastapi import FastAPI
@@ -48,6 +49,7 @@ PRUNED = Counter("prm_outbox_events_pruned_total", "Delivered outbox events dele
 RETRIED_CLIENT_ERRORS = frozenset({401, 403, 404, 405, 408, 409, 429})
 DETAIL_LENGTH = 500
 PRUNE_BATCH = 1_000  # delivered events deleted per transaction
+_JSON_CONTENT = {"content-type": "application/json"}
 
 
 def retry_delay(attempts: int, *, max_seconds: float = 300.0) -> timedelta:
@@ -85,8 +87,13 @@ async def post_events(
     http: httpx.AsyncClient, subscriber: str, events: Sequence[dict[str, Any]]
 ) -> SubscriberAnswer:
     """Send events (their envelopes) to one subscriber's `POST /internal/events`."""
+    # orjson: a batch of `sales.recorded` events is megabytes of JSON, which the standard encoder took about
+    # ten times as long to write, once per subscriber
+    body = orjson.dumps({"events": events})
     try:
-        response = await http.post(f"{subscriber.rstrip('/')}/internal/events", json={"events": events})
+        response = await http.post(
+            f"{subscriber.rstrip('/')}/internal/events", content=body, headers=_JSON_CONTENT
+        )
     except httpx.HTTPError as exc:
         return SubscriberAnswer(subscriber, None, f"{subscriber}: {type(exc).__name__}")
     if response.is_success:
