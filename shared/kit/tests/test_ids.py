@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 import uuid
 
@@ -10,6 +11,7 @@ from prm_kit.db import ids
 from prm_kit.db.ids import ordered_id
 
 pytestmark = pytest.mark.backend_independent
+RANDOM_BITS = (1 << 62) - 1
 
 
 def _millisecond(value: uuid.UUID) -> int:
@@ -57,5 +59,24 @@ def test_a_clock_stepping_back_keeps_the_order(monkeypatch: pytest.MonkeyPatch) 
 
 
 def test_the_random_part_differs_between_ids() -> None:
-    made = [ordered_id().int & ((1 << 62) - 1) for _ in range(1_000)]
+    made = [ordered_id().int & RANDOM_BITS for _ in range(1_000)]
     assert len(set(made)) == len(made)
+
+
+def test_a_forked_process_draws_random_bits_of_its_own() -> None:
+    ordered_id()  # the parent holds drawn random bytes
+    reading, writing = os.pipe()
+    child = os.fork()
+    if child == 0:  # the child: its next ids, written to the pipe
+        os.close(reading)
+        with os.fdopen(writing, "w") as pipe:
+            pipe.write(" ".join(str(ordered_id().int & RANDOM_BITS) for _ in range(50)))
+        os._exit(0)
+    os.close(writing)
+    parents = {ordered_id().int & RANDOM_BITS for _ in range(50)}
+    with os.fdopen(reading) as pipe:
+        childs = {int(bits) for bits in pipe.read().split()}
+    os.waitpid(child, 0)
+
+    assert len(childs) == 50
+    assert not parents & childs

@@ -52,8 +52,14 @@ class _UuidV7:
             )
         return UUID(int=value)
 
+    def forget_random(self) -> None:
+        """A forked process must not use the random bytes its parent drew: they would repeat its ids' bits."""
+        self._lock = threading.Lock()
+        self._random, self._offset = b"", 0
+
 
 _ids = _UuidV7()
+os.register_at_fork(after_in_child=_ids.forget_random)
 
 
 def ordered_id() -> UUID:
