@@ -71,7 +71,7 @@ async def test_readyz_is_not_ready_when_migrations_have_not_run(kit_app: AppFact
     assert response.status_code == 503
     body = response.json()
     assert (body["status"], body["database"], body["migrations"]) == ("not_ready", "ok", "behind")
-    assert body["detail"] == "database at None, code expects kittest0002; run prm migrate"
+    assert body["detail"] == "database at None, code expects kittest0003; run prm migrate"
 
 
 @pytest.mark.asyncio

@@ -179,7 +179,7 @@ flag AS (
 ),
 event AS (
     INSERT INTO outbox_event (id, type, occurred_at, payload, attempts, next_attempt_at)
-    SELECT e.id, e.type, e.occurred_at, e.payload::jsonb, 0, e.occurred_at
+    SELECT e.id, e.type, e.occurred_at, e.payload::json, 0, e.occurred_at
     FROM unnest($11::uuid[], $12::text[], $13::timestamptz[], $14::text[]) AS e (id, type, occurred_at, payload)
     WHERE {_KEYS_FIRST}
 ),
