@@ -24,6 +24,7 @@ def row(external_id: str, **fields: Any) -> str:
         "amount": "300.00",
         "currency": "EUR",
         "invoice_id": "",
+        "paid_on": "",
         "customer_domain": "globex.example",
         "customer_country": "DE",
         "customer_external_id": "",

@@ -259,3 +259,28 @@ async def test_a_file_breaking_off_after_a_committed_chunk_keeps_that_chunk_and_
 
 def _dumped(items: list[Any]) -> list[dict[str, Any]]:
     return [item.model_dump() for item in items]
+
+
+async def test_the_payment_day_is_a_column_and_a_paid_line_without_it_was_paid_the_day_it_occurred(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    partner = uuid4()
+    body = csv_file(
+        row("CASH", payment_status="paid"),
+        row("DATED", payment_status="paid", paid_on="2026-06-30"),
+        row("OPEN", paid_on="2026-06-30"),  # invoiced: a payment day is refused
+    )
+
+    response = await client.post(imports_path(partner), content=body, headers=CSV)
+
+    assert response.status_code == 200, response.text
+    errors = response.json()["errors"]
+    assert [(e["external_id"], e["reason"]) for e in errors] == [("OPEN", "invalid")]
+    assert "paid_on is only for payment_status paid" in errors[0]["detail"]
+    stored = await db.execute(
+        sa.select(SalesLine.external_id, SalesLine.paid_on).where(SalesLine.partner_id == partner)
+    )
+    assert {external_id: str(paid_on) for external_id, paid_on in stored} == {
+        "CASH": "2026-06-15",
+        "DATED": "2026-06-30",
+    }

@@ -140,6 +140,11 @@ class SalesTransaction(BaseModel):
     occurred_on: IsoDate
     invoice_id: ExternalId | None = None
     payment_status: PaymentStatus
+    paid_on: IsoDate | None = Field(
+        default=None,
+        description="Only with `paid`: the day it was paid. A line sent `paid` without it is taken as paid on "
+        "the day it occurred (a cash sale); a later payment is reported by `sales.payment_updated`.",
+    )
     customer: SalesCustomer
     product: SalesProduct
     quantity: Quantity
@@ -172,7 +177,16 @@ class SalesTransaction(BaseModel):
             raise PydanticCustomError(
                 "original_on_sale", "original_external_id is only for returns and credit notes"
             )
+        if self.paid_on is not None and self.payment_status is not PaymentStatus.paid:
+            raise PydanticCustomError("paid_on_not_paid", "paid_on is only for payment_status paid")
         return self
+
+    @property
+    def paid_day(self) -> date | None:
+        """The day the line was paid as stored: `paid_on`, else the day it occurred when sent `paid`."""
+        if self.payment_status is not PaymentStatus.paid:
+            return None
+        return self.paid_on or self.occurred_on
 
 
 class SalesReportedData(BaseModel):
@@ -198,7 +212,10 @@ class PaymentUpdate(BaseModel):
 
     external_id: ExternalId
     payment_status: PaymentStatus
-    paid_on: IsoDate | None = Field(default=None, description="Only with `paid`.")
+    paid_on: IsoDate | None = Field(
+        default=None,
+        description="Only with `paid`: the day it was paid; without it, the day analytics received the update.",
+    )
 
     @model_validator(mode="after")
     def _paid_on_only_when_paid(self) -> PaymentUpdate:

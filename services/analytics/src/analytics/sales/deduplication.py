@@ -100,10 +100,12 @@ class PaymentOutcomes:
 
 
 def judge_payment_updates(
-    updates: list[PaymentUpdate], stored: Mapping[str, StoredPayment]
+    updates: list[PaymentUpdate], stored: Mapping[str, StoredPayment], *, today: date
 ) -> PaymentOutcomes:
     """Which updates change a stored line's payment status (the last update of a line in a delivery wins),
-    which leave it as it is, and which name no stored line."""
+    which leave it as it is, and which name no stored line. `changed` pairs each update with the line as it
+    becomes. A `paid` update without `paid_on` keeps the day of a line paid already, else is paid `today`
+    (the day analytics learned it)."""
     current = dict(stored)
     outcomes = PaymentOutcomes()
     for update in updates:
@@ -117,14 +119,23 @@ def judge_payment_updates(
                 )
             )
             continue
-        if line.payment_status == update.payment_status and line.paid_on == update.paid_on:
+        paid_on = _paid_on(update, line, today)
+        if line.payment_status == update.payment_status and line.paid_on == paid_on:
             outcomes.unchanged.append(LineReceipt(external_id=update.external_id, line_id=line.line_id))
             continue
         current[update.external_id] = StoredPayment(
             line_id=line.line_id,
             occurred_on=line.occurred_on,
             payment_status=update.payment_status,
-            paid_on=update.paid_on,
+            paid_on=paid_on,
         )
         outcomes.changed.append((update, current[update.external_id]))
     return outcomes
+
+
+def _paid_on(update: PaymentUpdate, line: StoredPayment, today: date) -> date | None:
+    if update.payment_status is not PaymentStatus.paid:
+        return None
+    if update.paid_on is not None:
+        return update.paid_on
+    return line.paid_on if line.payment_status is PaymentStatus.paid and line.paid_on is not None else today

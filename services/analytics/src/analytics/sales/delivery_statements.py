@@ -96,12 +96,12 @@ WRITE = f"""
 WITH line AS MATERIALIZED (
     SELECT * FROM ROWS FROM (json_to_recordset($4::json) AS (
         id uuid, occurred_on date, external_id text, kind text, invoice_id text, payment_status text,
-        customer_key text, customer_name text, customer_domain text, customer_country text,
+        paid_on date, customer_key text, customer_name text, customer_domain text, customer_country text,
         customer_external_id text, customer_is_new boolean, product_sku text, product_category text,
         quantity numeric, unit_price numeric, amount numeric, currency text, cost numeric,
         deal_registration_id uuid, original_external_id text, content_hash text
     )) WITH ORDINALITY AS l (
-        id, occurred_on, external_id, kind, invoice_id, payment_status, customer_key, customer_name,
+        id, occurred_on, external_id, kind, invoice_id, payment_status, paid_on, customer_key, customer_name,
         customer_domain, customer_country, customer_external_id, customer_is_new, product_sku,
         product_category, quantity, unit_price, amount, currency, cost, deal_registration_id,
         original_external_id, content_hash, position
@@ -120,7 +120,7 @@ new_line AS (
         product_category, quantity, unit_price, amount, currency, cost, deal_registration_id,
         original_external_id, webhook_id, received_at
     )
-    SELECT id, occurred_on, $1, external_id, kind, invoice_id, payment_status, NULL, customer_key,
+    SELECT id, occurred_on, $1, external_id, kind, invoice_id, payment_status, paid_on, customer_key,
         customer_name, customer_domain, customer_country, customer_external_id, customer_is_new, product_sku,
         product_category, quantity, unit_price, amount, currency, cost, deal_registration_id,
         original_external_id, $2, $3

@@ -43,7 +43,7 @@ def line_row(
         "kind": line.kind.value,
         "invoice_id": line.invoice_id,
         "payment_status": line.payment_status.value,
-        "paid_on": None,
+        "paid_on": line.paid_day,
         "customer_key": customer_key(line),
         "customer_name": line.customer.name,
         "customer_domain": line.customer.domain,

@@ -155,7 +155,9 @@ async def _record_once(
     found = await repository.receipt_of(session, partner_id, webhook_id)
     if found is not None:
         return _replayed(Receipt(*found), body_sha256=body_sha256, webhook_id=webhook_id)
-    answer = await _record_payments(session, message, partner_id=partner_id, webhook_id=webhook_id)
+    answer = await _record_payments(
+        session, message, partner_id=partner_id, webhook_id=webhook_id, today=now.date()
+    )
     _refuse_when_nothing_stored(answer)
     content = answer.model_dump_json()
     await repository.add_receipt(
@@ -360,18 +362,23 @@ def _receipt_row(receipt: ReceiptRow, partner_id: UUID, webhook_id: str, now: da
 
 
 async def _record_payments(
-    session: AsyncSession, message: PaymentUpdatedMessage, *, partner_id: UUID, webhook_id: str
+    session: AsyncSession,
+    message: PaymentUpdatedMessage,
+    *,
+    partner_id: UUID,
+    webhook_id: str,
+    today: date,
 ) -> SalesWebhookAnswer:
     updates = message.data.updates
     stored = await repository.stored_payments(session, partner_id, [update.external_id for update in updates])
-    outcomes = judge_payment_updates(updates, stored)
+    outcomes = judge_payment_updates(updates, stored, today=today)
     changes = [
         PaymentStatusChange(
             line_id=line.line_id,
             external_id=update.external_id,
             occurred_on=line.occurred_on,
-            payment_status=update.payment_status,
-            paid_on=update.paid_on,
+            payment_status=line.payment_status,
+            paid_on=line.paid_on,
         )
         for update, line in outcomes.changed
     ]

@@ -25,6 +25,7 @@ REQUIRED_COLUMNS = (
 )
 OPTIONAL_COLUMNS = (
     "invoice_id",
+    "paid_on",
     "customer_domain",
     "customer_country",
     "customer_external_id",

@@ -64,7 +64,7 @@ async def import_sales_lines(
 
     **Columns** (header line first, any order): `external_id, kind, occurred_on, payment_status,
     customer_name, product_sku, product_category, quantity, unit_price, amount, currency` and optionally
-    `invoice_id, customer_domain, customer_country, customer_external_id, customer_is_new, cost,
+    `invoice_id, paid_on, customer_domain, customer_country, customer_external_id, customer_is_new, cost,
     deal_registration_id, original_external_id` — the webhook line's fields, `customer.*` and `product.*`
     flattened; an empty optional field is left out.
 
