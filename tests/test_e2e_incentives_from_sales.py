@@ -12,6 +12,7 @@ calculation run pays the amount worked out by hand below; the payout's lines add
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -219,3 +220,64 @@ def test_signed_sales_in_two_currencies_become_the_hand_computed_payout(gateway:
     assert again.headers["content-type"].startswith("application/problem+json")
     stored = ok(gateway.get(f"/v1/calculation-runs/{run['id']}"))
     assert (stored["status"], Decimal(stored["totals"]["payout"]["amount"])) == ("approved", expected)
+
+
+def test_paid_basis_counts_lines_by_their_payment_day_sent_or_taken_from_the_sale(
+    gateway: httpx.Client,
+) -> None:
+    """A paid-basis rebate counts the lines paid within the month: one sent already paid (paid the day it
+    occurred), one paid later by `sales.payment_updated`; not one paid the month after, nor one never paid."""
+    period, first = _previous_month(datetime.now(UTC).date())
+    day = lambda n: first + timedelta(days=n - 1)  # noqa: E731 - the n-th day of the month
+    partner = _tiered_partner(gateway, "Zahltag Systemhaus GmbH", "gold", first)
+    partner.send(
+        gateway,
+        "msg_paid_1",
+        [
+            _line("P-1", day(4), 2, "500.00", "EUR", payment_status="paid"),  # 1,000.00, a cash sale
+            _line("P-2", day(6), 1, "800.00", "EUR"),  # 800.00, paid on day 20 below
+            _line("P-3", day(8), 1, "600.00", "EUR", payment_status="paid", paid_on=_next_month(first)),
+            _line("P-4", day(9), 1, "400.00", "EUR"),  # never paid
+        ],
+    )
+    update = {"external_id": "P-2", "payment_status": "paid", "paid_on": day(20).isoformat()}
+    body = json.dumps({"type": "sales.payment_updated", "data": {"updates": [update]}})
+    assert ok(partner.post(gateway, "msg_paid_2", body))["counts"]["accepted"] == 1
+    programme = ok(
+        gateway.post(
+            "/v1/programmes",
+            json={
+                "name": "Paid-basis rebate",
+                "currency": "EUR",
+                "period_type": "month",
+                "version": {
+                    "effective_from": first.isoformat(),
+                    "basis": "paid",
+                    "eligibility": {"tiers": ["gold"], "active_at_sale": False},
+                    "rules": [{"kind": "rebate", "rate": "0.02"}],
+                },
+            },
+        ),
+        201,
+    )
+    ok(gateway.post(f"/v1/programmes/{programme['programme_id']}/versions/1/publish"))
+
+    def payout_of_both_paid_lines() -> dict[str, Any] | None:
+        response = gateway.post(
+            "/v1/calculation-runs", json={"programme_id": programme["programme_id"], "period": period}
+        )
+        assert response.status_code in (200, 201), response.text
+        payouts = ok(gateway.get(f"/v1/calculation-runs/{response.json()['id']}/payouts"))["items"]
+        mine = [p for p in payouts if p["partner_id"] == partner.partner_id and p["lines"] == 2]
+        return mine[0] if mine else None
+
+    payout = wait_for(payout_of_both_paid_lines, "the two lines paid within the month in incentives")
+
+    # By hand: P-1 1,000.00 (paid the day it occurred) + P-2 800.00 (paid on day 20) = 1,800.00 EUR;
+    # P-3 was paid the month after, P-4 never. 2 % of 1,800.00 = 36.00
+    assert Decimal(payout["volume"]) == Decimal("1800.00")
+    assert Decimal(payout["amount"]["amount"]) == Decimal("36.00")
+
+
+def _next_month(first: date) -> str:
+    return (first + timedelta(days=32)).replace(day=1).isoformat()
