@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 from prm_contracts.pagination import Page
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -43,12 +43,22 @@ async def _whole(
         yield csv_bytes(cells(item) for item in items[start : start + rows_per_chunk])
 
 
+def _attachment(filename: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{filename}.csv"'}
+
+
 def _response(chunks: AsyncIterator[bytes], filename: str) -> StreamingResponse:
-    return StreamingResponse(
-        chunks,
-        media_type=CSV_MEDIA_TYPE,
-        headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'},
-    )
+    return StreamingResponse(chunks, media_type=CSV_MEDIA_TYPE, headers=_attachment(filename))
+
+
+def csv_attachment(content: str | bytes, *, filename: str) -> Response:
+    """A CSV made whole (a statement, a finance export) as a download named `filename`.csv."""
+    return Response(content, media_type=CSV_MEDIA_TYPE, headers=_attachment(filename))
+
+
+def csv_document(description: str) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI `responses` entry of an operation answering CSV."""
+    return {200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": description}}
 
 
 def paged_csv(
@@ -65,11 +75,8 @@ def whole_csv(
     return _response(_whole(model, items, rows_per_chunk), filename)
 
 
-CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
-    200: {
-        "description": "A CSV file (RFC 4180, UTF-8) with a header row; one row per item of the JSON view, "
-        "nested fields flattened with `_` (`revenue_value`, `revenue_reason`), decimals exactly as the JSON "
-        "view writes them, null as an empty cell. Streamed.",
-        "content": {"text/csv": {"schema": {"type": "string"}}},
-    }
-}
+CSV_RESPONSE = csv_document(
+    "A CSV file (RFC 4180, UTF-8) with a header row; one row per item of the JSON view, nested fields flattened "
+    "with `_` (`revenue_value`, `revenue_reason`), decimals exactly as the JSON view writes them, null as an "
+    "empty cell. Streamed."
+)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Header, Query, Response
 from prm_contracts.incentives import PayableRow
 from prm_contracts.periods import PeriodLabel
+from prm_kit.csv_export import csv_attachment, csv_document
 from prm_kit.db import SessionDep
 from prm_kit.errors import problems
 from prm_kit.internal_auth import PrincipalDep, require
@@ -16,17 +16,11 @@ from incentives.payables import service
 
 router = APIRouter(prefix="/v1/payables", tags=["payables"], dependencies=[require("incentives:read")])
 
-_CSV: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "For finance."}
-}
+_CSV = csv_document("For finance.")
 
 
 def _csv(rows: list[PayableRow]) -> Response:
-    return Response(
-        service.payables_csv(rows),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="payables.csv"'},
-    )
+    return csv_attachment(service.payables_csv(rows), filename="payables")
 
 
 @router.get(

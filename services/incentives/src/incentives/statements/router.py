@@ -8,6 +8,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Header, Response
 from prm_contracts.incentives import StatementOut
+from prm_kit.csv_export import csv_attachment, csv_document
 from prm_kit.db import SessionDep
 from prm_kit.errors import problems
 from prm_kit.internal_auth import PrincipalDep, require
@@ -17,21 +18,15 @@ from incentives.statements import render, service
 
 router = APIRouter(prefix="/v1/statements", tags=["statements"], dependencies=[require("incentives:read")])
 
-_CSV: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "The statement as CSV."}
-}
+_CSV = csv_document("The statement as CSV.")
 _HTML: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/html": {"schema": {"type": "string"}}}, "description": "Printable HTML."}
 }
 
 
 def _csv(statement: StatementOut) -> Response:
-    name = f"statement-{statement.partner_id}-{statement.period}.csv"
-    return Response(
-        render.statement_csv(statement),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    name = f"statement-{statement.partner_id}-{statement.period}"
+    return csv_attachment(render.statement_csv(statement), filename=name)
 
 
 @router.get(
