@@ -3,6 +3,8 @@ chunk, with a line-level report; a re-upload is all duplicates."""
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
@@ -12,7 +14,8 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from analytics.sales.models import SalesDailyRollup, SalesLine, SalesLineKey
-from analytics.sales_imports import service
+from analytics.sales_imports import router, service
+from analytics.sales_imports.columns import transaction_of
 from analytics.sales_imports.schemas import SalesImportStopped
 from fastapi import FastAPI
 from prm_contracts.principal import Principal
@@ -284,3 +287,11 @@ async def test_the_payment_day_is_a_column_and_a_paid_line_without_it_was_paid_t
         "CASH": "2026-06-15",
         "DATED": "2026-06-30",
     }
+
+
+async def test_the_documented_example_file_is_valid_line_by_line() -> None:
+    records = list(csv.DictReader(io.StringIO(router._EXAMPLE)))
+
+    assert len(records) == 2
+    assert all(None not in record and None not in record.values() for record in records)  # field counts
+    assert [transaction_of(record).external_id for record in records] == ["INV-1001-1", "RET-1001-1"]
