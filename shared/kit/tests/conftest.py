@@ -3,12 +3,18 @@ started app per session (`app`, `client`, `db`), or an app of a test's own route
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+import pytest_asyncio
+import sqlalchemy as sa
 from fastapi import APIRouter, FastAPI
+from prm_kit.db.engine import make_engine
+from prm_kit.outbox import outbox_dead_letter, outbox_event
 from prm_kit.testing import TEST_SECRET, service_fixtures
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .kit_service import MIGRATIONS_DIR, kit_service_app
 
@@ -38,3 +44,14 @@ def kit_app(kit_database_url: str, tmp_path: Path) -> AppFactory:
         )
 
     return build
+
+
+@pytest_asyncio.fixture
+async def outbox_engine(migrated_database: Any) -> AsyncIterator[AsyncEngine]:
+    """A database of its own, its outbox and dead letters emptied: a relay commits in sessions of its own."""
+    engine = make_engine(migrated_database("relay", MIGRATIONS_DIR))
+    async with engine.begin() as connection:
+        await connection.execute(sa.delete(outbox_dead_letter))
+        await connection.execute(sa.delete(outbox_event))
+    yield engine
+    await engine.dispose()

@@ -10,29 +10,15 @@ from typing import Any
 
 import httpx
 import pytest
-import pytest_asyncio
 import sqlalchemy as sa
-from prm_kit.db.engine import make_engine, make_session_factory
+from prm_kit.db.engine import make_session_factory
 from prm_kit.outbox import add_event, outbox_dead_letter, outbox_event
 from prm_kit.relay import OutboxRelay, requests_per_round
 from prometheus_client import REGISTRY
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from .kit_service import MIGRATIONS_DIR
-
 REFUSING = "http://refusing-subscriber"
 HEALTHY = "http://healthy-subscriber"
-
-
-@pytest_asyncio.fixture
-async def engine(migrated_database: Any) -> Any:
-    """A database of its own, emptied: the relay commits in sessions of its own."""
-    engine = make_engine(migrated_database("deadletters", MIGRATIONS_DIR))
-    async with engine.begin() as connection:
-        await connection.execute(sa.delete(outbox_dead_letter))
-        await connection.execute(sa.delete(outbox_event))
-    yield engine
-    await engine.dispose()
 
 
 async def _events(factory: async_sessionmaker[AsyncSession], *numbers: int) -> None:
@@ -41,9 +27,9 @@ async def _events(factory: async_sessionmaker[AsyncSession], *numbers: int) -> N
             await add_event(session, type="thing.changed", source="kittest", data={"n": n})
 
 
-async def _retry_now(engine: AsyncEngine) -> None:
+async def _retry_now(outbox_engine: AsyncEngine) -> None:
     """The time of every retry comes (the relay's backoff is seconds long)."""
-    async with engine.begin() as connection:
+    async with outbox_engine.begin() as connection:
         await connection.execute(
             sa.update(outbox_event)
             .where(outbox_event.c.delivered_at.is_(None))
@@ -51,8 +37,8 @@ async def _retry_now(engine: AsyncEngine) -> None:
         )
 
 
-async def _rows(engine: AsyncEngine, table: sa.Table) -> list[Any]:
-    async with engine.connect() as connection:
+async def _rows(outbox_engine: AsyncEngine, table: sa.Table) -> list[Any]:
+    async with outbox_engine.connect() as connection:
         return list((await connection.execute(sa.select(table))).all())
 
 
@@ -92,9 +78,9 @@ def _dead_lettered(subscriber: str) -> float:
 
 @pytest.mark.asyncio
 async def test_a_refused_event_is_parked_after_n_refusals_and_the_later_ones_flow_in_order(
-    engine: AsyncEngine,
+    outbox_engine: AsyncEngine,
 ) -> None:
-    factory = make_session_factory(engine)
+    factory = make_session_factory(outbox_engine)
     await _events(factory, 0, 1, 2)
     sent: list[tuple[str, list[int]]] = []
     taken: dict[str, list[int]] = {}
@@ -106,9 +92,9 @@ async def test_a_refused_event_is_parked_after_n_refusals_and_the_later_ones_flo
         # round 1: the batch is refused; its first half (0) is taken, the rest refused, 1 alone refused: 1st
         assert await relay.deliver_once() == 1
         assert await relay.deliver_once() == 0  # 1 waits for its retry, and 2 behind it
-        await _retry_now(engine)
+        await _retry_now(outbox_engine)
         assert await relay.deliver_once() == 0  # round 2: 1 alone (the suspect), refused: 2nd
-        await _retry_now(engine)
+        await _retry_now(outbox_engine)
         assert await relay.deliver_once() == 2  # round 3: refused a 3rd time, parked; 2 flows
         assert await relay.deliver_once() == 0  # nothing left, nothing sent again
         parked_gauge = await relay.measure_parked()
@@ -123,12 +109,12 @@ async def test_a_refused_event_is_parked_after_n_refusals_and_the_later_ones_flo
         (REFUSING, [2]),
     ]
     assert taken == {REFUSING: [0, 2]}
-    (letter,) = await _rows(engine, outbox_dead_letter)
+    (letter,) = await _rows(outbox_engine, outbox_dead_letter)
     assert (letter.subscriber, letter.status_code, letter.attempts) == (REFUSING, 422, 3)
     assert letter.detail == "no n=1 (422)"
     assert letter.parked_at is not None
     assert letter.replayed_at is None
-    events = {row.payload["data"]["n"]: row for row in await _rows(engine, outbox_event)}
+    events = {row.payload["data"]["n"]: row for row in await _rows(outbox_engine, outbox_event)}
     assert letter.event_id == events[1].id
     assert all(row.delivered_at is not None for row in events.values())
     assert _dead_lettered(REFUSING) == counted_before + 1
@@ -139,9 +125,9 @@ async def test_a_refused_event_is_parked_after_n_refusals_and_the_later_ones_flo
 @pytest.mark.asyncio
 @pytest.mark.parametrize("status", [500, 503, 408, 409, 429, 401, 403, 404, 405])
 async def test_failures_that_are_not_about_the_event_keep_the_order_and_park_nothing(
-    engine: AsyncEngine, status: int
+    outbox_engine: AsyncEngine, status: int
 ) -> None:
-    factory = make_session_factory(engine)
+    factory = make_session_factory(outbox_engine)
     await _events(factory, 0, 1)
     answers = iter([status, status, status, 200])
     sent: list[tuple[str, list[int]]] = []
@@ -152,20 +138,20 @@ async def test_failures_that_are_not_about_the_event_keep_the_order_and_park_not
         relay = OutboxRelay(factory, http, [REFUSING], park_after=1)
         for _ in range(3):
             assert await relay.deliver_once() == 0
-            await _retry_now(engine)
+            await _retry_now(outbox_engine)
         assert await relay.deliver_once() == 2
 
     # no narrowing: each round sent the whole batch once, in order
     assert sent == [(REFUSING, [0, 1])] * 4
     assert taken == {REFUSING: [0, 1]}
-    assert await _rows(engine, outbox_dead_letter) == []
-    head = min(await _rows(engine, outbox_event), key=lambda row: row.payload["data"]["n"])
+    assert await _rows(outbox_engine, outbox_dead_letter) == []
+    head = min(await _rows(outbox_engine, outbox_event), key=lambda row: row.payload["data"]["n"])
     assert head.attempts == 3
 
 
 @pytest.mark.asyncio
-async def test_a_network_error_is_retried_like_a_5xx(engine: AsyncEngine) -> None:
-    factory = make_session_factory(engine)
+async def test_a_network_error_is_retried_like_a_5xx(outbox_engine: AsyncEngine) -> None:
+    factory = make_session_factory(outbox_engine)
     await _events(factory, 0)
 
     def unreachable(request: httpx.Request) -> httpx.Response:
@@ -175,16 +161,16 @@ async def test_a_network_error_is_retried_like_a_5xx(engine: AsyncEngine) -> Non
         relay = OutboxRelay(factory, http, [REFUSING], park_after=1)
         assert await relay.deliver_once() == 0
 
-    assert await _rows(engine, outbox_dead_letter) == []
-    (event,) = await _rows(engine, outbox_event)
+    assert await _rows(outbox_engine, outbox_dead_letter) == []
+    (event,) = await _rows(outbox_engine, outbox_event)
     assert event.last_error == f"{REFUSING}: ConnectError"
 
 
 @pytest.mark.asyncio
 async def test_two_subscribers_one_refusing_an_event_the_other_gets_every_event_once(
-    engine: AsyncEngine,
+    outbox_engine: AsyncEngine,
 ) -> None:
-    factory = make_session_factory(engine)
+    factory = make_session_factory(outbox_engine)
     await _events(factory, 0, 1, 2)
     sent: list[tuple[str, list[int]]] = []
     taken: dict[str, list[int]] = {}
@@ -195,21 +181,21 @@ async def test_two_subscribers_one_refusing_an_event_the_other_gets_every_event_
     async with httpx.AsyncClient(transport=_subscriber(answer, sent, taken)) as http:
         relay = OutboxRelay(factory, http, [REFUSING, HEALTHY], park_after=2)
         assert await relay.deliver_once() == 1  # 0 taken by both; 1 refused by the first (1st time)
-        await _retry_now(engine)
+        await _retry_now(outbox_engine)
         assert await relay.deliver_once() == 2  # 1 parked for the first, sent on to the second with 2
-        await _retry_now(engine)
+        await _retry_now(outbox_engine)
         assert await relay.deliver_once() == 0
 
     assert taken == {REFUSING: [0, 2], HEALTHY: [0, 1, 2]}
-    (letter,) = await _rows(engine, outbox_dead_letter)
+    (letter,) = await _rows(outbox_engine, outbox_dead_letter)
     assert (letter.subscriber, letter.attempts) == (REFUSING, 2)
-    assert all(row.delivered_at is not None for row in await _rows(engine, outbox_event))
+    assert all(row.delivered_at is not None for row in await _rows(outbox_engine, outbox_event))
 
 
 @pytest.mark.asyncio
-async def test_a_batch_refused_whole_but_taken_in_parts_parks_nothing(engine: AsyncEngine) -> None:
+async def test_a_batch_refused_whole_but_taken_in_parts_parks_nothing(outbox_engine: AsyncEngine) -> None:
     """A refusal of the batch (say, too large) that no event earns alone: narrowing delivers it all."""
-    factory = make_session_factory(engine)
+    factory = make_session_factory(outbox_engine)
     await _events(factory, 0, 1, 2, 3)
     sent: list[tuple[str, list[int]]] = []
     taken: dict[str, list[int]] = {}
@@ -220,7 +206,7 @@ async def test_a_batch_refused_whole_but_taken_in_parts_parks_nothing(engine: As
 
     assert sent == [(REFUSING, [0, 1, 2, 3]), (REFUSING, [0, 1]), (REFUSING, [2, 3])]
     assert taken == {REFUSING: [0, 1, 2, 3]}
-    assert await _rows(engine, outbox_dead_letter) == []
+    assert await _rows(outbox_engine, outbox_dead_letter) == []
 
 
 def test_narrowing_a_batch_takes_a_logarithmic_number_of_requests() -> None:

@@ -12,8 +12,7 @@ from uuid import UUID
 import sqlalchemy as sa
 from prm_contracts.analytics import TargetMetric
 from prm_contracts.deal_registrations import DealRegistrationStatus
-from prm_kit.db.in_lists import is_postgresql
-from sqlalchemy.dialects import postgresql, sqlite
+from prm_kit.db.core import insert_on_conflict
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -63,8 +62,7 @@ class MoneyInput:
 
 
 async def add_to_customer_month_rollups(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    insert = postgresql.insert if is_postgresql(session) else sqlite.insert
-    statement = insert(_month)
+    statement = insert_on_conflict(session, _month)
     statement = statement.on_conflict_do_update(
         index_elements=[_month.c.partner_id, _month.c.month, _month.c.customer_key],
         set_={
@@ -76,8 +74,7 @@ async def add_to_customer_month_rollups(session: AsyncSession, rows: list[dict[s
 
 
 async def add_to_monthly_rollups(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    insert = postgresql.insert if is_postgresql(session) else sqlite.insert
-    statement = insert(_monthly)
+    statement = insert_on_conflict(session, _monthly)
     statement = statement.on_conflict_do_update(
         index_elements=[_monthly.c.partner_id, _monthly.c.month, _monthly.c.currency],
         set_={name: _monthly.c[name] + statement.excluded[name] for name in MONTHLY_SUMS},

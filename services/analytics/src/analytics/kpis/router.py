@@ -10,10 +10,10 @@ from fastapi import APIRouter, Depends, Query
 from prm_contracts.dates import IsoDate
 from prm_contracts.kpis import KpiSnapshot
 from prm_contracts.money import CurrencyCode
-from prm_contracts.periods import PERIOD_IN_DOCUMENT
 from prm_kit.db import SessionDep
 from prm_kit.errors import problems
 from prm_kit.internal_auth import PrincipalDep, require
+from prm_kit.periods import PeriodQuery
 from prm_kit.settings import app_settings
 
 from analytics.config import Settings
@@ -60,14 +60,6 @@ reverse pair's); `fx_rates_used` lists each rate. Without a rate, every KPI need
 `fx_rate_missing: USD→EUR on 2026-07-31`.
 """
 
-PeriodQuery = Annotated[
-    str | None,
-    Query(
-        max_length=16,
-        description="A year (`2026`), a quarter (`2026-Q3`) or a month (`2026-07`).",
-        json_schema_extra=PERIOD_IN_DOCUMENT,
-    ),
-]
 FromQuery = Annotated[
     IsoDate | None, Query(alias="from", description="First day (with `to`, instead of period).")
 ]

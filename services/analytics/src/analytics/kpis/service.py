@@ -16,7 +16,7 @@ from uuid import UUID
 from prm_contracts.kpis import KpiSnapshot
 from prm_contracts.principal import Principal
 from prm_contracts.problem import NotFound
-from prm_kit.db.in_lists import is_postgresql
+from prm_kit.db.core import is_postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from analytics.kpis import formulas as f

@@ -7,7 +7,7 @@ from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
+from prm_kit.db.core import insert_on_conflict
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from analytics.partners.models import (
@@ -20,9 +20,7 @@ from analytics.partners.models import (
 
 async def insert_if_absent(session: AsyncSession, model: type[Any], values: dict[str, Any]) -> None:
     """INSERT … ON CONFLICT DO NOTHING: a history entry already kept (a redelivered event) is kept once."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    await session.execute(insert(model).values(**values).on_conflict_do_nothing())
+    await session.execute(insert_on_conflict(session, model).values(**values).on_conflict_do_nothing())
 
 
 async def dimension_for_update(session: AsyncSession, partner_id: UUID, *, now: datetime) -> PartnerDimension:

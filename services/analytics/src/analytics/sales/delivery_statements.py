@@ -9,12 +9,12 @@ once per connection; the values travel as arrays, the lines as one JSON document
 processing per value).
 
 Plans stay good whatever the tables held when a statement was prepared (a generic plan is made once with
-the statistics of that moment, see prm_kit/db/in_lists.py): the key and customer lookups are LATERAL probes per wanted
-value, a nested loop of index scans on the equality of the lookup's whole key, which no estimate beats. The
-stored sales of the delivery's days are read by `occurred_on = ANY(days)` on the partitioned `sales_line`,
-which PostgreSQL keeps planning afresh with the values (the plan pruned to the days' partitions is far
-cheaper than a generic one over every partition): under a millisecond, where a LATERAL probe per day kept
-every partition in the plan and took 30-70 ms to plan on each delivery (measured on a loaded machine).
+the statistics of that moment, see prm_kit/db/in_lists.py): the key and customer lookups are LATERAL probes
+per wanted value, a nested loop of index scans on the equality of the lookup's whole key, which no estimate
+beats. The stored sales of the delivery's days are read by `occurred_on = ANY(days)` on the partitioned
+`sales_line`, which PostgreSQL keeps planning afresh with the values (the plan pruned to the days' partitions
+is far cheaper than a generic one over every partition): under a millisecond, where a LATERAL probe per day
+kept every partition in the plan and took 30-70 ms to plan on each delivery (measured on a loaded machine).
 
 The writes keep the guarantees of the portable path (repository.py): the key insert runs first (every other
 insert waits for the count of inserted keys), sorted by external_id, so two deliveries racing for an external

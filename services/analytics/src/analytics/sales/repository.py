@@ -11,9 +11,9 @@ from uuid import UUID
 
 import sqlalchemy as sa
 from prm_contracts.sales import PaymentStatus
-from prm_kit.db.in_lists import among, batches, is_postgresql
+from prm_kit.db.core import insert_on_conflict
+from prm_kit.db.in_lists import among, batches
 from prm_kit.pagination import KeysetPosition, keyset_after, keyset_order
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from analytics.sales.deduplication import StoredKey, StoredPayment
@@ -45,13 +45,6 @@ _DAILY_SUMS = (
     "return_line_count",
     "costed_line_count",
 )
-
-
-def _upsert(session: AsyncSession, table: sa.Table) -> Any:
-    """The dialect's INSERT, which has `on_conflict_do_update`."""
-    if is_postgresql(session):
-        return postgresql.insert(table)
-    return sqlite.insert(table)
 
 
 async def receipt_of(session: AsyncSession, partner_id: UUID, webhook_id: str) -> Any:
@@ -93,7 +86,7 @@ async def add_lines(session: AsyncSession, lines: list[dict[str, Any]], keys: li
 
 
 async def add_to_daily_rollups(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    statement = _upsert(session, _daily)
+    statement = insert_on_conflict(session, _daily)
     statement = statement.on_conflict_do_update(
         index_elements=[_daily.c.partner_id, _daily.c.day, _daily.c.product_category, _daily.c.currency],
         set_={name: _daily.c[name] + statement.excluded[name] for name in _DAILY_SUMS},
@@ -102,7 +95,7 @@ async def add_to_daily_rollups(session: AsyncSession, rows: list[dict[str, Any]]
 
 
 async def add_to_customer_rollups(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    statement = _upsert(session, _customer)
+    statement = insert_on_conflict(session, _customer)
     new = statement.excluded
     statement = statement.on_conflict_do_update(
         index_elements=[_customer.c.partner_id, _customer.c.customer_key, _customer.c.currency],

@@ -45,7 +45,7 @@ from prm_contracts.sales import (
     WebhookCounts,
     WebhookIdReused,
 )
-from prm_kit.db.in_lists import is_postgresql
+from prm_kit.db.core import is_postgresql
 from prm_kit.errors import summarise, validation_issues
 from prm_kit.outbox import add_event, outbox_row
 from prm_kit.pagination import keyset_cursor, keyset_position, page_of

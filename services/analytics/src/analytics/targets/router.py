@@ -10,14 +10,13 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Response
 from prm_contracts.analytics import TargetIn, TargetMetric, TargetOut
 from prm_contracts.pagination import Page
-from prm_contracts.periods import PERIOD_IN_DOCUMENT
 from prm_kit.clock import NowDep
 from prm_kit.db import SessionDep
 from prm_kit.errors import problems
 from prm_kit.etag import IfMatchHeader, etag_response, set_etag
 from prm_kit.internal_auth import PrincipalDep, require
 from prm_kit.pagination import CursorQuery, LimitQuery
-from prm_kit.periods import PeriodPath
+from prm_kit.periods import PeriodPath, PeriodQuery
 
 from analytics.partners.access import VENDOR_ONLY
 from analytics.targets import service
@@ -28,14 +27,6 @@ internal_router = APIRouter(prefix="/internal", include_in_schema=False)
 
 READ = require("analytics:read")
 WRITE = require("analytics:write")
-PeriodQuery = Annotated[
-    str | None,
-    Query(
-        max_length=16,
-        description="A year (`2026`), a quarter (`2026-Q3`) or a month (`2026-07`).",
-        json_schema_extra=PERIOD_IN_DOCUMENT,
-    ),
-]
 
 
 @router.put(

@@ -23,7 +23,7 @@ from prm_contracts.incentives import (
 )
 from prm_contracts.periods import Period
 from prm_kit.db import ExactDecimal
-from prm_kit.db.in_lists import is_postgresql
+from prm_kit.db.core import is_postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from incentives.adjustments.repository import clawed_back

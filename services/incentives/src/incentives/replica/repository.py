@@ -12,7 +12,7 @@ from uuid import UUID
 
 import sqlalchemy as sa
 from prm_contracts.periods import Period
-from sqlalchemy.dialects import postgresql, sqlite
+from prm_kit.db.core import insert_on_conflict, is_postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -25,16 +25,6 @@ from incentives.replica.models import (
     SalesLine,
 )
 
-
-def _dialect(session: AsyncSession) -> str:
-    return session.get_bind().dialect.name
-
-
-def _insert(session: AsyncSession) -> Any:
-    """The dialect's INSERT, the one with ON CONFLICT."""
-    return postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert
-
-
 # --- sales lines ------------------------------------------------------------------------------------------
 
 
@@ -43,21 +33,23 @@ async def insert_lines(session: AsyncSession, rows: Sequence[dict[str, Any]]) ->
     is. One multi-row statement (RETURNING makes SQLAlchemy batch the rows into it): PostgreSQL's month-sum
     trigger then runs once per delivery, not once per line."""
     if rows:
-        insert = _insert(session)(SalesLine).on_conflict_do_nothing().returning(SalesLine.id)
+        insert = insert_on_conflict(session, SalesLine).on_conflict_do_nothing().returning(SalesLine.id)
         await session.execute(insert, list(rows))
 
 
 async def insert_flags(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
     """Flags as a line was recorded with (open); a flag whose review came first keeps its outcome."""
     if rows:
-        await session.execute(_insert(session)(LineFlag).on_conflict_do_nothing(), list(rows))
+        await session.execute(insert_on_conflict(session, LineFlag).on_conflict_do_nothing(), list(rows))
 
 
 async def record_flag_review(
     session: AsyncSession, *, line_id: UUID, code: str, flag_id: UUID, status: str
 ) -> None:
     """A flag's outcome, kept even before its line arrives (analytics' review is final: it beats `open`)."""
-    insert = _insert(session)(LineFlag).values(line_id=line_id, code=code, flag_id=flag_id, status=status)
+    insert = insert_on_conflict(session, LineFlag).values(
+        line_id=line_id, code=code, flag_id=flag_id, status=status
+    )
     await session.execute(
         insert.on_conflict_do_update(
             index_elements=["line_id", "code"],
@@ -101,7 +93,7 @@ async def set_payment_states(session: AsyncSession, rows: Sequence[dict[str, Any
     key, executed many."""
     if not rows:
         return
-    if _dialect(session) != "postgresql":
+    if not is_postgresql(session):
         await session.execute(sa.update(SalesLine), list(rows))
         return
     change = sa.values(
@@ -122,7 +114,7 @@ async def keep_pending_payments(session: AsyncSession, rows: Sequence[dict[str, 
     """Payment changes of lines not here yet; of two changes of a line, the one that happened later stays."""
     if not rows:
         return
-    insert = _insert(session)(PendingPaymentChange)
+    insert = insert_on_conflict(session, PendingPaymentChange)
     await session.execute(
         insert.on_conflict_do_update(
             index_elements=["line_id"],
@@ -162,7 +154,7 @@ async def take_pending_payments(
 
 async def upsert_profile(session: AsyncSession, values: dict[str, Any]) -> None:
     """The partner's dimensions, unless what is stored came from a later event."""
-    insert = _insert(session)(PartnerProfile).values(**values)
+    insert = insert_on_conflict(session, PartnerProfile).values(**values)
     await session.execute(
         insert.on_conflict_do_update(
             index_elements=["partner_id"],
@@ -177,7 +169,7 @@ async def add_status_period(
 ) -> None:
     """A status from the moment it was taken; the same entry heard again is kept once."""
     await session.execute(
-        _insert(session)(PartnerStatusPeriod)
+        insert_on_conflict(session, PartnerStatusPeriod)
         .values(partner_id=partner_id, valid_from=valid_from, status=status)
         .on_conflict_do_nothing()
     )
@@ -187,7 +179,7 @@ async def put_tier_period(
     session: AsyncSession, *, partner_id: UUID, valid_from: date, tier: str, changed_at: datetime
 ) -> None:
     """The tier from `valid_from`; a change effective the same day replaces it only if decided later."""
-    insert = _insert(session)(PartnerTierPeriod).values(
+    insert = insert_on_conflict(session, PartnerTierPeriod).values(
         partner_id=partner_id, valid_from=valid_from, tier=tier, changed_at=changed_at
     )
     await session.execute(
@@ -201,7 +193,7 @@ async def put_tier_period(
 
 async def upsert_deal_registration(session: AsyncSession, values: dict[str, Any]) -> None:
     """The registration's state by its newest event; `approved_on` once set stays (any event may set it)."""
-    insert = _insert(session)(DealRegistrationState).values(**values)
+    insert = insert_on_conflict(session, DealRegistrationState).values(**values)
     newer = DealRegistrationState.as_of < insert.excluded.as_of
 
     def latest(name: str) -> Any:
@@ -372,6 +364,6 @@ async def lines_in(
 ) -> Sequence[sa.Row[Any]]:
     """Rows of (`SalesLine`, `tier`, `partner_status`): see `lines_in_query`."""
     rows: Sequence[sa.Row[Any]] = (
-        await session.execute(lines_in_query(period, _dialect(session), partner_ids))
+        await session.execute(lines_in_query(period, session.get_bind().dialect.name, partner_ids))
     ).all()
     return rows

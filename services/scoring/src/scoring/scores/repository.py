@@ -8,8 +8,7 @@ from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
-from prm_kit.db.in_lists import is_postgresql
-from sqlalchemy.dialects import postgresql, sqlite
+from prm_kit.db.core import insert_on_conflict, is_postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scoring.assessments.models import Assessment
@@ -23,12 +22,6 @@ ERROR_LENGTH = 500
 def _chunks(ids: Sequence[UUID]) -> Iterable[Sequence[UUID]]:
     for start in range(0, len(ids), CHUNK):
         yield ids[start : start + CHUNK]
-
-
-def _insert(session: AsyncSession, table: Any) -> Any:
-    """INSERT … ON CONFLICT of the session's dialect (both spell it the same through SQLAlchemy)."""
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
 # --- the read path --------------------------------------------------------------------------------------
@@ -139,7 +132,7 @@ async def mark_stale(
 ) -> None:
     """Queue these partners for a refresh (again, if queued: a refresh running now will not drop them)."""
     for chunk in _chunks(list(dict.fromkeys(partner_ids))):
-        statement = _insert(session, ScoreRefresh).values(
+        statement = insert_on_conflict(session, ScoreRefresh).values(
             [
                 {
                     "partner_id": partner_id,
@@ -174,7 +167,7 @@ async def mark_all_stale(session: AsyncSession, *, reason: str, now: datetime) -
         sa.literal(now, ScoreRefresh.next_attempt_at.type).label("next_attempt_at"),
         sa.literal(0).label("attempts"),
     ).where(PartnerScore.partner_id.is_not(None))  # SQLite needs a WHERE to parse an upsert from a SELECT
-    statement = _insert(session, ScoreRefresh).from_select(
+    statement = insert_on_conflict(session, ScoreRefresh).from_select(
         ["partner_id", "reason", "queued_at", "next_attempt_at", "attempts"], known
     )
     await session.execute(
@@ -205,7 +198,7 @@ async def mark_aged_stale(session: AsyncSession, *, older_than: datetime, now: d
         .order_by(PartnerScore.facts_as_of)
         .limit(limit)
     )
-    statement = _insert(session, ScoreRefresh).from_select(
+    statement = insert_on_conflict(session, ScoreRefresh).from_select(
         ["partner_id", "reason", "queued_at", "next_attempt_at", "attempts"], aged
     )
     await session.execute(statement.on_conflict_do_nothing(index_elements=[ScoreRefresh.partner_id]))

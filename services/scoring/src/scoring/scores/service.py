@@ -26,7 +26,7 @@ from prm_contracts.scoring import (
     TierStanding,
 )
 from prm_contracts.tiers import TierOut
-from prm_kit.db.in_lists import is_postgresql
+from prm_kit.db.core import is_postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scoring.assessments import repository as assessments

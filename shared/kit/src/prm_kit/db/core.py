@@ -7,9 +7,21 @@ from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from prm_kit.db.base import ServiceBase
+
+
+def is_postgresql(session: AsyncSession) -> bool:
+    """Whether the session's database is PostgreSQL (else SQLite, the embedded default)."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def insert_on_conflict(session: AsyncSession, target: Any) -> Any:
+    """The session's dialect's INSERT into `target` (a table or model): the one with `on_conflict_do_nothing`
+    and `on_conflict_do_update`, which both dialects spell alike through SQLAlchemy."""
+    return (postgresql.insert if is_postgresql(session) else sqlite.insert)(target)
 
 
 def table(model: type[ServiceBase]) -> sa.Table:

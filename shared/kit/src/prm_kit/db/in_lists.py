@@ -20,10 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
-
-def is_postgresql(session: AsyncSession) -> bool:
-    """Whether the session's database is PostgreSQL (else SQLite, the embedded default)."""
-    return session.get_bind().dialect.name == "postgresql"
+from prm_kit.db.core import is_postgresql
 
 
 def among(
