@@ -4,10 +4,13 @@ by the database (`prm_kit.db.listing`), single reads load entities, and both mus
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
+from prm_kit.clock import utc_now
 
 from .factories import (
     CONFLICT_MANAGER,
@@ -57,6 +60,50 @@ async def test_a_listed_partner_reads_as_its_own_get(client: httpx.AsyncClient) 
         "product_lines": ["Networking", "Security"],
         "industries": ["Healthcare"],
     }
+
+
+@pytest.mark.parametrize(
+    ("moment", "revenue", "text"),
+    [
+        (
+            datetime(2026, 12, 2, 6, 30, tzinfo=UTC),
+            "1250.125",
+            'Quote " backslash \\ slash / Ünïcødé 北京 🚀',
+        ),
+        (datetime(2026, 12, 2, 6, 30, 0, 120, tzinfo=UTC), "0.1234", "<b>Müller</b> & Söhne"),
+        (datetime(1999, 1, 1, 0, 0, 0, 999_999, tzinfo=UTC), "100000000000000", "O'Brien \u2028 Søn"),
+    ],
+    ids=["whole-second", "microseconds", "last-century"],
+)
+async def test_a_partner_with_awkward_values_lists_as_its_own_get(
+    app: FastAPI, client: httpx.AsyncClient, moment: datetime, revenue: str, text: str
+) -> None:
+    """On PostgreSQL the list's items are JSON the database writes, the GET's a model pydantic writes: every
+    format they could differ in (timestamps with and without a fraction, amounts of 2 to 4 decimals, escapes
+    and non-ASCII text, JSON documents) must come out the same."""
+    app.dependency_overrides[utc_now] = lambda: moment
+    try:
+        partner = await a_partner(
+            client,
+            legal_name=f"{text} GmbH",
+            display_name=text,
+            annual_revenue={"amount": revenue, "currency": "EUR"},
+            specialisations={"product_lines": [text, "Zebra", "alpha"], "industries": []},
+            custom_attributes={
+                "note": f"{text}\n\tline two",
+                "n": [1, 2.5, -3e-7, None, True],
+                "deep": {"b": {}},
+            },
+        )
+    finally:
+        app.dependency_overrides.pop(utc_now)
+
+    [listed] = await _listed(client, f"/v1/partners?registration_number={partner['registration_number']}")
+
+    assert listed == await _read(client, f"/v1/partners/{partner['id']}")
+    assert listed["created_at"] == moment.isoformat().replace("+00:00", "Z")
+    assert listed["specialisations"] == partner["specialisations"]
+    assert listed["annual_revenue"] == partner["annual_revenue"]
 
 
 async def test_a_listed_registration_with_conflicts_reads_as_its_own_get(client: httpx.AsyncClient) -> None:

@@ -125,11 +125,19 @@ def page_of(
 ) -> Page[Item]:
     """The page of `rows` fetched with `limit + 1`: the first `limit` as `out` shows them, and when there was
     one more, the cursor (`cursor_of` the last row shown) to the next page."""
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = cursor_of(rows[-1])
+    rows, next_cursor = page_rows(rows, limit, cursor_of=cursor_of)
     return Page[Item](items=[out(row) for row in rows], next_cursor=next_cursor)
+
+
+def page_rows(
+    rows: Sequence[Row], limit: int, *, cursor_of: Callable[[Row], str]
+) -> tuple[Sequence[Row], str | None]:
+    """The first `limit` of `rows` fetched with `limit + 1`, and the cursor to the next page when there was one
+    more (`cursor_of` the last row shown)."""
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    return rows, cursor_of(rows[-1])
 
 
 def _cursor_of_another_list() -> UnprocessableContent:

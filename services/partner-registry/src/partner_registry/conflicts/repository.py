@@ -8,8 +8,10 @@ from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
+from prm_contracts.conflicts import VENDOR_DIRECT
 from prm_kit.db import UTCDateTime
 from prm_kit.db.core import core_rows
+from prm_kit.db.json_items import constant, json_array, json_object, timestamp
 from prm_kit.db.listing import (
     AnySelect,
     bound_values,
@@ -19,6 +21,7 @@ from prm_kit.db.listing import (
     page_parameters,
 )
 from prm_kit.pagination import KeysetPosition, keyset_after, keyset_order
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
@@ -100,9 +103,12 @@ async def add_step(session: AsyncSession, step: ConflictCaseStep) -> None:
     await session.flush()
 
 
-def _page_statement(filters: CaseFilters, only_party: bool, after: bool, dialect: str) -> AnySelect:
-    """The page (limited in a subquery), each case with its parties as JSON rows `[position, partner_id]` and
-    its root causes as `[position, cause, detail]`."""
+def _page_statement(
+    filters: CaseFilters, only_party: bool, after: bool, dialect: str, as_json: bool
+) -> AnySelect:
+    """The page (limited in a subquery), each case either as JSON in `item` (`as_json`, PostgreSQL) or as its
+    columns with its parties as JSON rows `[position, partner_id]` and its root causes as `[position, cause,
+    detail]`."""
     conditions: list[sa.ColumnElement[bool]] = []
     if only_party:
         conditions.append(_is_party(sa.bindparam("only_party", type_=ConflictCaseParty.partner_id.type)))
@@ -119,6 +125,9 @@ def _page_statement(filters: CaseFilters, only_party: bool, after: bool, dialect
         after=after,
         descending=True,
     ).subquery("page")
+    order = keyset_order(page.c.reported_at, page.c.id, descending=True)
+    if as_json:
+        return sa.select(page.c.reported_at, page.c.id, _item_json(page).label("item")).order_by(*order)
     party, cause = ConflictCaseParty, ConflictCaseRootCause
     parties = (
         sa.select(json_rows(dialect, party.position, party.partner_id))
@@ -130,8 +139,58 @@ def _page_statement(filters: CaseFilters, only_party: bool, after: bool, dialect
         .where(cause.case_id == page.c.id)
         .scalar_subquery()
     )
-    return sa.select(page, parties.label("parties"), causes.label("root_causes")).order_by(
-        *keyset_order(page.c.reported_at, page.c.id, descending=True)
+    return sa.select(page, parties.label("parties"), causes.label("root_causes")).order_by(*order)
+
+
+_NO_ONE: sa.ColumnElement[Any] = sa.literal_column("'[]'::jsonb")
+_VENDOR_DIRECT: sa.ColumnElement[Any] = sa.literal_column(f"'[\"{VENDOR_DIRECT}\"]'::jsonb")
+
+
+def _item_json(page: sa.Subquery) -> sa.ColumnElement[str]:
+    """ConflictCaseOut's JSON of a page row, written by PostgreSQL as `schemas.case_item` and the model would:
+    the partners in the order they were named, then the vendor's direct sales."""
+    c, party, cause = page.c, ConflictCaseParty, ConflictCaseRootCause
+    partners = (
+        sa.select(sa.func.jsonb_agg(aggregate_order_by(party.partner_id, party.position)))
+        .where(party.case_id == c.id)
+        .scalar_subquery()
+    )
+    parties = sa.func.coalesce(partners, _NO_ONE).op("||")(
+        sa.case((c.vendor_direct, _VENDOR_DIRECT), else_=_NO_ONE)
+    )
+    root_causes = (
+        sa.select(
+            json_array(
+                sa.func.json_build_object(constant("cause"), cause.cause, constant("detail"), cause.detail),
+                order_by=cause.position,
+            )
+        )
+        .where(cause.case_id == c.id)
+        .scalar_subquery()
+    )
+    decided = sa.and_(*(column.is_not(None) for column in (c.ruling, c.outcome, c.decided_by, c.decided_at)))
+    resolution = sa.func.json_build_object(
+        *(constant("ruling"), c.ruling, constant("outcome"), c.outcome, constant("awarded_to"), c.awarded_to),
+        *(constant("decided_by"), c.decided_by, constant("decided_at"), timestamp(c.decided_at)),
+    )
+    return json_object(
+        {
+            "id": c.id,
+            "conflict_type": c.conflict_type,
+            "stage": c.stage,
+            "parties": parties,
+            "description": c.description,
+            "deal_registration_ids": c.deal_registration_ids,
+            "territory_ids": c.territory_ids,
+            "root_causes": root_causes,
+            "resolution": sa.case((decided, resolution), else_=sa.null()),
+            "reported_by": c.reported_by,
+            "reported_at": timestamp(c.reported_at),
+            "stage_changed_at": timestamp(c.stage_changed_at),
+            "closed_at": timestamp(c.closed_at),
+            "version": c.version,
+            "updated_at": timestamp(c.updated_at),
+        }
     )
 
 
@@ -143,9 +202,11 @@ async def case_page(
     limit: int,
     only_party: UUID | None = None,
 ) -> Sequence[sa.Row[Any]]:
-    """Cases, most recently reported first: rows of the case's columns, `parties` and `root_causes` (JSON
-    rows, see `_page_statement`), in one statement."""
+    """Cases, most recently reported first, in one statement: rows of `reported_at`, `id` and, on PostgreSQL,
+    the case's JSON as `item`; on SQLite the case's columns, `parties` and
+    `root_causes` (JSON rows, see `_page_statement`) instead."""
     dialect = session.get_bind().dialect.name
+    json_items = dialect == "postgresql"
     shape = (
         only_party is not None,
         filters.party is not None,
@@ -153,8 +214,8 @@ async def case_page(
         bool(filters.conflict_types),
     )
     statement = cached_statement(
-        ("case_page", shape, after is not None, dialect),
-        lambda: _page_statement(filters, only_party is not None, after is not None, dialect),
+        ("case_page", shape, after is not None, dialect, json_items),
+        lambda: _page_statement(filters, only_party is not None, after is not None, dialect, json_items),
     )
     parameters: dict[str, Any] = {
         "only_party": only_party,

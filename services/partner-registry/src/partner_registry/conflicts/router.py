@@ -17,6 +17,7 @@ from prm_contracts.dates import IsoDate
 from prm_contracts.pagination import Page
 from prm_kit.clock import NowDep
 from prm_kit.db import SessionDep
+from prm_kit.db.json_items import JSON_MEDIA_TYPE
 from prm_kit.errors import problems
 from prm_kit.etag import IfMatchHeader, etag_headers, etag_response, set_etag
 from prm_kit.idempotency import IdempotencyDep, created
@@ -75,10 +76,11 @@ async def list_conflict_cases(
     party: Annotated[UUID | None, Query(description="Only cases this partner is a party to.")] = None,
     limit: LimitQuery = 50,
     cursor: CursorQuery = None,
-) -> Page[ConflictCaseOut]:
+) -> Response:
     """Most recently reported first. A partner's own credential sees only the cases it is a party to."""
     filters = CaseFilters(stages=stage or [], conflict_types=conflict_type or [], party=party)
-    return await service.list_cases(session, filters, viewer=who, limit=limit, cursor=cursor)
+    page = await service.list_cases(session, filters, viewer=who, limit=limit, cursor=cursor)
+    return Response(content=page, media_type=JSON_MEDIA_TYPE)
 
 
 @router.get(

@@ -37,6 +37,8 @@ from prm_contracts.pagination import Page
 from prm_contracts.principal import Principal
 from prm_contracts.problem import Conflict, Forbidden, NotFound, UnprocessableContent, ValidationIssue
 from prm_kit.db import bump_version, ordered_id
+from prm_kit.db.core import is_postgresql
+from prm_kit.db.json_items import json_page_of
 from prm_kit.etag import check_if_match
 from prm_kit.outbox import add_event
 from prm_kit.pagination import keyset_cursor, keyset_position, page_of
@@ -102,15 +104,21 @@ async def visible_case(
 
 async def list_cases(
     session: AsyncSession, filters: CaseFilters, *, viewer: Principal, limit: int, cursor: str | None
-) -> Page[ConflictCaseOut]:
+) -> bytes:
+    """A page of cases as JSON (`Page[ConflictCaseOut]`), most recently reported first; a partner's own
+    credential sees only the cases it is a party to."""
     after = keyset_position(cursor, CASE_ORDER, datetime)
     cases = await repository.case_page(
         session, filters, after=after, limit=limit + 1, only_party=viewer.partner_id
     )
-    page = page_of(
-        cases, limit, out=case_item, cursor_of=lambda row: keyset_cursor(CASE_ORDER, row.reported_at, row.id)
-    )
-    return CASE_PAGE.model_validate(page, from_attributes=True)  # the items, validated once
+
+    def cursor_of(row: Any) -> str:
+        return keyset_cursor(CASE_ORDER, row.reported_at, row.id)
+
+    if is_postgresql(session):  # the items are JSON already
+        return json_page_of(cases, limit, cursor_of=cursor_of)
+    page = page_of(cases, limit, out=case_item, cursor_of=cursor_of)
+    return CASE_PAGE.model_validate(page, from_attributes=True).model_dump_json().encode()
 
 
 async def list_steps(

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from prm_contracts.deal_registrations import DealRegistrationOut
 from prm_contracts.pagination import Page
 from prm_contracts.principal import Principal
 from prm_contracts.problem import NotFound
+from prm_kit.db.core import is_postgresql
+from prm_kit.db.json_items import json_page_of
 from prm_kit.etag import check_if_match
 from prm_kit.pagination import keyset_cursor, keyset_position, page_of
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -69,20 +72,29 @@ async def list_registrations(
     limit: int,
     cursor: str | None,
     now: datetime,
-) -> Page[DealRegistrationOut]:
-    """Newest first; a partner's own credential lists only its own partner's (403 when it asks for another)."""
+) -> bytes:
+    """A page as JSON (`Page[DealRegistrationOut]`), newest first; a partner's own credential lists only its
+    own partner's (403 when it asks for another)."""
     partner_id = viewer.partner_scope(filters.partner_id)
     filters = replace(filters, partner_id=partner_id)
     after = keyset_position(cursor, ORDER, datetime)
-    rows = await repository.registration_page(session, filters, now=now, after=after, limit=limit + 1)
     disclose = viewer.partner_id is None
+    rows = await repository.registration_page(
+        session, filters, now=now, after=after, limit=limit + 1, disclose=disclose
+    )
+
+    def cursor_of(row: Any) -> str:
+        return keyset_cursor(ORDER, row.created_at, row.id)
+
+    if is_postgresql(session):  # the items are JSON already
+        return json_page_of(rows, limit, cursor_of=cursor_of)
     page = page_of(
         rows,
         limit,
         out=lambda row: deal_registration_item(row, now=now, disclose=disclose),
-        cursor_of=lambda row: keyset_cursor(ORDER, row.created_at, row.id),
+        cursor_of=cursor_of,
     )
-    return REGISTRATION_PAGE.model_validate(page, from_attributes=True)  # the items, validated once
+    return REGISTRATION_PAGE.model_validate(page, from_attributes=True).model_dump_json().encode()
 
 
 async def registration_history(

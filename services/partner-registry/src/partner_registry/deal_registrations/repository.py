@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from prm_contracts.deal_registrations import DealRegistrationStatus
 from prm_kit.db import UTCDateTime
 from prm_kit.db.core import column_values, core_execute, core_rows, table
+from prm_kit.db.json_items import constant, day, json_array, json_object, money, timestamp
 from prm_kit.db.listing import (
     AnySelect,
     bound_values,
@@ -20,10 +21,11 @@ from prm_kit.db.listing import (
     keyset_page,
     page_parameters,
 )
-from prm_kit.pagination import KeysetPosition, keyset_after, keyset_order
+from prm_kit.pagination import Column, KeysetPosition, keyset_after, keyset_order
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
+from partner_registry.deal_registrations.matching import GENERIC_REASONS
 from partner_registry.deal_registrations.models import (
     DealRegistration,
     DealRegistrationConflict,
@@ -250,14 +252,19 @@ def _list_parameters(filters: DealFilters, now: datetime) -> dict[str, Any]:
     return bound_values(parameters)
 
 
-def _page_statement(filters: DealFilters, after: bool, dialect: str) -> AnySelect:
-    """The page (limited in a subquery), each registration with its conflicts as JSON rows
-    `[position, kind, reason, score, other registration, other partner, house account, territory,
-    explanation]`."""
+def _page_statement(filters: DealFilters, after: bool, dialect: str, as_json: bool | None) -> AnySelect:
+    """The page (limited in a subquery), each registration either as JSON in `item` (`as_json`: True for the
+    channel team's view, False for a partner's own; PostgreSQL) or as its columns with its conflicts as JSON
+    rows `[position, kind, reason, score, other registration, other partner, house account, territory,
+    explanation]` (`as_json` None)."""
     conditions = _list_conditions(filters)
     page = keyset_page(
         sa.select(D.__table__).where(*conditions), D.created_at, D.id, after=after, descending=True
     ).subquery("page")
+    order = keyset_order(page.c.created_at, page.c.id, descending=True)
+    if as_json is not None:
+        item = _item_json(page, disclose=as_json)
+        return sa.select(page.c.created_at, page.c.id, item.label("item")).order_by(*order)
     c = DealRegistrationConflict
     conflicts = (
         sa.select(
@@ -277,8 +284,82 @@ def _page_statement(filters: DealFilters, after: bool, dialect: str) -> AnySelec
         .where(c.deal_registration_id == page.c.id)
         .scalar_subquery()
     )
-    return sa.select(page, conflicts.label("conflicts")).order_by(
-        *keyset_order(page.c.created_at, page.c.id, descending=True)
+    return sa.select(page, conflicts.label("conflicts")).order_by(*order)
+
+
+def _conflict_json(disclose: bool) -> sa.ColumnElement[Any]:
+    """ConflictOut's JSON of a conflict row as `schemas._conflict_fields` makes it: in full for the channel
+    team, kind, score and a generic reason for a partner's own credential."""
+    c = DealRegistrationConflict
+    if disclose:
+        reason: Column = c.reason
+        others: list[Column] = [
+            c.other_deal_registration_id,
+            c.other_partner_id,
+            c.house_account_id,
+            c.territory_id,
+            sa.func.nullif(c.explanation, sa.literal_column("'{}'::jsonb")),
+        ]
+    else:
+        reason = sa.case(
+            *((c.kind == constant(kind.value), constant(text)) for kind, text in GENERIC_REASONS.items())
+        )
+        others = [sa.null()] * 5
+    names = ["other_registration_id", "other_partner_id", "house_account_id", "territory_id", "explanation"]
+    return sa.func.json_build_object(
+        *(constant("kind"), c.kind, constant("reason"), reason, constant("score"), c.score),
+        *(part for name, value in zip(names, others, strict=True) for part in (constant(name), value)),
+    )
+
+
+def _item_json(page: sa.Subquery, *, disclose: bool) -> sa.ColumnElement[str]:
+    """DealRegistrationOut's JSON of a page row as of the bound `now` (a lapsed approval reads as expired),
+    written by PostgreSQL as `schemas.deal_registration_item` and the model would."""
+    p, c = page.c, DealRegistrationConflict
+    now = sa.bindparam("now", type_=UTCDateTime())
+    lapsed = sa.and_(
+        p.status == constant(S.APPROVED.value), p.protected_until.is_not(None), p.protected_until <= now
+    )
+    status = sa.case((lapsed, constant(S.EXPIRED.value)), else_=p.status)
+    expired_at = sa.case(
+        (sa.and_(status == constant(S.EXPIRED.value), p.expired_at.is_(None)), p.protected_until),
+        else_=p.expired_at,
+    )
+    conflicts = (
+        sa.select(json_array(_conflict_json(disclose), order_by=c.position))
+        .where(c.deal_registration_id == p.id)
+        .scalar_subquery()
+    )
+    return json_object(
+        {
+            "id": p.id,
+            "partner_id": p.partner_id,
+            "customer_name": p.customer_name,
+            "customer_domain": p.customer_domain,
+            "country": p.country,
+            "region": p.region,
+            "customer_segment": p.customer_segment,
+            "products": p.products,
+            "estimated_value": money(p.estimated_value_amount, p.estimated_value_currency),
+            "expected_close_on": day(p.expected_close_on),
+            "notes": p.notes,
+            "status": status,
+            "has_conflicts": p.has_conflicts,
+            "conflicts": conflicts,
+            "submitted_by": p.submitted_by,
+            "decided_by": p.decided_by,
+            "decided_at": timestamp(p.decided_at),
+            "decision_reason": p.decision_reason,
+            "protected_until": timestamp(p.protected_until),
+            "extension_used": p.extension_used,
+            "final_amount": money(p.final_amount, p.final_currency),
+            "lost_reason": p.lost_reason,
+            "closed_at": timestamp(p.closed_at),
+            "expired_at": timestamp(expired_at),
+            "version": p.version,
+            "created_at": timestamp(p.created_at),
+            "updated_at": timestamp(p.updated_at),
+        }
     )
 
 
@@ -289,10 +370,15 @@ async def registration_page(
     now: datetime,
     after: KeysetPosition[datetime] | None,
     limit: int,
+    disclose: bool,
 ) -> Sequence[sa.Row[Any]]:
-    """Up to `limit` registrations after `after`, newest first: rows of the registration's columns and
-    `conflicts` (JSON rows, see `_page_statement`), in one statement."""
+    """Up to `limit` registrations after `after`, newest first, in one statement: rows of `created_at`, `id`
+    and, on PostgreSQL, the registration's JSON as `item` (its conflicts in full if `disclose`, as a
+    partner's own credential sees them if not); on SQLite the registration's
+    columns and `conflicts` (JSON rows, see `_page_statement`) instead."""
     dialect = session.get_bind().dialect.name
+    json_items = dialect == "postgresql"
+    view = disclose if json_items else None
     shape = (
         filters.partner_id is not None,
         tuple(filters.statuses),
@@ -301,10 +387,10 @@ async def registration_page(
         filters.expiring_within_days is not None,
     )
     statement = cached_statement(
-        ("registration_page", shape, after is not None, dialect),
-        lambda: _page_statement(filters, after is not None, dialect),
+        ("registration_page", shape, after is not None, dialect, view),
+        lambda: _page_statement(filters, after is not None, dialect, view),
     )
-    parameters = _list_parameters(filters, now) | page_parameters(after, limit)
+    parameters = _list_parameters(filters, now) | page_parameters(after, limit)  # `now` as well
     return await core_rows(session, statement, parameters)
 
 

@@ -22,6 +22,7 @@ from prm_contracts.pagination import Page
 from prm_contracts.principal import Principal
 from prm_kit.clock import NowDep
 from prm_kit.db import SessionDep
+from prm_kit.db.json_items import JSON_MEDIA_TYPE
 from prm_kit.errors import problems
 from prm_kit.etag import IfMatchHeader, etag_headers, etag_response, set_etag
 from prm_kit.idempotency import IdempotencyDep, IdempotentRequest, created
@@ -137,7 +138,7 @@ async def list_deal_registrations(
     ] = None,
     limit: LimitQuery = 50,
     cursor: CursorQuery = None,
-) -> Page[DealRegistrationOut]:
+) -> Response:
     """Registrations matching every filter given, newest first. A partner's own credential lists only its
     own partner's (403 when it names another)."""
     filters = DealFilters(
@@ -147,7 +148,8 @@ async def list_deal_registrations(
         has_conflicts=has_conflicts,
         expiring_within_days=expiring_within_days,
     )
-    return await reading.list_registrations(session, filters, viewer=who, limit=limit, cursor=cursor, now=now)
+    page = await reading.list_registrations(session, filters, viewer=who, limit=limit, cursor=cursor, now=now)
+    return Response(content=page, media_type=JSON_MEDIA_TYPE)
 
 
 @router.post(

@@ -9,6 +9,7 @@ from uuid import UUID
 
 import sqlalchemy as sa
 from prm_kit.db.core import core_rows
+from prm_kit.db.json_items import constant, json_array, json_object, money, timestamp
 from prm_kit.db.listing import (
     AnySelect,
     cached_statement,
@@ -141,10 +142,16 @@ def partner_parameters(filters: PartnerFilters, only_partner_id: UUID | None) ->
 
 
 def _page_statement(
-    sort: PartnerSort, given: tuple[str, ...], current_agreement: bool | None, after: bool, dialect: str
+    sort: PartnerSort,
+    given: tuple[str, ...],
+    current_agreement: bool | None,
+    after: bool,
+    dialect: str,
+    as_json: bool,
 ) -> AnySelect:
-    """The page (limited in a subquery), each partner with its sort key (for the cursor) and its
-    specialisations as JSON rows `[kind, position, value]`."""
+    """The page (limited in a subquery), each partner with its sort key (for the cursor) and either its JSON
+    as `item` (`as_json`, PostgreSQL) or its columns and its specialisations as JSON rows `[kind, position,
+    value]`."""
     key, descending = _sort_key(sort)
     conditions = [_CONDITIONS[name]() for name in given if name in _CONDITIONS]
     if current_agreement is not None:
@@ -156,14 +163,57 @@ def _page_statement(
         after=after,
         descending=descending,
     ).subquery("page")
+    order = keyset_order(page.c.sort_key, page.c.id, descending=descending)
+    if as_json:
+        return sa.select(page.c.sort_key, page.c.id, _item_json(page).label("item")).order_by(*order)
     spec = PartnerSpecialisation
     specialisations = (
         sa.select(json_rows(dialect, spec.kind, spec.position, spec.value))
         .where(spec.partner_id == page.c.id)
         .scalar_subquery()
     )
-    return sa.select(page, specialisations.label("specialisations")).order_by(
-        *keyset_order(page.c.sort_key, page.c.id, descending=descending)
+    return sa.select(page, specialisations.label("specialisations")).order_by(*order)
+
+
+def _item_json(page: sa.Subquery) -> sa.ColumnElement[str]:
+    """PartnerOut's JSON of a page row, written by PostgreSQL as `schemas.partner_item` and the model would."""
+    c = page.c
+    spec = PartnerSpecialisation
+
+    def values_of(kind: str) -> sa.ScalarSelect[Any]:
+        return (
+            sa.select(json_array(spec.value, order_by=spec.position))
+            .where(spec.partner_id == c.id, spec.kind == constant(kind))
+            .scalar_subquery()
+        )
+
+    specialisations = sa.func.json_build_object(
+        constant("product_lines"), values_of("product_line"), constant("industries"), values_of("industry")
+    )
+    return json_object(
+        {
+            "id": c.id,
+            "legal_name": c.legal_name,
+            "display_name": c.display_name,
+            "partner_type": c.partner_type,
+            "status": c.status,
+            "status_changed_at": timestamp(c.status_changed_at),
+            "status_reason": c.status_reason,
+            "tier": c.tier,
+            "country": c.country,
+            "region": c.region,
+            "registration_number": c.registration_number,
+            "website_domain": c.website_domain,
+            "year_founded": c.year_founded,
+            "employee_count": c.employee_count,
+            "annual_revenue": money(c.annual_revenue_amount, c.annual_revenue_currency),
+            "specialisations": specialisations,
+            "segments_served": c.segments_served,
+            "custom_attributes": c.custom_attributes,
+            "version": c.version,
+            "created_at": timestamp(c.created_at),
+            "updated_at": timestamp(c.updated_at),
+        }
     )
 
 
@@ -176,15 +226,17 @@ async def partner_page(
     limit: int,
     only_partner_id: UUID | None = None,
 ) -> Sequence[sa.Row[Any]]:
-    """Up to `limit` partners after `after` in `sort` order: rows of the partner's columns, `sort_key` (for
-    the cursor) and `specialisations` (JSON rows `[kind, position, value]`), in one statement."""
+    """Up to `limit` partners after `after` in `sort` order, in one statement: rows of `sort_key` (for the
+    cursor), `id` and, on PostgreSQL, the partner's JSON as `item`; on SQLite the
+    partner's columns and `specialisations` (JSON rows `[kind, position, value]`) instead."""
     parameters = partner_parameters(filters, only_partner_id)
     dialect = session.get_bind().dialect.name
+    json_items = dialect == "postgresql"
     current_agreement = filters.has_current_agreement if "today" in parameters else None
     given = tuple(parameters)
     statement = cached_statement(
-        ("partner_page", sort, given, current_agreement, after is not None, dialect),
-        lambda: _page_statement(sort, given, current_agreement, after is not None, dialect),
+        ("partner_page", sort, given, current_agreement, after is not None, dialect, json_items),
+        lambda: _page_statement(sort, given, current_agreement, after is not None, dialect, json_items),
     )
     return await core_rows(session, statement, parameters | page_parameters(after, limit))
 

@@ -18,6 +18,7 @@ from prm_contracts.partners import (
 )
 from prm_kit.clock import NowDep
 from prm_kit.db import SessionDep
+from prm_kit.db.json_items import JSON_MEDIA_TYPE
 from prm_kit.errors import problems
 from prm_kit.etag import IfMatchHeader, etag_response, set_etag
 from prm_kit.idempotency import IdempotencyDep, created
@@ -116,7 +117,7 @@ async def list_partners(
     ] = PartnerSort.DISPLAY_NAME,
     limit: LimitQuery = 50,
     cursor: CursorQuery = None,
-) -> Page[PartnerOut]:
+) -> Response:
     """Partners matching every filter given (a repeated parameter matches any of its values), in `sort`
     order. A partner's own credential sees only its own partner."""
     filters = PartnerFilters(
@@ -132,7 +133,8 @@ async def list_partners(
         has_current_agreement=has_current_agreement,
         today=now.date(),
     )
-    return await service.list_partners(session, filters, sort, viewer=who, limit=limit, cursor=cursor)
+    page = await service.list_partners(session, filters, sort, viewer=who, limit=limit, cursor=cursor)
+    return Response(content=page, media_type=JSON_MEDIA_TYPE)
 
 
 @router.get(

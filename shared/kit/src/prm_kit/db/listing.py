@@ -9,8 +9,8 @@ plain rows instead of entities, children aggregated by the database, and each pa
 - A row's children (a partner's specialisations, a registration's conflicts, a case's parties) come as one
   JSON array per row from a correlated subquery over the page's rows only: one statement, one row per item,
   each child read by index however large its table (a join let PostgreSQL hash whole child tables).
-- The items are plain dicts, validated once as the page (`Page[...].model_validate`); FastAPI then finds the
-  right model and only serialises it.
+- The items are plain dicts, validated once as the page (`Page[...].model_validate`) and serialised; on
+  PostgreSQL the database can write each item's JSON instead (`prm_kit.db.json_items`).
 """
 
 from __future__ import annotations
