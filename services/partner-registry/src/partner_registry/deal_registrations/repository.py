@@ -11,7 +11,7 @@ from uuid import UUID
 import sqlalchemy as sa
 from prm_contracts.deal_registrations import DealRegistrationStatus
 from prm_kit.db import UTCDateTime
-from prm_kit.db.core import column_values, core_execute, core_rows, table
+from prm_kit.db.core import column_values, core_execute, core_rows, plan_with_values, table
 from prm_kit.db.json_items import constant, day, json_array, json_object, money, timestamp
 from prm_kit.db.listing import (
     AnySelect,
@@ -391,6 +391,8 @@ async def registration_page(
         lambda: _page_statement(filters, after is not None, dialect, view),
     )
     parameters = _list_parameters(filters, now) | page_parameters(after, limit)  # `now` as well
+    if filters.expiring_within_days is not None:  # a range of protected_until, sorted by created_at
+        await plan_with_values(session)
     return await core_rows(session, statement, parameters)
 
 

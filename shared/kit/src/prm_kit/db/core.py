@@ -52,3 +52,20 @@ async def core_execute(
     """Run an INSERT (one row, or many: a list) on the session's connection, as `core_rows`."""
     connection = await session.connection()
     await connection.execute(statement, parameters)
+
+
+_CUSTOM_PLANS = sa.text("SET LOCAL plan_cache_mode = force_custom_plan")
+
+
+async def plan_with_values(session: AsyncSession) -> None:
+    """On PostgreSQL, plan the rest of the transaction's statements with their parameters' values.
+
+    asyncpg prepares every statement, and after five runs PostgreSQL may plan one once without the values (a
+    generic plan). For a range whose bounds are parameters it then guesses a few rows: a list filtered by
+    such a range and sorted by another column sorts everything in the range (the expiring deal registrations:
+    18,000 rows, 43 ms, against 2.7 ms planned with the values). Engine-wide the same setting made every
+    small statement pay its planning (a deal submission ~15 % slower), so only such queries ask for it, at
+    one round trip."""
+    if is_postgresql(session):
+        connection = await session.connection()
+        await connection.execute(_CUSTOM_PLANS)
