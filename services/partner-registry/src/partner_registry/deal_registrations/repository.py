@@ -252,18 +252,20 @@ def _list_parameters(filters: DealFilters, now: datetime) -> dict[str, Any]:
     return bound_values(parameters)
 
 
-def _page_statement(filters: DealFilters, after: bool, dialect: str, as_json: bool | None) -> AnySelect:
-    """The page (limited in a subquery), each registration either as JSON in `item` (`as_json`: True for the
-    channel team's view, False for a partner's own; PostgreSQL) or as its columns with its conflicts as JSON
-    rows `[position, kind, reason, score, other registration, other partner, house account, territory,
-    explanation]` (`as_json` None)."""
+def _page_statement(
+    filters: DealFilters, after: bool, dialect: str, json_disclosing: bool | None
+) -> AnySelect:
+    """The page (limited in a subquery), each registration either as JSON in `item` (PostgreSQL;
+    `json_disclosing` True: as the channel team sees it, False: as a partner's own credential does) or, with
+    `json_disclosing` None, as its columns with its conflicts as JSON rows `[position, kind, reason, score,
+    other registration, other partner, house account, territory, explanation]`."""
     conditions = _list_conditions(filters)
     page = keyset_page(
         sa.select(D.__table__).where(*conditions), D.created_at, D.id, after=after, descending=True
     ).subquery("page")
     order = keyset_order(page.c.created_at, page.c.id, descending=True)
-    if as_json is not None:
-        item = _item_json(page, disclose=as_json)
+    if json_disclosing is not None:
+        item = _item_json(page, disclose=json_disclosing)
         return sa.select(page.c.created_at, page.c.id, item.label("item")).order_by(*order)
     c = DealRegistrationConflict
     conflicts = (
@@ -374,11 +376,11 @@ async def registration_page(
 ) -> Sequence[sa.Row[Any]]:
     """Up to `limit` registrations after `after`, newest first, in one statement: rows of `created_at`, `id`
     and, on PostgreSQL, the registration's JSON as `item` (its conflicts in full if `disclose`, as a
-    partner's own credential sees them if not); on SQLite the registration's
-    columns and `conflicts` (JSON rows, see `_page_statement`) instead."""
+    partner's own credential sees them if not); on SQLite the registration's columns and `conflicts` (JSON
+    rows, see `_page_statement`) instead."""
     dialect = session.get_bind().dialect.name
     json_items = dialect == "postgresql"
-    view = disclose if json_items else None
+    json_disclosing = disclose if json_items else None
     shape = (
         filters.partner_id is not None,
         tuple(filters.statuses),
@@ -387,8 +389,8 @@ async def registration_page(
         filters.expiring_within_days is not None,
     )
     statement = cached_statement(
-        ("registration_page", shape, after is not None, dialect, view),
-        lambda: _page_statement(filters, after is not None, dialect, view),
+        ("registration_page", shape, after is not None, dialect, json_disclosing),
+        lambda: _page_statement(filters, after is not None, dialect, json_disclosing),
     )
     parameters = _list_parameters(filters, now) | page_parameters(after, limit)  # `now` as well
     if filters.expiring_within_days is not None:  # a range of protected_until, sorted by created_at
