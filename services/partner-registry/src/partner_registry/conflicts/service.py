@@ -38,7 +38,7 @@ from prm_contracts.principal import Principal
 from prm_contracts.problem import Conflict, Forbidden, NotFound, UnprocessableContent, ValidationIssue
 from prm_kit.db import bump_version, ordered_id
 from prm_kit.db.core import is_postgresql
-from prm_kit.db.json_items import json_page_of
+from prm_kit.db.json_items import page_body
 from prm_kit.etag import check_if_match
 from prm_kit.outbox import add_event
 from prm_kit.pagination import keyset_cursor, keyset_position, page_of
@@ -111,14 +111,14 @@ async def list_cases(
     cases = await repository.case_page(
         session, filters, after=after, limit=limit + 1, only_party=viewer.partner_id
     )
-
-    def cursor_of(row: Any) -> str:
-        return keyset_cursor(CASE_ORDER, row.reported_at, row.id)
-
-    if is_postgresql(session):  # the items are JSON already
-        return json_page_of(cases, limit, cursor_of=cursor_of)
-    page = page_of(cases, limit, out=case_item, cursor_of=cursor_of)
-    return CASE_PAGE.model_validate(page, from_attributes=True).model_dump_json().encode()
+    return page_body(
+        cases,
+        limit,
+        cursor_of=lambda row: keyset_cursor(CASE_ORDER, row.reported_at, row.id),
+        items_are_json=is_postgresql(session),
+        out=case_item,
+        page=CASE_PAGE,
+    )
 
 
 async def list_steps(

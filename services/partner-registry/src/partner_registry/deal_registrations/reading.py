@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
 from prm_contracts.deal_registrations import DealRegistrationOut
@@ -12,7 +11,7 @@ from prm_contracts.pagination import Page
 from prm_contracts.principal import Principal
 from prm_contracts.problem import NotFound
 from prm_kit.db.core import is_postgresql
-from prm_kit.db.json_items import json_page_of
+from prm_kit.db.json_items import page_body
 from prm_kit.etag import check_if_match
 from prm_kit.pagination import keyset_cursor, keyset_position, page_of
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -82,19 +81,14 @@ async def list_registrations(
     rows = await repository.registration_page(
         session, filters, now=now, after=after, limit=limit + 1, disclose=disclose
     )
-
-    def cursor_of(row: Any) -> str:
-        return keyset_cursor(ORDER, row.created_at, row.id)
-
-    if is_postgresql(session):  # the items are JSON already
-        return json_page_of(rows, limit, cursor_of=cursor_of)
-    page = page_of(
+    return page_body(
         rows,
         limit,
+        cursor_of=lambda row: keyset_cursor(ORDER, row.created_at, row.id),
+        items_are_json=is_postgresql(session),
         out=lambda row: deal_registration_item(row, now=now, disclose=disclose),
-        cursor_of=cursor_of,
+        page=REGISTRATION_PAGE,
     )
-    return REGISTRATION_PAGE.model_validate(page, from_attributes=True).model_dump_json().encode()
 
 
 async def registration_history(

@@ -47,11 +47,16 @@ def _open(now: datetime | sa.ColumnElement[datetime]) -> sa.ColumnElement[bool]:
     )
 
 
+def _lapsed(status: Column, protected_until: Column, now: Any) -> sa.ColumnElement[bool]:
+    """An approval whose protection has run out: it reads as expired (lifecycle.effective_status)."""
+    return sa.and_(status == S.APPROVED.value, protected_until <= now)
+
+
 def _status_is(
     status: DealRegistrationStatus, now: datetime | sa.ColumnElement[datetime]
 ) -> sa.ColumnElement[bool]:
     """The registration's effective status (lifecycle.effective_status) is `status`."""
-    lapsed = sa.and_(D.status == S.APPROVED.value, D.protected_until <= now)
+    lapsed = _lapsed(D.status, D.protected_until, now)
     if status == S.APPROVED:
         return sa.and_(D.status == S.APPROVED.value, D.protected_until > now)
     if status == S.EXPIRED:
@@ -319,10 +324,7 @@ def _item_json(page: sa.Subquery, *, disclose: bool) -> sa.ColumnElement[str]:
     written by PostgreSQL as `schemas.deal_registration_item` and the model would."""
     p, c = page.c, DealRegistrationConflict
     now = sa.bindparam("now", type_=UTCDateTime())
-    lapsed = sa.and_(
-        p.status == constant(S.APPROVED.value), p.protected_until.is_not(None), p.protected_until <= now
-    )
-    status = sa.case((lapsed, constant(S.EXPIRED.value)), else_=p.status)
+    status = sa.case((_lapsed(p.status, p.protected_until, now), constant(S.EXPIRED.value)), else_=p.status)
     expired_at = sa.case(
         (sa.and_(status == constant(S.EXPIRED.value), p.expired_at.is_(None)), p.protected_until),
         else_=p.expired_at,

@@ -29,7 +29,7 @@ from prm_contracts.principal import Principal
 from prm_contracts.problem import Conflict, Forbidden, NotFound
 from prm_kit.db import bump_version, ordered_id
 from prm_kit.db.core import is_postgresql
-from prm_kit.db.json_items import json_page_of
+from prm_kit.db.json_items import page_body
 from prm_kit.etag import check_if_match
 from prm_kit.outbox import add_event
 from prm_kit.pagination import KeysetPosition, keyset_cursor, keyset_position, page_of
@@ -125,13 +125,14 @@ async def list_partners(
         only_partner_id=viewer.partner_id,
     )
 
-    def cursor_of(row: Any) -> str:
-        return keyset_cursor(sort.value, row.sort_key, row.id)
-
-    if is_postgresql(session):  # the items are JSON already
-        return json_page_of(rows, limit, cursor_of=cursor_of)
-    page = page_of(rows, limit, out=partner_item, cursor_of=cursor_of)
-    return PARTNER_PAGE.model_validate(page, from_attributes=True).model_dump_json().encode()
+    return page_body(
+        rows,
+        limit,
+        cursor_of=lambda row: keyset_cursor(sort.value, row.sort_key, row.id),
+        items_are_json=is_postgresql(session),
+        out=partner_item,
+        page=PARTNER_PAGE,
+    )
 
 
 def _sort_position(cursor: str | None, sort: PartnerSort) -> KeysetPosition[Any] | None:

@@ -3,7 +3,8 @@
 A 50-item page built in Python costs more than its query: each row decoded into Python values, made into a
 dict, validated as the page's model and serialised again. On PostgreSQL a list can instead select each item
 as JSON text (`json_object` of the fields, each written by the helpers below exactly as pydantic writes
-that type) and the service joins those texts into the page (`json_page`): no row decoding, no model.
+that type) and the service joins those texts into the page (`page_body`, which takes the model path on
+SQLite): no row decoding, no model.
 
 The helpers match pydantic's JSON: timestamps in UTC with `Z` and microseconds only when there are any,
 amounts as strings with 2 to 4 decimals (`canonical_amount`), JSON columns as they are. SQLite keeps the
@@ -17,9 +18,10 @@ from typing import Any
 
 import orjson
 import sqlalchemy as sa
+from pydantic import BaseModel
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
-from prm_kit.pagination import Column, page_rows
+from prm_kit.pagination import Column, page_of, page_rows
 
 JSON_MEDIA_TYPE = "application/json"  # of a response whose body is a page made here
 
@@ -96,3 +98,21 @@ def json_page_of(rows: Sequence[Any], limit: int, *, cursor_of: Callable[[Any], 
     for items that are JSON already)."""
     shown, next_cursor = page_rows(rows, limit, cursor_of=cursor_of)
     return json_page((row.item for row in shown), next_cursor)
+
+
+def page_body(
+    rows: Sequence[Any],
+    limit: int,
+    *,
+    cursor_of: Callable[[Any], str],
+    items_are_json: bool,
+    out: Callable[[Any], Any],
+    page: type[BaseModel],
+) -> bytes:
+    """A list's JSON body from `rows` fetched with `limit + 1`: joined from the items' JSON texts when the
+    database wrote them (`items_are_json`: PostgreSQL), else each row as `out` makes it, validated once as the
+    `page` model and serialised (SQLite)."""
+    if items_are_json:
+        return json_page_of(rows, limit, cursor_of=cursor_of)
+    built = page_of(rows, limit, out=out, cursor_of=cursor_of)
+    return page.model_validate(built, from_attributes=True).model_dump_json().encode()
