@@ -9,14 +9,16 @@ What it does:
 1. creates fresh PostgreSQL databases for the registry and analytics (dropped at the end), migrates them,
    and starts the registry, analytics and the gateway as uvicorn subprocesses (the gateway's key store on a
    SQLite file with a bootstrap admin key; rate limits far above the offered load; no event subscriber);
+   analytics as `--analytics-workers` processes (default 1: with two, as deploy/k8s runs it, ingestion
+   measured the same on two cores, where the CPU a delivery costs in all processes bounds it);
 2. ingestion: four partners get a webhook secret through the gateway; four senders (one per partner, in
    parallel) push `sales.reported` deliveries of 500 lines each, signed with the `standardwebhooks`
    package, through the gateway: lines per second over the whole stream. Against it, the floor of the same
    run: asyncpg `copy_records_to_table` of the very same `sales_line` rows (four connections at once) into
    a scratch table shaped like `sales_line`, indexes included. Then single-line deliveries from the four
    senders: deliveries per second, median and p99. For both streams, the CPU the registry, analytics and
-   gateway processes used per delivery (from /proc): unlike the timings, barely moved by other work on the
-   machine;
+   gateway processes, PostgreSQL's server processes and the bench's senders used per delivery (from /proc):
+   unlike the timings, barely moved by other work on the machine;
 3. reads: `--lines` lines (over 2 years, 5,000 a partner) are generated and written straight into the
    database with COPY — `sales_line`, `sales_line_key` and the rollups computed by analytics' own pure code
    (`sales.rollups`, `kpis.rollups`), plus the partner replica — then VACUUM ANALYZE; through the gateway,
@@ -73,6 +75,7 @@ class Sizes:
     read_lines: int
     read_requests: int
     concurrency: int
+    analytics_workers: int
 
 
 @dataclass
@@ -170,9 +173,10 @@ def free_port() -> int:
         return port
 
 
-def uvicorn_command(factory: str, port: int) -> list[str]:
+def uvicorn_command(factory: str, port: int, *, workers: int = 1) -> list[str]:
     return [sys.executable, "-m", "uvicorn", factory, "--factory", "--host", "127.0.0.1", "--port", str(port),
-            "--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning"]  # fmt: skip
+            "--workers", str(workers), "--loop", "uvloop", "--http", "httptools", "--no-access-log",
+            "--log-level", "warning"]  # fmt: skip
 
 
 def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 120.0) -> None:
@@ -298,23 +302,48 @@ async def partner_with_secret(client: httpx.AsyncClient, name: str) -> tuple[str
 
 
 def cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
-    """User + system CPU each process has used so far (Linux /proc; empty elsewhere)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    used = {}
-    for name, pid in pids.items():
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        used[name] = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
-    return used
+    """User + system CPU used so far (Linux /proc; empty elsewhere) by each named process with its children
+    (uvicorn's workers), by PostgreSQL's server processes (every database: the machine should be quiet) and by
+    the bench itself (the senders' signing and HTTP)."""
+    used = {name: sum(_cpu_of(each) for each in _with_children(pid)) for name, pid in pids.items()}
+    used["postgresql"] = sum(_cpu_of(pid) for pid in _processes_named("postgres"))
+    used["bench"] = time.process_time()
+    return {name: seconds for name, seconds in used.items() if seconds >= 0}
+
+
+def _cpu_of(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
+def _with_children(pid: int) -> list[int]:
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return [pid]
+    return [pid, *(each for child in children for each in _with_children(int(child)))]
+
+
+def _processes_named(command: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == command:
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
 
 
 def cpu_ms_per_delivery(
     before: dict[str, float], after: dict[str, float], deliveries: int
 ) -> dict[str, float]:
-    """CPU each service process spent per delivery of a stream: unlike its wall time, barely moved by other
-    work on the machine."""
+    """CPU each service process (and PostgreSQL, and the bench's senders) spent per delivery of a stream:
+    unlike its wall time, barely moved by other work on the machine."""
     return {
         name: round((after[name] - before[name]) * 1000 / deliveries, 1) for name in after if name in before
     }
@@ -496,6 +525,12 @@ def main() -> int:
     parser.add_argument("--singles", type=int, default=2_000, help="single-line deliveries in all")
     parser.add_argument("--requests", type=int, default=1_000, help="per read measurement")
     parser.add_argument("--concurrency", type=int, default=1, help="of the reads")
+    parser.add_argument(
+        "--analytics-workers",
+        type=int,
+        default=1,
+        help="analytics processes (uvicorn --workers); two measured the same share of the floor on two cores",
+    )
     parser.add_argument("--seed", type=int, default=20261201)
     parser.add_argument(
         "--postgres-url",
@@ -511,6 +546,7 @@ def main() -> int:
         read_lines=args.lines,
         read_requests=200 if args.quick else args.requests,
         concurrency=args.concurrency,
+        analytics_workers=args.analytics_workers,
     )
 
     from analytics.main import MIGRATIONS_DIR as ANALYTICS_MIGRATIONS
@@ -565,13 +601,20 @@ def main() -> int:
         }
         for name, (factory, extra) in specific.items():  # started together, waited for together
             processes.append(
-                subprocess.Popen(uvicorn_command(factory, ports[name]), env=environment | extra, cwd=ROOT)
+                subprocess.Popen(
+                    uvicorn_command(
+                        factory, ports[name], workers=sizes.analytics_workers if name == "analytics" else 1
+                    ),
+                    env=environment | extra,
+                    cwd=ROOT,
+                )
             )
         for name, process in zip(specific, processes, strict=True):
             wait_ready(f"http://127.0.0.1:{ports[name]}/readyz", process)
         gateway_url = f"http://127.0.0.1:{ports['gateway']}"
 
-        print(f"ingestion: {SENDERS} senders x {sizes.ingest_batches} deliveries of {BATCH} lines, then "
+        print(f"ingestion ({sizes.analytics_workers} analytics processes): {SENDERS} senders x "
+              f"{sizes.ingest_batches} deliveries of {BATCH} lines, then "
               f"{sizes.single_deliveries} single-line deliveries …")  # fmt: skip
         pids = {name: process.pid for name, process in zip(specific, processes, strict=True)}
         ingestion = asyncio.run(run_ingestion(gateway_url, analytics_dsn, sizes, rng, pids))
