@@ -303,20 +303,34 @@ async def partner_with_secret(client: httpx.AsyncClient, name: str) -> tuple[str
 
 def cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
     """User + system CPU used so far (Linux /proc; empty elsewhere) by each named process with its children
-    (uvicorn's workers), by PostgreSQL's server processes (every database: the machine should be quiet) and by
-    the bench itself (the senders' signing and HTTP)."""
+    (uvicorn's workers), by PostgreSQL (its processes, every database: the machine should be quiet; with what
+    the ones that ended used, autovacuum workers say, which the postmaster counts) and by the bench itself (the
+    senders' signing and HTTP)."""
     used = {name: sum(_cpu_of(each) for each in _with_children(pid)) for name, pid in pids.items()}
-    used["postgresql"] = sum(_cpu_of(pid) for pid in _processes_named("postgres"))
+    server = set(_processes_named("postgres"))
+    used["postgresql"] = (
+        sum(_cpu_of(pid, ended_children=_parent_of(pid) not in server) for pid in server) if server else -1
+    )
     used["bench"] = time.process_time()
     return {name: seconds for name, seconds in used.items() if seconds >= 0}
 
 
-def _cpu_of(pid: int) -> float:
+def _cpu_of(pid: int, *, ended_children: bool = False) -> float:
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+    ticks = int(fields[11]) + int(fields[12])  # utime, stime
+    if ended_children:
+        ticks += int(fields[13]) + int(fields[14])  # cutime, cstime: children it has waited for
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _parent_of(pid: int) -> int | None:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except OSError:
+        return None
 
 
 def _with_children(pid: int) -> list[int]:
