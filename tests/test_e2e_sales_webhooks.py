@@ -254,6 +254,22 @@ def test_a_signed_delivery_through_the_gateway_is_stored_once_and_readable(platf
     assert len(_stored_lines(platform.gateway, erp.partner_id)) == 3
 
 
+def test_a_line_dated_at_the_calendars_edge_is_a_422_and_stores_nothing(platform: Platform) -> None:
+    # 0001-01-01 was a 500: the anomaly guard reads the 90 days before the earliest line
+    erp = _partner_system(platform.gateway, "Calendar Edge GmbH")
+    answers = []
+    for number, day in enumerate(["0001-01-01", "9999-12-31"]):
+        line = _lines("E-", 1, first=number)[0] | {"occurred_on": day}
+        answers.append(erp.post(platform.gateway, f"msg_e_{number}", sales_body([line])))  # no retry of a 500
+
+    for answer in answers:
+        assert answer.status_code == 422, answer.text
+        assert answer.headers["content-type"].startswith("application/problem+json")
+        (error,) = answer.json()["errors"]
+        assert (error["type"], error["loc"][-1]) == ("date_out_of_range", "occurred_on")
+    assert _stored_lines(platform.gateway, erp.partner_id) == []
+
+
 def test_the_outbox_drains_to_a_subscriber_that_was_down(platform: Platform) -> None:
     erp = _partner_system(platform.gateway, "Outbox Drain GmbH")
     failed_before = _metric(platform.analytics, "prm_outbox_failed_batches_total")

@@ -198,6 +198,10 @@ async def test_malformed_json_is_a_400(sender: Sender, registry: FakeRegistry, d
         ("quantity", "0", "quantity", "greater than 0"),
         ("amount", "301.00", None, "is not quantity * unit_price"),
         ("occurred_on", "15/06/2026", "occurred_on", "YYYY-MM-DD"),
+        # once a 500: the anomaly guard's history starts 90 days before the earliest line
+        ("occurred_on", "0001-01-01", "occurred_on", "1900 to 9998"),
+        ("occurred_on", "9999-12-31", "occurred_on", "1900 to 9998"),
+        ("paid_on", "9999-12-31", "paid_on", "1900 to 9998"),
         ("kind", "refund", "kind", "sale"),
         ("colour", "red", "colour", "Extra inputs"),
     ],

@@ -138,6 +138,27 @@ async def test_bad_terms_are_refused_and_nothing_is_stored(
     assert await _stored(db) == before
 
 
+@pytest.mark.parametrize(
+    "dates",
+    [
+        {"effective_from": "2026-01-01", "effective_to": "9999-12-31"},  # an "open end" the ERP way
+        {"effective_from": "0001-01-01"},
+    ],
+)
+async def test_dates_past_the_years_1900_to_9998_are_refused_not_a_later_500(
+    client: httpx.AsyncClient, db: AsyncSession, dates: dict[str, str]
+) -> None:
+    # published, such a version made every calculation run of its programme a 500 (effective_to + 1 day)
+    before = await _stored(db)
+
+    response = await client.post("/v1/programmes", json=programme_body(rebate("0.02"), **dates))
+
+    assert response.status_code == 422, response.text
+    assert [error["type"] for error in response.json()["errors"]] == ["date_out_of_range"]
+    assert "null" in response.json()["detail"]
+    assert await _stored(db) == before
+
+
 async def test_two_caps_and_a_floor_above_the_cap_are_refused(client: httpx.AsyncClient) -> None:
     two_caps = programme_body(
         rebate("0.02"), {"kind": "cap", "amount": "10"}, {"kind": "cap", "amount": "20"}

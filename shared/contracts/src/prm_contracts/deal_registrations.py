@@ -28,6 +28,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from prm_contracts.dates import DATE_PATTERN, parse_date
 from prm_contracts.money import Money
 from prm_contracts.partners import CountryCode, CustomerSegment, Label, Name, Region, normalise_domain
 
@@ -121,7 +122,9 @@ def _not_in_past(value: date) -> date:
 
 CloseDate = Annotated[
     date,
+    BeforeValidator(parse_date),
     AfterValidator(_not_in_past),
+    WithJsonSchema({"type": "string", "format": "date", "pattern": DATE_PATTERN, "examples": ["2031-06-30"]}),
     Field(description="ISO 8601 date; not in the past (anywhere on Earth: checked against UTC-12)."),
 ]
 

@@ -18,9 +18,8 @@ from pydantic_core import PydanticCustomError
 
 FIRST_YEAR, LAST_YEAR = 1900, 9998  # the day after any period (and a year before it) is still a date
 # The years FIRST_YEAR to LAST_YEAR (1900-9998) spelled out, so that the document states the whole rule
-PERIOD_PATTERN = (
-    r"^(19[0-9]{2}|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])(-Q[1-4]|-(0[1-9]|1[0-2]))?$"
-)
+YEAR_PATTERN = r"(19[0-9]{2}|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])"
+PERIOD_PATTERN = rf"^{YEAR_PATTERN}(-Q[1-4]|-(0[1-9]|1[0-2]))?$"
 # For a parameter taken as text and parsed with `parse_period` (`json_schema_extra=PERIOD_IN_DOCUMENT`): the
 # document states the rule while the parser keeps its messages and its leniency (`q`, surrounding spaces).
 PERIOD_IN_DOCUMENT: dict[str, Any] = {"pattern": PERIOD_PATTERN}
