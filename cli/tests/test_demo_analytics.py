@@ -200,7 +200,7 @@ def _guard(partner: DemoPartner, batches: Sequence[Sequence[Json]]) -> dict[str,
             customers_with_sales=frozenset(buyers),
             partner_domain=partner.domain,
         )
-        flags = raised_flags(guarded, history)
+        flags = raised_flags(guarded, history, received_on=TODAY)  # the demo sends them the day it loads
         for one in guarded:
             for flag in flags.get(one.line_id, []):
                 raised.setdefault(one.line.external_id, set()).add(flag.code)
@@ -232,7 +232,10 @@ def test_the_anomaly_lines_trip_each_rule_once_for_four_partners() -> None:
     day = "20261117"  # the last weekday of the year: Tuesday 17 November 2026
     assert found == {
         spiking.name: {f"BIG-{day}-{n}": {FlagCode.volume_spike} for n in (1, 2, 3)},
-        repeating.name: {f"DUP-{day}-2": {FlagCode.repeated_line}},
+        repeating.name: {
+            f"DUP-{day}-2": {FlagCode.repeated_line},
+            f"INV-{int(day[:4]) + 1}{day[4:]}-AHEAD": {FlagCode.future_dated},
+        },
         unmatched.name: {f"RET-{day}-X1": {FlagCode.return_without_sale}},
         own.name: {f"INV-{day}-SELF": {FlagCode.own_domain}},
     }

@@ -435,12 +435,33 @@ def own_domain_sale(partner: DemoPartner, year: Year) -> list[Json]:
     ]
 
 
+def future_dated_sale(partner: DemoPartner, year: Year) -> list[Json]:
+    """A sale dated a year after the last weekday, as a mistyped year would be: after the day it is sent."""
+    day = _last_weekday(year)
+    day = day.replace(year=day.year + 1, day=min(day.day, 28) if day.month == 2 else day.day)
+    product = CATALOGUE["networking"][0]
+    return [
+        {
+            "external_id": f"INV-{day:%Y%m%d}-AHEAD",
+            "kind": "sale",
+            "occurred_on": day.isoformat(),
+            "payment_status": "invoiced",
+            "customer": customers(partner)[2],
+            "product": {"sku": product.sku, "category": product.category},
+            "quantity": "1",
+            "unit_price": str(product.list_price),
+            "amount": str(product.list_price),
+            "currency": partner.currency,
+        }
+    ]
+
+
 def anomalies(
     partners: Sequence[DemoPartner], sales: dict[str, list[Json]], year: Year
 ) -> dict[str, list[Json]]:
-    """Partner id -> lines that trip the guard, one kind each for four active partners: the first
-    distributor (a volume spike), reseller (a repeated sale), MSP (a return without a sale) and VAR or
-    system integrator with a website (a sale to its own domain)."""
+    """Partner id -> lines that trip the guard, for four active partners: the first distributor (a volume
+    spike), reseller (a repeated sale, and a sale dated a year ahead), MSP (a return without a sale) and VAR
+    or system integrator with a website (a sale to its own domain)."""
     active = sorted((p for p in partners if p.status == "active"), key=lambda p: p.name)
 
     def first(types: tuple[str, ...], *, with_domain: bool = False) -> DemoPartner | None:
@@ -452,7 +473,7 @@ def anomalies(
     if (partner := first(("distributor",))) is not None:
         chosen[partner.id] += spike_lines(partner, sales[partner.id], year)
     if (partner := first(("reseller",))) is not None:
-        chosen[partner.id] += repeated_lines(partner, year)
+        chosen[partner.id] += repeated_lines(partner, year) + future_dated_sale(partner, year)
     if (partner := first(("msp",))) is not None:
         chosen[partner.id] += unmatched_return(partner, year)
     if (partner := first(("var", "system_integrator"), with_domain=True)) is not None:

@@ -14,7 +14,7 @@ from prm_kit.testing import internal_headers
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..sales.factories import Sender, a_line, events_of, sales_reported, stored_counts
-from ..sales.fakes import FakeRegistry
+from ..sales.fakes import Clock, FakeRegistry
 
 pytestmark = pytest.mark.asyncio
 
@@ -108,3 +108,24 @@ async def test_partners_see_only_their_own_flags_and_never_review(
     )
     assert refused.status_code == 403
     assert await stored_counts(db) == before
+
+
+async def test_a_line_dated_ahead_of_its_receipt_is_stored_and_flagged_future_dated(
+    client: httpx.AsyncClient, db: AsyncSession, sender: Sender, registry: FakeRegistry, clock: Clock
+) -> None:
+    partner_id, secret = registry.partner()
+    ahead = a_line(occurred_on="2027-07-01")  # the clock: 2026-07-01, a year before; a mistyped year
+    before = await stored_counts(db)
+
+    response = await sender.send(partner_id, secret, sales_reported(ahead))
+
+    assert response.status_code == 200, response.text
+    assert (await stored_counts(db))["sales_line"] == before["sales_line"] + 1
+    listed = await client.get(
+        "/v1/anomaly-flags", params={"partner_id": str(partner_id), "code": "future_dated"}
+    )
+    [item] = listed.json()["items"]
+    assert (item["line_external_id"], item["status"]) == (ahead["external_id"], "open")
+    assert item["reason"] == "occurred on 2027-07-01: after 2026-07-01, the day (UTC) the line was received"
+    [event] = [e for e in await events_of(db, "sales.recorded") if e["data"]["partner_id"] == str(partner_id)]
+    assert [flag["code"] for flag in event["data"]["lines"][0]["flags"]] == ["future_dated"]

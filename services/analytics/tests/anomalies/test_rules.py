@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import uuid4
 
-from analytics.anomalies.rules import GuardedLine, History, raised_flags
+from analytics.anomalies.rules import GuardedLine, History, Raised, raised_flags
 from analytics.sales.rollups import customer_key
 from prm_contracts.sales import FlagCode, SalesTransaction
 
@@ -43,6 +43,10 @@ def history(days_with_sales: int = 0, daily: str = "100", **more: Any) -> Histor
     )
 
 
+def raised(lines: list[GuardedLine], past: History, *, received_on: date = DAY) -> dict[Any, list[Raised]]:
+    return raised_flags(lines, past, received_on=received_on)
+
+
 def codes(flags: dict[Any, Any], guarded: GuardedLine) -> list[FlagCode]:
     return [flag.code for flag in flags.get(guarded.line_id, [])]
 
@@ -51,7 +55,7 @@ def test_a_day_above_five_times_the_median_is_a_volume_spike() -> None:
     # 14 days of 100 before: the median is 100; 501 > 5 x 100, 500 is not
     above, at = line("501.00"), line("500.00", day=DAY + timedelta(days=1), customer="Other")
     past = dict(history(14).daily_sales) | {("EUR", DAY): Decimal(0)}
-    flags = raised_flags([above, at], history(daily_sales=past))
+    flags = raised([above, at], history(daily_sales=past))
 
     assert codes(flags, above) == [FlagCode.volume_spike]
     assert "501.00 EUR" in flags[above.line_id][0].reason
@@ -64,13 +68,13 @@ def test_the_day_counts_what_was_stored_before_the_delivery() -> None:
     guarded = line("101.00")
     past = dict(history(14).daily_sales) | {("EUR", DAY): Decimal(400)}  # 400 + 101 = 501 > 500
 
-    assert codes(raised_flags([guarded], history(daily_sales=past)), guarded) == [FlagCode.volume_spike]
+    assert codes(raised([guarded], history(daily_sales=past)), guarded) == [FlagCode.volume_spike]
 
 
 def test_too_little_history_raises_no_volume_spike() -> None:
     guarded = line("99999.00")
 
-    assert raised_flags([guarded], history(13)) == {}
+    assert raised([guarded], history(13)) == {}
 
 
 def test_a_return_without_original_for_a_customer_who_never_bought() -> None:
@@ -79,7 +83,7 @@ def test_a_return_without_original_for_a_customer_who_never_bought() -> None:
     bought_earlier_in_delivery = line(customer="New")
     then_returned = line(kind="return", customer="New")
 
-    flags = raised_flags(
+    flags = raised(
         [unmatched, bought_before, bought_earlier_in_delivery, then_returned],
         history(customers_with_sales=frozenset({bought_before.customer_key})),
     )
@@ -92,7 +96,7 @@ def test_the_same_customer_day_and_amount_again_is_a_repeat() -> None:
     first, again, other_amount = line("100.00"), line("100.0"), line("100.01")
     stored = line("250.00", customer="Initech")
 
-    flags = raised_flags(
+    flags = raised(
         [first, again, other_amount, stored],
         history(stored_repeats=frozenset({(stored.customer_key, DAY, Decimal("250"), "EUR")})),
     )
@@ -111,7 +115,35 @@ def test_a_customer_on_the_partners_own_domain() -> None:
         line(domain="notacme.example", customer="C"),
     )
 
-    flags = raised_flags([own, sub, other], history(partner_domain="www.ACME.example"))
+    flags = raised([own, sub, other], history(partner_domain="www.ACME.example"))
 
     assert codes(flags, own) == codes(flags, sub) == [FlagCode.own_domain]
     assert codes(flags, other) == []
+
+
+def test_a_line_dated_after_the_day_of_grace_is_future_dated() -> None:
+    # received on DAY (UTC): the next day is a partner ahead of UTC, the one after is not yet
+    today, tomorrow = line(), line(day=DAY + timedelta(days=1), customer="B")
+    after = line(day=DAY + timedelta(days=2), customer="C")
+    mistyped = line(day=date(2062, 7, 1), customer="D")
+    paid_ahead = line(customer="E", payment_status="paid", paid_on=(DAY + timedelta(days=30)).isoformat())
+
+    flags = raised([today, tomorrow, after, mistyped, paid_ahead], history(), received_on=DAY)
+
+    assert codes(flags, today) == codes(flags, tomorrow) == []
+    assert (
+        codes(flags, after) == codes(flags, mistyped) == codes(flags, paid_ahead) == [FlagCode.future_dated]
+    )
+    assert (
+        flags[after.line_id][0].reason
+        == "occurred on 2026-07-03: after 2026-07-01, the day (UTC) the line was received"
+    )
+    assert flags[paid_ahead.line_id][0].reason.startswith("paid on 2026-07-31: after 2026-07-01")
+
+
+def test_a_future_dated_line_keeps_its_other_flags() -> None:
+    ahead = line(day=DAY + timedelta(days=5), domain="acme.example")
+
+    flags = raised([ahead], history(partner_domain="acme.example"), received_on=DAY)
+
+    assert codes(flags, ahead) == [FlagCode.own_domain, FlagCode.future_dated]

@@ -115,7 +115,8 @@ async def _chunks(
 
 async def _arrange(sender: Sender, registry: FakeRegistry, db: AsyncSession) -> dict[str, UUID]:
     """own: 5 lines (one a return without original, for a customer who never bought: a flag), in EUR and
-    USD; other: 2 lines."""
+    USD; other: 2 lines. Received on 2026-07-10, after every line's day (none is future-dated)."""
+    sender.clock.now = datetime(2026, 7, 10, 9, tzinfo=UTC)
     ids = {
         "own": await _send(
             sender,

@@ -315,6 +315,7 @@ class FlagCode(StrEnum):
     return_without_sale = "return_without_sale"
     repeated_line = "repeated_line"
     own_domain = "own_domain"
+    future_dated = "future_dated"
 
 
 class FlagStatus(StrEnum):

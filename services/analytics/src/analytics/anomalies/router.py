@@ -45,7 +45,8 @@ async def list_anomaly_flags(
     such days), `return_without_sale` (a return or credit note without `original_external_id` for a customer
     who never bought from the partner), `repeated_line` (a sale with the same customer, day, amount and
     currency as one stored or earlier in the delivery), `own_domain` (the customer's domain is the partner's
-    own or a subdomain of it). A partner's own credential sees only its own flags (another's: 404)."""
+    own or a subdomain of it), `future_dated` (the line occurred or was paid more than a day after the day,
+    UTC, it was received). A partner's own credential sees only its own flags (another's: 404)."""
     return await service.list_flags(
         session, viewer=who, partner_id=partner_id, status=status, code=code, limit=limit, cursor=cursor
     )

@@ -13,6 +13,9 @@ values (anomalies/repository.py reads it before the delivery's lines are written
   of the same delivery (the first of a repeated group is not flagged, each repeat is).
 - `own_domain`: the customer's domain is the partner's own website domain or a subdomain of it (`www.` and
   case ignored).
+- `future_dated`: the line occurred, or was paid, more than `FUTURE_GRACE_DAYS` (1) after the day analytics
+  received it (UTC): a sale that has not happened yet, or a mistyped year. The day of grace is for partners
+  whose day begins before UTC's.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from prm_contracts.sales import FlagCode, SalesKind, SalesTransaction
 SPIKE_FACTOR = Decimal(5)
 HISTORY_DAYS = 90
 MIN_HISTORY_DAYS = 14
+FUTURE_GRACE_DAYS = 1
 
 RepeatKey = tuple[str, date, Decimal, str]  # customer key, day, amount, currency
 
@@ -135,8 +139,12 @@ def _volume_spikes(lines: Sequence[GuardedLine], history: History) -> dict[UUID,
     }
 
 
-def raised_flags(lines: Sequence[GuardedLine], history: History) -> dict[UUID, list[Raised]]:
-    """The flags of each line that has any, by line id, in the order of the rules above."""
+def raised_flags(
+    lines: Sequence[GuardedLine], history: History, *, received_on: date
+) -> dict[UUID, list[Raised]]:
+    """The flags of each line that has any, by line id, in the order of the rules above; `received_on`: the
+    day (UTC) the lines reached analytics."""
+    latest = received_on + timedelta(days=FUTURE_GRACE_DAYS)
     flags: dict[UUID, list[Raised]] = defaultdict(list)
     for line_id, spike in _volume_spikes(lines, history).items():
         flags[line_id].append(spike)
@@ -178,6 +186,15 @@ def raised_flags(lines: Sequence[GuardedLine], history: History) -> dict[UUID, l
                 Raised(
                     FlagCode.own_domain,
                     f"the customer's domain {domain} is the partner's own ({history.partner_domain})",
+                )
+            )
+        ahead = [(what, day) for what, day in (("occurred", line.occurred_on), ("paid", line.paid_on)) if day]
+        if any(day > latest for _, day in ahead):
+            flags[guarded.line_id].append(
+                Raised(
+                    FlagCode.future_dated,
+                    "; ".join(f"{what} on {day}" for what, day in ahead if day > latest)
+                    + f": after {received_on}, the day (UTC) the line was received",
                 )
             )
     return dict(flags)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -305,7 +305,8 @@ async def _store_sales(
         history = await anomalies.read_history(
             session, partner_id, history_wanted([(g.line, g.customer_key) for g in guarded])
         )
-    flags, carried = anomalies.flag_rows(partner_id, guarded, raised_flags(guarded, history), now=now)
+    raised = raised_flags(guarded, history, received_on=now.astimezone(UTC).date())
+    flags, carried = anomalies.flag_rows(partner_id, guarded, raised, now=now)
     rows = [
         line_row(accepted, partner_id=partner_id, webhook_id=webhook_id, received_at=now)
         for accepted in outcomes.accepted
