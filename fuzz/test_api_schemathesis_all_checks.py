@@ -51,6 +51,8 @@ UNSTATED_RULES: dict[str, str] = {
     "(the generator reuses the document's example key)",
     "date_in_past": "relative to today, which a document cannot state",
     "date_in_future": "relative to today, which a document cannot state",
+    "number_out_of_range": "a total kept of what is stored (a rollup, a payout) beyond numeric(19,4): it depends "
+    "on the stored data, and each number sent is within its documented pattern",
     # references: the schema states an id's form, not that the record exists (here or in another service)
     "partner_unknown": "a reference to a partner that must exist",
     "not_found": "a reference to a record that must exist",

@@ -3,11 +3,14 @@ outbox row."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from uuid import uuid4
 
 import httpx
 import pytest
+from analytics.sales.models import SalesDailyRollup
+from prm_kit import testing as kit_testing
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .factories import (
@@ -287,3 +290,30 @@ async def test_the_secret_cache_asks_the_registry_once_until_forgotten(
     assert (await sender.send(partner_id, secret, sales_reported(a_line()))).status_code == 401
     assert (await sender.send(partner_id, rotated, sales_reported(a_line()))).status_code == 200
     assert len(registry.requests) == 2
+
+
+@pytest.mark.skipif(kit_testing.test_backend() != "postgresql", reason="SQLite keeps numbers of any size")
+async def test_a_delivery_that_would_push_a_rollup_past_numeric_19_4_is_a_422(
+    sender: Sender, registry: FakeRegistry, db: AsyncSession
+) -> None:
+    # ten thousand lines of 99,999,999,999.9999 in a day did it: a 500, every retry again
+    partner_id, secret = registry.partner()
+    zero = Decimal(0)
+    db.add(
+        SalesDailyRollup(
+            partner_id=partner_id, day=date(2026, 6, 15), product_category="networking", currency="EUR",
+            gross_amount=Decimal("999999999999000"), returns_amount=zero, costed_amount=zero, cost_amount=zero,
+            sold_quantity=Decimal(10_000), returned_quantity=zero, line_count=10_000, sale_line_count=10_000,
+            return_line_count=0, costed_line_count=0,
+        )
+    )  # fmt: skip
+    await db.flush()
+    before = await stored_counts(db)
+
+    response = await sender.send(
+        partner_id, secret, sales_reported(a_line(quantity="1", unit_price="1000.00", amount="1000.00"))
+    )
+
+    assert is_problem(response, "validation-error", 422), response.text
+    assert [issue["type"] for issue in response.json()["errors"]] == ["number_out_of_range"]
+    assert await stored_counts(db) == before

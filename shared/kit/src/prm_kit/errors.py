@@ -139,6 +139,9 @@ def unexpected_error(scope: Scope) -> AppError:
 
 # PostgreSQL refuses text it cannot store: the NUL character (22021) or one the encoding lacks (22P05).
 _UNSTORABLE_TEXT = {"22021", "22P05"}
+# ... and a number beyond its column (22003): each amount sent is checked, but a total kept of many (a rollup
+# of a month's sales, a payout) can outgrow numeric(19,4) through requests that were each valid.
+_NUMBER_OUT_OF_RANGE = "22003"
 
 
 # How long a client should wait before retrying when the database cannot be reached; it recovers on its own
@@ -162,18 +165,27 @@ async def _unreachable(request: Request, exc: Exception) -> ProblemResponse:
 
 
 async def _database_error(request: Request, exc: Exception) -> ProblemResponse:
-    """Text a client sent that PostgreSQL cannot store is the client's mistake (422); a lost connection is
-    503; anything else is ours."""
+    """Text a client sent that PostgreSQL cannot store, or a number (or a total) beyond its column, is the
+    client's mistake (422); a lost connection is 503; anything else is ours."""
     assert isinstance(exc, DBAPIError)
     if exc.connection_invalidated or isinstance(exc.orig, OSError):
         return _database_unavailable(request, exc)
-    if getattr(getattr(exc, "orig", None), "sqlstate", None) in _UNSTORABLE_TEXT:
+    state = getattr(exc.orig, "sqlstate", None)
+    if state in _UNSTORABLE_TEXT:
         return problem_response(
             UnprocessableContent(
                 "text may not contain the NUL character (\\u0000) or unencodable characters"
             ),
             request,
         )
+    if state == _NUMBER_OUT_OF_RANGE:
+        _log.warning("number_out_of_range", error=str(exc.orig)[:300], path=request.url.path)
+        detail = (
+            "a number, or a total kept of it, would exceed what is stored (up to 15 digits before the decimal "
+            "point, 4 after); nothing was stored"
+        )
+        issue = ValidationIssue(loc=["body"], msg=detail, type="number_out_of_range")
+        return problem_response(UnprocessableContent(detail, errors=[issue]), request)
     _log.error("database_error", exc_info=exc, path=request.url.path)
     return problem_response(unexpected_error(request.scope), request)
 
