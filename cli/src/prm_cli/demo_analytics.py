@@ -436,9 +436,8 @@ def own_domain_sale(partner: DemoPartner, year: Year) -> list[Json]:
 
 
 def future_dated_sale(partner: DemoPartner, year: Year) -> list[Json]:
-    """A sale dated a year after the last weekday, as a mistyped year would be: after the day it is sent."""
-    day = _last_weekday(year)
-    day = day.replace(year=day.year + 1, day=min(day.day, 28) if day.month == 2 else day.day)
+    """A sale dated 365 days after the last weekday, as a mistyped year would be: after the day it is sent."""
+    day = _last_weekday(year) + timedelta(days=365)
     product = CATALOGUE["networking"][0]
     return [
         {

@@ -188,13 +188,12 @@ def raised_flags(
                     f"the customer's domain {domain} is the partner's own ({history.partner_domain})",
                 )
             )
-        ahead = [(what, day) for what, day in (("occurred", line.occurred_on), ("paid", line.paid_on)) if day]
-        if any(day > latest for _, day in ahead):
-            flags[guarded.line_id].append(
-                Raised(
-                    FlagCode.future_dated,
-                    "; ".join(f"{what} on {day}" for what, day in ahead if day > latest)
-                    + f": after {received_on}, the day (UTC) the line was received",
-                )
-            )
+        ahead = [
+            f"{what} on {day}"
+            for what, day in (("occurred", line.occurred_on), ("paid", line.paid_on))
+            if day is not None and day > latest
+        ]
+        if ahead:
+            reason = f"{'; '.join(ahead)}: after {received_on}, the day (UTC) the line was received"
+            flags[guarded.line_id].append(Raised(FlagCode.future_dated, reason))
     return dict(flags)
