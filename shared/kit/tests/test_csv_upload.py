@@ -41,6 +41,11 @@ async def test_records_carry_their_line_numbers_whatever_the_chunk_size() -> Non
         (b"a,b\n1,2\n3\n", 3, "expected 2 fields"),
         (b'a,b\n1,"open\n', 2, "not closed"),
         (b"a,b\n1,\xff\n", 2, "not UTF-8"),
+        # control characters, as in a JSON body: a CSV import once stored a customer named "A\0B"
+        (b"a,b\n1,x\nA\x00B,2\n", 3, "the NUL character U+0000 (NUL)"),
+        (b'a,b\n1,"bell\x07"\n', 2, "the control character U+0007 (BEL)"),
+        (b"a,b\n1,del\x7f\n", 2, "U+007F (DEL)"),
+        ("a,b\n1,next\u0085line\n".encode(), 2, "U+0085 (a C1 control)"),
     ],
 )
 async def test_a_malformed_file_is_refused_naming_the_line(data: bytes, line: int, words: str) -> None:
@@ -65,6 +70,31 @@ async def test_in_report_mode_a_malformed_record_is_yielded_with_its_problem_and
         (3, {}, "expected 2 fields as in the header, got 1"),
         (4, {}, "expected 2 fields as in the header, got 3"),
         (5, {"a": "4", "b": "w"}, None),
+    ]
+
+
+async def test_in_report_mode_a_control_character_is_the_records_problem() -> None:
+    data = b"a,b\n1,A\x00B\n2,\x1b[31mred\n3,ok\n"
+
+    records = [
+        (r.line, r.values, r.problem)
+        async for r in csv_records(_chunks(data, 5), columns=("a", "b"), bad_records="report")
+    ]
+
+    assert [(line, values) for line, values, _ in records] == [(2, {}), (3, {}), (4, {"a": "3", "b": "ok"})]
+    assert [problem for _, _, problem in records] == [
+        "a record may not contain the NUL character U+0000 (NUL); only tab, line feed and carriage return "
+        "are allowed",
+        "a record may not contain the control character U+001B (ESC); only tab, line feed and carriage "
+        "return are allowed",
+        None,
+    ]
+
+
+async def test_tab_and_line_breaks_inside_a_field_are_text() -> None:
+    assert await _records(b'a,b\r\n1,"tab\there"\r\n2,"two\r\nlines"\r\n') == [
+        (2, {"a": "1", "b": "tab\there"}),
+        (3, {"a": "2", "b": "two\r\nlines"}),
     ]
 
 

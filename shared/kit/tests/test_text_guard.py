@@ -55,6 +55,7 @@ def _echo(seen: list[str]) -> APIRouter:
     ("method", "url", "content", "where"),
     [
         ("GET", "/notes?q=a%00b", None, "query"),
+        ("GET", "/notes%00", None, "query"),  # in a path, code point 0 once passed for "nothing found"
         ("POST", "/notes", b'{"text": "a\\u0000b"}', "body"),
         ("POST", "/notes", b'{"text": "a\\\\\\u0000b"}', "body"),  # an escaped backslash, then the NUL escape
         ("POST", "/notes", b'{"text": "a\x00b"}', "body"),

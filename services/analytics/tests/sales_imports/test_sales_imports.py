@@ -146,6 +146,25 @@ async def test_refused_lines_are_reported_with_their_line_numbers_and_nothing_of
     assert await _stored(db, partner) == (2, Decimal("600.00"))
 
 
+async def test_a_control_character_refuses_its_line_as_a_json_body_would(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    # a customer named "A\0B" was stored on SQLite (and its sales.recorded event was then one PostgreSQL
+    # subscribers could not store); the webhook refuses the same text in JSON
+    partner = uuid4()
+    body = csv_file(row("C-1"), row("C-2", customer_name="A\x00B"), row("C-3", customer_name="\x1b[31mred"))
+
+    response = await client.post(imports_path(partner), content=body, headers=CSV)
+
+    assert response.status_code == 200, response.text
+    errors = {error["line"]: error for error in response.json()["errors"]}
+    assert sorted(errors) == [3, 4]
+    assert errors[3]["reason"] == errors[4]["reason"] == "malformed_record"
+    assert "U+0000 (NUL)" in errors[3]["detail"]
+    assert "U+001B (ESC)" in errors[4]["detail"]
+    assert await _stored(db, partner) == (1, Decimal("300.00"))
+
+
 async def test_a_file_without_a_storable_line_is_a_422_with_the_report_and_stores_nothing(
     client: httpx.AsyncClient, db: AsyncSession
 ) -> None:

@@ -4,6 +4,9 @@ Every CSV upload of every service reads the same way: UTF-8 (a leading BOM is sk
 naming the columns, `\n` or `\r\n` line ends, RFC 4180 quoting (a quoted field may hold a line break). Each
 record comes with the number of the line it starts on (the header is line 1), so a report can point at it.
 
+A record holding a control character (C0 but tab, LF and CR; DEL; C1) is refused as the same text in a JSON
+body is (`prm_kit.text_guard`): PostgreSQL cannot store NUL, and the rest are terminal and CSV injection.
+
 Memory stays bounded by `max_record_chars` (one record, or a run of text without a line break, longer than
 that is refused), so a stray quote or a file without line ends cannot make the reader hold the whole body.
 """
@@ -18,6 +21,8 @@ from typing import Literal
 
 from prm_contracts.problem import AppError, UnprocessableContent, ValidationIssue
 from starlette.requests import Request
+
+from prm_kit.text_guard import control_character_in_text, control_character_refused
 
 MAX_RECORD_CHARS = 1024 * 1024
 CSV_MEDIA_TYPES = frozenset({"text/csv", "application/csv"})
@@ -102,8 +107,8 @@ async def csv_records(
 ) -> AsyncIterator[CsvRecord]:
     """The records of a CSV body whose header names every one of `columns` (any order; `optional` ones may
     be missing; no others); blank lines are skipped. 422 for a bad header, text that is not UTF-8, a quoted
-    field never closed, and a record with the wrong number of fields — unless `bad_records="report"`, where
-    such a record is yielded with its `problem` and the file goes on."""
+    field never closed, and a record with the wrong number of fields or a control character — unless
+    `bad_records="report"`, where such a record is yielded with its `problem` and the file goes on."""
     header: list[str] | None = None
     async for line, text in _physical_records(chunks, max_record_chars):
         if not text.strip():
@@ -118,8 +123,8 @@ async def csv_records(
         if header is None:
             header = _checked_header(line, fields, columns, optional)
             continue
-        if len(fields) != len(header):
-            problem = f"expected {len(header)} fields as in the header, got {len(fields)}"
+        problem = _problem_of(fields, header)
+        if problem is not None:
             if bad_records == "refuse":
                 raise csv_refusal(line, problem)
             yield CsvRecord(line, {}, problem)
@@ -127,6 +132,13 @@ async def csv_records(
         yield CsvRecord(line, dict(zip(header, (value.strip() for value in fields), strict=True)))
     if header is None:
         raise csv_refusal(1, "the file is empty: it needs a header line and at least one record")
+
+
+def _problem_of(fields: list[str], header: list[str]) -> str | None:
+    if len(fields) != len(header):
+        return f"expected {len(header)} fields as in the header, got {len(fields)}"
+    found = next((c for c in map(control_character_in_text, fields) if c is not None), None)
+    return None if found is None else control_character_refused("a record", found)[0]
 
 
 def _checked_header(

@@ -7,7 +7,8 @@ send: refusing them at the edge gives one answer on both backends, naming the cl
 breaks are text; single-line fields refuse them by their contract type (`prm_contracts.text.SingleLine`).
 
 Only bodies FastAPI would parse as JSON are read here (no content type, `application/json`,
-`application/*+json`); any other body (a CSV upload) streams through untouched. One regex pass per body.
+`application/*+json`); any other body streams through untouched, and a CSV upload is checked record by
+record as it is read (`prm_kit.csv_upload`, with `control_character_in_text`). One regex pass per body.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ _QUERY = re.compile(
 # Every byte that can begin neither a control character nor an escape: deleting them (one C pass, about 60
 # times faster than the regex over a 180 kB delivery) leaves nothing in almost every body, which needs no scan.
 _INNOCENT = bytes(b for b in range(256) if (b >= 0x20 or b in b"\t\n\r") and b not in b"\x7f\\\xc2")
-_PATH = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 _SHORT_ESCAPES = {b"b": 0x08, b"f": 0x0C}
 _C0_NAMES = (
@@ -66,7 +67,9 @@ class TextGuardMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        found = _in_path(scope["path"]) or control_character_in_query(scope.get("query_string", b""))
+        found = control_character_in_text(scope["path"])
+        if found is None:  # not `or`: NUL is code point 0
+            found = control_character_in_query(scope.get("query_string", b""))
         if found is not None:
             await _refuse(scope, receive, send, "query", "query parameters and paths", found)
             return
@@ -90,8 +93,9 @@ class TextGuardMiddleware:
         await self.app(scope, replay, send)
 
 
-def _in_path(path: str) -> int | None:
-    match = _PATH.search(path)
+def control_character_in_text(text: str) -> int | None:
+    """The first control character of decoded text (a path, a CSV record), or None."""
+    match = _TEXT.search(text)
     return ord(match.group()) if match else None
 
 
@@ -148,11 +152,16 @@ def control_character_name(code_point: int) -> str:
     return f"U+{code_point:04X} (a C1 control)"
 
 
-async def _refuse(scope: Scope, receive: Receive, send: Send, where: str, what: str, code_point: int) -> None:
+def control_character_refused(what: str, code_point: int) -> tuple[str, str]:
+    """(message, error type) refusing `code_point` in `what` (`the body`, `a record`)."""
     named = control_character_name(code_point)
     kind = "the NUL character" if code_point == 0 else "the control character"
     message = f"{what} may not contain {kind} {named}; only tab, line feed and carriage return are allowed"
-    issue_type = "nul_character" if code_point == 0 else "control_character"
+    return message, "nul_character" if code_point == 0 else "control_character"
+
+
+async def _refuse(scope: Scope, receive: Receive, send: Send, where: str, what: str, code_point: int) -> None:
+    message, issue_type = control_character_refused(what, code_point)
     issue = ValidationIssue(loc=[where], msg=message, type=issue_type)
     response = problem_response(UnprocessableContent(message, errors=[issue]), Request(scope))
     await response(scope, receive, send)
