@@ -51,12 +51,14 @@ UNSTATED_RULES: dict[str, str] = {
     "(the generator reuses the document's example key)",
     "date_in_past": "relative to today, which a document cannot state",
     "date_in_future": "relative to today, which a document cannot state",
+    "year_in_future": "relative to today, which a document cannot state",
     "number_out_of_range": "a total kept of what is stored (a rollup, a payout) beyond numeric(19,4): it depends "
     "on the stored data, and each number sent is within its documented pattern",
     # references: the schema states an id's form, not that the record exists (here or in another service)
     "partner_unknown": "a reference to a partner that must exist",
     "not_found": "a reference to a record that must exist",
     "model_version_unknown": "a reference to a published model version that must exist",
+    "criterion_unknown": "an assessment's inputs name criteria of the model version it refers to",
     # the kit's text guard, on every string of a body, path or query: stating it would add a pattern to each
     "control_character": "C0/C1 control characters (but tab, LF, CR) are refused in any text",
     "nul_character": "NUL is refused in any text",

@@ -154,7 +154,9 @@ BAD_REQUESTS = {
     "finer than cents": ({"planned_amount": eur("100.005")}, 422, "mdf-amount-precision"),
     "dates reversed": ({"starts_on": "2026-08-01", "ends_on": "2026-07-31"}, 422, "validation-error"),
     "date not ISO": ({"starts_on": "01/07/2026"}, 422, "validation-error"),
-    "leads as float": ({"expected_roi": {"leads": 4.0}}, 422, "validation-error"),
+    # 4.0 is an integer to JSON Schema, and taken (prm_contracts.counts); a fraction or text is not
+    "leads as a fraction": ({"expected_roi": {"leads": 4.5}}, 422, "validation-error"),
+    "leads as text": ({"expected_roi": {"leads": "4"}}, 422, "validation-error"),
     "negative pipeline": ({"expected_roi": {"pipeline": eur("-1.00")}}, 422, "validation-error"),
     "unknown field": ({"budget": "x"}, 422, "validation-error"),
     "activity blank": ({"activity": "  "}, 422, "validation-error"),

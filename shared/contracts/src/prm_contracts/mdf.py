@@ -22,6 +22,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
 
+from prm_contracts.counts import WHOLE_NUMBER
 from prm_contracts.dates import IsoDate
 from prm_contracts.money import Money
 from prm_contracts.periods import PeriodLabel
@@ -29,6 +30,7 @@ from prm_contracts.text import SINGLE_LINE
 
 MDF_CLAIM_DECIDED = "mdf_claim.decided"
 MAX_LEADS = 10_000_000
+Leads = Annotated[int, Field(ge=0, le=MAX_LEADS, strict=True), WHOLE_NUMBER]
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), SINGLE_LINE]
 Reference = Annotated[
@@ -79,7 +81,7 @@ class MdfRoi(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    leads: int | None = Field(default=None, ge=0, le=MAX_LEADS, strict=True)
+    leads: Leads | None = None
     pipeline: Money | None = None
     revenue_attributed: Money | None = None
 

@@ -30,6 +30,7 @@ from pydantic import (
 from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 
+from prm_contracts.counts import WHOLE_NUMBER
 from prm_contracts.money import Money
 from prm_contracts.patch import Omittable
 from prm_contracts.text import SINGLE_LINE
@@ -176,7 +177,7 @@ TierKey = Annotated[
     StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$"),
     Field(description="The key of the partner's tier, e.g. `gold`; null when not tiered."),
 ]
-EmployeeCount = Annotated[int, Field(ge=0, le=10_000_000, strict=True)]
+EmployeeCount = Annotated[int, Field(ge=0, le=10_000_000, strict=True), WHOLE_NUMBER]
 
 
 def _not_in_future(year: int) -> int:
@@ -185,7 +186,7 @@ def _not_in_future(year: int) -> int:
     return year
 
 
-YearFounded = Annotated[int, Field(ge=1800, strict=True), AfterValidator(_not_in_future)]
+YearFounded = Annotated[int, Field(ge=1800, strict=True), WHOLE_NUMBER, AfterValidator(_not_in_future)]
 
 
 def _distinct_labels(values: list[str]) -> list[str]:
