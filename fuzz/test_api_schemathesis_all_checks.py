@@ -84,6 +84,8 @@ UNSTATED_RULES: dict[str, str] = {
     "reason_missing": "an MDF decision `rejected` needs a `reason`",
     "admin_bound": "a key bound to a partner cannot hold `admin`",
     "in_list": "the gate's `operator` decides the type of its `value`",
+    "not_scalar": "the gate's `operator` decides the type of its `value`",
+    "float_not_allowed": "the gate's `operator` decides the type of its `value`",
     "ends_before_starts": "`ends_on` not before `starts_on`",
     "not_yet_ended": "an agreement is `expired` only once its `ends_on` has passed (relative to today)",
     "agreement_status_at_creation": "an agreement is created as draft or active (the create body shares the "
@@ -106,6 +108,7 @@ UNSTATED_RULES: dict[str, str] = {
     "weight_not_positive": "a weight above 0",
     "amount_not_positive": "an amount above 0",
     "amount_negative": "an amount of at least 0",
+    "negative_revenue": "a minimum revenue of at least 0 (money's pattern allows a sign)",
     "rate_too_large": "a rate of at most 1",
     "size_not_positive": "a market size above 0",
     # code lists: the document gives their pattern and names the standard; listing every code as an enum
