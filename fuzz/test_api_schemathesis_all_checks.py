@@ -87,6 +87,7 @@ UNSTATED_RULES: dict[str, str] = {
     "not_scalar": "the gate's `operator` decides the type of its `value`",
     "float_not_allowed": "the gate's `operator` decides the type of its `value`",
     "ends_before_starts": "`ends_on` not before `starts_on`",
+    "effective_reversed": "a programme version's `effective_to` not before its `effective_from`",
     "not_yet_ended": "an agreement is `expired` only once its `ends_on` has passed (relative to today)",
     "agreement_status_at_creation": "an agreement is created as draft or active (the create body shares the "
     "stored agreement's status enum)",
