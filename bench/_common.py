@@ -26,8 +26,9 @@ def free_port() -> int:
         return port
 
 
-def uvicorn_command(factory: str, port: int, *, app_dir: Path | None = None) -> list[str]:
-    """uvicorn serving `factory` on the loopback `port`, with the fast loop and parser and no access log."""
+def uvicorn_command(factory: str, port: int, *, app_dir: Path | None = None, workers: int = 1) -> list[str]:
+    """uvicorn serving `factory` on the loopback `port` (in `workers` processes), with the fast loop and
+    parser and no access log."""
     command = [
         sys.executable,
         "-m",
@@ -40,6 +41,8 @@ def uvicorn_command(factory: str, port: int, *, app_dir: Path | None = None) -> 
         str(port),
     ]
     command += FAST_SERVER
+    if workers != 1:
+        command += ["--workers", str(workers)]
     if app_dir is not None:
         command += ["--app-dir", str(app_dir)]
     return command

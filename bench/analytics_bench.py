@@ -39,7 +39,6 @@ import os
 import platform
 import random
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -54,10 +53,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from _common import ROOT, SECRET, free_port, uvicorn_command, wait_ready
 
-ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "analytics.json"
-SECRET = "bench-internal-secret-0123456789abcdef-0123"  # noqa: S105 - a throwaway secret for the bench only
 ADMIN_KEY = "prm_bench003_" + "a" * 43
 SENDERS = 4
 BATCH = 500
@@ -164,33 +162,6 @@ def stored_rows(partner_id: uuid.UUID, lines: Sequence[dict[str, Any]]) -> dict[
 
 
 # --- processes ---------------------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def uvicorn_command(factory: str, port: int, *, workers: int = 1) -> list[str]:
-    return [sys.executable, "-m", "uvicorn", factory, "--factory", "--host", "127.0.0.1", "--port", str(port),
-            "--workers", str(workers), "--loop", "uvloop", "--http", "httptools", "--no-access-log",
-            "--log-level", "warning"]  # fmt: skip
-
-
-def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 120.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{url} exited with {process.returncode} before it was ready")
-        try:
-            if httpx.get(url, timeout=1.0).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"{url} was not ready within {timeout} s")
 
 
 async def migrate(url: str, migrations_dir: Path) -> None:
@@ -315,10 +286,17 @@ def cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
     return {name: seconds for name, seconds in used.items() if seconds >= 0}
 
 
-def _cpu_of(pid: int, *, ended_children: bool = False) -> float:
+def _stat(pid: int) -> list[str]:
+    """The fields of /proc/PID/stat after the command name (state, ppid, …); empty when it has ended."""
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
+        return []
+
+
+def _cpu_of(pid: int, *, ended_children: bool = False) -> float:
+    fields = _stat(pid)
+    if not fields:
         return 0.0
     ticks = int(fields[11]) + int(fields[12])  # utime, stime
     if ended_children:
@@ -327,10 +305,8 @@ def _cpu_of(pid: int, *, ended_children: bool = False) -> float:
 
 
 def _parent_of(pid: int) -> int | None:
-    try:
-        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-    except OSError:
-        return None
+    fields = _stat(pid)
+    return int(fields[1]) if fields else None
 
 
 def _with_children(pid: int) -> list[int]:
@@ -624,7 +600,7 @@ def main() -> int:
                 )
             )
         for name, process in zip(specific, processes, strict=True):
-            wait_ready(f"http://127.0.0.1:{ports[name]}/readyz", process)
+            wait_ready(f"http://127.0.0.1:{ports[name]}/readyz", process, timeout=120.0)
         gateway_url = f"http://127.0.0.1:{ports['gateway']}"
 
         print(f"ingestion ({sizes.analytics_workers} analytics processes): {SENDERS} senders x "
