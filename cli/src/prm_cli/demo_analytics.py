@@ -345,6 +345,31 @@ def _last_weekday(year: Year) -> date:
     return day
 
 
+def _line(
+    partner: DemoPartner,
+    external_id: str,
+    day: date,
+    customer: Json,
+    product: Product,
+    quantity: int,
+    *,
+    kind: str = "sale",
+) -> Json:
+    """An invoiced line of `quantity` units of `product` at its list price."""
+    return {
+        "external_id": external_id,
+        "kind": kind,
+        "occurred_on": day.isoformat(),
+        "payment_status": "invoiced",
+        "customer": customer,
+        "product": {"sku": product.sku, "category": product.category},
+        "quantity": str(quantity),
+        "unit_price": str(product.list_price),
+        "amount": str(product.list_price * quantity),
+        "currency": partner.currency,
+    }  # fmt: skip
+
+
 def spike_lines(partner: DemoPartner, regular: Sequence[Json], year: Year) -> list[Json]:
     """Three big sales to three customers on the last weekday that together are over ten times the partner's
     busiest day of the 90 days before (the guard flags a day above five times the median)."""
@@ -359,18 +384,7 @@ def spike_lines(partner: DemoPartner, regular: Sequence[Json], year: Year) -> li
     quantity = math.ceil(busiest * 10 / 3 / product.list_price)
     base = customers(partner)
     return [
-        {
-            "external_id": f"BIG-{day:%Y%m%d}-{number}",
-            "kind": "sale",
-            "occurred_on": day.isoformat(),
-            "payment_status": "invoiced",
-            "customer": base[number],
-            "product": {"sku": product.sku, "category": product.category},
-            "quantity": str(quantity + number),
-            "unit_price": str(product.list_price),
-            "amount": str(product.list_price * (quantity + number)),
-            "currency": partner.currency,
-        }
+        _line(partner, f"BIG-{day:%Y%m%d}-{number}", day, base[number], product, quantity + number)
         for number in (1, 2, 3)
     ]
 
@@ -397,20 +411,8 @@ def unmatched_return(partner: DemoPartner, year: Year) -> list[Json]:
     """A return from a customer who never bought from the partner, naming no original sale."""
     day = _last_weekday(year)
     product = CATALOGUE["security"][0]
-    return [
-        {
-            "external_id": f"RET-{day:%Y%m%d}-X1",
-            "kind": "return",
-            "occurred_on": day.isoformat(),
-            "payment_status": "invoiced",
-            "customer": {"name": "Stranger Holdings Ltd", "domain": "stranger-holdings.example"},
-            "product": {"sku": product.sku, "category": product.category},
-            "quantity": "2",
-            "unit_price": str(product.list_price),
-            "amount": str(product.list_price * 2),
-            "currency": partner.currency,
-        }
-    ]
+    stranger = {"name": "Stranger Holdings Ltd", "domain": "stranger-holdings.example"}
+    return [_line(partner, f"RET-{day:%Y%m%d}-X1", day, stranger, product, 2, kind="return")]
 
 
 def own_domain_sale(partner: DemoPartner, year: Year) -> list[Json]:
@@ -419,40 +421,15 @@ def own_domain_sale(partner: DemoPartner, year: Year) -> list[Json]:
         return []
     day = _last_weekday(year)
     product = CATALOGUE["cloud"][1]
-    return [
-        {
-            "external_id": f"INV-{day:%Y%m%d}-SELF",
-            "kind": "sale",
-            "occurred_on": day.isoformat(),
-            "payment_status": "invoiced",
-            "customer": {"name": f"{partner.name} (internal)", "domain": partner.domain},
-            "product": {"sku": product.sku, "category": product.category},
-            "quantity": "3",
-            "unit_price": str(product.list_price),
-            "amount": str(product.list_price * 3),
-            "currency": partner.currency,
-        }
-    ]
+    itself = {"name": f"{partner.name} (internal)", "domain": partner.domain}
+    return [_line(partner, f"INV-{day:%Y%m%d}-SELF", day, itself, product, 3)]
 
 
 def future_dated_sale(partner: DemoPartner, year: Year) -> list[Json]:
     """A sale dated 365 days after the last weekday, as a mistyped year would be: after the day it is sent."""
     day = _last_weekday(year) + timedelta(days=365)
     product = CATALOGUE["networking"][0]
-    return [
-        {
-            "external_id": f"INV-{day:%Y%m%d}-AHEAD",
-            "kind": "sale",
-            "occurred_on": day.isoformat(),
-            "payment_status": "invoiced",
-            "customer": customers(partner)[2],
-            "product": {"sku": product.sku, "category": product.category},
-            "quantity": "1",
-            "unit_price": str(product.list_price),
-            "amount": str(product.list_price),
-            "currency": partner.currency,
-        }
-    ]
+    return [_line(partner, f"INV-{day:%Y%m%d}-AHEAD", day, customers(partner)[2], product, 1)]
 
 
 def anomalies(
