@@ -123,7 +123,7 @@ async def csv_records(
         if header is None:
             header = _checked_header(line, fields, columns, optional)
             continue
-        problem = _problem_of(fields, header)
+        problem = _problem_of(text, fields, header)
         if problem is not None:
             if bad_records == "refuse":
                 raise csv_refusal(line, problem)
@@ -134,10 +134,11 @@ async def csv_records(
         raise csv_refusal(1, "the file is empty: it needs a header line and at least one record")
 
 
-def _problem_of(fields: list[str], header: list[str]) -> str | None:
+def _problem_of(text: str, fields: list[str], header: list[str]) -> str | None:
+    """Why the record `text` (split into `fields`) is refused, or None."""
     if len(fields) != len(header):
         return f"expected {len(header)} fields as in the header, got {len(fields)}"
-    found = next((c for c in map(control_character_in_text, fields) if c is not None), None)
+    found = control_character_in_text(text)  # the whole record at once: its line ends are allowed text
     return None if found is None else control_character_refused("a record", found)[0]
 
 
