@@ -362,3 +362,28 @@ def test_control_characters_in_a_path_reach_no_log_raw(front_door: FrontDoor, pl
     assert b"31mred" in text  # the request was logged ...
     for raw in (b"\x1b", b"\x08", b"\x07"):
         assert raw not in text  # ... with its control characters escaped
+
+
+# --- a misspelt filter --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "misspelt"),
+    [("/v1/partners", "stauts"), ("/v1/admin/api-keys", "revoked")],  # a service's and the gateway's own
+)
+def test_a_misspelt_filter_is_a_422_not_the_unfiltered_list(
+    front_door: FrontDoor, plain: httpx.Client, path: str, misspelt: str
+) -> None:
+    admin = _bearer(front_door.keys.admin)
+
+    refused = plain.get(path, params={misspelt: "active"}, headers=admin)
+    listed = plain.get(path, params={"limit": "5"}, headers=admin)
+
+    assert refused.status_code == 422, refused.text
+    assert refused.headers["content-type"] == "application/problem+json"
+    problem = refused.json()
+    assert problem["errors"] == [
+        {"loc": ["query", misspelt], "msg": problem["detail"], "type": "unknown_query_parameter"}
+    ]
+    assert "limit" in problem["detail"]
+    assert listed.status_code == 200, listed.text

@@ -18,7 +18,7 @@ router = APIRouter()
 
 
 @router.get("/v1/echo")
-async def echo() -> dict[str, str]:
+async def echo(x: str | None = None) -> dict[str, str]:
     return {"ok": "yes"}
 
 

@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import structlog
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from prm_contracts.problem import DEFAULT_PROBLEM_BASE_URI
 from prm_kit.access_log import AccessLog
 from prm_kit.app import NO_TELEMETRY
@@ -27,6 +27,7 @@ from prm_kit.logs import configure_logging
 from prm_kit.metrics import MetricsMiddleware, metrics_endpoint
 from prm_kit.migrations import ensure_database, head_revision
 from prm_kit.openapi import build_openapi, check_unique_operation_ids, operation_id
+from prm_kit.query_guard import refuse_unknown_query_parameters
 from prm_kit.request_id import RequestIdMiddleware
 from prm_kit.text_guard import TextGuardMiddleware
 from sqlalchemy.exc import IntegrityError
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None) -> GatewayApp:
         docs_url=None,
         redoc_url=None,
         telemetry=NO_TELEMETRY,
+        dependencies=[Depends(refuse_unknown_query_parameters)],
     )
     upstream_urls = base_urls(settings)
     limiter = make_rate_limiter(

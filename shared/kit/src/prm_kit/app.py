@@ -9,7 +9,7 @@ from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontext
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.telemetry import TelemetryConfig
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -25,6 +25,7 @@ from prm_kit.logs import configure_logging, get_logger
 from prm_kit.metrics import MetricsMiddleware, metrics_endpoint
 from prm_kit.migrations import ensure_database, head_revision
 from prm_kit.openapi import build_openapi, check_unique_operation_ids, operation_id
+from prm_kit.query_guard import refuse_unknown_query_parameters
 from prm_kit.relay import relay_while_running
 from prm_kit.request_id import RequestIdMiddleware
 from prm_kit.settings import BaseServiceSettings
@@ -101,6 +102,7 @@ def create_service_app(
         telemetry=NO_TELEMETRY,
         # A slash redirect would carry this service's internal address to a client behind the gateway.
         redirect_slashes=False,
+        dependencies=[Depends(refuse_unknown_query_parameters)],
     )
     access_log = AccessLog.configured(
         service=settings.service_name,

@@ -103,9 +103,8 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
             responses = operation.setdefault("responses", {})
             if "requestBody" in operation and "400" not in responses:
                 responses["400"] = {"description": "The body is not JSON"}
+            # 422 on every operation: a query parameter it does not list is refused (prm_kit.query_guard)
             for status, description in _STANDARD.items():
-                if status == "422" and "422" not in responses:
-                    continue
                 responses[status] = {
                     "description": responses.get(status, {}).get("description", description),
                     "content": {PROBLEM_MEDIA_TYPE: {"schema": _PROBLEM_REF}},
