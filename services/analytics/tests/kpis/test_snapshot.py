@@ -306,6 +306,26 @@ async def test_a_bad_period_is_a_422(
     assert response.headers["content-type"] == "application/problem+json"
 
 
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"from": "1900-01-01", "to": "1900-03-31"},  # the first days a date may be, as the document says
+        {"period": "1900-Q1"},
+        {"from": "9998-10-01", "to": "9998-12-31"},
+        {"period": "9998"},
+    ],
+)
+async def test_the_first_and_last_years_a_date_may_fall_in_are_reported_on(
+    client: httpx.AsyncClient, sender: Sender, registry: FakeRegistry, params: dict[str, str]
+) -> None:
+    partner_id = await _partner(sender, registry, sale("2026-07-05", "100.00", "A"))
+
+    snapshot = await _kpis(client, partner_id, **params)
+
+    assert value(snapshot, "revenue") == "0"
+    assert snapshot["growth_year_over_year"]["reason"] == "no_revenue_a_year_before"
+
+
 async def test_an_unknown_partner_is_a_404_and_another_partners_kpis_too(
     client: httpx.AsyncClient, sender: Sender, registry: FakeRegistry
 ) -> None:

@@ -23,9 +23,10 @@ from pydantic_core import PydanticCustomError
 
 from prm_contracts.dates import IsoDate, PastOrTodayDate
 from prm_contracts.patch import Omittable
+from prm_contracts.text import NOT_BLANK
 
-Programme = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Level = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Programme = Annotated[str, StringConstraints(min_length=1, max_length=200), NOT_BLANK]
+Level = Annotated[str, StringConstraints(min_length=1, max_length=100), NOT_BLANK]
 
 
 def expiry_after_issue(issued_on: date | None, expires_on: date | None) -> None:

@@ -24,10 +24,11 @@ from pydantic_core import PydanticCustomError
 
 from prm_contracts.dates import IsoDate, PastOrTodayDate
 from prm_contracts.patch import Omittable
+from prm_contracts.text import NOT_BLANK
 
-Auditor = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Policy = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+Auditor = Annotated[str, StringConstraints(min_length=1, max_length=200), NOT_BLANK]
+Policy = Annotated[str, StringConstraints(min_length=1, max_length=200), NOT_BLANK]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=4000), NOT_BLANK]
 
 
 class AuditOutcome(StrEnum):

@@ -24,6 +24,7 @@ from pydantic_core import PydanticCustomError
 
 from prm_contracts.partners import Name
 from prm_contracts.patch import Omittable
+from prm_contracts.text import NOT_BLANK
 
 CONFLICT_CASE_OPENED = "conflict_case.opened"
 CONFLICT_CASE_UPDATED = "conflict_case.updated"
@@ -80,8 +81,8 @@ Party = Annotated[
     UUID | Literal["vendor_direct"],
     Field(description='A partner id, or `"vendor_direct"` for the vendor\'s own direct sales.'),
 ]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
-CauseDetail = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=10_000), NOT_BLANK]
+CauseDetail = Annotated[str, StringConstraints(min_length=1, max_length=2000), NOT_BLANK]
 
 
 def _distinct_parties(parties: list[UUID | str]) -> list[UUID | str]:

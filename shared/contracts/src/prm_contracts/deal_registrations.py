@@ -31,6 +31,7 @@ from pydantic_core import PydanticCustomError
 from prm_contracts.dates import DATE_PATTERN, parse_date
 from prm_contracts.money import Money
 from prm_contracts.partners import CountryCode, CustomerSegment, Label, Name, Region, normalise_domain
+from prm_contracts.text import NOT_BLANK, STRIPPED
 
 DEAL_REGISTRATION_APPROVED = "deal_registration.approved"
 DEAL_REGISTRATION_REJECTED = "deal_registration.rejected"
@@ -146,8 +147,8 @@ Products = Annotated[
     Field(min_length=1, max_length=MAX_PRODUCTS, examples=[["firewall", "vpn"]]),
     AfterValidator(_distinct_products),
 ]
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
-Notes = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
+Reason = Annotated[str, StringConstraints(min_length=1, max_length=2000), NOT_BLANK]
+Notes = Annotated[str, StringConstraints(max_length=4000), STRIPPED]
 
 
 # --- bodies ------------------------------------------------------------------------------------------------

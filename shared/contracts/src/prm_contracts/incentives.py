@@ -37,7 +37,7 @@ from prm_contracts.dates import IsoDate
 from prm_contracts.money import Amount, CurrencyCode, Money
 from prm_contracts.partners import CountryCode, PartnerType
 from prm_contracts.periods import PeriodKind, PeriodLabel
-from prm_contracts.text import SINGLE_LINE
+from prm_contracts.text import NOT_BLANK, SINGLE_LINE, STRIPPED
 
 MAX_RULES = 20
 MAX_BANDS = 20
@@ -47,9 +47,9 @@ _RATE_RE = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
 _RATE_PLACES = 8
 _MAX_RATE = Decimal(1)
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), SINGLE_LINE]
-Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), SINGLE_LINE]
-Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200), NOT_BLANK, SINGLE_LINE]
+Label = Annotated[str, StringConstraints(min_length=1, max_length=100), NOT_BLANK, SINGLE_LINE]
+Description = Annotated[str, StringConstraints(max_length=4000), STRIPPED]
 
 
 def parse_rate(value: Any) -> Decimal:
@@ -598,7 +598,7 @@ class PayoutDecisionOut(BaseModel):
 class PayoutHoldIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=2000), NOT_BLANK]
 
 
 class PayoutApproved(BaseModel):
@@ -640,7 +640,7 @@ class AdjustmentIn(BaseModel):
     partner_id: UUID
     period: PeriodLabel
     amount: Money = Field(description="In the programme's currency, not zero, at most its minor unit.")
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=2000), NOT_BLANK]
 
 
 class AdjustmentOut(BaseModel):

@@ -26,17 +26,15 @@ from prm_contracts.counts import WHOLE_NUMBER
 from prm_contracts.dates import IsoDate
 from prm_contracts.money import Money
 from prm_contracts.periods import PeriodLabel
-from prm_contracts.text import SINGLE_LINE
+from prm_contracts.text import NOT_BLANK, SINGLE_LINE
 
 MDF_CLAIM_DECIDED = "mdf_claim.decided"
 MAX_LEADS = 10_000_000
 Leads = Annotated[int, Field(ge=0, le=MAX_LEADS, strict=True), WHOLE_NUMBER]
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), SINGLE_LINE]
-Reference = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), SINGLE_LINE
-]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200), NOT_BLANK, SINGLE_LINE]
+Reference = Annotated[str, StringConstraints(min_length=1, max_length=500), NOT_BLANK, SINGLE_LINE]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=4000), NOT_BLANK]
 
 
 class MdfRequestStatus(StrEnum):

@@ -33,7 +33,7 @@ from pydantic_core import PydanticCustomError
 from prm_contracts.counts import WHOLE_NUMBER
 from prm_contracts.money import Money
 from prm_contracts.patch import Omittable
-from prm_contracts.text import SINGLE_LINE
+from prm_contracts.text import NOT_BLANK, SINGLE_LINE
 
 PARTNER_CREATED = "partner.created"
 PARTNER_UPDATED = "partner.updated"
@@ -165,12 +165,13 @@ WebsiteDomain = Annotated[
 ]
 
 # one line each (prm_contracts.text): names, labels and regions are shown, exported and compared as one line
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), SINGLE_LINE]
-Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), SINGLE_LINE]
-Region = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), SINGLE_LINE]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200), NOT_BLANK, SINGLE_LINE]
+Label = Annotated[str, StringConstraints(min_length=1, max_length=100), NOT_BLANK, SINGLE_LINE]
+Region = Annotated[str, StringConstraints(min_length=1, max_length=100), NOT_BLANK, SINGLE_LINE]
+# Surrounding whitespace is allowed (NOT_BLANK strips it); spaces alone are not.
+REGISTRATION_NUMBER_PATTERN = r"^\s*[A-Za-z0-9./-]([A-Za-z0-9 ./-]*[A-Za-z0-9./-])?\s*$"
 RegistrationNumber = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9 ./-]+$"),
+    str, StringConstraints(min_length=1, max_length=64, pattern=REGISTRATION_NUMBER_PATTERN), NOT_BLANK
 ]
 TierKey = Annotated[
     str,

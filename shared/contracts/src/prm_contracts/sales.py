@@ -34,6 +34,7 @@ from prm_contracts.deal_registrations import CustomerDomain
 from prm_contracts.money import Amount, CurrencyCode
 from prm_contracts.partners import CountryCode
 from prm_contracts.problem import UnprocessableContent
+from prm_contracts.text import NOT_BLANK, STRIPPED
 
 SALES_REPORTED = "sales.reported"
 SALES_PAYMENT_UPDATED = "sales.payment_updated"
@@ -42,9 +43,9 @@ SALES_RECORDED = "sales.recorded"
 SALES_FLAG_REVIEWED = "sales.flag_reviewed"
 MAX_LINES_PER_MESSAGE = 1000
 
-ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+ExternalId = Annotated[str, StringConstraints(min_length=1, max_length=200), NOT_BLANK]
+ShortText = Annotated[str, StringConstraints(min_length=1, max_length=100), NOT_BLANK]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=300), NOT_BLANK]
 
 
 # Bounds far above any real line, so that sums over a partner's lines stay exact in every column.
@@ -358,7 +359,7 @@ class FlagReviewIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     outcome: Literal["confirmed", "dismissed"]
-    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
+    note: Annotated[str, StringConstraints(max_length=2000), STRIPPED] | None = None
 
 
 class SalesFlagReviewed(BaseModel):

@@ -40,6 +40,7 @@ from prm_contracts.dates import IsoDate, PastOrTodayDate
 from prm_contracts.money import Money
 from prm_contracts.partners import PartnerType, Specialisations
 from prm_contracts.patch import Omittable
+from prm_contracts.text import NOT_BLANK
 
 PREQUALIFICATION_PATH = "/internal/prequalifications"
 APPLICATION_EVALUATION_PATH = "/internal/application-evaluations"
@@ -174,8 +175,8 @@ ModelName = Annotated[
     StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,79}$"),
     Field(description="Lower case letters, digits and hyphens.", examples=[DEFAULT_MODEL_NAME]),
 ]
-Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Notes = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+Label = Annotated[str, StringConstraints(min_length=1, max_length=200), NOT_BLANK]
+Notes = Annotated[str, StringConstraints(min_length=1, max_length=4000), NOT_BLANK]
 HUNDRED = Decimal(100)
 
 
@@ -978,9 +979,7 @@ class TierRecommendationApplicationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     recommendation_ids: list[UUID] = Field(min_length=1, max_length=100)
-    note: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)] | None = (
-        None
-    )
+    note: Annotated[str, StringConstraints(min_length=1, max_length=1000), NOT_BLANK] | None = None
 
 
 class TierRecommendationApplicationItem(BaseModel):

@@ -31,6 +31,7 @@ from pydantic_core import PydanticCustomError
 from prm_contracts.dates import IsoDate, PastOrTodayDate
 from prm_contracts.money import Money
 from prm_contracts.patch import Omittable
+from prm_contracts.text import NOT_BLANK, STRIPPED
 
 PARTNER_TIER_CHANGED = "partner.tier_changed"
 
@@ -38,10 +39,10 @@ MAX_CRITERIA = 20
 
 TIER_KEY_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,39}$"
 TierKeyValue = Annotated[str, StringConstraints(strip_whitespace=True, pattern=TIER_KEY_PATTERN)]
-TierName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-CriterionName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+TierName = Annotated[str, StringConstraints(min_length=1, max_length=100), NOT_BLANK]
+CriterionName = Annotated[str, StringConstraints(min_length=1, max_length=100), NOT_BLANK]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=2000), NOT_BLANK]
+Reason = Annotated[str, StringConstraints(min_length=1, max_length=2000), NOT_BLANK]
 
 # --- percentages -------------------------------------------------------------------------------------------
 
@@ -129,7 +130,7 @@ class TierBenefits(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)] | None = Field(
+    description: Annotated[str, StringConstraints(max_length=4000), STRIPPED] | None = Field(
         default=None, examples=["Dedicated channel manager; access to the demo lab."]
     )
     discount_percent: Percent | None = Field(default=None, description="Hint: the usual purchase discount.")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from prm_contracts.periods import FIRST_YEAR, LAST_YEAR, Period, parse_period
+from prm_contracts.periods import Period, parse_period
 from prm_contracts.problem import UnprocessableContent, ValidationIssue
 
 MAX_SPAN_DAYS = 366 * 5
@@ -99,6 +99,6 @@ def span_of(period: str | None, first: date | None, last: date | None) -> Span:
         raise _refused("to", f"to ({last}) is before from ({first})", "date_range")
     if (last - first).days >= MAX_SPAN_DAYS:
         raise _refused("to", f"a range may span at most {MAX_SPAN_DAYS} days", "date_range")
-    if first.year <= FIRST_YEAR or last.year > LAST_YEAR:
-        raise _refused("from", f"dates must fall in the years {FIRST_YEAR + 1} to {LAST_YEAR}", "date_range")
-    return Span(first, last)
+    return Span(
+        first, last
+    )  # each day in 1900-9998 already (IsoDate); the span a year before is still a date

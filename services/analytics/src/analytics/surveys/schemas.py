@@ -8,12 +8,13 @@ from typing import Annotated
 from uuid import UUID
 
 from prm_contracts.dates import PastOrTodayDate
+from prm_contracts.text import NOT_BLANK
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
 
 MAX_RESPONSES_PER_REQUEST = 1000
-ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-RespondentId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+ExternalId = Annotated[str, StringConstraints(min_length=1, max_length=100), NOT_BLANK]
+RespondentId = Annotated[str, StringConstraints(min_length=1, max_length=200), NOT_BLANK]
 
 
 class SurveyResponseIn(BaseModel):

@@ -10,12 +10,13 @@ from typing import TYPE_CHECKING, Annotated
 
 from prm_contracts.applications import ApplicantCompany, ApplicationOut, ApplicationStatus, ScreeningStatus
 from prm_contracts.scoring import ApplicationEvaluation, PrequalificationResult
+from prm_contracts.text import NOT_BLANK
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 if TYPE_CHECKING:
     from partner_registry.applications.models import PartnerApplication
 
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+Reason = Annotated[str, StringConstraints(min_length=1, max_length=2000), NOT_BLANK]
 
 
 class ApprovalIn(BaseModel):

@@ -22,6 +22,7 @@ from prm_contracts.conflicts import (
     ResolutionIn,
     RootCause,
 )
+from prm_contracts.text import NOT_BLANK
 from pydantic import (
     AwareDatetime,
     BaseModel,
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
     from partner_registry.conflicts.models import ConflictCase, ConflictCaseStep
 
 
-Notes = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
+Notes = Annotated[str, StringConstraints(min_length=1, max_length=10_000), NOT_BLANK]
 
 
 class StepIn(BaseModel):

@@ -12,12 +12,13 @@ from uuid import UUID
 from prm_contracts.deal_registrations import CustomerDomain
 from prm_contracts.partners import CountryCode, Name
 from prm_contracts.patch import Omittable
+from prm_contracts.text import STRIPPED
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 if TYPE_CHECKING:
     from partner_registry.house_accounts.models import HouseAccount
 
-Notes = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
+Notes = Annotated[str, StringConstraints(max_length=4000), STRIPPED]
 
 
 class HouseAccountIn(BaseModel):

@@ -6,6 +6,7 @@ from typing import Annotated
 from uuid import UUID
 
 from prm_contracts.partners import Name
+from prm_contracts.text import NOT_BLANK
 from pydantic import (
     AfterValidator,
     AwareDatetime,
@@ -24,7 +25,7 @@ ItemKey = Annotated[
     StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9_]{0,49}$"),
     Field(description="Lower-case letters, digits and `_`, starting with a letter.", examples=["nda_signed"]),
 ]
-Note = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+Note = Annotated[str, StringConstraints(min_length=1, max_length=2000), NOT_BLANK]
 
 
 class ChecklistItemChange(BaseModel):

@@ -19,6 +19,7 @@ from prm_contracts.partners import (
     PartnerType,
     Specialisations,
 )
+from prm_contracts.text import STRIPPED
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from partner_registry.partners.models import HistoryKind, Partner, PartnerHistoryEntry
@@ -53,7 +54,7 @@ class PartnerFilters:
     today: date | None = None
 
 
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+Reason = Annotated[str, StringConstraints(max_length=2000), STRIPPED]
 
 
 class StatusTransitionIn(BaseModel):

@@ -11,7 +11,7 @@ from uuid import UUID
 from prm_contracts.dates import IsoDate
 from prm_contracts.kpis import KpiNumber, parse_kpi_number
 from prm_contracts.money import Money
-from prm_contracts.text import SINGLE_LINE
+from prm_contracts.text import NOT_BLANK, SINGLE_LINE
 from pydantic import (
     AwareDatetime,
     BaseModel,
@@ -73,8 +73,8 @@ Target = Annotated[
         }
     ),
 ]
-OneLine = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), SINGLE_LINE]
-Notes = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+OneLine = Annotated[str, StringConstraints(min_length=1, max_length=200), NOT_BLANK, SINGLE_LINE]
+Notes = Annotated[str, StringConstraints(min_length=1, max_length=4000), NOT_BLANK]
 
 
 class GoalIn(BaseModel):
