@@ -28,7 +28,9 @@ async def registry(app: FastAPI) -> AsyncIterator[FakeRegistry]:
     """The registry's webhook-secrets endpoint as the app reaches it, through a fresh secret cache."""
     fake = FakeRegistry()
     async with httpx.AsyncClient(base_url="http://registry.test", transport=fake.transport()) as http:
-        app.state.webhook_secrets = WebhookSecretCache(RegistryClient(http), ttl_seconds=30)
+        app.state.webhook_secrets = WebhookSecretCache(
+            RegistryClient(http), ttl_seconds=30, monotonic=fake.monotonic
+        )
         yield fake
 
 

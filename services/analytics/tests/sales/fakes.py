@@ -31,6 +31,12 @@ class FakeRegistry:
     partners: dict[UUID, list[WebhookSigningSecret]] = field(default_factory=dict)
     mode: RegistryMode = "up"
     requests: list[httpx.Request] = field(default_factory=list)
+    # The secret cache's monotonic clock: still unless a test moves it, so that what is kept expires and is
+    # renewed when the test says, never because the machine was slow.
+    seconds: float = 1000.0
+
+    def monotonic(self) -> float:
+        return self.seconds
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self._answer)

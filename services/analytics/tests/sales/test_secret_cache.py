@@ -10,7 +10,7 @@ from uuid import UUID
 import httpx
 import pytest
 import pytest_asyncio
-from analytics.sales.secrets import WebhookSecretCache
+from analytics.sales.secrets import REFETCH_AFTER_SECONDS, WebhookSecretCache
 from prm_contracts.clients.registry import RegistryClient
 from prm_contracts.problem import NotFound, ServiceUnavailable
 
@@ -87,3 +87,27 @@ async def test_failures_are_not_kept(http: tuple[FakeRegistry, httpx.AsyncClient
     assert (await cache.get(partner_id)).partner_id == partner_id
     with pytest.raises(NotFound):
         await cache.get(UUID(int=1))
+
+
+async def test_refreshed_asks_again_only_what_was_fetched_a_second_ago_or_more(
+    http: tuple[FakeRegistry, httpx.AsyncClient],
+) -> None:
+    fake, client = http
+    ticks = Ticks()
+    cache = WebhookSecretCache(RegistryClient(client), ttl_seconds=30, monotonic=ticks)
+    partner_id, _secret = fake.partner()
+    never_fetched = await cache.refreshed(partner_id)
+    await cache.get(partner_id)
+    issued = "whsec_" + "A" * 32
+    fake.add_secret(partner_id, issued)
+
+    too_soon = await cache.refreshed(partner_id)
+    ticks.now += REFETCH_AFTER_SECONDS
+    renewed = await cache.refreshed(partner_id)
+    kept = await cache.get(partner_id)
+
+    assert (never_fetched, too_soon) == (None, None)
+    assert renewed is not None
+    assert renewed.secrets[0].secret == issued
+    assert kept is renewed  # the renewed answer is kept for the ttl
+    assert len(fake.requests) == 2

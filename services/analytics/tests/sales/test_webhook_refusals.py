@@ -10,6 +10,7 @@ from uuid import uuid4
 import httpx
 import pytest
 from analytics.sales.models import SalesDailyRollup
+from analytics.sales.secrets import REFETCH_AFTER_SECONDS
 from prm_kit import testing as kit_testing
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -77,6 +78,29 @@ async def test_a_secret_past_its_overlap_no_longer_verifies_though_cached(
     assert is_problem(response, "webhook-signature-invalid", 401)
     assert len(registry.requests) == 1
     assert await stored_counts(db) == before
+
+
+async def test_a_secret_issued_since_the_kept_ones_were_fetched_verifies_at_once(
+    sender: Sender, registry: FakeRegistry, db: AsyncSession
+) -> None:
+    # the partner signs with its new secret before `partner.webhook_secrets_changed` reaches analytics
+    partner_id, secret = registry.partner()
+    assert (await sender.send(partner_id, secret, sales_reported(a_line()))).status_code == 200
+    issued = new_secret()
+    registry.add_secret(partner_id, issued)
+    registry.seconds += REFETCH_AFTER_SECONDS
+
+    by_issued = await sender.send(partner_id, issued, sales_reported(a_line()))
+    forged = [await sender.send(partner_id, new_secret(), sales_reported(a_line())) for _ in range(3)]
+    fetched_within_the_second = len(registry.requests)
+    registry.seconds += REFETCH_AFTER_SECONDS
+    forged_later = await sender.send(partner_id, new_secret(), sales_reported(a_line()))
+
+    assert by_issued.status_code == 200, by_issued.text
+    assert [is_problem(response, "webhook-signature-invalid", 401) for response in forged] == [True] * 3
+    assert fetched_within_the_second == 2  # forged signatures within the second did not ask the registry
+    assert is_problem(forged_later, "webhook-signature-invalid", 401)
+    assert len(registry.requests) == 3
 
 
 async def test_a_wrong_signature_is_a_401(sender: Sender, registry: FakeRegistry, db: AsyncSession) -> None:

@@ -3,8 +3,9 @@ and the stored lines (`/v1/sales/lines`)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Annotated
+from collections.abc import Awaitable
+from datetime import datetime, timedelta
+from typing import Annotated, TypeVar
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -22,8 +23,14 @@ from prm_kit.settings import app_settings
 from analytics.config import Settings
 from analytics.sales import service
 from analytics.sales.schemas import WEBHOOK_REQUEST_BODY
-from analytics.sales.secrets import WebhookSecretsDep, valid_secrets
-from analytics.sales.signatures import SignatureRefused, check_timestamp, signed_delivery, verify
+from analytics.sales.secrets import WebhookSecretCache, WebhookSecretsDep, valid_secrets
+from analytics.sales.signatures import (
+    SignatureRefused,
+    SignedDelivery,
+    check_timestamp,
+    signed_delivery,
+    verify,
+)
 
 webhook_router = APIRouter(prefix="/v1/webhooks/partners/{partner_id}", tags=["sales-webhooks"])
 router = APIRouter(prefix="/v1/sales/lines", tags=["sales"])
@@ -32,6 +39,7 @@ READ = require("analytics:read")
 SettingsDep = Annotated[Settings, Depends(app_settings)]
 REPLAYED_HEADER = "Webhook-Replayed"
 REGISTRY_RETRY_AFTER_SECONDS = 5
+_Fetched = TypeVar("_Fetched")
 
 _WEBHOOK_PROBLEMS = problems(400, 401, 404, 409, 422, 503)
 _WEBHOOK_PROBLEMS[401]["description"] = (
@@ -65,8 +73,8 @@ async def receive_partner_sales_webhook(
 ) -> Response:
     """The endpoint partner systems (ERPs, distributors' platforms) push sales to. **No API key**: each
     delivery is signed per [Standard Webhooks](https://www.standardwebhooks.com) with the partner's `whsec_`
-    secret (issued by `POST /v1/partners/{partner_id}/webhook-secrets`; during a rotation's overlap both
-    secrets verify): headers `webhook-id`, `webhook-timestamp` (Unix seconds, within 5 minutes of now) and
+    secret (issued by `POST /v1/partners/{partner_id}/webhook-secrets`, it verifies from the moment it is
+    issued; during a rotation's overlap both secrets verify): headers `webhook-id`, `webhook-timestamp` (Unix seconds, within 5 minutes of now) and
     `webhook-signature` (`v1,<base64 HMAC-SHA256 of "{id}.{timestamp}.{body}">`, several space-separated
     allowed). The signature is checked on the raw body before anything else.
 
@@ -86,23 +94,16 @@ async def receive_partner_sales_webhook(
     body = await request.body()
     delivery = signed_delivery(request.headers)
     check_timestamp(delivery, now=now, tolerance=timedelta(seconds=settings.webhook_tolerance_seconds))
-    try:
-        partner_secrets = await secrets.get(partner_id)
-    except AppError as error:
-        if error.status < 500:
-            raise
-        raise ServiceUnavailable(
-            "the partner's webhook secrets cannot be fetched from the registry right now; nothing was "
-            "stored, retry later",
-            headers={"Retry-After": str(REGISTRY_RETRY_AFTER_SECONDS)},
-        ) from error
+    partner_secrets = await _from_registry(secrets.get(partner_id))
     usable = valid_secrets(partner_secrets, at=now)
     if not usable:
         raise SignatureRefused(
             f"partner {partner_id} has no valid webhook secret; issue one with "
             f"POST /v1/partners/{partner_id}/webhook-secrets"
         )
-    if not verify(delivery, body, usable):
+    if not verify(delivery, body, usable) and not await _verifies_with_renewed_secrets(
+        secrets, partner_id, delivery, body, now=now
+    ):
         raise SignatureRefused(
             "no webhook-signature entry matches the body signed with the partner's webhook secret "
             '(HMAC-SHA256 of "{webhook-id}.{webhook-timestamp}.{raw body}", base64, prefixed "v1,"); '
@@ -115,6 +116,28 @@ async def receive_partner_sales_webhook(
     return Response(
         content=answer.body, status_code=answer.status_code, headers=headers, media_type="application/json"
     )
+
+
+async def _from_registry(fetch: Awaitable[_Fetched]) -> _Fetched:
+    """The registry's answer; 503 (retry later, nothing stored) when it cannot be had."""
+    try:
+        return await fetch
+    except AppError as error:
+        if error.status < 500:
+            raise
+        raise ServiceUnavailable(
+            "the partner's webhook secrets cannot be fetched from the registry right now; nothing was "
+            "stored, retry later",
+            headers={"Retry-After": str(REGISTRY_RETRY_AFTER_SECONDS)},
+        ) from error
+
+
+async def _verifies_with_renewed_secrets(
+    secrets: WebhookSecretCache, partner_id: UUID, delivery: SignedDelivery, body: bytes, *, now: datetime
+) -> bool:
+    """Whether a secret issued since the kept ones were fetched verifies (`WebhookSecretCache.refreshed`)."""
+    renewed = await _from_registry(secrets.refreshed(partner_id))
+    return renewed is not None and verify(delivery, body, valid_secrets(renewed, at=now))
 
 
 @router.get(

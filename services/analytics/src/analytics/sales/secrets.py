@@ -6,6 +6,11 @@ in `registry_clients`). Its `forget(partner_id)` drops a partner's secrets at on
 `partner.webhook_secrets_changed` calls it, so a rotation or a revocation takes effect before the cache
 would expire. Each secret's validity window is kept too: one rotated out while cached stops verifying at
 its `valid_until`, whatever the cache holds.
+
+The event arrives a moment after the rotation (or, with several analytics processes, at one of them only), so a
+partner that signs with its new secret at once would meet kept secrets that do not know it yet: a signature
+no kept secret verifies asks the registry again (`refreshed`), at most once a second per partner, so that
+forged signatures cannot make each delivery a registry request.
 """
 
 from __future__ import annotations
@@ -38,6 +43,10 @@ def _valid(secret: WebhookSigningSecret, at: datetime) -> bool:
     return secret.valid_from <= at and (secret.valid_until is None or at < secret.valid_until)
 
 
+# A kept answer younger than this is not fetched again on a signature mismatch.
+REFETCH_AFTER_SECONDS = 1.0
+
+
 class WebhookSecretCache:
     """The registry's answer per partner, reused for `ttl_seconds`; concurrent misses for one partner share
     one request to the registry. Errors (unknown partner, registry down) are not kept."""
@@ -52,6 +61,7 @@ class WebhookSecretCache:
         self._registry = registry
         self._ttl = ttl_seconds
         self._monotonic = monotonic
+        # partner -> (fetched at, secrets), by the monotonic clock
         self._entries: dict[UUID, tuple[float, PartnerWebhookSecrets]] = {}
         self._pending: dict[UUID, asyncio.Future[PartnerWebhookSecrets]] = {}
         self._generation: dict[UUID, int] = {}
@@ -60,7 +70,7 @@ class WebhookSecretCache:
         """The partner's secrets (raises the registry's NotFound for an unknown partner, ServiceUnavailable
         when the registry cannot be reached)."""
         entry = self._entries.get(partner_id)
-        if entry is not None and entry[0] > self._monotonic():
+        if entry is not None and entry[0] + self._ttl > self._monotonic():
             return entry[1]
         pending = self._pending.get(partner_id)
         if pending is not None:
@@ -78,10 +88,19 @@ class WebhookSecretCache:
             future.set_result(secrets)
             # a forget() while the answer was on its way: the answer may predate the change, so keep it not
             if self._ttl > 0 and self._generation.get(partner_id, 0) == generation:
-                self._entries[partner_id] = (self._monotonic() + self._ttl, secrets)
+                self._entries[partner_id] = (self._monotonic(), secrets)
             return secrets
         finally:
             self._pending.pop(partner_id, None)
+
+    async def refreshed(self, partner_id: UUID) -> PartnerWebhookSecrets | None:
+        """The partner's secrets fetched again, when those kept were fetched `REFETCH_AFTER_SECONDS` ago or
+        more (one issued since may verify); None when there is nothing older to renew."""
+        entry = self._entries.get(partner_id)
+        if entry is None or entry[0] + REFETCH_AFTER_SECONDS > self._monotonic():
+            return None
+        self.forget(partner_id)
+        return await self.get(partner_id)
 
     def forget(self, partner_id: UUID) -> None:
         """Drop what is kept for the partner: the next delivery asks the registry."""
