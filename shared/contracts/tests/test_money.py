@@ -30,6 +30,16 @@ def test_a_decimal_string_is_accepted_and_sent_back_as_the_same_string(amount: s
     assert json.loads(money.model_dump_json()) == {"amount": amount, "currency": "EUR"}
 
 
+@pytest.mark.parametrize("zero", ["-0", "-0.00", "-0.0000", "0.00"])
+def test_a_negative_zero_is_zero_keeping_its_places(zero: str) -> None:
+    money = Money.model_validate_json(money_json(zero))
+    from_code = Money(amount=Decimal(zero), currency="EUR")
+
+    assert money.model_dump(mode="json")["amount"] == zero.removeprefix("-")
+    assert from_code.model_dump(mode="json")["amount"] == zero.removeprefix("-")
+    assert not money.amount.is_signed()
+
+
 def test_trailing_zeros_a_client_sent_are_kept() -> None:
     money = Money.model_validate_json(money_json("1234.5000"))
 

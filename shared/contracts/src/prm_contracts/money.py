@@ -22,7 +22,7 @@ _AMOUNT_RE = re.compile(AMOUNT_PATTERN)
 def parse_amount(value: Any) -> Decimal:
     """Accept a decimal string (or a Decimal from Python code); refuse JSON numbers and non-finite values."""
     if type(value) is str and _AMOUNT_RE.fullmatch(value):  # the common case first: one match, no more checks
-        return Decimal(value)
+        return _zero_unsigned(Decimal(value))
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise ValueError("amount must be a finite decimal")
@@ -36,7 +36,12 @@ def parse_amount(value: Any) -> Decimal:
             "amount must be a plain decimal string with up to 15 integer and 4 fractional digits "
             '(such as "1234.50"); exponents, NaN and Infinity are not accepted'
         )
-    return Decimal(value)
+    return _zero_unsigned(Decimal(value))
+
+
+def _zero_unsigned(amount: Decimal) -> Decimal:
+    """`-0.00` as `0.00`: one zero, so it is stored, hashed, summed and shown the same whichever was sent."""
+    return amount if amount or not amount.is_signed() else amount.copy_abs()
 
 
 def parse_currency(value: Any) -> str:
