@@ -107,6 +107,7 @@ def _forged_with_the_public_key_as_hmac_secret() -> str:
         pytest.param(lambda: token(exp=None), id="no expiry"),
         pytest.param(lambda: token(prm_partner_id="acme"), id="bound to no partner id"),
         pytest.param(_forged_with_the_public_key_as_hmac_secret, id="HS256 with the public key"),
+        pytest.param(lambda: token(key=None, algorithm="none"), id="unsigned (alg none)"),
         pytest.param(lambda: token()[:-4] + "AAAA", id="tampered signature"),
     ],
 )
