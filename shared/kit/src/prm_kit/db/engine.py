@@ -47,7 +47,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.execute("PRAGMA synchronous=NORMAL")
+    # A 2xx means the data is durably stored: FULL syncs the WAL at each commit, where NORMAL leaves the last
+    # commits to be lost when the machine (not just the process) stops before the next checkpoint.
+    cursor.execute("PRAGMA synchronous=FULL")
     cursor.close()
 
 
