@@ -236,7 +236,10 @@ def test_the_anomaly_lines_trip_each_rule_once_for_four_partners() -> None:
             f"DUP-{day}-2": {FlagCode.repeated_line},
             f"INV-{int(day[:4]) + 1}{day[4:]}-AHEAD": {FlagCode.future_dated},
         },
-        unmatched.name: {f"RET-{day}-X1": {FlagCode.return_without_sale}},
+        unmatched.name: {
+            f"RET-{day}-X1": {FlagCode.return_without_sale},
+            f"RET-{day}-X3": {FlagCode.original_mismatch},
+        },
         own.name: {f"INV-{day}-SELF": {FlagCode.own_domain}},
     }
 

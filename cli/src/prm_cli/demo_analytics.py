@@ -253,8 +253,8 @@ def _sale(partner: DemoPartner, rng: random.Random, customer: Json, day: date, n
     return line
 
 
-def _return(rng: random.Random, original: Json, day: date, number: int) -> Json:
-    quantity = rng.randint(1, int(original["quantity"]))
+def _return(rng: random.Random, original: Json, day: date, number: int, *, returnable: int) -> Json:
+    quantity = rng.randint(1, returnable)
     unit_price = Decimal(original["unit_price"])
     line = {
         key: original[key] for key in ("payment_status", "customer", "product", "unit_price", "currency")
@@ -271,11 +271,13 @@ def _return(rng: random.Random, original: Json, day: date, number: int) -> Json:
 
 def year_of_sales(partner: DemoPartner, year: Year) -> list[Json]:
     """The partner's lines, day by day: sales on weekdays, and now and then a return of a sale made earlier
-    in the same month (so a return's original is always in the year)."""
+    in the same month (so a return's original is always in the year), never of more units than are left of
+    it (the anomaly guard would flag it)."""
     base = customers(partner)
     weekly = WEEKLY_LINES.get(partner.partner_type, 4.0)
     lines: list[Json] = []
     month_sales: list[Json] = []
+    returnable: dict[str, int] = {}  # external_id -> units of the sale not returned yet
     for day in year.days():
         if day.day == 1:
             month_sales = []
@@ -287,12 +289,17 @@ def year_of_sales(partner: DemoPartner, year: Year) -> list[Json]:
         # each customer buys at most once a day, so ordinary lines never look like a repeated sale
         buyers = rng.sample(base, min(count, len(base)))
         sales = [_sale(partner, rng, buyer, day, number) for number, buyer in enumerate(buyers, start=1)]
-        returns = [
-            _return(rng, rng.choice(month_sales), day, number)
-            for number in range(1, 3)
-            if month_sales and rng.random() < RETURN_SHARE * weekly / 5
-        ]
+        returns = []
+        for number in range(1, 3):
+            if month_sales and rng.random() < RETURN_SHARE * weekly / 5:
+                original = rng.choice(month_sales)
+                back = _return(rng, original, day, number, returnable=returnable[original["external_id"]])
+                returns.append(back)
+                returnable[original["external_id"]] -= int(back["quantity"])
+                if not returnable[original["external_id"]]:
+                    month_sales.remove(original)
         month_sales += sales
+        returnable |= {sale["external_id"]: int(sale["quantity"]) for sale in sales}
         lines += sales + returns
     return lines
 
@@ -415,6 +422,16 @@ def unmatched_return(partner: DemoPartner, year: Year) -> list[Json]:
     return [_line(partner, f"RET-{day:%Y%m%d}-X1", day, stranger, product, 2, kind="return")]
 
 
+def over_return(partner: DemoPartner, year: Year) -> list[Json]:
+    """A sale of one unit and, in the same delivery, a return of three units naming it."""
+    day = _last_weekday(year)
+    product = CATALOGUE["security"][0]
+    customer = customers(partner)[1]
+    sale = _line(partner, f"INV-{day:%Y%m%d}-ONE", day, customer, product, 1)
+    back = _line(partner, f"RET-{day:%Y%m%d}-X3", day, customer, product, 3, kind="return")
+    return [sale, back | {"original_external_id": sale["external_id"]}]
+
+
 def own_domain_sale(partner: DemoPartner, year: Year) -> list[Json]:
     """A sale to a customer on the partner's own domain: the partner selling to itself."""
     if partner.domain is None:
@@ -436,8 +453,8 @@ def anomalies(
     partners: Sequence[DemoPartner], sales: dict[str, list[Json]], year: Year
 ) -> dict[str, list[Json]]:
     """Partner id -> lines that trip the guard, for four active partners: the first distributor (a volume
-    spike), reseller (a repeated sale, and a sale dated a year ahead), MSP (a return without a sale) and VAR
-    or system integrator with a website (a sale to its own domain)."""
+    spike), reseller (a repeated sale, and a sale dated a year ahead), MSP (a return without a sale, and one
+    of more units than its sale) and VAR or system integrator with a website (a sale to its own domain)."""
     active = sorted((p for p in partners if p.status == "active"), key=lambda p: p.name)
 
     def first(types: tuple[str, ...], *, with_domain: bool = False) -> DemoPartner | None:
@@ -451,7 +468,7 @@ def anomalies(
     if (partner := first(("reseller",))) is not None:
         chosen[partner.id] += repeated_lines(partner, year) + future_dated_sale(partner, year)
     if (partner := first(("msp",))) is not None:
-        chosen[partner.id] += unmatched_return(partner, year)
+        chosen[partner.id] += unmatched_return(partner, year) + over_return(partner, year)
     if (partner := first(("var", "system_integrator"), with_domain=True)) is not None:
         chosen[partner.id] += own_domain_sale(partner, year)
     return dict(chosen)

@@ -129,3 +129,46 @@ async def test_a_line_dated_ahead_of_its_receipt_is_stored_and_flagged_future_da
     assert item["reason"] == "occurred on 2027-07-01: after 2026-07-01, the day (UTC) the line was received"
     [event] = [e for e in await events_of(db, "sales.recorded") if e["data"]["partner_id"] == str(partner_id)]
     assert [flag["code"] for flag in event["data"]["lines"][0]["flags"]] == ["future_dated"]
+
+
+def _taking_back(
+    original: dict[str, Any], amount: str, *, kind: str = "return", **more: Any
+) -> dict[str, Any]:
+    return a_line(
+        kind=kind,
+        original_external_id=original["external_id"],
+        quantity="1",
+        unit_price=amount,
+        amount=amount,
+        occurred_on="2026-06-20",
+        **more,
+    )
+
+
+async def test_returns_beyond_their_stored_original_are_flagged_counting_the_stored_ones(
+    client: httpx.AsyncClient, db: AsyncSession, sender: Sender, registry: FakeRegistry
+) -> None:
+    # a sale of 2 x 150.00 EUR and, in the same delivery, a credit note of 50.00 on it
+    partner_id, secret = registry.partner()
+    sale = a_line()
+    credit = _taking_back(sale, "50.00", kind="credit_note")
+    first = await sender.send(partner_id, secret, sales_reported(sale, credit))
+    # later: returns of 150.00 (200.00 of 300.00 in all), then 150.00 more (350.00), one in USD, one of the note
+    fits, beyond = _taking_back(sale, "150.00"), _taking_back(sale, "150.00")
+    in_dollars = _taking_back(sale, "10.00", currency="USD")
+    of_the_note = _taking_back(credit, "10.00")
+    second = await sender.send(partner_id, secret, sales_reported(fits, beyond, in_dollars, of_the_note))
+
+    assert (first.status_code, second.status_code) == (200, 200), second.text
+    listed = await client.get(
+        "/v1/anomaly-flags", params={"partner_id": str(partner_id), "code": "original_mismatch"}
+    )
+    reasons = {item["line_external_id"]: item["reason"] for item in listed.json()["items"]}
+    assert set(reasons) == {beyond["external_id"], in_dollars["external_id"], of_the_note["external_id"]}
+    assert "come to 350.00 EUR with this one, more than its 300.00 EUR" in reasons[beyond["external_id"]]
+    assert "a credit_note: only a sale is returned or credited" in reasons[of_the_note["external_id"]]
+    [event] = [
+        e for e in await events_of(db, "sales.recorded") if e["data"]["partner_id"] == str(partner_id)
+    ][1:]
+    flagged = {line["external_id"] for line in event["data"]["lines"] if line["flags"]}
+    assert flagged == set(reasons)

@@ -7,9 +7,9 @@ from decimal import Decimal
 from typing import Any
 from uuid import uuid4
 
-from analytics.anomalies.rules import GuardedLine, History, Raised, raised_flags
+from analytics.anomalies.rules import GuardedLine, History, OriginalLine, Raised, raised_flags
 from analytics.sales.rollups import customer_key
-from prm_contracts.sales import FlagCode, SalesTransaction
+from prm_contracts.sales import FlagCode, SalesKind, SalesTransaction
 
 DAY = date(2026, 7, 1)
 
@@ -40,6 +40,7 @@ def history(days_with_sales: int = 0, daily: str = "100", **more: Any) -> Histor
         stored_repeats=more.pop("stored_repeats", frozenset()),
         customers_with_sales=more.pop("customers_with_sales", frozenset()),
         partner_domain=more.pop("partner_domain", None),
+        originals=more.pop("originals", {}),
     )
 
 
@@ -147,3 +148,63 @@ def test_a_future_dated_line_keeps_its_other_flags() -> None:
     flags = raised([ahead], history(partner_domain="acme.example"), received_on=DAY)
 
     assert codes(flags, ahead) == [FlagCode.own_domain, FlagCode.future_dated]
+
+
+def returned(
+    original: str, amount: str, *, quantity: str = "1", kind: str = "return", **more: Any
+) -> GuardedLine:
+    price = str(Decimal(amount) / Decimal(quantity))
+    return line(amount, quantity=quantity, unit_price=price, kind=kind, original_external_id=original, **more)
+
+
+def stored(
+    kind: SalesKind = SalesKind.sale, *, quantity: str = "2", amount: str = "200.00", **more: Any
+) -> OriginalLine:
+    return OriginalLine(kind=kind, quantity=Decimal(quantity), amount=Decimal(amount), currency="EUR", **more)
+
+
+def test_returns_and_credit_notes_beyond_their_original_are_flagged_counting_those_before() -> None:
+    # a stored sale of 2 x 100.00 EUR, 50.00 of which a stored credit note took back already
+    past = history(originals={"S-1": stored(returned_amount=Decimal("50.00"))})
+    within = returned("S-1", "100.00")  # 150.00 of 200.00
+    beyond = returned("S-1", "100.00")  # 250.00 of 200.00
+    flags = raised([within, beyond], past)
+
+    assert codes(flags, within) == []
+    assert codes(flags, beyond) == [FlagCode.original_mismatch]
+    assert "come to 250.00 EUR with this one, more than its 200.00 EUR" in flags[beyond.line_id][0].reason
+
+
+def test_a_return_of_more_units_than_were_sold_is_flagged_though_its_amount_fits() -> None:
+    # 3 units returned at a lower price than the 2 sold: the amount fits, the quantity does not
+    past = history(originals={"S-1": stored(returned_quantity=Decimal(1))})
+    flags = raised([cheap := returned("S-1", "30.00", quantity="2")], past)
+
+    assert codes(flags, cheap) == [FlagCode.original_mismatch]
+    assert "a quantity of 3 with this one, more than its 2" in flags[cheap.line_id][0].reason
+
+
+def test_an_original_in_the_same_delivery_counts_and_a_credit_note_adds_no_quantity() -> None:
+    sale = line("100.00", external_id="S-2")
+    credit = returned("S-2", "60.00", kind="credit_note")
+    more = returned("S-2", "60.00", kind="credit_note")  # 120.00 of 100.00
+    flags = raised([sale, credit, more], history())
+
+    assert (codes(flags, credit), codes(flags, more)) == ([], [FlagCode.original_mismatch])
+
+
+def test_a_return_of_a_return_or_in_another_currency_is_flagged() -> None:
+    past = history(originals={"R-1": stored(SalesKind.return_), "S-1": stored()})
+    of_a_return = returned("R-1", "10.00")
+    in_dollars = returned("S-1", "10.00", currency="USD")
+    flags = raised([of_a_return, in_dollars], past)
+
+    assert codes(flags, of_a_return) == codes(flags, in_dollars) == [FlagCode.original_mismatch]
+    assert "'R-1', a return: only a sale is returned or credited" in flags[of_a_return.line_id][0].reason
+    assert "it is in USD, and 'S-1' in EUR" in flags[in_dollars.line_id][0].reason
+
+
+def test_an_original_whose_figures_are_unknown_is_not_judged() -> None:
+    flags = raised([unknown := returned("S-9", "1000.00")], history())
+
+    assert codes(flags, unknown) == []

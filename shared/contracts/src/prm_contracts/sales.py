@@ -317,6 +317,7 @@ class FlagCode(StrEnum):
     repeated_line = "repeated_line"
     own_domain = "own_domain"
     future_dated = "future_dated"
+    original_mismatch = "original_mismatch"
 
 
 class FlagStatus(StrEnum):

@@ -3,7 +3,8 @@ flags."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, cast
@@ -16,7 +17,7 @@ from prm_kit.pagination import KeysetPosition, keyset_after, keyset_order
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from analytics.anomalies.models import AnomalyFlag
-from analytics.anomalies.rules import RepeatKey
+from analytics.anomalies.rules import OriginalLine, RepeatKey
 from analytics.kpis.models import SalesCustomerMonthRollup
 from analytics.sales.models import SalesDailyRollup, SalesLine
 
@@ -81,6 +82,54 @@ async def customers_with_sales(
         )
         found |= set(rows)
     return frozenset(found)
+
+
+async def stored_originals(
+    session: AsyncSession, partner_id: UUID, places: Mapping[str, tuple[UUID, date]]
+) -> dict[str, OriginalLine]:
+    """The stored lines at `places` (external_id → line id and day: the day keeps the read to the lines'
+    partitions), each with the returns and credit notes stored naming it (by the partial index on
+    `original_external_id`), in its currency."""
+    wanted = sorted(places)
+    found: dict[str, OriginalLine] = {}
+    for chunk in batches(session, wanted, _CHUNK):
+        rows = await session.execute(
+            sa.select(
+                SalesLine.external_id,
+                SalesLine.kind,
+                SalesLine.quantity,
+                SalesLine.amount,
+                SalesLine.currency,
+            ).where(
+                SalesLine.partner_id == partner_id,
+                among(session, SalesLine.occurred_on, sorted({places[name][1] for name in chunk})),
+                among(session, SalesLine.id, [places[name][0] for name in chunk]),
+            )
+        )
+        for external_id, kind, quantity, amount, currency in rows:
+            found[external_id] = OriginalLine(SalesKind(kind), Decimal(quantity), Decimal(amount), currency)
+        naming = await session.execute(
+            sa.select(
+                SalesLine.original_external_id,
+                SalesLine.currency,
+                SalesLine.kind,
+                sa.func.sum(SalesLine.quantity),
+                sa.func.sum(SalesLine.amount),
+            )
+            .where(SalesLine.partner_id == partner_id, among(session, SalesLine.original_external_id, chunk))
+            .group_by(SalesLine.original_external_id, SalesLine.currency, SalesLine.kind)
+        )
+        for named, currency, kind, quantity, amount in naming:
+            original = None if named is None else found.get(named)
+            if named is None or original is None or currency != original.currency:
+                continue
+            found[named] = replace(
+                original,
+                returned_amount=original.returned_amount + Decimal(amount),
+                returned_quantity=original.returned_quantity
+                + (Decimal(quantity) if kind == SalesKind.return_.value else 0),
+            )
+    return found
 
 
 async def add_flags(session: AsyncSession, rows: list[dict[str, Any]]) -> None:

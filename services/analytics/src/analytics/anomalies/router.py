@@ -46,7 +46,10 @@ async def list_anomaly_flags(
     who never bought from the partner), `repeated_line` (a sale with the same customer, day, amount and
     currency as one stored or earlier in the delivery), `own_domain` (the customer's domain is the partner's
     own or a subdomain of it), `future_dated` (the line occurred or was paid more than a day after the day,
-    UTC, it was received). A partner's own credential sees only its own flags (another's: 404)."""
+    UTC, it was received), `original_mismatch` (a return or credit note whose `original_external_id` names a
+    line that is not a sale or is in another currency, or that the returns and credit notes naming it, with
+    this one, take back more of than its amount or, returns, its quantity). A partner's own credential sees
+    only its own flags (another's: 404)."""
     return await service.list_flags(
         session, viewer=who, partner_id=partner_id, status=status, code=code, limit=limit, cursor=cursor
     )

@@ -16,6 +16,10 @@ values (anomalies/repository.py reads it before the delivery's lines are written
 - `future_dated`: the line occurred, or was paid, more than `FUTURE_GRACE_DAYS` (1) after the day analytics
   received it (UTC): a sale that has not happened yet, or a mistyped year. The day of grace is for partners
   whose day begins before UTC's.
+- `original_mismatch`: a return or credit note that does not fit the line its `original_external_id` names:
+  that line is not a sale, or is in another currency, or the returns and credit notes naming it (those stored
+  and those earlier in the delivery, this one included) come to more than its amount, or the returns to
+  more than its quantity. An original stored before analytics kept its figures is not judged.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from statistics import median
@@ -53,6 +57,23 @@ class Raised:
 
 
 @dataclass(frozen=True)
+class OriginalLine:
+    """A line that returns and credit notes may name, with what those naming it came to so far (in its
+    currency: returns and credit notes in another one are flagged, not added)."""
+
+    kind: SalesKind
+    quantity: Decimal
+    amount: Decimal
+    currency: str
+    returned_quantity: Decimal = Decimal(0)  # by returns
+    returned_amount: Decimal = Decimal(0)  # by returns and credit notes
+
+    @classmethod
+    def of(cls, line: SalesTransaction) -> OriginalLine:
+        return cls(kind=line.kind, quantity=line.quantity, amount=line.amount, currency=line.currency)
+
+
+@dataclass(frozen=True)
 class History:
     """What the partner had stored before the delivery, as far as the rules need it."""
 
@@ -60,6 +81,8 @@ class History:
     stored_repeats: frozenset[RepeatKey]
     customers_with_sales: frozenset[str]
     partner_domain: str | None
+    # the stored lines the delivery's returns and credit notes name, by external_id
+    originals: Mapping[str, OriginalLine] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -139,6 +162,44 @@ def _volume_spikes(lines: Sequence[GuardedLine], history: History) -> dict[UUID,
     }
 
 
+def _money(amount: Decimal) -> str:
+    """`300.0000` (as numeric(19,4) keeps it) as `300.00`; finer amounts as they are."""
+    cents = amount.quantize(Decimal("0.01"))
+    return str(cents) if cents == amount else format(amount.normalize(), "f")
+
+
+def _count(quantity: Decimal) -> str:
+    return format(quantity.normalize(), "f")
+
+
+def _unlike_original(line: SalesTransaction, original: OriginalLine) -> tuple[str | None, OriginalLine]:
+    """Why a return or credit note does not fit its original (None: it fits), and the original with it added."""
+    named = line.original_external_id
+    if original.kind is not SalesKind.sale:
+        return f"it names {named!r}, a {original.kind.value}: only a sale is returned or credited", original
+    if line.currency != original.currency:
+        return f"it is in {line.currency}, and {named!r} in {original.currency}", original
+    returned = replace(
+        original,
+        returned_amount=original.returned_amount + line.amount,
+        returned_quantity=original.returned_quantity
+        + (line.quantity if line.kind is SalesKind.return_ else 0),
+    )
+    if returned.returned_amount > original.amount:
+        reason = (
+            f"returns and credit notes naming {named!r} come to {_money(returned.returned_amount)} "
+            f"{line.currency} with this one, more than its {_money(original.amount)} {original.currency}"
+        )
+    elif returned.returned_quantity > original.quantity:
+        reason = (
+            f"returns naming {named!r} come to a quantity of {_count(returned.returned_quantity)} with this one, "
+            f"more than its {_count(original.quantity)}"
+        )
+    else:
+        reason = None
+    return reason, returned
+
+
 def raised_flags(
     lines: Sequence[GuardedLine], history: History, *, received_on: date
 ) -> dict[UUID, list[Raised]]:
@@ -150,6 +211,7 @@ def raised_flags(
         flags[line_id].append(spike)
     buyers = set(history.customers_with_sales)
     seen: set[RepeatKey] = set()
+    originals = dict(history.originals)
     for guarded in lines:
         line = guarded.line
         if line.kind is SalesKind.sale:
@@ -196,4 +258,10 @@ def raised_flags(
         if ahead:
             reason = f"{'; '.join(ahead)}: after {received_on}, the day (UTC) the line was received"
             flags[guarded.line_id].append(Raised(FlagCode.future_dated, reason))
+        named = line.original_external_id
+        if named is not None and line.kind is not SalesKind.sale and named in originals:
+            mismatch, originals[named] = _unlike_original(line, originals[named])
+            if mismatch is not None:
+                flags[guarded.line_id].append(Raised(FlagCode.original_mismatch, mismatch))
+        originals[line.external_id] = OriginalLine.of(line)  # a later line of the delivery may name it
     return dict(flags)

@@ -8,8 +8,9 @@ can release (dismissed) or drop (confirmed) the lines they hold.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -55,6 +56,16 @@ async def read_history(session: AsyncSession, partner_id: UUID, wanted: HistoryW
         customers_with_sales=await repository.customers_with_sales(session, partner_id, wanted.unmatched),
         partner_domain=dimension.website_domain if dimension is not None else None,
     )
+
+
+async def with_originals(
+    session: AsyncSession, partner_id: UUID, history: History, places: Mapping[str, tuple[UUID, date]]
+) -> History:
+    """`history` with the stored lines the delivery's returns and credit notes name (line id and day of each),
+    read only when there are such lines: most deliveries are sales alone."""
+    if not places:
+        return history
+    return replace(history, originals=await repository.stored_originals(session, partner_id, places))
 
 
 def flag_rows(

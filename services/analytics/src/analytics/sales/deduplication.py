@@ -31,6 +31,7 @@ from analytics.sales.rollups import content_hash
 class StoredKey:
     content_hash: str
     line_id: UUID
+    occurred_on: date  # the line's partition on PostgreSQL
 
 
 @dataclass
@@ -80,7 +81,9 @@ def judge_lines(lines: list[SalesTransaction], stored: Mapping[str, StoredKey]) 
             continue
         accepted = AcceptedLine(line=line, line_id=ordered_id(), content_hash=digest)
         outcomes.accepted.append(accepted)
-        known[line.external_id] = StoredKey(content_hash=digest, line_id=accepted.line_id)
+        known[line.external_id] = StoredKey(
+            content_hash=digest, line_id=accepted.line_id, occurred_on=line.occurred_on
+        )
     return outcomes
 
 

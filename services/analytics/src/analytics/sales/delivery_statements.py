@@ -62,11 +62,11 @@ def _added(sums: dict[str, str]) -> str:
 
 
 READ = """
-SELECT 1 AS part, k.external_id AS text_1, k.content_hash AS text_2, NULL::date AS day, NULL::numeric AS number,
+SELECT 1 AS part, k.external_id AS text_1, k.content_hash AS text_2, k.occurred_on AS day, NULL::numeric AS number,
        k.line_id AS line_id
 FROM unnest($2::text[]) AS wanted (external_id)
 CROSS JOIN LATERAL (
-    SELECT external_id, content_hash, line_id FROM sales_line_key
+    SELECT external_id, content_hash, line_id, occurred_on FROM sales_line_key
     WHERE partner_id = $1 AND external_id = wanted.external_id LIMIT 1
 ) AS k
 UNION ALL
@@ -245,7 +245,7 @@ async def read(
     rows = cast(list[tuple[int, Any, Any, Any, Any, Any]], result.all())
     for part, text_1, text_2, day, number, line_id in rows:
         if part == 1:
-            stored[text_1] = StoredKey(content_hash=text_2, line_id=line_id)
+            stored[text_1] = StoredKey(content_hash=text_2, line_id=line_id, occurred_on=day)
         elif part == 2:
             daily_sales[(text_1, day)] = Decimal(number or 0)
         elif part == 3:

@@ -33,6 +33,13 @@ class SalesLine(Base):
         sa.CheckConstraint("quantity > 0 AND unit_price >= 0 AND amount >= 0", name="amounts_positive"),
         sa.Index("ix_sales_line_partner_id", "partner_id", "occurred_on", "id"),
         sa.Index("ix_sales_line_occurred_on", "occurred_on", "id"),
+        sa.Index(
+            "ix_sales_line_original",
+            "partner_id",
+            "original_external_id",
+            postgresql_where=sa.text("original_external_id IS NOT NULL"),
+            sqlite_where=sa.text("original_external_id IS NOT NULL"),
+        ),
         {"postgresql_partition_by": "RANGE (occurred_on)"},
     )
 

@@ -69,12 +69,12 @@ async def stored_keys(
     found: dict[str, StoredKey] = {}
     for chunk in batches(session, wanted, _CHUNK):
         rows = await session.execute(
-            sa.select(_key.c.external_id, _key.c.content_hash, _key.c.line_id).where(
+            sa.select(_key.c.external_id, _key.c.content_hash, _key.c.line_id, _key.c.occurred_on).where(
                 _key.c.partner_id == partner_id, among(session, _key.c.external_id, chunk)
             )
         )
-        for external_id, digest, line_id in rows:
-            found[external_id] = StoredKey(content_hash=digest, line_id=line_id)
+        for external_id, digest, line_id, occurred_on in rows:
+            found[external_id] = StoredKey(content_hash=digest, line_id=line_id, occurred_on=occurred_on)
     return found
 
 
