@@ -47,10 +47,12 @@ def _one_line(value: str) -> str:
 class Stripped:
     """`Annotated` metadata: surrounding whitespace is stripped after the string's own constraints."""
 
+    _step = _STRIP
+
     def __get_pydantic_core_schema__(
         self, source: Any, handler: GetCoreSchemaHandler
     ) -> core_schema.CoreSchema:
-        return core_schema.chain_schema([handler(source), _STRIP])
+        return core_schema.chain_schema([handler(source), self._step])
 
     def __get_pydantic_json_schema__(
         self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
@@ -58,19 +60,16 @@ class Stripped:
         return _as_sent(schema, handler)
 
 
-class NotBlank:
+class NotBlank(Stripped):
     """`Annotated` metadata: stripped as `Stripped`, and refused when nothing is left (422
     `string_too_short`); the JSON schema's `pattern` asks for a character that is not whitespace."""
 
-    def __get_pydantic_core_schema__(
-        self, source: Any, handler: GetCoreSchemaHandler
-    ) -> core_schema.CoreSchema:
-        return core_schema.chain_schema([handler(source), _STRIP_NOT_BLANK])
+    _step = _STRIP_NOT_BLANK
 
     def __get_pydantic_json_schema__(
         self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
     ) -> JsonSchemaValue:
-        json_schema = _as_sent(schema, handler)
+        json_schema = super().__get_pydantic_json_schema__(schema, handler)
         json_schema.setdefault("pattern", NOT_BLANK_PATTERN)
         return json_schema
 

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from analytics.anomalies.models import AnomalyFlag
 from analytics.anomalies.rules import OriginalLine, RepeatKey
 from analytics.kpis.models import SalesCustomerMonthRollup
+from analytics.sales.deduplication import StoredKey
 from analytics.sales.models import SalesDailyRollup, SalesLine
 
 _CHUNK = 300
@@ -85,12 +86,12 @@ async def customers_with_sales(
 
 
 async def stored_originals(
-    session: AsyncSession, partner_id: UUID, places: Mapping[str, tuple[UUID, date]]
+    session: AsyncSession, partner_id: UUID, keys: Mapping[str, StoredKey]
 ) -> dict[str, OriginalLine]:
-    """The stored lines at `places` (external_id → line id and day: the day keeps the read to the lines'
-    partitions), each with the returns and credit notes stored naming it (by the partial index on
-    `original_external_id`), in its currency."""
-    wanted = sorted(places)
+    """The stored lines of `keys` (by external_id; each key's day keeps the read to the lines' partitions),
+    each with the returns and credit notes stored naming it (by the partial index on `original_external_id`),
+    in its currency."""
+    wanted = sorted(keys)
     found: dict[str, OriginalLine] = {}
     for chunk in batches(session, wanted, _CHUNK):
         rows = await session.execute(
@@ -102,8 +103,8 @@ async def stored_originals(
                 SalesLine.currency,
             ).where(
                 SalesLine.partner_id == partner_id,
-                among(session, SalesLine.occurred_on, sorted({places[name][1] for name in chunk})),
-                among(session, SalesLine.id, [places[name][0] for name in chunk]),
+                among(session, SalesLine.occurred_on, sorted({keys[name].occurred_on for name in chunk})),
+                among(session, SalesLine.id, [keys[name].line_id for name in chunk]),
             )
         )
         for external_id, kind, quantity, amount, currency in rows:
@@ -120,8 +121,7 @@ async def stored_originals(
             .group_by(SalesLine.original_external_id, SalesLine.currency, SalesLine.kind)
         )
         for named, currency, kind, quantity, amount in naming:
-            original = None if named is None else found.get(named)
-            if named is None or original is None or currency != original.currency:
+            if named is None or (original := found.get(named)) is None or currency != original.currency:
                 continue
             found[named] = replace(
                 original,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -37,6 +37,7 @@ from analytics.anomalies.models import AnomalyFlag
 from analytics.anomalies.rules import GuardedLine, History, HistoryWanted, Raised
 from analytics.partners import repository as partners
 from analytics.partners.access import ensure_visible, visible_partner_filter
+from analytics.sales.deduplication import StoredKey
 
 EVENT_SOURCE = "analytics"
 ORDER = "created_at"
@@ -59,13 +60,13 @@ async def read_history(session: AsyncSession, partner_id: UUID, wanted: HistoryW
 
 
 async def with_originals(
-    session: AsyncSession, partner_id: UUID, history: History, places: Mapping[str, tuple[UUID, date]]
+    session: AsyncSession, partner_id: UUID, history: History, keys: Mapping[str, StoredKey]
 ) -> History:
-    """`history` with the stored lines the delivery's returns and credit notes name (line id and day of each),
-    read only when there are such lines: most deliveries are sales alone."""
-    if not places:
+    """`history` with the stored lines the delivery's returns and credit notes name (by their keys), read only
+    when there are such lines: most deliveries are sales alone."""
+    if not keys:
         return history
-    return replace(history, originals=await repository.stored_originals(session, partner_id, places))
+    return replace(history, originals=await repository.stored_originals(session, partner_id, keys))
 
 
 def flag_rows(

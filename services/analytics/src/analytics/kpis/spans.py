@@ -99,6 +99,5 @@ def span_of(period: str | None, first: date | None, last: date | None) -> Span:
         raise _refused("to", f"to ({last}) is before from ({first})", "date_range")
     if (last - first).days >= MAX_SPAN_DAYS:
         raise _refused("to", f"a range may span at most {MAX_SPAN_DAYS} days", "date_range")
-    return Span(
-        first, last
-    )  # each day in 1900-9998 already (IsoDate); the span a year before is still a date
+    # each day is in 1900-9998 already (IsoDate); the span a year before is still a date
+    return Span(first, last)

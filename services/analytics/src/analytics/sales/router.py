@@ -74,7 +74,8 @@ async def receive_partner_sales_webhook(
     """The endpoint partner systems (ERPs, distributors' platforms) push sales to. **No API key**: each
     delivery is signed per [Standard Webhooks](https://www.standardwebhooks.com) with the partner's `whsec_`
     secret (issued by `POST /v1/partners/{partner_id}/webhook-secrets`, it verifies from the moment it is
-    issued; during a rotation's overlap both secrets verify): headers `webhook-id`, `webhook-timestamp` (Unix seconds, within 5 minutes of now) and
+    issued; during a rotation's overlap both secrets verify): headers `webhook-id`, `webhook-timestamp`
+    (Unix seconds, within 5 minutes of now) and
     `webhook-signature` (`v1,<base64 HMAC-SHA256 of "{id}.{timestamp}.{body}">`, several space-separated
     allowed). The signature is checked on the raw body before anything else.
 

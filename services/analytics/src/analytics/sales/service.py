@@ -306,17 +306,12 @@ async def _store_sales(
         history = await anomalies.read_history(
             session, partner_id, history_wanted([(g.line, g.customer_key) for g in guarded])
         )
-    named = {
-        name
+    originals = {
+        name: reads.stored[name]
         for g in guarded
         if g.line.kind is not SalesKind.sale and (name := g.line.original_external_id) in reads.stored
     }
-    history = await anomalies.with_originals(
-        session,
-        partner_id,
-        history,
-        {name: (reads.stored[name].line_id, reads.stored[name].occurred_on) for name in named if name},
-    )
+    history = await anomalies.with_originals(session, partner_id, history, originals)
     raised = raised_flags(guarded, history, received_on=now.astimezone(UTC).date())
     flags, carried = anomalies.flag_rows(partner_id, guarded, raised, now=now)
     rows = [
