@@ -293,3 +293,65 @@ def test_a_shared_domain_error_is_listed_only_by_the_service_that_raises_it(docu
     assert problem_type("webhook-id-reused") in webhook
     assert problem_type("webhook-id-reused") not in partners
     assert problem_type("validation-error") in partners
+
+
+# PostgreSQL's `integer` (and SQLite's driver, which refuses anything past 64 bits): a client's integer past it
+# would be a 500 where it is stored or compared, so every integer a request can carry is bounded inside it.
+_DATABASE_INTEGER = (-(2**31), 2**31 - 1)
+
+
+def _request_schemas(document: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(where, schema) of every schema a request can carry — bodies and parameters, the components they name
+    followed once each — with the place it was reached from."""
+    components = document["components"]["schemas"]
+    seen: set[str] = set()
+    pending: list[tuple[str, Any]] = []
+    for path, method, operation in operations(document):
+        for parameter in _parameters(document, operation):
+            pending.append((f"{method.upper()} {path} {parameter['name']}", parameter["schema"]))
+        for media in operation.get("requestBody", {}).get("content", {}).values():
+            pending.append((f"{method.upper()} {path} body", media.get("schema", {})))
+    while pending:
+        where, node = pending.pop()
+        if isinstance(node, list):
+            pending.extend((where, item) for item in node)
+            continue
+        if not isinstance(node, dict):
+            continue
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+            name = ref.rsplit("/", 1)[1]
+            if name not in seen:
+                seen.add(name)
+                pending.append((name, components[name]))
+            continue
+        if node.get("type") in {"integer", "number", "array", "object", "string"}:
+            yield where, node
+        for key, value in node.items():
+            if key in {"properties", "patternProperties"}:
+                pending.extend((f"{where}.{name}", schema) for name, schema in value.items())
+            elif key in {"items", "anyOf", "oneOf", "allOf", "additionalProperties"}:
+                pending.append((where, value))
+
+
+def test_every_integer_a_request_carries_is_bounded_inside_the_database_integer(
+    document: dict[str, Any],
+) -> None:
+    low, high = _DATABASE_INTEGER
+    checked = 0
+    unbounded = []
+    for where, schema in _request_schemas(document):
+        if schema.get("type") != "integer":
+            continue
+        checked += 1
+        minimum, maximum = schema.get("minimum"), schema.get("maximum")
+        if minimum is None or maximum is None or minimum < low or maximum > high:
+            unbounded.append(f"{where}: minimum {minimum}, maximum {maximum}")
+    assert not unbounded, "\n".join(unbounded)
+    assert checked >= 30
+
+
+def test_no_request_carries_a_json_number_other_than_an_integer(document: dict[str, Any]) -> None:
+    """Amounts, rates and scores travel as decimal strings: a float would lose digits on the way."""
+    floats = [where for where, schema in _request_schemas(document) if schema.get("type") == "number"]
+    assert not floats, floats

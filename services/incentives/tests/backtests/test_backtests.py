@@ -95,5 +95,16 @@ async def test_a_backtest_side_names_exactly_one_version(client: httpx.AsyncClie
             "candidate": {"version": 1},
         },
     )
+    past_any_version = await client.post(
+        "/v1/backtests",
+        json={
+            "programme_id": published["programme_id"],
+            "period": "2026-Q1",
+            "baseline": {"version": 2**70},
+            "candidate": {"version": 1},
+        },
+    )
     assert answer.status_code == 422
     assert missing.status_code == 404
+    assert past_any_version.status_code == 422  # refused by its bound, not an overflow in the database
+    assert past_any_version.json()["errors"][0]["loc"] == ["body", "baseline", "version"]

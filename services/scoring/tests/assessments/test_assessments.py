@@ -209,6 +209,7 @@ async def test_only_published_versions_score_assessments(
 
     draft = await _submit(client, partner, model["model_name"], model_version=2)
     unknown_version = await _submit(client, partner, model["model_name"], model_version=9)
+    past_any_version = await _submit(client, partner, model["model_name"], model_version=2**70)
     unknown_model = await _submit(client, partner, "no-such-model")
     named = await _submit(client, partner, model["model_name"], model_version=1)
 
@@ -216,6 +217,8 @@ async def test_only_published_versions_score_assessments(
     assert draft.json()["errors"][0]["type"] == "model_version_draft"
     assert unknown_version.json()["errors"][0]["type"] == "model_version_unknown"
     assert unknown_model.json()["errors"][0]["type"] == "model_version_unknown"
+    assert is_problem(past_any_version, 422, "validation-error")  # its bound, not an overflow where stored
+    assert past_any_version.json()["errors"][0]["loc"] == ["body", "model_version"]
     assert named.status_code == 201
     # the latest published version is the default: still 1, as 2 is a draft
     assert (await _submit(client, partner, model["model_name"])).json()["model_version"] == 1

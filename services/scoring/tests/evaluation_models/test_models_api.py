@@ -108,6 +108,20 @@ async def test_a_change_is_a_new_draft_copied_from_a_version(client: httpx.Async
     assert (await client.get(f"/v1/evaluation-models/{first['model_id']}")).json()["current_version"] == 1
 
 
+async def test_a_copy_of_a_version_past_any_number_is_refused_not_an_overflow(
+    client: httpx.AsyncClient,
+) -> None:
+    first = await a_model(client)
+    versions = f"/v1/evaluation-models/{first['model_id']}/versions"
+
+    huge = await client.post(versions, json={"copy_from": 2**70})
+    unknown = await client.post(versions, json={"copy_from": 1_000_000})
+
+    assert huge.status_code == 422
+    assert huge.json()["errors"][0]["loc"] == ["body", "copy_from"]
+    assert unknown.status_code == 404, unknown.text
+
+
 async def test_a_taken_name_is_a_conflict(client: httpx.AsyncClient) -> None:
     await a_model(client, name="taken-name")
 

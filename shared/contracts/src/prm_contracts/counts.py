@@ -10,9 +10,9 @@ float into its int, so that the field takes what the document says.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, Field
 
 
 def _integral_float(value: Any) -> Any:
@@ -22,3 +22,9 @@ def _integral_float(value: Any) -> Any:
 
 
 WHOLE_NUMBER = BeforeValidator(_integral_float)
+
+
+# Far above any real count of versions, far below the database's integer: a made-up number is refused (422)
+# or not found (404), never an overflow where it is stored or compared.
+MAX_VERSION_NUMBER = 1_000_000
+VersionNumber = Annotated[int, Field(ge=1, le=MAX_VERSION_NUMBER)]

@@ -33,6 +33,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from prm_contracts.counts import VersionNumber
 from prm_contracts.dates import IsoDate
 from prm_contracts.money import Amount, CurrencyCode, Money
 from prm_contracts.partners import CountryCode, PartnerType
@@ -454,11 +455,8 @@ class CalculationRunIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     programme_id: UUID
-    version: int | None = Field(
-        default=None,
-        ge=1,
-        le=1_000_000,
-        description="A published version's number; default: the one effective in the period.",
+    version: VersionNumber | None = Field(
+        default=None, description="A published version's number; default: the one effective in the period."
     )
     period: PeriodLabel = Field(description="A period of the programme's period type.")
     as_of: IsoDate | None = Field(
@@ -714,7 +712,7 @@ class BacktestSide(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    version: int | None = Field(default=None, ge=1)
+    version: VersionNumber | None = None
     terms: VersionTerms | None = None
 
     @model_validator(mode="after")

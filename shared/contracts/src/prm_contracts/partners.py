@@ -187,7 +187,10 @@ def _not_in_future(year: int) -> int:
     return year
 
 
-YearFounded = Annotated[int, Field(ge=1800, strict=True), WHOLE_NUMBER, AfterValidator(_not_in_future)]
+# 9999 is the calendar's last year, so the document states a bound; the current year is the real one
+YearFounded = Annotated[
+    int, Field(ge=1800, le=9999, strict=True), WHOLE_NUMBER, AfterValidator(_not_in_future)
+]
 
 
 def _distinct_labels(values: list[str]) -> list[str]:

@@ -36,6 +36,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from prm_contracts.counts import VersionNumber
 from prm_contracts.dates import IsoDate, PastOrTodayDate
 from prm_contracts.money import Money
 from prm_contracts.partners import PartnerType, Specialisations
@@ -46,6 +47,7 @@ PREQUALIFICATION_PATH = "/internal/prequalifications"
 APPLICATION_EVALUATION_PATH = "/internal/application-evaluations"
 
 DECIMAL_PATTERN = r"^-?[0-9]{1,9}(\.[0-9]{1,6})?$"
+MAX_WHOLE_INPUT = 999_999_999  # a criterion input sent as a whole number: as many digits as DECIMAL_PATTERN's
 _DECIMAL_RE = re.compile(DECIMAL_PATTERN)
 
 
@@ -494,7 +496,7 @@ class NewModelVersionIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    copy_from: int | None = Field(default=None, ge=1, description="The number of the version to copy.")
+    copy_from: VersionNumber | None = Field(default=None, description="The number of the version to copy.")
     criteria: Criteria | None = None
     gates: Gates | None = None
     grade_bands: GradeBands | None = None
@@ -568,8 +570,17 @@ class EvaluationModelOut(BaseModel):
 
 
 def parse_input(value: Any) -> bool | int | Decimal:
-    """A criterion input: a boolean, a whole number or a decimal string; never a float (inexact)."""
-    if isinstance(value, bool | int):
+    """A criterion input: a boolean, a whole number or a decimal string; never a float (inexact). A whole
+    number has the same bound as a decimal string's integer part (9 digits)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        if abs(value) > MAX_WHOLE_INPUT:
+            raise PydanticCustomError(
+                "input_range",
+                "a whole number must be between -{bound} and {bound}",
+                {"bound": MAX_WHOLE_INPUT},
+            )
         return value
     if isinstance(value, float):
         raise PydanticCustomError(
@@ -592,7 +603,7 @@ InputValue = Annotated[
         {
             "anyOf": [
                 {"type": "string", "pattern": DECIMAL_PATTERN},
-                {"type": "integer"},
+                {"type": "integer", "minimum": -MAX_WHOLE_INPUT, "maximum": MAX_WHOLE_INPUT},
                 {"type": "boolean"},
             ],
             "examples": ["72.5"],
@@ -636,7 +647,7 @@ class AssessmentIn(BaseModel):
 
     partner_id: UUID
     model: ModelName = DEFAULT_MODEL_NAME
-    model_version: int | None = Field(default=None, ge=1)
+    model_version: VersionNumber | None = None
     inputs: Inputs
     assessor: Label = Field(examples=["Jane Doe, channel manager"])
     assessed_on: PastOrTodayDate

@@ -6,6 +6,7 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Path, Response
+from prm_contracts.counts import MAX_VERSION_NUMBER
 from prm_contracts.incentives import ProgrammeIn, ProgrammeOut, ProgrammeVersionOut, VersionTerms
 from prm_contracts.pagination import Page
 from prm_kit.clock import NowDep
@@ -24,7 +25,7 @@ router = APIRouter(prefix="/v1/programmes", tags=["programmes"])
 READ = require("incentives:read")
 WRITE = require("incentives:write")
 VersionNumber = Annotated[
-    int, Path(ge=1, le=1_000_000, description="The version's number within the programme.")
+    int, Path(ge=1, le=MAX_VERSION_NUMBER, description="The version's number within the programme.")
 ]
 
 

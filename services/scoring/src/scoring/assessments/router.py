@@ -6,6 +6,7 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
+from prm_contracts.counts import MAX_VERSION_NUMBER
 from prm_contracts.pagination import Page
 from prm_contracts.scoring import AssessmentIn, AssessmentOut, ModelName, RescoringOut
 from prm_kit.clock import NowDep
@@ -95,7 +96,9 @@ async def rescore_assessment(
     assessment_id: UUID,
     session: SessionDep,
     who: PrincipalDep,
-    model_version: Annotated[int, Query(ge=1, le=1_000_000, description="The version to score with.")],
+    model_version: Annotated[
+        int, Query(ge=1, le=MAX_VERSION_NUMBER, description="The version to score with.")
+    ],
     model: Annotated[ModelName | None, Query(description="Another model; default: the assessment's.")] = None,
 ) -> RescoringOut:
     """The assessment's stored inputs and gate facts scored under `model_version` (a draft too), beside its

@@ -6,6 +6,7 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Path, Response
+from prm_contracts.counts import MAX_VERSION_NUMBER
 from prm_contracts.pagination import Page
 from prm_contracts.scoring import (
     EvaluationModelIn,
@@ -29,7 +30,9 @@ router = APIRouter(prefix="/v1/evaluation-models", tags=["evaluation-models"])
 
 READ = require("scoring:read")
 WRITE = require("scoring:write")
-VersionNumber = Annotated[int, Path(ge=1, le=1_000_000, description="The version's number within the model.")]
+VersionNumber = Annotated[
+    int, Path(ge=1, le=MAX_VERSION_NUMBER, description="The version's number within the model.")
+]
 
 
 def _version_location(model_id: UUID, number: int) -> str:
