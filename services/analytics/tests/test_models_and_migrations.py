@@ -1,10 +1,15 @@
 """The migrations build exactly what the models declare, and they have one head the database is at."""
 
+from pathlib import Path
+from uuid import uuid4
+
 import pytest
+import sqlalchemy as sa
 from analytics.main import MIGRATIONS_DIR
 from analytics.models import Base
 from prm_kit.db.engine import make_engine
-from prm_kit.migrations import current_revision, migration_heads, model_differences
+from prm_kit.migrations import current_revision, migration_heads, model_differences, upgrade
+from sqlalchemy.exc import IntegrityError
 
 pytestmark = pytest.mark.asyncio
 
@@ -33,3 +38,36 @@ async def test_the_database_is_at_the_one_head_of_the_migrations(database_url: s
 
     assert len(heads) == 1, f"the migrations have several heads, merge them: {heads}"
     assert revision == heads[0]
+
+
+_DAILY_ROW = (
+    "INSERT INTO sales_daily_rollup (partner_id, day, product_category, currency, gross_amount, returns_amount, "
+    "costed_amount, cost_amount, sold_quantity, returned_quantity, line_count, sale_line_count, "
+    "return_line_count, costed_line_count) VALUES (:partner, '2026-06-15', 'networking', 'EUR', :gross, 0, 0, 0, "
+    "10000, 0, 1, 1, 0, 0)"
+)
+
+
+@pytest.mark.backend_independent
+async def test_on_sqlite_the_rollups_sums_must_stay_integers_and_inexact_ones_stop_the_migration(
+    tmp_path: Path,
+) -> None:
+    exact = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'exact.db'}")
+    inexact = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'inexact.db'}")
+    try:
+        for engine, gross in ((exact, 3_000_000), (inexact, 1.1e19)):  # 300.0000; a sum SQLite made a REAL
+            await upgrade(engine, MIGRATIONS_DIR, "analytics0013")
+            async with engine.begin() as connection:
+                await connection.execute(sa.text(_DAILY_ROW), {"partner": uuid4().hex, "gross": gross})
+        await upgrade(exact, MIGRATIONS_DIR)
+        with pytest.raises(RuntimeError, match="sales_daily_rollup already holds totals past what SQLite"):
+            await upgrade(inexact, MIGRATIONS_DIR)
+
+        async with exact.connect() as connection:
+            kept = await connection.scalar(sa.text("SELECT gross_amount FROM sales_daily_rollup"))
+            with pytest.raises(IntegrityError, match="ck_sales_daily_rollup_exact_gross_amount"):
+                await connection.execute(sa.text("UPDATE sales_daily_rollup SET gross_amount = 1.1e19"))
+        assert kept == 3_000_000  # copied into the checked table as it was
+    finally:
+        await exact.dispose()
+        await inexact.dispose()

@@ -1,5 +1,5 @@
 """The returns and credit notes naming an original line, found by index (the anomaly guard's
-`return_exceeds_original` adds them up).
+`original_mismatch` adds them up).
 
 Revision ID: analytics0013
 Revises: analytics0012

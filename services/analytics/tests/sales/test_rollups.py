@@ -11,10 +11,10 @@ from uuid import UUID
 
 import pytest
 import sqlalchemy as sa
-from analytics.sales.models import SalesCustomerRollup, SalesDailyRollup, SalesLine
+from analytics.sales.models import SalesCustomerRollup, SalesDailyRollup, SalesLine, SalesMonthlyRollup
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .factories import Sender, a_line, sales_reported
+from .factories import Sender, a_line, is_problem, sales_reported, stored_counts
 from .fakes import FakeRegistry
 
 pytestmark = pytest.mark.asyncio
@@ -250,3 +250,41 @@ async def test_rollups_equal_the_sums_of_the_stored_lines(
     }
     assert len(by_lines) > 20
     assert await _daily(db, partner_id) == by_lines
+
+
+# Below both backends' bound (PostgreSQL's NUMERIC(19, 4): 10^15; SQLite's scaled 64-bit integer:
+# 922,337,203,685,477.5807); 1,000 lines of 99,999,999,999 (about 10^14) then take it past either.
+NEAR_THE_BOUND = Decimal("922337203685000.0000")
+
+
+@pytest.mark.parametrize(
+    ("rollup", "column"),
+    [
+        (SalesDailyRollup, "gross_amount"),
+        (SalesMonthlyRollup, "gross_amount"),
+        (SalesCustomerRollup, "net_amount"),
+    ],
+)
+async def test_a_delivery_taking_a_total_past_its_exact_range_is_a_422_and_stores_nothing(
+    sender: Sender, registry: FakeRegistry, db: AsyncSession, rollup: type[Any], column: str
+) -> None:
+    # each line is in bounds; only the total kept of them is not. SQLite would have made it an inexact REAL.
+    partner_id, secret = registry.partner()
+    assert (await sender.send(partner_id, secret, sales_reported(_line("SEED")))).status_code == 200
+    await db.execute(
+        sa.update(rollup).where(rollup.partner_id == partner_id).values({column: NEAR_THE_BOUND})
+    )
+    await db.commit()
+    before = await stored_counts(db)
+    big = "99999999999"
+    lines = [_line(f"BIG-{n}", quantity="1", unit_price=big, amount=big) for n in range(1000)]
+
+    answer = await sender.send(partner_id, secret, sales_reported(*lines))
+
+    assert is_problem(answer, "validation-error", 422), answer.text
+    assert answer.json()["errors"][0]["type"] == "number_out_of_range"
+    assert "nothing was stored" in answer.json()["detail"]
+    assert await stored_counts(db) == before
+    db.expire_all()
+    kept = await db.scalar(sa.select(getattr(rollup, column)).where(rollup.partner_id == partner_id))
+    assert kept == NEAR_THE_BOUND

@@ -314,3 +314,49 @@ async def test_the_documented_example_file_is_valid_line_by_line() -> None:
     assert len(records) == 2
     assert all(None not in record and None not in record.values() for record in records)  # field counts
     assert [transaction_of(record).external_id for record in records] == ["INV-1001-1", "RET-1001-1"]
+
+
+async def test_a_chunk_taking_a_total_past_its_exact_range_stops_the_import_and_keeps_what_was_committed(
+    app: FastAPI, db: AsyncSession
+) -> None:
+    # each line is in bounds; the day's rollup is not once the last chunk is added to it
+    partner, big = uuid4(), "99999999999"
+    await service.import_sales(
+        app.state.session_factory,
+        _pieces(csv_file(row("SEED"))),
+        partner_id=partner,
+        import_id="t3",
+        now=utc_now(),
+    )
+    # 5 * 10^10 under the column's bound: PostgreSQL's NUMERIC(19, 4), SQLite's scaled 64-bit integer
+    bound = Decimal(10**15) if db.bind.dialect.name == "postgresql" else Decimal("922337203685477.5807")
+    near_the_bound = bound - 50_000_000_000
+    await db.execute(
+        sa.update(SalesDailyRollup)
+        .where(SalesDailyRollup.partner_id == partner)
+        .values(gross_amount=near_the_bound)
+    )
+    await db.commit()
+    body = csv_file(row("S-1"), row("S-2"), row("B-1", quantity="1", unit_price=big, amount=big))
+
+    with pytest.raises(SalesImportStopped) as stopped:
+        await service.import_sales(
+            app.state.session_factory,
+            _pieces(body),
+            partner_id=partner,
+            import_id="t4",
+            now=utc_now(),
+            chunk_lines=2,
+        )
+
+    report: dict[str, Any] = stopped.value.extensions["report"]
+    assert (report["complete"], report["committed_through_line"]) == (False, 3)
+    assert [chunk["accepted"] for chunk in report["chunks"]] == [2]
+    assert "lines 4-4 would take a stored total" in str(stopped.value.detail)
+    assert [issue.type for issue in stopped.value.errors] == ["number_out_of_range"]
+    assert await _stored(db, partner) == (3, Decimal("900.00"))  # the seed and the committed chunk
+    db.expire_all()
+    day = await db.scalar(
+        sa.select(SalesDailyRollup.gross_amount).where(SalesDailyRollup.partner_id == partner)
+    )
+    assert day == near_the_bound + Decimal("600.00")

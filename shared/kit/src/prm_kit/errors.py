@@ -29,6 +29,8 @@ from starlette.requests import Request as StarletteRequest
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from prm_kit.db.states import is_number_out_of_range, sqlstate
+
 _log = structlog.get_logger("errors")
 _BY_STATUS: dict[int, type[AppError]] = {cls.status: cls for cls in AppError.__subclasses__()}
 
@@ -127,6 +129,9 @@ async def _http_error(request: Request, exc: Exception) -> ProblemResponse:
 
 async def _integrity_error(request: Request, exc: Exception) -> ProblemResponse:
     # A backstop: services check uniqueness themselves, but a race can still reach the constraint.
+    assert isinstance(exc, IntegrityError)
+    if is_number_out_of_range(exc):
+        return _number_out_of_range(request, exc)
     _log.warning("integrity_error", error=str(getattr(exc, "orig", exc))[:300])
     return problem_response(Conflict("the change conflicts with data stored meanwhile; retry"), request)
 
@@ -139,9 +144,6 @@ def unexpected_error(scope: Scope) -> AppError:
 
 # PostgreSQL refuses text it cannot store: the NUL character (22021) or one the encoding lacks (22P05).
 _UNSTORABLE_TEXT = {"22021", "22P05"}
-# ... and a number beyond its column (22003): each amount sent is checked, but a total kept of many (a rollup
-# of a month's sales, a payout) can outgrow numeric(19,4) through requests that were each valid.
-_NUMBER_OUT_OF_RANGE = "22003"
 
 
 # How long a client should wait before retrying when the database cannot be reached; it recovers on its own
@@ -164,28 +166,34 @@ async def _unreachable(request: Request, exc: Exception) -> ProblemResponse:
     return _database_unavailable(request, exc)
 
 
+def _number_out_of_range(request: Request, exc: DBAPIError) -> ProblemResponse:
+    """Each amount sent is checked, but a total kept of many (a rollup of a month's sales, a payout) can
+    outgrow its column through requests that were each valid: refused whole, never stored inexactly."""
+    _log.warning("number_out_of_range", error=str(exc.orig)[:300], path=request.url.path)
+    detail = (
+        "a number, or a total kept of it, would exceed what is stored exactly (NUMERIC(19, 4): up to 15 digits "
+        "before the decimal point; on the embedded SQLite database up to 922,337,203,685,477.5807); nothing "
+        "was stored"
+    )
+    issue = ValidationIssue(loc=["body"], msg=detail, type="number_out_of_range")
+    return problem_response(UnprocessableContent(detail, errors=[issue]), request)
+
+
 async def _database_error(request: Request, exc: Exception) -> ProblemResponse:
     """Text a client sent that PostgreSQL cannot store, or a number (or a total) beyond its column, is the
     client's mistake (422); a lost connection is 503; anything else is ours."""
     assert isinstance(exc, DBAPIError)
     if exc.connection_invalidated or isinstance(exc.orig, OSError):
         return _database_unavailable(request, exc)
-    state = getattr(exc.orig, "sqlstate", None)
-    if state in _UNSTORABLE_TEXT:
+    if sqlstate(exc) in _UNSTORABLE_TEXT:
         return problem_response(
             UnprocessableContent(
                 "text may not contain the NUL character (\\u0000) or unencodable characters"
             ),
             request,
         )
-    if state == _NUMBER_OUT_OF_RANGE:
-        _log.warning("number_out_of_range", error=str(exc.orig)[:300], path=request.url.path)
-        detail = (
-            "a number, or a total kept of it, would exceed what is stored (up to 15 digits before the decimal "
-            "point, 4 after); nothing was stored"
-        )
-        issue = ValidationIssue(loc=["body"], msg=detail, type="number_out_of_range")
-        return problem_response(UnprocessableContent(detail, errors=[issue]), request)
+    if is_number_out_of_range(exc):
+        return _number_out_of_range(request, exc)
     _log.error("database_error", exc_info=exc, path=request.url.path)
     return problem_response(unexpected_error(request.scope), request)
 

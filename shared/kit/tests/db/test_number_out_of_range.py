@@ -5,16 +5,18 @@ requests that were each valid."""
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from fastapi import APIRouter
 from prm_kit.db import SessionDep
+from prm_kit.db.states import EXACT_CHECK, stays_exact
 from prm_kit.testing import postgres_admin_url, rolled_back_app
 
 from ..conftest import AppFactory
 
-pytestmark = [pytest.mark.asyncio, pytest.mark.postgresql_pass]
+pytestmark = pytest.mark.asyncio
 
 router = APIRouter()
 
@@ -27,6 +29,7 @@ async def add_to_total(amount: str, session: SessionDep) -> dict[str, str]:
     return {"total": str(total)}
 
 
+@pytest.mark.postgresql_pass
 async def test_a_total_beyond_numeric_19_4_is_a_422_saying_nothing_was_stored(kit_app: AppFactory) -> None:
     # PostgreSQL's own refusal (SQLite keeps any number), whichever backend this pass tests
     url = postgres_admin_url()
@@ -39,3 +42,54 @@ async def test_a_total_beyond_numeric_19_4_is_a_422_saying_nothing_was_stored(ki
     assert beyond.headers["content-type"] == "application/problem+json"
     assert "nothing was stored" in beyond.json()["detail"]
     assert [issue["type"] for issue in beyond.json()["errors"]] == ["number_out_of_range"]
+
+
+# SQLite keeps an ExactDecimal as a scaled 64-bit integer and, unasked, turns a sum past it into an inexact
+# REAL: a `stays_exact` CHECK makes that write fail, and SUM itself fails on overflow. Both are the same 422.
+_SCALED_MAX = 2**63 - 1
+sqlite_router = APIRouter()
+
+
+@sqlite_router.post("/sqlite-totals")
+async def add_to_sqlite_total(scaled: int, session: SessionDep) -> dict[str, int]:
+    await session.execute(
+        sa.text(
+            f"CREATE TABLE IF NOT EXISTS total (id INTEGER PRIMARY KEY, amount INTEGER NOT NULL, "
+            f"CONSTRAINT ck_total_{EXACT_CHECK}amount CHECK ({stays_exact('amount')}))"
+        )
+    )
+    await session.execute(
+        sa.text(
+            "INSERT INTO total (id, amount) VALUES (1, :scaled) "
+            "ON CONFLICT (id) DO UPDATE SET amount = total.amount + excluded.amount"
+        ),
+        {"scaled": scaled},
+    )
+    return {"total": int(await session.scalar(sa.text("SELECT amount FROM total WHERE id = 1")) or 0)}
+
+
+@sqlite_router.get("/sqlite-sum")
+async def sum_past_64_bits(session: SessionDep) -> dict[str, int]:
+    total = await session.scalar(
+        sa.text("SELECT sum(amount) FROM (SELECT :largest AS amount UNION ALL SELECT 1)"),
+        {"largest": _SCALED_MAX},
+    )
+    return {"total": int(total)}
+
+
+@pytest.mark.backend_independent
+async def test_on_sqlite_a_total_past_64_bits_is_the_same_422_not_an_inexact_real(
+    kit_app: AppFactory, tmp_path: Path
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'totals.db'}"
+    async with rolled_back_app(kit_app(sqlite_router, database_url=url), url) as (client, _):
+        first = await client.post("/sqlite-totals", params={"scaled": _SCALED_MAX - 10})
+        at_the_bound = await client.post("/sqlite-totals", params={"scaled": 10})
+        beyond = await client.post("/sqlite-totals", params={"scaled": 1})
+        summed = await client.get("/sqlite-sum")
+
+    assert (first.json(), at_the_bound.json()) == ({"total": _SCALED_MAX - 10}, {"total": _SCALED_MAX})
+    for refused in (beyond, summed):
+        assert refused.status_code == 422, refused.text  # not 409 (a unique key's race) nor 500
+        assert [issue["type"] for issue in refused.json()["errors"]] == ["number_out_of_range"]
+        assert "nothing was stored" in refused.json()["detail"]

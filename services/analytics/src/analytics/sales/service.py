@@ -47,6 +47,7 @@ from prm_contracts.sales import (
     WebhookIdReused,
 )
 from prm_kit.db.core import is_postgresql
+from prm_kit.db.states import is_lost_race
 from prm_kit.errors import summarise, validation_issues
 from prm_kit.outbox import add_event, outbox_row
 from prm_kit.pagination import keyset_cursor, keyset_position, page_of
@@ -71,8 +72,6 @@ from analytics.sales.schemas import key_row, line_out, line_row, recorded_line
 
 EVENT_SOURCE = "analytics"
 LINE_ORDER = "-occurred_on"
-# A transaction that lost a race to a unique key, or that PostgreSQL ended to break a deadlock: judged again.
-_RACE_STATES = {"40P01", "40001"}
 _MESSAGE: TypeAdapter[SalesReportedMessage | PaymentUpdatedMessage] = TypeAdapter(SalesWebhookMessage)
 
 
@@ -119,7 +118,7 @@ async def record_delivery(
                 session, partner_id=partner_id, webhook_id=webhook_id, body=body, now=now
             )
         except (IntegrityError, DBAPIError) as exc:
-            if not isinstance(exc, IntegrityError) and _sqlstate(exc) not in _RACE_STATES:
+            if not is_lost_race(exc):
                 raise
             await session.rollback()
             if attempt == 1:
@@ -129,11 +128,6 @@ async def record_delivery(
                     headers={"Retry-After": "1"},
                 ) from exc
     raise AssertionError("unreachable")
-
-
-def _sqlstate(exc: DBAPIError) -> str | None:
-    state = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
-    return state if isinstance(state, str) else None
 
 
 async def _record_once(

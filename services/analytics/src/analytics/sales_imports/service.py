@@ -17,9 +17,10 @@ from collections.abc import AsyncIterable, Callable
 from datetime import datetime
 from uuid import UUID
 
-from prm_contracts.problem import UnprocessableContent
+from prm_contracts.problem import UnprocessableContent, ValidationIssue
 from prm_contracts.sales import SalesReportedData, SalesReportedMessage, SalesTransaction
 from prm_kit.csv_upload import csv_records
+from prm_kit.db.states import is_lost_race, is_number_out_of_range
 from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -40,8 +41,6 @@ from analytics.sales_imports.schemas import (
 CHUNK_LINES = 1000
 MAX_REPORTED_ERRORS = 1000
 MAX_REPORTED_CHUNKS = 1000  # a million lines; `chunk_count` counts them all
-# a transaction that lost a race to a unique key, or that PostgreSQL ended to break a deadlock: tried again
-_RACE_STATES = frozenset({"40P01", "40001"})
 
 SessionFactory = Callable[[], AsyncSession]
 
@@ -180,7 +179,15 @@ async def _commit(
                 break
             except (IntegrityError, DBAPIError) as exc:
                 await session.rollback()
-                if not isinstance(exc, IntegrityError) and _sqlstate(exc) not in _RACE_STATES:
+                if is_number_out_of_range(exc):
+                    detail = (
+                        f"lines {min(chunk.line_numbers.values())}-{through_line} would take a stored total (a "
+                        "day's, month's or customer's sales) past what is kept exactly"
+                    )
+                    raise UnprocessableContent(
+                        detail, errors=[ValidationIssue(loc=["body"], msg=detail, type="number_out_of_range")]
+                    ) from exc
+                if not is_lost_race(exc):
                     raise
                 if attempt == 1:
                     raise SalesImportConflict(
@@ -213,8 +220,3 @@ async def _commit(
                 rejected=answer.counts.rejected,
             )
         )
-
-
-def _sqlstate(exc: DBAPIError) -> str | None:
-    state = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
-    return state if isinstance(state, str) else None
