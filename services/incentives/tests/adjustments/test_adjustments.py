@@ -74,6 +74,9 @@ async def test_a_manual_adjustment_survives_re_runs_and_a_closed_period_refuses_
     )
     a_float = await client.post("/v1/adjustments", json=_body(programme, anna, 1.5))
     too_fine = await client.post("/v1/adjustments", json=_body(programme, anna, "0.001"))
+    # valid alone, but the payout it is added to (27.34) would pass what its column keeps exactly (10^15, and
+    # 922,337,203,685,477.5807 on SQLite): a 422, never a 500 or a rounded total
+    too_large = await client.post("/v1/adjustments", json=_body(programme, anna, "999999999999999.00"))
 
     assert closed.status_code == 409
     assert closed.json()["type"].endswith("/period-closed")
@@ -81,7 +84,10 @@ async def test_a_manual_adjustment_survives_re_runs_and_a_closed_period_refuses_
     assert other_currency.json()["type"].endswith("/adjustment-currency")
     assert a_float.status_code == 422
     assert too_fine.status_code == 422
+    assert too_large.status_code == 422, too_large.text
+    assert [issue["type"] for issue in too_large.json()["errors"]] == ["number_out_of_range"]
     assert await _adjustments(db) == before
+    assert (await payouts(client, rerun))[str(anna)]["amount"]["amount"] == "27.34"
 
 
 async def test_a_return_of_a_paid_sale_is_clawed_back_at_the_rate_paid_in_the_next_run(

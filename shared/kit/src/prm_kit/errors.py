@@ -22,7 +22,7 @@ from prm_contracts.problem import (
     ValidationIssue,
     set_problem_base_uri,
 )
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request as StarletteRequest
@@ -166,13 +166,13 @@ async def _unreachable(request: Request, exc: Exception) -> ProblemResponse:
     return _database_unavailable(request, exc)
 
 
-def _number_out_of_range(request: Request, exc: DBAPIError) -> ProblemResponse:
+def _number_out_of_range(request: Request, exc: StatementError) -> ProblemResponse:
     """Each amount sent is checked, but a total kept of many (a rollup of a month's sales, a payout) can
     outgrow its column through requests that were each valid: refused whole, never stored inexactly."""
     _log.warning("number_out_of_range", error=str(exc.orig)[:300], path=request.url.path)
     detail = (
-        "a number, or a total kept of it, would exceed what is stored exactly (NUMERIC(19, 4): up to 15 digits "
-        "before the decimal point; on the embedded SQLite database up to 922,337,203,685,477.5807); nothing "
+        "a number, or a total kept of it, would exceed what is stored exactly (an amount: up to 15 digits "
+        "before the decimal point, on the embedded SQLite database up to 922,337,203,685,477.5807); nothing "
         "was stored"
     )
     issue = ValidationIssue(loc=["body"], msg=detail, type="number_out_of_range")
@@ -195,6 +195,16 @@ async def _database_error(request: Request, exc: Exception) -> ProblemResponse:
     if is_number_out_of_range(exc):
         return _number_out_of_range(request, exc)
     _log.error("database_error", exc_info=exc, path=request.url.path)
+    return problem_response(unexpected_error(request.scope), request)
+
+
+async def _statement_error(request: Request, exc: Exception) -> ProblemResponse:
+    """A value SQLAlchemy could not send (the database never saw it): a number beyond its column is the
+    client's 422, anything else is ours."""
+    assert isinstance(exc, StatementError)
+    if is_number_out_of_range(exc):
+        return _number_out_of_range(request, exc)
+    _log.error("statement_error", exc_info=exc, path=request.url.path)
     return problem_response(unexpected_error(request.scope), request)
 
 
@@ -240,6 +250,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(DBAPIError, _database_error)
+    app.add_exception_handler(StatementError, _statement_error)
     app.add_exception_handler(OSError, _unreachable)
     app.add_exception_handler(PoolTimeoutError, _unreachable)
 

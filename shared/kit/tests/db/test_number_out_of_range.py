@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from fastapi import APIRouter
-from prm_kit.db import SessionDep
+from prm_kit.db import ExactDecimal, SessionDep
 from prm_kit.db.states import EXACT_CHECK, stays_exact
 from prm_kit.testing import postgres_admin_url, rolled_back_app
 
@@ -68,6 +68,12 @@ async def add_to_sqlite_total(scaled: int, session: SessionDep) -> dict[str, int
     return {"total": int(await session.scalar(sa.text("SELECT amount FROM total WHERE id = 1")) or 0)}
 
 
+@sqlite_router.post("/sqlite-amounts")
+async def store_amount(amount: str, session: SessionDep) -> dict[str, str]:
+    stored = await session.scalar(sa.select(sa.bindparam("amount", Decimal(amount), type_=ExactDecimal())))
+    return {"amount": str(stored)}
+
+
 @sqlite_router.get("/sqlite-sum")
 async def sum_past_64_bits(session: SessionDep) -> dict[str, int]:
     total = await session.scalar(
@@ -87,9 +93,12 @@ async def test_on_sqlite_a_total_past_64_bits_is_the_same_422_not_an_inexact_rea
         at_the_bound = await client.post("/sqlite-totals", params={"scaled": 10})
         beyond = await client.post("/sqlite-totals", params={"scaled": 1})
         summed = await client.get("/sqlite-sum")
+        largest_amount = await client.post("/sqlite-amounts", params={"amount": "922337203685477.5807"})
+        past_the_amount = await client.post("/sqlite-amounts", params={"amount": "922337203685477.5808"})
 
     assert (first.json(), at_the_bound.json()) == ({"total": _SCALED_MAX - 10}, {"total": _SCALED_MAX})
-    for refused in (beyond, summed):
+    assert largest_amount.json() == {"amount": "922337203685477.5807"}
+    for refused in (beyond, summed, past_the_amount):
         assert refused.status_code == 422, refused.text  # not 409 (a unique key's race) nor 500
         assert [issue["type"] for issue in refused.json()["errors"]] == ["number_out_of_range"]
         assert "nothing was stored" in refused.json()["detail"]

@@ -3,7 +3,9 @@ total kept of many) went past what its column holds exactly."""
 
 from __future__ import annotations
 
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
+
+from prm_kit.db.types import NumberOutOfRange
 
 # PostgreSQL: numeric_value_out_of_range, raised by a NUMERIC(p, s) column or an integer past its width.
 NUMBER_OUT_OF_RANGE = "22003"
@@ -24,9 +26,14 @@ def stays_exact(column: str) -> str:
     return f"typeof({column}) = 'integer'"
 
 
-def is_number_out_of_range(exc: DBAPIError) -> bool:
-    """A number, or a total kept of many, beyond what its column stores exactly: PostgreSQL's 22003; on SQLite
-    a `stays_exact` CHECK that failed, or SUM's integer overflow while adding stored totals up."""
+def is_number_out_of_range(exc: StatementError) -> bool:
+    """A number, or a total kept of many, beyond what its column stores exactly: one an ExactDecimal refused
+    before sending it (`NumberOutOfRange`); PostgreSQL's 22003; on SQLite a `stays_exact` CHECK that failed,
+    or SUM's integer overflow while adding stored totals up."""
+    if isinstance(exc.orig, NumberOutOfRange):
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
     if sqlstate(exc) == NUMBER_OUT_OF_RANGE:
         return True
     message = str(exc.orig)

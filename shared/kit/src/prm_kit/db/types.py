@@ -16,6 +16,11 @@ _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 _WIDE = Context(prec=60)
 
 
+class NumberOutOfRange(ValueError):
+    """A value beyond what its ExactDecimal column stores exactly: a 422 (prm_kit.errors), as PostgreSQL's
+    own 22003 is, since each number a client sends is bounded but a total kept of many is not."""
+
+
 class ExactDecimal(TypeDecorator[Decimal]):
     """NUMERIC(precision, scale) on PostgreSQL; on SQLite a scaled 64-bit integer.
 
@@ -51,7 +56,7 @@ class ExactDecimal(TypeDecorator[Decimal]):
         if not value.is_finite():
             raise ValueError(f"{value} is not a finite decimal")
         if abs(value) >= self._limit:
-            raise ValueError(f"{value} does not fit NUMERIC({self.precision}, {self.scale})")
+            raise NumberOutOfRange(f"{value} does not fit NUMERIC({self.precision}, {self.scale})")
         # |value| < 10**(precision - scale) <= 10**59: at 60 digits the arithmetic below is exact
         if _WIDE.remainder(value, self._quantum) != 0:
             raise ValueError(f"{value} has more than {self.scale} decimal places")
@@ -59,7 +64,9 @@ class ExactDecimal(TypeDecorator[Decimal]):
         if dialect.name == "sqlite":
             if not _INT64_MIN <= scaled <= _INT64_MAX:
                 largest = Decimal(_INT64_MAX) / self._factor
-                raise ValueError(f"{value} is beyond what SQLite stores exactly in this column (±{largest})")
+                raise NumberOutOfRange(
+                    f"{value} is beyond what SQLite stores exactly in this column (±{largest})"
+                )
             return scaled
         return value
 
