@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from gateway.cors import EXPOSE_HEADERS
 from prm_contracts.problem import AppError, problem_type
 from prm_kit.openapi import operations, resolve
 from pydantic import BaseModel, ValidationError
@@ -355,3 +356,27 @@ def test_no_request_carries_a_json_number_other_than_an_integer(document: dict[s
     """Amounts, rates and scores travel as decimal strings: a float would lose digits on the way."""
     floats = [where for where, schema in _request_schemas(document) if schema.get("type") == "number"]
     assert not floats, floats
+
+
+# Fetch's CORS-safelisted answer headers: a browser lets a front end read these without their being exposed.
+_SAFELISTED = {
+    "cache-control",
+    "content-language",
+    "content-length",
+    "content-type",
+    "expires",
+    "last-modified",
+    "pragma",
+}
+
+
+def test_every_answer_header_the_document_declares_is_exposed_to_browser_front_ends(
+    document: dict[str, Any],
+) -> None:
+    exposed = {name.lower() for name in EXPOSE_HEADERS} | _SAFELISTED
+    declared: set[str] = set()
+    for _, _, operation in operations(document):
+        for response in _responses(document, operation).values():
+            declared |= set(response.get("headers", {}))
+    assert {"X-Request-ID", "ETag", "Idempotent-Replayed", "Content-Disposition"} <= declared
+    assert {name for name in declared if name.lower() not in exposed} == set()

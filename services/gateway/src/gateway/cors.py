@@ -1,7 +1,7 @@
 """CORS for browser front ends (partner portal, channel-manager console) on the configured origins only.
 
-Bearer keys, not cookies, so credentials are not allowed; the headers a front end needs to read
-(request id, ETag, Retry-After, Location) are exposed.
+Bearer keys, not cookies, so credentials are not allowed; every answer header the document declares is
+exposed, so a front end can read it (tests/test_openapi_truthful.py keeps the two in step).
 """
 
 from __future__ import annotations
@@ -17,7 +17,14 @@ ALLOW_HEADERS = (
     "If-None-Match",
     "X-Request-ID",
 )
-EXPOSE_HEADERS = ("X-Request-ID", "ETag", "Location", "Retry-After")
+EXPOSE_HEADERS = (
+    "X-Request-ID",
+    "ETag",
+    "Location",
+    "Retry-After",
+    "Idempotent-Replayed",
+    "Content-Disposition",
+)
 MAX_AGE_SECONDS = 600
 
 

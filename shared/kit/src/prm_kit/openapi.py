@@ -211,6 +211,7 @@ def _if_match_required(operation: dict[str, Any]) -> None:
 
 _HEADER_REF = "#/components/headers/"
 REQUEST_ID = "X-Request-ID"
+CONTENT_DISPOSITION = "Content-Disposition"
 RESPONSE_HEADERS: dict[str, Any] = {
     REQUEST_ID: {
         "description": "The request's id: the caller's own when it sent a sane one, else a new one. Quote it "
@@ -230,12 +231,17 @@ RESPONSE_HEADERS: dict[str, Any] = {
         "description": "Seconds to wait before retrying.",
         "schema": {"type": "integer", "minimum": 0, "examples": [5]},
     },
+    CONTENT_DISPOSITION: {
+        "description": "A CSV answer is a download: `attachment` and the file name to save it as.",
+        "schema": {"type": "string", "examples": ['attachment; filename="sales-lines.csv"']},
+    },
 }
 
 
 def declare_response_headers(operation: dict[str, Any]) -> None:
     """Declares on every answer of the operation the headers it carries: `X-Request-ID` on all, `Location`
-    (and `Idempotent-Replayed` where an `Idempotency-Key` is taken) on a 201, `Retry-After` on 429 and 503.
+    (and `Idempotent-Replayed` where an `Idempotency-Key` is taken) on a 201, `Retry-After` on 429 and 503,
+    `Content-Disposition` on a CSV answer.
     Idempotent, so that the merged document can call it again once the gateway's own answers are added."""
     idempotent = any(
         parameter.get("in") == "header" and parameter.get("name") == IDEMPOTENCY_HEADER
@@ -250,6 +256,8 @@ def declare_response_headers(operation: dict[str, Any]) -> None:
                 headers[REPLAYED_HEADER] = {"$ref": _HEADER_REF + REPLAYED_HEADER}
         if status in {"429", "503"}:
             headers["Retry-After"] = {"$ref": _HEADER_REF + "Retry-After"}
+        if "text/csv" in response.get("content", {}):
+            headers[CONTENT_DISPOSITION] = {"$ref": _HEADER_REF + CONTENT_DISPOSITION}
         if ETAG_HEADER in headers:
             headers[ETAG_HEADER].setdefault("description", "The version of the resource.")
 
