@@ -183,6 +183,9 @@ def test_a_new_forwarded_for_on_each_application_does_not_escape_the_limit(limit
     assert [a.status_code for a in answers] == [201] * 3 + [429] * 7, [a.text for a in answers]
     assert answers[-1].headers["content-type"] == "application/problem+json"
     assert int(answers[-1].headers["retry-after"]) >= 1
+    # each answer told the applicant's address where it stood: 3 at once, then none left
+    assert [a.headers["ratelimit-limit"] for a in answers] == ["3"] * 10
+    assert [a.headers["ratelimit-remaining"] for a in answers] == ["2", "1", "0"] + ["0"] * 7
 
 
 def test_made_up_keys_with_a_new_forwarded_for_each_are_limited_per_address(limited: httpx.Client) -> None:

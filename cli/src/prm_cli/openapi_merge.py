@@ -10,7 +10,8 @@
   everywhere except on `/v1/webhooks/…`, which is public (signed deliveries, no API key), and optional on
   the operations open to applicants (`gateway.routing.OPEN_TO_APPLICANTS`);
 - operations of the services also document the answers the gateway itself may give (413, 502-504), with
-  the headers they carry (`X-Request-ID`, `Retry-After` on 503) like every other answer;
+  the headers they carry (`X-Request-ID`, `Retry-After` on 503) like every other answer; every 2xx and 4xx
+  answer but a 401 carries the caller's `RateLimit-*` headers;
 - the one server is `/`, the gateway that serves the document;
 - every schema, JSON request body and success answer gets an example composed from the examples its
   properties and sibling schemas carry (`prm_kit.openapi.compose_examples`), each problem answer an example
@@ -35,8 +36,10 @@ from gateway.routing import OPEN_TO_APPLICANTS, match
 from prm_contracts.problem import PROBLEM_MEDIA_TYPE
 from prm_kit.openapi import (
     BEARER_SCHEME,
+    RATE_LIMIT_HEADERS,
     RESPONSE_HEADERS,
     compose_examples,
+    declare_rate_limit_headers,
     declare_response_headers,
     describe_problem_types,
     scopes_granting,
@@ -113,6 +116,7 @@ def merge_documents(documents: dict[str, dict[str, Any]]) -> dict[str, Any]:
                     declare_response_headers(operation)  # the gateway's answers carry them too
                     _state_gateway_scope(key, path, operation)
                     describe_problem_types(operation, {**catalogue, **_answered_by_gateway(documents)}, path)
+                declare_rate_limit_headers(operation)
                 if path == WEBHOOK_PREFIX or path.startswith(WEBHOOK_PREFIX + "/"):
                     operation["security"] = []
                 elif (key.upper(), path) in OPEN_TO_APPLICANTS:
@@ -133,7 +137,7 @@ def merge_documents(documents: dict[str, dict[str, Any]]) -> dict[str, Any]:
         "paths": dict(sorted(merged_paths.items())),
         "components": {
             "schemas": dict(sorted(schemas.items())),
-            "headers": copy.deepcopy(RESPONSE_HEADERS),
+            "headers": copy.deepcopy(RESPONSE_HEADERS | RATE_LIMIT_HEADERS),
             "securitySchemes": copy.deepcopy(BEARER_SCHEME),
         },
         "security": [{"bearerAuth": []}],

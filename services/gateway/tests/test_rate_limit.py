@@ -47,6 +47,37 @@ async def test_a_caller_over_its_burst_gets_429_with_retry_after(gateway_with: A
 
 
 @pytest.mark.asyncio
+@pytest.mark.parametrize("backend", ["memory", pytest.param("redis", marks=needs_redis)])
+async def test_every_answer_past_the_key_check_tells_the_callers_quota(
+    gateway_with: Any, backend: str
+) -> None:
+    redis_url = REDIS_URL if backend == "redis" else None
+    # burst 3, 1 token per 100 s: after n requests, 3 - n left and n * 100 s until the bucket is full again
+    # (less the few milliseconds the requests took, rounded up to whole seconds)
+    async with gateway_with(rate_limit_per_second=0.01, rate_limit_burst=3, redis_url=redis_url) as gw:
+        key = await gw.key("admin")
+
+        proxied = await gw.client.get("/v1/partners", headers=gw.bearer(key))
+        own = await gw.client.get("/v1/admin/api-keys", headers=gw.bearer(key))
+        conflict = await gw.client.get("/v1/partners/p/conflict", headers=gw.bearer(key))  # the service's 409
+        refused = await gw.client.get("/v1/partners", headers=gw.bearer(key))
+        unauthenticated = await gw.client.get("/v1/partners")
+
+    def quota(answer: Any) -> tuple[str, str, str]:
+        return tuple(answer.headers[f"ratelimit-{name}"] for name in ("limit", "remaining", "reset"))
+
+    assert [answer.status_code for answer in (proxied, own, conflict, refused)] == [200, 200, 409, 429]
+    assert [quota(answer) for answer in (proxied, own, conflict, refused)] == [
+        ("3", "2", "100"),
+        ("3", "1", "200"),
+        ("3", "0", "300"),
+        ("3", "0", "300"),
+    ]
+    assert refused.headers["retry-after"] == "100"
+    assert "ratelimit-limit" not in unauthenticated.headers  # 401: not counted against anyone's quota
+
+
+@pytest.mark.asyncio
 async def test_the_gateways_own_endpoints_count_against_the_same_limit(gateway_with: Any) -> None:
     async with gateway_with(rate_limit_per_second=0.01, rate_limit_burst=2) as gw:
         key = await gw.key("admin")
@@ -71,13 +102,19 @@ async def test_webhooks_are_limited_per_source_address(gateway_with: Any) -> Non
 async def test_an_empty_memory_bucket_says_how_long_until_the_next_token() -> None:
     limiter = MemoryRateLimiter(rate=0.001, burst=2)
 
-    assert await limiter.acquire("a") is None
-    assert await limiter.acquire("a") is None
-    wait = await limiter.acquire("a")
+    first, second, third = [await limiter.acquire("a") for _ in range(3)]
 
+    assert (first.retry_after_seconds, first.remaining, second.retry_after_seconds, second.remaining) == (
+        None,
+        1,
+        None,
+        0,
+    )
     # empty after two, refilled e*0.001 tokens e seconds later: 1000 - e seconds until the next (e < 1 s)
-    assert wait is not None
-    assert 999 < wait <= 1000
+    assert third.retry_after_seconds is not None
+    assert 999 < third.retry_after_seconds <= 1000
+    assert (third.limit, third.remaining) == (2, 0)
+    assert 1999 < third.reset_seconds <= 2000  # two tokens to refill at one per 1000 s
 
 
 @needs_redis
@@ -92,10 +129,12 @@ async def test_redis_buckets_are_shared_by_every_limiter_on_the_same_redis() -> 
         await first.aclose()
         await second.aclose()
 
-    assert answers[:2] == [None, None]
+    assert [(a.retry_after_seconds, a.remaining) for a in answers[:2]] == [(None, 1), (None, 0)]
     # the second limiter saw the first one's take: empty, 1000 - e seconds until the next token (e < 1 s)
-    assert answers[2] is not None
-    assert 999 < answers[2] <= 1000
+    assert answers[2].retry_after_seconds is not None
+    assert 999 < answers[2].retry_after_seconds <= 1000
+    assert (answers[2].limit, answers[2].remaining) == (2, 0)
+    assert 1999 < answers[2].reset_seconds <= 2000
 
 
 @pytest.mark.asyncio
@@ -106,7 +145,7 @@ async def test_an_unreachable_redis_lets_requests_through() -> None:
     finally:
         await limiter.aclose()
 
-    assert answers == [None, None, None]
+    assert answers == [None, None, None]  # let through, with no quota to tell
 
 
 @pytest.mark.asyncio

@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from gateway.api_keys import service as api_keys
 from gateway.bearer_tokens import BearerTokenVerifier
 from gateway.internal_credentials import InternalCredentials
-from gateway.rate_limit import RateLimiter, rate_limited
+from gateway.rate_limit import RateLimiter, admit
 
 WEBHOOK_PRINCIPAL = Principal(subject="webhook:anonymous", scopes=frozenset())
 APPLICANT_PRINCIPAL = Principal(subject="public:applicant", scopes=frozenset({APPLICATION_SUBMIT_SCOPE}))
@@ -121,9 +121,7 @@ class Authenticator:
             raise refused_key()
         task = self._pending.get(authorization)
         if task is None:
-            retry_after = await self._lookup_limiter.acquire(f"key-lookup:{client_host}")
-            if retry_after is not None:
-                raise rate_limited(retry_after)
+            await admit(self._lookup_limiter, f"key-lookup:{client_host}")
             task = asyncio.create_task(self._load(authorization))
             self._pending[authorization] = task
             task.add_done_callback(lambda done: self._settled(authorization, done))

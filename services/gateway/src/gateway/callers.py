@@ -13,14 +13,14 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from prm_contracts.principal import ADMIN_SCOPE, Principal
 from prm_contracts.problem import BadRequest, Forbidden
 from prm_kit.networks import address_within, parse_networks
 from starlette.types import Scope
 
 from gateway.auth import Authenticator, missing_key
-from gateway.rate_limit import RateLimiter, rate_limited
+from gateway.rate_limit import RateLimiter, admit
 
 # An address a trusted proxy reported that is not an IP address ("unknown", a name) is kept, but bounded.
 _MAX_ADDRESS_LENGTH = 64
@@ -78,9 +78,10 @@ def repeated_authorization() -> BadRequest:
     return BadRequest("send one Authorization header, not several")
 
 
-async def api_caller(request: Request) -> Principal:
+async def api_caller(request: Request, response: Response) -> Principal:
     """The verified, rate-limited caller of this request; 401 without a valid key, 429 over the limit,
-    400 with more than one Authorization header (which one would count is anybody's guess)."""
+    400 with more than one Authorization header (which one would count is anybody's guess). The answer
+    carries the caller's `RateLimit-*` headers."""
     values = request.headers.getlist("authorization")
     if len(values) > 1:
         raise repeated_authorization()
@@ -90,9 +91,9 @@ async def api_caller(request: Request) -> Principal:
     limiter: RateLimiter = request.app.state.rate_limiter
     client_host = trusted_proxies(request.app.state.settings.trusted_proxies).client_address(request.scope)
     verified = await authenticator.verify(values[0].encode("latin-1"), client_host)
-    retry_after = await limiter.acquire(verified.limit_key)
-    if retry_after is not None:
-        raise rate_limited(retry_after)
+    quota = await admit(limiter, verified.limit_key)
+    if quota is not None:
+        response.headers.update(quota.headers())
     return verified.principal
 
 

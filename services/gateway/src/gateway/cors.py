@@ -24,6 +24,9 @@ EXPOSE_HEADERS = (
     "Retry-After",
     "Idempotent-Replayed",
     "Content-Disposition",
+    "RateLimit-Limit",
+    "RateLimit-Remaining",
+    "RateLimit-Reset",
 )
 MAX_AGE_SECONDS = 600
 

@@ -29,7 +29,7 @@ from yarl import URL
 from gateway.auth import Authenticator, Verified, missing_key
 from gateway.callers import TrustedProxies, repeated_authorization
 from gateway.problems import send_problem
-from gateway.rate_limit import RateLimiter, rate_limited
+from gateway.rate_limit import Quota, RateLimiter, admit
 from gateway.receipt import RequestTimeout
 from gateway.routing import OPEN_TO_APPLICANTS, Route, match
 from gateway.shedding import ServiceCapacity
@@ -72,6 +72,7 @@ class _RequestHead:
         "content_length",
         "forwarded",
         "forwarded_for",
+        "quota",
         "request_id",
     )
 
@@ -85,6 +86,7 @@ class _RequestHead:
         self.chunked = False
         self.answered = False  # set once the response has started: no problem answer after that
         self.body_pending = False  # a body was announced and not (yet) read whole
+        self.quota: Quota | None = None  # the caller's rate limit once admitted: its answer's RateLimit-*
         self.forwarded: list[tuple[str, str]] = []
         for name, value in raw:
             if name in _REQUEST_SPECIAL:
@@ -200,6 +202,9 @@ class Proxy:
             status = await self._forward(scope, receive, send, route, method, request_id, head)
         except AppError as error:
             status = error.status
+            if head.quota is not None:  # an answer of its own after admitting the caller (413, 502-504)
+                for name, value in head.quota.headers().items():
+                    error.headers.setdefault(name, value)
             if head.body_pending:
                 # The rest of the body may never come (or come slowly): answer, then close the connection.
                 error.headers["Connection"] = "close"
@@ -297,9 +302,7 @@ class Proxy:
             needed = route.scope_for(method)
             if needed is not None and not verified.principal.has_scope(needed):
                 raise Forbidden(f"this operation needs the scope '{needed}'")
-        retry_after = await limiter.acquire(verified.limit_key or f"ip:{client_host}")
-        if retry_after is not None:
-            raise rate_limited(retry_after)
+        head.quota = await admit(limiter, verified.limit_key or f"ip:{client_host}")
         return verified
 
     @staticmethod
@@ -397,6 +400,11 @@ class Proxy:
             (name, value) for name, value in upstream.raw_headers if name.lower() not in _RESPONSE_DROPPED
         ]
         headers.append((b"x-request-id", request_id.encode("latin-1")))
+        if head.quota is not None:
+            headers.extend(
+                (name.encode("latin-1"), value.encode("latin-1"))
+                for name, value in head.quota.headers().items()
+            )
         start: Message = {"type": "http.response.start", "status": status, "headers": headers}
         length = upstream.content_length
         if method == "HEAD" or status in _NO_BODY_STATUSES:

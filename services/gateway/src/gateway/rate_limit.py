@@ -1,14 +1,17 @@
 """Token-bucket rate limits per caller: in this process by default, shared through Redis when configured.
 
 Each caller (an API key, or the source IP of a webhook) has a bucket of `burst` tokens refilled at `rate`
-per second; a request takes one. `acquire` answers None when allowed, else the seconds until a token is
-back, which becomes the 429's `Retry-After`.
+per second; a request takes one. `acquire` answers the bucket's `Quota` after the request: allowed or, when
+empty, the seconds until a token is back (the 429's `Retry-After`); and what every answer tells the caller
+in its `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` headers (draft-ietf-httpapi-ratelimit-
+headers), so that a client can pace itself before it is refused.
 """
 
 from __future__ import annotations
 
 import math
 import time
+from dataclasses import dataclass
 from typing import Protocol
 
 import structlog
@@ -19,15 +22,56 @@ from redis.exceptions import RedisError
 _log = structlog.get_logger("rate_limit")
 
 
+@dataclass(frozen=True, slots=True)
+class Quota:
+    """A caller's bucket after one request."""
+
+    limit: int  # the burst: requests that may be made at once
+    remaining: int  # whole requests left now
+    reset_seconds: int  # until the bucket is full again
+    retry_after_seconds: float | None  # None: this request was allowed
+
+    def headers(self) -> dict[str, str]:
+        return {
+            "RateLimit-Limit": str(self.limit),
+            "RateLimit-Remaining": str(self.remaining),
+            "RateLimit-Reset": str(self.reset_seconds),
+        }
+
+
+def quota_of(tokens: float, *, rate: float, burst: float, retry_after_seconds: float | None) -> Quota:
+    """The quota of a bucket holding `tokens` (0 <= tokens <= burst)."""
+    return Quota(
+        limit=int(burst),
+        remaining=int(tokens),
+        reset_seconds=math.ceil(max(burst - tokens, 0.0) / rate),
+        retry_after_seconds=retry_after_seconds,
+    )
+
+
 class RateLimiter(Protocol):
-    async def acquire(self, key: str) -> float | None: ...
+    async def acquire(self, key: str) -> Quota | None:
+        """The bucket after taking a token for this request; None when it cannot be told (let through)."""
+        ...
 
     async def aclose(self) -> None: ...
 
 
-def rate_limited(retry_after_seconds: float) -> RateLimited:
-    seconds = max(1, math.ceil(retry_after_seconds))
-    return RateLimited(f"rate limit exceeded; retry in {seconds} s", headers={"Retry-After": str(seconds)})
+def rate_limited(quota: Quota) -> RateLimited:
+    assert quota.retry_after_seconds is not None
+    seconds = max(1, math.ceil(quota.retry_after_seconds))
+    return RateLimited(
+        f"rate limit exceeded; retry in {seconds} s", headers={"Retry-After": str(seconds), **quota.headers()}
+    )
+
+
+async def admit(limiter: RateLimiter, key: str) -> Quota | None:
+    """The caller's quota after this request (None: the limiter cannot tell and lets it through); 429 with
+    `Retry-After` when its bucket is empty."""
+    quota = await limiter.acquire(key)
+    if quota is not None and quota.retry_after_seconds is not None:
+        raise rate_limited(quota)
+    return quota
 
 
 class MemoryRateLimiter:
@@ -39,23 +83,23 @@ class MemoryRateLimiter:
         self._buckets: dict[str, list[float]] = {}  # key -> [tokens, at]
         self._max_keys = max_keys
 
-    async def acquire(self, key: str) -> float | None:
+    async def acquire(self, key: str) -> Quota:
         now = time.monotonic()
         bucket = self._buckets.get(key)
         if bucket is None:
             if len(self._buckets) >= self._max_keys:
                 self._forget_full(now)
-            self._buckets[key] = [self._burst - 1.0, now]
-            return None
+            bucket = self._buckets[key] = [self._burst, now]
         tokens = bucket[0] + (now - bucket[1]) * self._rate
         if tokens > self._burst:
             tokens = self._burst
         bucket[1] = now
         if tokens >= 1.0:
             bucket[0] = tokens - 1.0
-            return None
+            return quota_of(bucket[0], rate=self._rate, burst=self._burst, retry_after_seconds=None)
         bucket[0] = tokens
-        return (1.0 - tokens) / self._rate
+        wait = (1.0 - tokens) / self._rate
+        return quota_of(tokens, rate=self._rate, burst=self._burst, retry_after_seconds=wait)
 
     async def aclose(self) -> None:
         self._buckets.clear()
@@ -69,7 +113,7 @@ class MemoryRateLimiter:
 
 
 # KEYS[1] bucket; ARGV rate, burst. Redis' own clock, so replicas with skewed clocks agree.
-# Returns {1, 0} when allowed, else {0, milliseconds until a token}.
+# Returns {allowed (1 or 0), milliseconds until a token (0 when allowed), thousandths of the tokens left}.
 _BUCKET_SCRIPT = """
 local rate = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
@@ -95,7 +139,7 @@ else
 end
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
 redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate * 1000) + 1000)
-return {allowed, wait_ms}
+return {allowed, wait_ms, math.floor(tokens * 1000)}
 """
 
 
@@ -114,9 +158,9 @@ class RedisRateLimiter:
         self._namespace = namespace
         self._warned_at = 0.0
 
-    async def acquire(self, key: str) -> float | None:
+    async def acquire(self, key: str) -> Quota | None:
         try:
-            allowed, wait_ms = await self._script(
+            allowed, wait_ms, thousandths = await self._script(
                 keys=[self._namespace + key], args=[self._rate, self._burst]
             )
         except (RedisError, OSError) as exc:
@@ -125,7 +169,12 @@ class RedisRateLimiter:
                 self._warned_at = now
                 _log.warning("rate_limiter_unavailable", error=type(exc).__name__)
             return None
-        return None if allowed else int(wait_ms) / 1000
+        return quota_of(
+            int(thousandths) / 1000,
+            rate=self._rate,
+            burst=self._burst,
+            retry_after_seconds=None if allowed else int(wait_ms) / 1000,
+        )
 
     async def aclose(self) -> None:
         await self._redis.aclose()

@@ -238,6 +238,34 @@ RESPONSE_HEADERS: dict[str, Any] = {
 }
 
 
+# What the gateway tells every caller it counted (every answer but a 401) of the caller's rate limit
+# (draft-ietf-httpapi-ratelimit-headers), so that a client can pace itself before a 429.
+RATE_LIMIT_HEADERS: dict[str, Any] = {
+    "RateLimit-Limit": {
+        "description": "Requests the caller may make at once (its bucket's size; it refills steadily).",
+        "schema": {"type": "integer", "minimum": 1, "examples": [100]},
+    },
+    "RateLimit-Remaining": {
+        "description": "Requests the caller may still make at once, after this one.",
+        "schema": {"type": "integer", "minimum": 0, "examples": [99]},
+    },
+    "RateLimit-Reset": {
+        "description": "Seconds until the caller's allowance is whole again.",
+        "schema": {"type": "integer", "minimum": 0, "examples": [1]},
+    },
+}
+
+
+def declare_rate_limit_headers(operation: dict[str, Any]) -> None:
+    """The gateway's `RateLimit-*` headers on every 2xx and 4xx answer of the operation but a 401 (a caller
+    it could not identify is counted against nobody's limit)."""
+    for status, response in operation.get("responses", {}).items():
+        if status.startswith(("2", "4")) and status != "401" and "$ref" not in response:
+            headers = response.setdefault("headers", {})
+            for name in RATE_LIMIT_HEADERS:
+                headers[name] = {"$ref": _HEADER_REF + name}
+
+
 def declare_response_headers(operation: dict[str, Any]) -> None:
     """Declares on every answer of the operation the headers it carries: `X-Request-ID` on all, `Location`
     (and `Idempotent-Replayed` where an `Idempotency-Key` is taken) on a 201, `Retry-After` on 429 and 503,
