@@ -8,7 +8,8 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from incentives.calculation.rounding import allocate, minor_unit, round_payout
+from incentives.calculation.rounding import allocate, round_payout
+from prm_contracts.money import minor_unit
 
 pytestmark = pytest.mark.backend_independent
 

@@ -10,7 +10,7 @@ from prm_contracts.scoring import TierAction
 from prm_contracts.tiers import TierOut
 from scoring.tier_recommendations.ladder import Revenue, TierFacts, standing
 
-from ..scores.helpers import LADDER
+from ..scores.helpers import LADDER, tier_body
 
 TODAY = date(2026, 11, 15)
 TIERS = [TierOut.model_validate(body) for body in reversed(LADDER)]  # any order: ranks decide
@@ -114,3 +114,31 @@ def test_revenue_analytics_could_not_compute_counts_as_unmet_with_the_reason() -
         "trailing-12-month revenue in EUR unknown (fx_rate_missing: USD→EUR on 2026-07-31); 1000000.00 EUR needed"
     )
     assert result.demotion_risk[0].shortfall is None
+
+
+def test_amounts_are_shown_to_the_minor_unit_of_their_currency() -> None:
+    # JPY has no minor unit and KWD three decimals (ISO 4217): 150,000,000 - 149,999,999.4 = 0.6 → 1 JPY
+    # short (rounded up); 40,000 - 39,999.9994 = 0.0006 → 0.001 KWD short
+    for currency, required, revenue, shortfall, shown in [
+        ("JPY", "150000000", "149999999.4", "1", "149999999"),
+        ("KWD", "40000.000", "39999.9994", "0.001", "39999.999"),
+    ]:
+        tiers = [
+            TierOut.model_validate(body)
+            for body in (tier_body("silver", 1), tier_body("gold", 2, revenue=required, currency=currency))
+        ]
+        result = standing(
+            tiers,
+            TierFacts(
+                current_tier="gold",
+                revenue={currency: Revenue(Decimal(revenue))},
+                certified_staff=None,
+                today=TODAY,
+                failing_since={},
+            ),
+        )
+
+        assert result.reasons[0] == f"fails gold: {shortfall} {currency} more trailing-12-month revenue"
+        [risk] = result.demotion_risk
+        assert risk.actual is not None
+        assert risk.actual.model_dump(mode="json") == {"amount": shown, "currency": currency}

@@ -19,6 +19,40 @@ AMOUNT_PATTERN = r"^-?[0-9]{1,15}(\.[0-9]{1,4})?$"
 _AMOUNT_RE = re.compile(AMOUNT_PATTERN)
 
 
+# ISO 4217 minor units that are not 2; every other currency has 2.
+_MINOR_UNIT_PLACES = {
+    **dict.fromkeys(
+        (
+            "BIF",
+            "CLP",
+            "DJF",
+            "GNF",
+            "ISK",
+            "JPY",
+            "KMF",
+            "KRW",
+            "PYG",
+            "RWF",
+            "UGX",
+            "UYI",
+            "VND",
+            "VUV",
+            "XAF",
+            "XOF",
+            "XPF",
+        ),
+        0,
+    ),
+    **dict.fromkeys(("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"), 3),
+    **dict.fromkeys(("CLF", "UYW"), 4),
+}
+
+
+def minor_unit(currency: str) -> Decimal:
+    """The currency's smallest unit: 0.01 for EUR, 1 for JPY, 0.001 for KWD."""
+    return Decimal(1).scaleb(-_MINOR_UNIT_PLACES.get(currency, 2))
+
+
 def parse_amount(value: Any) -> Decimal:
     """Accept a decimal string (or a Decimal from Python code); refuse JSON numbers and non-finite values."""
     if type(value) is str and _AMOUNT_RE.fullmatch(value):  # the common case first: one match, no more checks

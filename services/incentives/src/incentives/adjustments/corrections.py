@@ -23,12 +23,13 @@ from uuid import UUID
 
 from prm_contracts.clients.analytics import AnalyticsClient
 from prm_contracts.incentives import AdjustmentKind, FxRateApplied
+from prm_contracts.money import minor_unit
 from prm_contracts.periods import parse_period
 from prm_kit.db import ordered_id
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from incentives.adjustments import repository
-from incentives.calculation.rounding import PRECISION, minor_unit
+from incentives.calculation.rounding import PRECISION
 from incentives.programmes import repository as programmes
 from incentives.programmes.models import Programme
 from incentives.programmes.schemas import terms_of

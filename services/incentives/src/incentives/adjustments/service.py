@@ -10,7 +10,7 @@ from decimal import Decimal
 from uuid import UUID
 
 from prm_contracts.incentives import AdjustmentIn, AdjustmentKind, AdjustmentOut, RunStatus
-from prm_contracts.money import Money
+from prm_contracts.money import Money, minor_unit
 from prm_contracts.pagination import Page
 from prm_contracts.principal import Principal
 from prm_contracts.problem import Conflict, NotFound, UnprocessableContent
@@ -20,7 +20,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from incentives.adjustments import repository
 from incentives.adjustments.models import Adjustment
-from incentives.calculation.rounding import minor_unit
 from incentives.calculation_runs import repository as runs
 from incentives.calculation_runs.models import CalculationRun, Payout
 from incentives.programmes.service import visible_programme

@@ -7,39 +7,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal, localcontext
 
-# ISO 4217 minor units that are not 2; every other currency has 2.
-_MINOR_UNIT_PLACES = {
-    **dict.fromkeys(
-        (
-            "BIF",
-            "CLP",
-            "DJF",
-            "GNF",
-            "ISK",
-            "JPY",
-            "KMF",
-            "KRW",
-            "PYG",
-            "RWF",
-            "UGX",
-            "UYI",
-            "VND",
-            "VUV",
-            "XAF",
-            "XOF",
-            "XPF",
-        ),
-        0,
-    ),
-    **dict.fromkeys(("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"), 3),
-    **dict.fromkeys(("CLF", "UYW"), 4),
-}
+from prm_contracts.money import minor_unit
+
 PRECISION = 60  # digits of every intermediate: amounts * rates * ratios never lose a digit that matters
-
-
-def minor_unit(currency: str) -> Decimal:
-    """The currency's smallest unit: 0.01 for EUR, 1 for JPY, 0.001 for KWD."""
-    return Decimal(1).scaleb(-_MINOR_UNIT_PLACES.get(currency, 2))
 
 
 def round_payout(amount: Decimal, currency: str) -> Decimal:

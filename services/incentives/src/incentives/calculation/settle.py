@@ -8,8 +8,9 @@ from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from uuid import UUID
 
 from prm_contracts.incentives import BudgetRule, CapRule, FloorRule, RuleKind, VersionTerms
+from prm_contracts.money import minor_unit
 
-from incentives.calculation.rounding import PRECISION, allocate, minor_unit
+from incentives.calculation.rounding import PRECISION, allocate
 from incentives.calculation.rules import RuleResult
 
 

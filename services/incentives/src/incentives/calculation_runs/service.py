@@ -37,7 +37,7 @@ from prm_contracts.incentives import (
     RunTotals,
     VersionStatus,
 )
-from prm_contracts.money import Money
+from prm_contracts.money import Money, minor_unit
 from prm_contracts.pagination import Page
 from prm_contracts.periods import Period, PeriodKind, parse_period
 from prm_contracts.principal import Principal
@@ -49,7 +49,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from incentives.adjustments import corrections
 from incentives.adjustments import repository as adjustments_repository
 from incentives.calculation.reference import LineFacts, counting_window, reference_calculation
-from incentives.calculation.rounding import PRECISION, minor_unit
+from incentives.calculation.rounding import PRECISION
 from incentives.calculation.rules import PartnerVolumes, RuleResult, rule_plan, rule_results
 from incentives.calculation.settle import Settlement, settle
 from incentives.calculation.trace import traced

@@ -15,12 +15,11 @@ from prm_contracts.mdf import (
     MdfRequestStatus,
     MdfRoi,
 )
-from prm_contracts.money import Money
+from prm_contracts.money import Money, minor_unit
 from prm_contracts.principal import Principal
 from prm_contracts.problem import NotFound, ValidationIssue
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from incentives.calculation.rounding import minor_unit
 from incentives.mdf import repository
 from incentives.mdf.errors import AmountPrecision, CurrencyMismatch
 from incentives.mdf.models import MdfAllocation, MdfBudget, MdfClaim, MdfRequest

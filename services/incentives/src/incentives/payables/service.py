@@ -9,12 +9,12 @@ from uuid import UUID
 
 import sqlalchemy as sa
 from prm_contracts.incentives import PayableRow, PayoutStatus
+from prm_contracts.money import minor_unit
 from prm_contracts.periods import parse_period
 from prm_contracts.principal import Principal
 from prm_kit.db import ExactDecimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from incentives.calculation.rounding import minor_unit
 from incentives.calculation_runs.models import CalculationRun, Payout
 
 

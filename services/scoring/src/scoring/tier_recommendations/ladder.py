@@ -20,11 +20,10 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
-from prm_contracts.money import Money
+from prm_contracts.money import Money, minor_unit
 from prm_contracts.scoring import RequirementCheck, RequirementStatus, TierAction, TierGap
 from prm_contracts.tiers import TierOut
 
-CENT = Decimal("0.01")
 REVENUE = "min_trailing_12m_revenue"
 STAFF = "min_certified_staff"
 CRITERION = "criterion"
@@ -59,12 +58,13 @@ class Standing:
 
 
 def money_text(amount: Decimal, currency: str) -> str:
-    return f"{format(amount.quantize(CENT, rounding=ROUND_HALF_UP), 'f')} {currency}"
+    return f"{format(as_money(amount, currency).amount, 'f')} {currency}"
 
 
 def as_money(amount: Decimal, currency: str, rounding: str = ROUND_HALF_UP) -> Money:
-    """An exact amount shown to the cent (half up unless told otherwise)."""
-    return Money(amount=amount.quantize(CENT, rounding=rounding), currency=currency)
+    """An exact amount shown to the currency's minor unit (half up unless told otherwise): cents for EUR,
+    whole yen, fils for KWD."""
+    return Money(amount=amount.quantize(minor_unit(currency), rounding=rounding), currency=currency)
 
 
 def _revenue_check(required: Money, facts: TierFacts) -> RequirementCheck:

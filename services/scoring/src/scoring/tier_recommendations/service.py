@@ -35,7 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from scoring.scores import repository as scores
 from scoring.tier_recommendations import repository
-from scoring.tier_recommendations.ladder import CENT, Standing
+from scoring.tier_recommendations.ladder import Standing, as_money
 from scoring.tier_recommendations.models import TierRecommendation
 
 ORDER = "-created_at"
@@ -47,7 +47,7 @@ def recommendation_out(row: TierRecommendation) -> TierRecommendationOut:
     revenue = (
         None
         if row.revenue_amount is None or row.revenue_currency is None
-        else Money(amount=row.revenue_amount.quantize(CENT), currency=row.revenue_currency)
+        else as_money(row.revenue_amount, row.revenue_currency)
     )
     return TierRecommendationOut.model_validate(
         {
