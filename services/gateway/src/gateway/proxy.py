@@ -401,10 +401,7 @@ class Proxy:
         ]
         headers.append((b"x-request-id", request_id.encode("latin-1")))
         if head.quota is not None:
-            headers.extend(
-                (name.encode("latin-1"), value.encode("latin-1"))
-                for name, value in head.quota.headers().items()
-            )
+            headers += head.quota.raw_headers()
         start: Message = {"type": "http.response.start", "status": status, "headers": headers}
         length = upstream.content_length
         if method == "HEAD" or status in _NO_BODY_STATUSES:

@@ -22,7 +22,7 @@ from redis.exceptions import RedisError
 _log = structlog.get_logger("rate_limit")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass sets each field through object.__setattr__
 class Quota:
     """A caller's bucket after one request."""
 
@@ -37,6 +37,14 @@ class Quota:
             "RateLimit-Remaining": str(self.remaining),
             "RateLimit-Reset": str(self.reset_seconds),
         }
+
+    def raw_headers(self) -> list[tuple[bytes, bytes]]:
+        """`headers()` as an ASGI answer's start message carries them (made on every proxied answer)."""
+        return [
+            (b"ratelimit-limit", b"%d" % self.limit),
+            (b"ratelimit-remaining", b"%d" % self.remaining),
+            (b"ratelimit-reset", b"%d" % self.reset_seconds),
+        ]
 
 
 def quota_of(tokens: float, *, rate: float, burst: float, retry_after_seconds: float | None) -> Quota:
