@@ -16,6 +16,7 @@ from prm_contracts.text import (
     SINGLE_LINE_PATTERN,
     STRIPPED,
 )
+from prm_contracts.tiers import TIER_KEY_PATTERN, TierKeyValue
 from pydantic import BaseModel, StringConstraints, TypeAdapter, ValidationError
 
 pytestmark = pytest.mark.backend_independent
@@ -74,6 +75,7 @@ _SAMPLES = ["".join(chars) for length in range(6) for chars in itertools.product
         (Notes, r"\S"),
         (Description, None),
         (RegistrationNumber, None),
+        (TierKeyValue, TIER_KEY_PATTERN),
     ],
     ids=[
         "single line",
@@ -81,6 +83,7 @@ _SAMPLES = ["".join(chars) for length in range(6) for chars in itertools.product
         "multi-line",
         "multi-line, may be blank",
         "registration",
+        "identifier, as sent",
     ],
 )
 def test_the_document_accepts_exactly_what_validation_accepts(
@@ -96,10 +99,12 @@ def test_the_document_accepts_exactly_what_validation_accepts(
 
 
 def _documented(schema: dict[str, Any], sample: str) -> bool:
-    """Whether the JSON schema's string keywords allow the sample (lengths count what is sent)."""
+    """Whether the JSON schema's string keywords allow the sample (lengths count what is sent). Its patterns
+    are ECMA-262, where `$` is the end of the text; Python's `$` also matches before a final line feed."""
     pattern = schema.get("pattern")
-    return schema.get("minLength", 0) <= len(sample) <= schema["maxLength"] and (
-        pattern is None or re.search(pattern, sample) is not None
+    ecma = None if pattern is None else re.sub(r"\$$", r"\\Z", pattern)
+    return schema.get("minLength", 0) <= len(sample) <= schema.get("maxLength", len(sample)) and (
+        ecma is None or re.search(ecma, sample) is not None
     )
 
 

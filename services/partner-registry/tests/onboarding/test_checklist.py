@@ -227,6 +227,7 @@ async def test_if_match_is_required_and_checked(client: httpx.AsyncClient, db: A
         [{"key": "portal_access", "label": "Portal"}],
         [{"key": "nda_signed", "completed": True}],
         [{"key": "portal_access", "completed": True}, {"key": "unknown_item", "remove": True}],
+        [{"key": " portal_access", "completed": True}],  # a key is an identifier, taken as sent
     ],
 )
 async def test_bad_changes_are_422_and_nothing_is_stored(

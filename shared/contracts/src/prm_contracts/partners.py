@@ -173,11 +173,6 @@ REGISTRATION_NUMBER_PATTERN = r"^\s*[A-Za-z0-9./-]([A-Za-z0-9 ./-]*[A-Za-z0-9./-
 RegistrationNumber = Annotated[
     str, StringConstraints(min_length=1, max_length=64, pattern=REGISTRATION_NUMBER_PATTERN), NOT_BLANK
 ]
-TierKey = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$"),
-    Field(description="The key of the partner's tier, e.g. `gold`; null when not tiered."),
-]
 EmployeeCount = Annotated[int, Field(ge=0, le=10_000_000, strict=True), WHOLE_NUMBER]
 
 

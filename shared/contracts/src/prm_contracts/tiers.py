@@ -37,8 +37,9 @@ PARTNER_TIER_CHANGED = "partner.tier_changed"
 
 MAX_CRITERIA = 20
 
+# An identifier, taken exactly as sent (no stripping), so the document's pattern is the whole rule.
 TIER_KEY_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,39}$"
-TierKeyValue = Annotated[str, StringConstraints(strip_whitespace=True, pattern=TIER_KEY_PATTERN)]
+TierKeyValue = Annotated[str, StringConstraints(pattern=TIER_KEY_PATTERN)]
 TierName = Annotated[str, StringConstraints(min_length=1, max_length=100), NOT_BLANK]
 CriterionName = Annotated[str, StringConstraints(min_length=1, max_length=100), NOT_BLANK]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=2000), NOT_BLANK]

@@ -22,7 +22,7 @@ MAX_CHANGES = 50
 
 ItemKey = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9_]{0,49}$"),
+    StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,49}$"),
     Field(description="Lower-case letters, digits and `_`, starting with a letter.", examples=["nda_signed"]),
 ]
 Note = Annotated[str, StringConstraints(min_length=1, max_length=2000), NOT_BLANK]
