@@ -166,16 +166,24 @@ async def _unreachable(request: Request, exc: Exception) -> ProblemResponse:
     return _database_unavailable(request, exc)
 
 
+_EXACT_RANGE = (
+    "what is kept exactly (an amount: up to 15 digits before the decimal point, on the embedded SQLite "
+    "database up to 922,337,203,685,477.5807)"
+)
+
+
 def _number_out_of_range(request: Request, exc: StatementError) -> ProblemResponse:
     """Each amount sent is checked, but a total kept of many (a rollup of a month's sales, a payout) can
-    outgrow its column through requests that were each valid: refused whole, never stored inexactly."""
+    outgrow its column through requests that were each valid: refused whole, never stored inexactly. On
+    SQLite a read can meet the same bound when it adds stored totals up."""
     _log.warning("number_out_of_range", error=str(exc.orig)[:300], path=request.url.path)
-    detail = (
-        "a number, or a total kept of it, would exceed what is stored exactly (an amount: up to 15 digits "
-        "before the decimal point, on the embedded SQLite database up to 922,337,203,685,477.5807); nothing "
-        "was stored"
-    )
-    issue = ValidationIssue(loc=["body"], msg=detail, type="number_out_of_range")
+    if request.method in {"GET", "HEAD"}:
+        detail = f"a sum of stored amounts this answer needs exceeds {_EXACT_RANGE}; ask for a shorter span"
+        loc: list[str | int] = ["query"]
+    else:
+        detail = f"a number, or a total kept of it, would exceed {_EXACT_RANGE}; nothing was stored"
+        loc = ["body"]
+    issue = ValidationIssue(loc=loc, msg=detail, type="number_out_of_range")
     return problem_response(UnprocessableContent(detail, errors=[issue]), request)
 
 

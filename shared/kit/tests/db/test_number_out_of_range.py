@@ -101,4 +101,6 @@ async def test_on_sqlite_a_total_past_64_bits_is_the_same_422_not_an_inexact_rea
     for refused in (beyond, summed, past_the_amount):
         assert refused.status_code == 422, refused.text  # not 409 (a unique key's race) nor 500
         assert [issue["type"] for issue in refused.json()["errors"]] == ["number_out_of_range"]
+    for refused in (beyond, past_the_amount):
         assert "nothing was stored" in refused.json()["detail"]
+    assert "ask for a shorter span" in summed.json()["detail"]  # a read adding stored totals up
