@@ -360,3 +360,38 @@ def test_connections_past_the_cap_are_closed_at_once(small_gateway: str) -> None
 
     with httpx.Client(base_url=small_gateway, timeout=5) as client:
         assert client.get("/healthz").status_code == 200  # once they are gone, the gateway serves again
+
+
+@pytest.mark.e2e
+def test_a_head_past_its_byte_cap_gets_a_431_problem_and_the_connection_closed(strict_gateway: str) -> None:
+    # 32 KiB by default; the head sent is 64 KiB of header lines and never finished
+    with _connect(strict_gateway) as sock:
+        sock.sendall(b"GET /v1/tiers HTTP/1.1\r\nHost: gateway\r\n")
+        try:
+            for _ in range(8):
+                sock.sendall(b"X-Pad: " + b"a" * 8_000 + b"\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # closed while sending: what was answered is read below
+        closed, received = _closed_within(sock, 5)
+
+    assert closed, "the connection was still open"
+    assert received.startswith(b"HTTP/1.1 431"), received[:200]
+    assert PROBLEM.encode() in received
+    assert b"request-head-too-large" in received
+
+
+@pytest.mark.e2e
+def test_a_large_head_within_the_cap_and_a_body_in_the_same_packets_are_served(strict_gateway: str) -> None:
+    # a 20 KiB head (a long bearer token, say) followed at once by a 100 KB body: only the head counts
+    body = b'{"pad": "' + b"b" * 100_000 + b'"}'
+    head = (
+        f"POST /v1/partners HTTP/1.1\r\nHost: gateway\r\nAuthorization: Bearer {ADMIN_KEY}\r\n"
+        f"X-Pad: {'a' * 20_000}\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+        "Connection: close\r\n\r\n"
+    ).encode()
+    with _connect(strict_gateway) as sock:
+        sock.sendall(head + body)
+        closed, received = _closed_within(sock, 10)
+
+    assert closed
+    assert received.startswith(b"HTTP/1.1 201"), received[:300]

@@ -95,6 +95,14 @@ class Settings(BaseServiceSettings):
         "then answered 408 before any service is called; the launcher closes the connection 2 s later. A "
         "file import (`POST …/imports`, streamed) gets this between two pieces of its body instead.",
     )
+    max_request_head_bytes: int = Field(
+        default=32_768,
+        ge=4_096,
+        le=1_048_576,
+        description="A request's line and headers may take this many bytes; more is answered 431 and the "
+        "connection closed before they are all read. Enforced by the gateway's launcher, "
+        "`python -m gateway.serve` (with `--http h11`, h11's own 16 KiB cap comes first).",
+    )
     max_connections: int = Field(
         default=10_000,
         ge=16,

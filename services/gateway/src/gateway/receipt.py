@@ -1,4 +1,5 @@
-"""Deadlines for receiving a request, kept by the HTTP protocol itself, and a cap on open connections.
+"""Deadlines for receiving a request and a cap on its head's size, kept by the HTTP protocol itself, and a
+cap on open connections.
 
 uvicorn has no request-receipt timeout: its keep-alive timer is reset by every byte, and ASGI code runs
 only once the headers are in, so a client sending one byte a second holds a connection (and a file
@@ -7,6 +8,11 @@ arm a deadline when a request's first byte arrives (or the connection opens) and
 head, then its body, is in; on expiry the connection is closed, with a 408 when part of a request came.
 uvicorn takes a protocol class only programmatically, hence the gateway's own launcher (`gateway.serve`).
 The same idea as xorbitsai/inference#5213.
+
+Nor does uvicorn's httptools protocol bound a request's head: it buffers header lines of any length and
+number (20 MB were taken and passed on), which no body limit covers. So the protocol counts the bytes that
+arrive while a head is awaited and, past `head_bytes`, answers 431 and closes the connection: a connection
+holds at most that, plus one read, before its head is in. (h11 has its own cap, 16 KiB by default.)
 """
 
 from __future__ import annotations
@@ -33,23 +39,33 @@ class RequestTimeout(AppError):
     status, slug, title = 408, "request-timeout", "Request not received in time"
 
 
+class RequestHeadTooLarge(AppError):
+    status, slug, title = 431, "request-head-too-large", "Request header fields too large"
+
+
 @dataclass(frozen=True)
 class ReceiptLimits:
     head_seconds: float
     body_seconds: float
     max_connections: int
+    head_bytes: int
 
 
-def _timeout_response(detail: str) -> bytes:
-    body = json.dumps(RequestTimeout(detail).to_problem().model_dump(mode="json", exclude_none=True))
+def _closing_response(error: AppError) -> bytes:
+    """The problem answer written on the connection itself, which is then closed."""
+    body = json.dumps(error.to_problem().model_dump(mode="json", exclude_none=True))
     encoded = body.encode()
     head = (
-        "HTTP/1.1 408 Request Timeout\r\n"
+        f"HTTP/1.1 {error.status} {error.title}\r\n"
         f"content-type: {PROBLEM_MEDIA_TYPE}\r\n"
         f"content-length: {len(encoded)}\r\n"
         "connection: close\r\n\r\n"
     )
     return head.encode("latin-1") + encoded
+
+
+def _timeout_response(detail: str) -> bytes:
+    return _closing_response(RequestTimeout(detail))
 
 
 class ReceiptDeadlines(asyncio.Protocol):
@@ -66,6 +82,7 @@ class ReceiptDeadlines(asyncio.Protocol):
     _timed_cycle: Any = None
     _request_started = False
     _streamed_body = False  # an import (gateway.uploads): the body deadline runs from each piece
+    _head_bytes = 0  # received while the current request's head is awaited
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
@@ -78,10 +95,33 @@ class ReceiptDeadlines(asyncio.Protocol):
         if self._receipt_timer is None and (self.cycle is None or not self.cycle.more_body):
             self._arm("head")  # the first byte of the next request on a kept-alive connection
         self._request_started = True
+        awaiting_head = self._receipt_phase == "head" and self._receipt_timer is not None
+        if awaiting_head:
+            self._head_bytes += len(data)
         super().data_received(data)
         self._follow_request()
+        if awaiting_head and self._awaiting_head() and self._head_bytes > self.limits.head_bytes:
+            self._refuse_head()
+            return
         if self._streamed_body and self._receipt_phase == "body" and self._receipt_timer is not None:
             self._arm("body")
+
+    def _awaiting_head(self) -> bool:
+        return self._receipt_phase == "head" and self._receipt_timer is not None
+
+    def _refuse_head(self) -> None:
+        """More than `head_bytes` came and the head is not in yet: 431, and the connection closed."""
+        self._disarm()
+        transport = self.transport
+        if not transport.is_closing():
+            transport.write(
+                _closing_response(
+                    RequestHeadTooLarge(
+                        f"the request line and headers exceed {self.limits.head_bytes} bytes; send less"
+                    )
+                )
+            )
+            transport.close()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
@@ -106,6 +146,7 @@ class ReceiptDeadlines(asyncio.Protocol):
         self._receipt_phase = phase
         if phase == "head":
             self._request_started = False
+            self._head_bytes = 0
             seconds = self.limits.head_seconds
         else:
             seconds = self.limits.body_seconds + BODY_BACKSTOP_GRACE_SECONDS

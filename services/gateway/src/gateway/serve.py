@@ -63,6 +63,7 @@ def server_config(
         head_seconds=settings.request_head_timeout_seconds,
         body_seconds=settings.request_body_timeout_seconds,
         max_connections=connection_cap(settings.max_connections, settings),
+        head_bytes=settings.max_request_head_bytes,
     )
     return uvicorn.Config(
         app,
