@@ -100,6 +100,23 @@ async def test_an_unknown_parameter_is_a_422_naming_it_and_nothing_runs(
 
 
 @pytest.mark.asyncio
+async def test_a_thousand_unknown_parameters_are_named_up_to_twenty(
+    kit_app: AppFactory, kit_database_url: str
+) -> None:
+    query = "&".join(f"p{n}=1" for n in range(1000))
+    seen: list[str] = []
+    async with rolled_back_app(kit_app(_notes(seen)), kit_database_url) as (client, _):
+        response = await client.get(f"/notes?{query}")
+
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert [issue["loc"] for issue in problem["errors"]] == [["query", f"p{n}"] for n in range(20)]
+    assert "'p19' and 980 more; this operation takes" in problem["detail"]
+    assert len(response.content) < 10_000  # not an answer many times the request's size
+    assert seen == []
+
+
+@pytest.mark.asyncio
 async def test_the_kit_s_documented_operations_are_guarded_and_health_probes_not(
     kit_app: AppFactory, kit_database_url: str
 ) -> None:

@@ -41,17 +41,25 @@ def query_parameters(dependant: Dependant) -> set[str]:
     return names
 
 
+# Named one by one up to this many: a query of a thousand made-up names is not answered with a thousand
+# issues (an answer many times the request's size).
+MAX_NAMED = 20
+
+
 def _refusal(unknown: list[str], taken: frozenset[str]) -> UnprocessableContent:
     offered = ", ".join(sorted(taken)) if taken else "none"
+    named_ones = unknown[:MAX_NAMED]
     issues = [
         ValidationIssue(
             loc=["query", name],
             msg=f"unknown query parameter {name!r}; this operation takes: {offered}",
             type=UNKNOWN_QUERY_PARAMETER,
         )
-        for name in unknown
+        for name in named_ones
     ]
-    named = ", ".join(repr(name) for name in unknown)
+    named = ", ".join(repr(name) for name in named_ones)
+    if len(unknown) > MAX_NAMED:
+        named += f" and {len(unknown) - MAX_NAMED} more"
     plural = "s" if len(unknown) > 1 else ""
     detail = f"unknown query parameter{plural} {named}; this operation takes: {offered}"
     return UnprocessableContent(detail, errors=issues)
