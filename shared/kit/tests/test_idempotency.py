@@ -20,7 +20,6 @@ from prm_kit.idempotency import (
     IdempotencyDep,
     IdempotentRequest,
     idempotency_record,
-    purge_idempotency_records,
     request_fingerprint,
 )
 from prm_kit.outbox import add_event, outbox_event
@@ -200,15 +199,6 @@ async def test_an_expired_key_runs_afresh(api: tuple[httpx.AsyncClient, AsyncSes
     assert again.status_code == 201
     assert "idempotent-replayed" not in again.headers
     assert await _count(session, idempotency_record) == 1
-
-
-@pytest.mark.asyncio
-async def test_old_records_are_purged(api: tuple[httpx.AsyncClient, AsyncSession]) -> None:
-    client, session = api
-    await client.post("/things", json={"name": "a"}, headers={"Idempotency-Key": "k-6"})
-
-    assert await purge_idempotency_records(session, older_than=datetime.now(UTC) - timedelta(hours=1)) == 0
-    assert await purge_idempotency_records(session, older_than=datetime.now(UTC) + timedelta(seconds=1)) == 1
 
 
 def test_fingerprints_compare_json_as_data_and_include_the_path() -> None:

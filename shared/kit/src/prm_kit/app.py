@@ -19,6 +19,7 @@ from prm_kit.dead_letters import OPENAPI_TAG as DEAD_LETTERS_TAG
 from prm_kit.dead_letters import dead_letters_router
 from prm_kit.errors import UnexpectedErrorMiddleware, install_problem_handlers
 from prm_kit.health import router as health_router
+from prm_kit.housekeeping import housekeeping_while_running
 from prm_kit.idempotency import install_replay_handler
 from prm_kit.internal_auth import InternalCredentialMiddleware, PrincipalVerifier
 from prm_kit.logs import configure_logging, get_logger
@@ -76,6 +77,7 @@ def create_service_app(
                 if access_log is not None:
                     await stack.enter_async_context(_flushing(access_log))
                 await stack.enter_async_context(relay_while_running(app))
+                await stack.enter_async_context(housekeeping_while_running(app))
                 if extra_lifespan is not None:
                     await stack.enter_async_context(extra_lifespan(app))
                 # What start-up built (app, models, pools) lives as long as the process: frozen, a full

@@ -7,8 +7,9 @@ same principal to the same operation, gets the stored answer back (with `Idempot
 body is the same, and a 422 problem `idempotency-key-reused` when it differs.
 
 Keys are kept `DEFAULT_RETENTION` (24 hours); an older record is forgotten when its key comes again, and
-`purge_idempotency_records` removes old ones in bulk. Two concurrent requests with one key: the second one's
-insert meets the first one's row and the request fails with 409 as a whole; its retry gets the replay.
+the service's housekeeping (`prm_kit.housekeeping`) deletes it. Two concurrent requests with one key: the
+second one's insert meets the first one's row and the request fails with 409 as a whole; its retry gets the
+replay.
 
 A request whose key has a stored answer never reaches its endpoint: the `IdempotencyDep` dependency finds the
 answer and raises `IdempotentReplay`, which the kit's handler sends back as it was stored. So a router only
@@ -26,7 +27,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Annotated, Any
 
 import sqlalchemy as sa
@@ -261,11 +262,3 @@ async def created(
     if version is not None:
         headers |= etag_headers(version, weak=weak_etag)
     return await idempotency.respond(session, body, status_code=201, headers=headers)
-
-
-async def purge_idempotency_records(session: AsyncSession, *, older_than: datetime) -> int:
-    """Delete records created before `older_than`; returns how many."""
-    result = await session.execute(
-        sa.delete(idempotency_record).where(idempotency_record.c.created_at < older_than)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
