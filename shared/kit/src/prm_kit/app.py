@@ -145,4 +145,4 @@ async def _flushing(access_log: AccessLog) -> AsyncIterator[None]:
         yield
     finally:
         task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+        await asyncio.gather(task, return_exceptions=True)  # a last flush failing (stdout gone) is no news

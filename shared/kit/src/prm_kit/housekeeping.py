@@ -24,6 +24,7 @@ from fastapi import FastAPI
 from prometheus_client import Counter
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from prm_kit.background import while_running
 from prm_kit.clock import utc_now
 from prm_kit.idempotency import DEFAULT_RETENTION, idempotency_record
 from prm_kit.outbox import inbox_event
@@ -95,10 +96,5 @@ async def housekeeping_while_running(
 ) -> AsyncIterator[None]:
     """Purges expired rows of the app's database (`app.state.session_factory`) every `every_seconds`, the
     first time at start-up."""
-    task = asyncio.create_task(_purge_forever(app.state.session_factory, every_seconds), name="housekeeping")
-    try:
+    async with while_running(_purge_forever(app.state.session_factory, every_seconds), name="housekeeping"):
         yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task

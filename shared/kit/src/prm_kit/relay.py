@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import math
 import random
@@ -23,6 +22,7 @@ from fastapi import FastAPI
 from prometheus_client import Counter, Gauge
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from prm_kit.background import while_running
 from prm_kit.clock import utc_now
 from prm_kit.db.ids import ordered_id
 from prm_kit.http_clients import service_http_client
@@ -515,10 +515,5 @@ async def relay_while_running(app: FastAPI) -> AsyncIterator[None]:
             if settings.outbox_keep_delivered_hours
             else None,
         )
-        task = asyncio.create_task(relay.run(), name="outbox-relay")
-        try:
+        async with while_running(relay.run(), name="outbox-relay"):
             yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task

@@ -12,7 +12,6 @@ row to one worker until it expires. Tests call `refresh_once(app, now=...)` inst
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
@@ -22,6 +21,7 @@ import structlog
 from fastapi import FastAPI
 from prm_contracts.clients.analytics import AnalyticsClient
 from prm_contracts.clients.registry import RegistryClient
+from prm_kit.background import while_running
 from prm_kit.clock import utc_now
 from prm_kit.relay import retry_delay
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -128,10 +128,5 @@ async def refresh_while_running(app: FastAPI) -> AsyncIterator[None]:
     if poll_seconds <= 0:
         yield
         return
-    task = asyncio.create_task(run(app, poll_seconds), name="score-refresh")
-    try:
+    async with while_running(run(app, poll_seconds), name="score-refresh"):
         yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
