@@ -301,6 +301,7 @@ def test_headers_trickled_a_byte_a_second_get_a_408_and_the_connection_closed(st
     assert closed, "the trickling connection was still open"
     assert elapsed < HEAD_SECONDS + 5
     assert received.startswith(b"HTTP/1.1 408")
+    assert b"\r\nx-request-id: " in received  # as every answer has one
 
 
 @pytest.mark.e2e
@@ -378,6 +379,7 @@ def test_a_head_past_its_byte_cap_gets_a_431_problem_and_the_connection_closed(s
     assert received.startswith(b"HTTP/1.1 431"), received[:200]
     assert PROBLEM.encode() in received
     assert b"request-head-too-large" in received
+    assert b"\r\nx-request-id: " in received
 
 
 @pytest.mark.e2e

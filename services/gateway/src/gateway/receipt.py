@@ -22,7 +22,9 @@ import json
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal, cast
 
+import structlog
 from prm_contracts.problem import PROBLEM_MEDIA_TYPE, AppError
+from prm_kit.request_id import new_request_id
 from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
@@ -32,6 +34,7 @@ from gateway.uploads import streams_body
 # protocol's own deadline is a backstop a little later, for everything else (the gateway's own endpoints,
 # a body still trickling in after its request was answered).
 BODY_BACKSTOP_GRACE_SECONDS = 2.0
+_log = structlog.get_logger("receipt")
 HTTP_PROTOCOLS = ("httptools", "h11")
 
 
@@ -52,13 +55,19 @@ class ReceiptLimits:
 
 
 def _closing_response(error: AppError) -> bytes:
-    """The problem answer written on the connection itself, which is then closed."""
+    """The problem answer written on the connection itself, which is then closed. It carries a request id of
+    its own, as every answer does (the caller's was in a head never read whole), logged with the refusal."""
+    request_id = new_request_id()
+    _log.warning(
+        "request_refused_at_receipt", status=error.status, detail=error.detail, request_id=request_id
+    )
     body = json.dumps(error.to_problem().model_dump(mode="json", exclude_none=True))
     encoded = body.encode()
     head = (
         f"HTTP/1.1 {error.status} {error.title}\r\n"
         f"content-type: {PROBLEM_MEDIA_TYPE}\r\n"
         f"content-length: {len(encoded)}\r\n"
+        f"x-request-id: {request_id}\r\n"
         "connection: close\r\n\r\n"
     )
     return head.encode("latin-1") + encoded
