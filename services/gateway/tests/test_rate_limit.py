@@ -22,13 +22,20 @@ def _redis_reachable() -> bool:
 needs_redis = pytest.mark.skipif(not _redis_reachable(), reason=f"Redis is not reachable at {REDIS_URL}")
 
 
+def _redis(backend: str) -> dict[str, Any]:
+    """The gateway's Redis settings for the backend: buckets outlive a run in Redis and other test processes
+    share it, so each gateway under test keeps its keys apart (the key lookups' bucket per address too)."""
+    if backend != "redis":
+        return {}
+    return {"redis_url": REDIS_URL, "redis_key_prefix": f"prm-test:{uuid.uuid4().hex}:"}
+
+
 @pytest.mark.asyncio
 @pytest.mark.parametrize("backend", ["memory", pytest.param("redis", marks=needs_redis)])
 async def test_a_caller_over_its_burst_gets_429_with_retry_after(gateway_with: Any, backend: str) -> None:
-    redis_url = REDIS_URL if backend == "redis" else None
     # 1 token per 100 s, burst 3: three requests pass at once; the fourth, some milliseconds e later,
     # must wait 100 - e seconds, which Retry-After rounds up to 100 (as long as e < 1 s).
-    async with gateway_with(rate_limit_per_second=0.01, rate_limit_burst=3, redis_url=redis_url) as gw:
+    async with gateway_with(rate_limit_per_second=0.01, rate_limit_burst=3, **_redis(backend)) as gw:
         key = await gw.key("admin")
         other = await gw.key("admin")
 
@@ -51,10 +58,9 @@ async def test_a_caller_over_its_burst_gets_429_with_retry_after(gateway_with: A
 async def test_every_answer_past_the_key_check_tells_the_callers_quota(
     gateway_with: Any, backend: str
 ) -> None:
-    redis_url = REDIS_URL if backend == "redis" else None
     # burst 3, 1 token per 100 s: after n requests, 3 - n left and n * 100 s until the bucket is full again
     # (less the few milliseconds the requests took, rounded up to whole seconds)
-    async with gateway_with(rate_limit_per_second=0.01, rate_limit_burst=3, redis_url=redis_url) as gw:
+    async with gateway_with(rate_limit_per_second=0.01, rate_limit_burst=3, **_redis(backend)) as gw:
         key = await gw.key("admin")
 
         proxied = await gw.client.get("/v1/partners", headers=gw.bearer(key))
@@ -167,13 +173,8 @@ async def test_key_lookups_are_limited_per_address_so_made_up_keys_cannot_flood_
 @pytest.mark.asyncio
 @pytest.mark.parametrize("backend", ["memory", pytest.param("redis", marks=needs_redis)])
 async def test_public_applications_have_their_own_limit_per_address(gateway_with: Any, backend: str) -> None:
-    redis_url = REDIS_URL if backend == "redis" else None
-    if redis_url:  # buckets outlive a run in Redis: start this address' bucket afresh
-        with redis.Redis.from_url(redis_url) as client:
-            for name in client.scan_iter("prm:rate:applicants:*"):
-                client.delete(name)
     async with gateway_with(
-        public_applications_per_hour=1, public_applications_burst=2, rate_limit_burst=100, redis_url=redis_url
+        public_applications_per_hour=1, public_applications_burst=2, rate_limit_burst=100, **_redis(backend)
     ) as gw:
         key = await gw.key("admin")
         public = [(await gw.client.post("/v1/applications", content=b"{}")).status_code for _ in range(3)]

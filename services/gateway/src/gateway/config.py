@@ -30,6 +30,12 @@ class Settings(BaseServiceSettings):
         description="redis:// URL. When set, rate limits are shared by every gateway replica through Redis; "
         "otherwise each process limits on its own.",
     )
+    redis_key_prefix: str = Field(
+        default="prm:rate:",
+        pattern=r"^[A-Za-z0-9:_.-]{1,64}$",
+        description="The start of every rate-limit key in Redis: give each deployment sharing one Redis its "
+        "own (say `prm-staging:rate:`), so that their limits stay apart.",
+    )
     rate_limit_per_second: float = Field(default=50.0, gt=0, le=100_000)
     rate_limit_burst: int = Field(default=100, ge=1, le=1_000_000)
     public_applications_per_hour: float = Field(

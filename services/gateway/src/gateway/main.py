@@ -93,12 +93,16 @@ def create_app(settings: Settings | None = None) -> GatewayApp:
     )
     upstream_urls = base_urls(settings)
     limiter = make_rate_limiter(
-        redis_url=settings.redis_url, rate=settings.rate_limit_per_second, burst=settings.rate_limit_burst
+        redis_url=settings.redis_url,
+        rate=settings.rate_limit_per_second,
+        burst=settings.rate_limit_burst,
+        prefix=settings.redis_key_prefix,
     )
     applicant_limiter = make_rate_limiter(
         redis_url=settings.redis_url,
         rate=settings.public_applications_per_hour / 3600,
         burst=settings.public_applications_burst,
+        prefix=settings.redis_key_prefix,
         namespace="applicants",
     )
     authenticator = Authenticator(

@@ -189,10 +189,16 @@ class RedisRateLimiter:
 
 
 def make_rate_limiter(
-    *, redis_url: str | None, rate: float, burst: int, namespace: str | None = None
+    *,
+    redis_url: str | None,
+    rate: float,
+    burst: int,
+    prefix: str = "prm:rate:",
+    namespace: str | None = None,
 ) -> RateLimiter:
-    """`namespace` keeps a second limiter's Redis buckets apart from the main one's (same caller keys)."""
+    """`prefix` starts every Redis key (one per deployment sharing a Redis); `namespace` keeps a second
+    limiter's buckets apart from the main one's (same caller keys)."""
     if redis_url:
-        prefix = "prm:rate:" + (f"{namespace}:" if namespace else "")
-        return RedisRateLimiter(redis_url, rate=rate, burst=burst, namespace=prefix)
+        keys = prefix + (f"{namespace}:" if namespace else "")
+        return RedisRateLimiter(redis_url, rate=rate, burst=burst, namespace=keys)
     return MemoryRateLimiter(rate=rate, burst=burst)
