@@ -79,6 +79,8 @@ async def purge_expired(
 async def _purge_forever(session_factory: async_sessionmaker[AsyncSession], every_seconds: float) -> None:
     log = structlog.get_logger("housekeeping")
     while True:
+        # first a wait: nothing expires during start-up, and the first requests meet no transaction of ours
+        await asyncio.sleep(every_seconds)
         try:
             deleted = await purge_expired(session_factory, now=utc_now())
             if any(deleted.values()):
@@ -87,7 +89,6 @@ async def _purge_forever(session_factory: async_sessionmaker[AsyncSession], ever
             raise
         except Exception as exc:  # a database away for a while: the next round tries again
             log.warning("housekeeping_failed", error=type(exc).__name__)
-        await asyncio.sleep(every_seconds)
 
 
 @contextlib.asynccontextmanager
@@ -95,6 +96,6 @@ async def housekeeping_while_running(
     app: FastAPI, *, every_seconds: float = PURGE_EVERY_SECONDS
 ) -> AsyncIterator[None]:
     """Purges expired rows of the app's database (`app.state.session_factory`) every `every_seconds`, the
-    first time at start-up."""
+    first time `every_seconds` after start-up."""
     async with while_running(_purge_forever(app.state.session_factory, every_seconds), name="housekeeping"):
         yield
