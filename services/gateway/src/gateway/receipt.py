@@ -34,8 +34,9 @@ from gateway.uploads import streams_body
 # protocol's own deadline is a backstop a little later, for everything else (the gateway's own endpoints,
 # a body still trickling in after its request was answered).
 BODY_BACKSTOP_GRACE_SECONDS = 2.0
-_log = structlog.get_logger("receipt")
 HTTP_PROTOCOLS = ("httptools", "h11")
+
+_log = structlog.get_logger("receipt")
 
 
 class RequestTimeout(AppError):
@@ -104,7 +105,7 @@ class ReceiptDeadlines(asyncio.Protocol):
         if self._receipt_timer is None and (self.cycle is None or not self.cycle.more_body):
             self._arm("head")  # the first byte of the next request on a kept-alive connection
         self._request_started = True
-        awaiting_head = self._receipt_phase == "head" and self._receipt_timer is not None
+        awaiting_head = self._awaiting_head()
         if awaiting_head:
             self._head_bytes += len(data)
         super().data_received(data)

@@ -85,8 +85,6 @@ async def _purge_forever(session_factory: async_sessionmaker[AsyncSession], ever
             deleted = await purge_expired(session_factory, now=utc_now())
             if any(deleted.values()):
                 log.info("expired_rows_deleted", **deleted)
-        except asyncio.CancelledError:
-            raise
         except Exception as exc:  # a database away for a while: the next round tries again
             log.warning("housekeeping_failed", error=type(exc).__name__)
 
