@@ -125,6 +125,9 @@ async def test_each_sales_kpi_equals_the_partners_snapshot(
     }
     # eur: (1100 - 500) ÷ 500 = 1.2; usd: (240 - 400 x 0.9 = 360) ÷ 360 = -0.333333
     assert (growth[str(ids["eur"])], growth[str(ids["usd"])]) == ("1.200000", "-0.333333")
+    coverage = {e["partner_id"]: e["value"] for e in await _leaderboard(client, "cost_coverage")}
+    # a share of lines, known without the missing GBP rate: gbp's one line has no cost
+    assert coverage[str(ids["gbp"])] == {"value": "0.000000", "reason": None, "unit": "ratio"}
     ranks = [e["partner_id"] for e in await _leaderboard(client, "revenue")]
     assert ranks == [str(ids[n]) for n in ("eur", "usd", "mixed", "idle", "gbp")]  # null last
 

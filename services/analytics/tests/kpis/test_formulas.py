@@ -36,5 +36,8 @@ def test_values_by_hand() -> None:
         "unit": "EUR",
     }
     assert known(Decimal(10) ** 15, "EUR", AMOUNT_QUANTUM).reason == "out_of_range"
+    # a ratio of 10^23 (a huge revenue over a tiny target) cannot even be quantized in 28 digits: still null
+    assert ratio_kpi(Decimal(10) ** 19, Decimal("0.0001"), zero_reason="none").reason == "out_of_range"
+    assert known(Decimal("-1E+40"), RATIO, RATIO_QUANTUM).reason == "out_of_range"
     assert ratio_kpi(Decimal(1), Decimal(3), zero_reason="none").value == Decimal("0.333333")
     assert ratio_kpi(Decimal(2), Decimal(3), zero_reason="none").value == Decimal("0.666667")

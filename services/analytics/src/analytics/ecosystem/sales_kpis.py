@@ -27,7 +27,6 @@ _FORMULAS: dict[str, Callable[[Totals, Totals, Totals, str], Kpi]] = {
     "revenue": lambda now, _p, _y, currency: f.amount_kpi(f.revenue(now), currency),
     "gross_profit": lambda now, _p, _y, currency: f.amount_kpi(f.gross_profit(now), currency),
     "gross_margin": lambda now, _p, _y, _c: f.ratio_value(f.gross_margin(now)),
-    "cost_coverage": lambda now, _p, _y, _c: f.cost_coverage(now),
     "returns_ratio": lambda now, _p, _y, _c: f.returns_ratio(now),
     "growth_previous_period": lambda now, before, _y, _c: f.growth(
         f.revenue(now), f.revenue(before), label="previous_period"
@@ -36,7 +35,7 @@ _FORMULAS: dict[str, Callable[[Totals, Totals, Totals, str], Kpi]] = {
         f.revenue(now), f.revenue(year), label="a_year_before"
     ),
 }
-SET_BASED_KPIS = frozenset(_FORMULAS)
+SET_BASED_KPIS = frozenset(_FORMULAS) | {"cost_coverage"}
 _NEEDS_EARLIER = {"growth_previous_period": "previous", "growth_year_over_year": "year_before"}
 
 
@@ -50,6 +49,9 @@ async def sales_kpi(
     among: sa.Select[Any] | None,
 ) -> dict[UUID, Kpi]:
     """`kpi` (one of SET_BASED_KPIS) of each partner over `span`, in `currency`."""
+    if kpi == "cost_coverage":  # counts of lines: no conversion
+        now = await repository.sales_totals_by_partner(session, span.first, span.last, among=among)
+        return {partner_id: f.cost_coverage(now.get(partner_id, {})) for partner_id in partners}
     converter = Converter(session, currency)
     spans = {"now": span}
     if (earlier := _NEEDS_EARLIER.get(kpi)) is not None:

@@ -9,6 +9,7 @@ with `out_of_range`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Context, Decimal
 
@@ -27,7 +28,7 @@ class Missing:
     reason: str
 
 
-_EXACT = Context(prec=50)
+_EXACT = Context(prec=50, rounding=ROUND_HALF_EVEN)
 
 
 def _exact_division(numerator: Decimal, denominator: Decimal) -> Decimal:
@@ -37,8 +38,10 @@ def _exact_division(numerator: Decimal, denominator: Decimal) -> Decimal:
 def known(value: Decimal | None, unit: str, quantum: Decimal) -> Kpi:
     if value is None:
         return Kpi(value=None, reason="not_computed", unit=unit)
-    rounded = value.quantize(quantum, rounding=ROUND_HALF_EVEN)
-    if abs(rounded) >= _LIMIT:
+    # the bound is checked first: quantizing a ratio of 10^22 or more to 6 places needs more digits than the
+    # default context's 28, and would raise
+    rounded = _EXACT.quantize(value, quantum) if abs(value) < _LIMIT else None
+    if rounded is None or abs(rounded) >= _LIMIT:
         return Kpi(value=None, reason="out_of_range", unit=unit)
     return Kpi(value=rounded, reason=None, unit=unit)
 
@@ -102,11 +105,11 @@ def ratio_value(value: Decimal | Missing) -> Kpi:
     return known(value, RATIO, RATIO_QUANTUM)
 
 
-def cost_coverage(totals: SalesTotals | Missing) -> Kpi:
-    """Lines with a cost ÷ all lines."""
-    if isinstance(totals, Missing):
-        return unknown(totals.reason, RATIO)
-    return ratio_kpi(Decimal(totals.costed_line_count), Decimal(totals.line_count), zero_reason="no_sales")
+def cost_coverage(by_currency: Mapping[str, SalesTotals]) -> Kpi:
+    """Lines with a cost ÷ all lines, over every currency: counts, so known without any FX rate."""
+    costed = sum(totals.costed_line_count for totals in by_currency.values())
+    lines = sum(totals.line_count for totals in by_currency.values())
+    return ratio_kpi(Decimal(costed), Decimal(lines), zero_reason="no_sales")
 
 
 def growth(now: Decimal | Missing, before: Decimal | Missing, *, label: str) -> Kpi:

@@ -142,7 +142,7 @@ async def kpi_snapshot(
         revenue=f.amount_kpi(revenue, currency),
         gross_profit=f.amount_kpi(f.gross_profit(now_totals), currency),
         gross_margin=f.ratio_value(margin),
-        cost_coverage=f.cost_coverage(now_totals),
+        cost_coverage=f.cost_coverage(inputs.totals[0]),
         growth_previous_period=f.growth(revenue, previous_revenue, label="previous_period"),
         growth_year_over_year=f.growth(revenue, year_before_revenue, label="a_year_before"),
         target_attainment=f.ratio_kpi(revenue, target, zero_reason="target_zero"),
