@@ -71,3 +71,30 @@ async def test_on_sqlite_the_rollups_sums_must_stay_integers_and_inexact_ones_st
     finally:
         await exact.dispose()
         await inexact.dispose()
+
+
+@pytest.mark.backend_independent
+async def test_the_replica_gets_the_market_region_key_of_each_partner_it_already_has(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'replica.db'}")
+    regions = {uuid4(): "UK & Ireland", uuid4(): "  north   america ", uuid4(): None}
+    try:
+        await upgrade(engine, MIGRATIONS_DIR, "analytics0014")
+        async with engine.begin() as connection:
+            for partner_id, region in regions.items():
+                await connection.execute(
+                    sa.text(
+                        "INSERT INTO partner_dimension (partner_id, region, updated_at) "
+                        "VALUES (:partner, :region, '2026-12-01 00:00:00')"
+                    ),
+                    {"partner": partner_id.hex, "region": region},
+                )
+        await upgrade(engine, MIGRATIONS_DIR)
+        async with engine.connect() as connection:
+            keys = dict(
+                (
+                    await connection.execute(sa.text("SELECT region, market_region FROM partner_dimension"))
+                ).all()
+            )
+    finally:
+        await engine.dispose()
+    assert keys == {"UK & Ireland": "UK & IRELAND", "  north   america ": "NORTH AMERICA", None: None}

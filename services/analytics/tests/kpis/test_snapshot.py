@@ -115,7 +115,7 @@ async def test_each_kpi_of_a_quarter_computed_by_hand(
             currency="EUR",
         )
     )
-    db.add(PartnerDimension(partner_id=partner_id, region="DACH", updated_at=NOW))
+    db.add(PartnerDimension(partner_id=partner_id, region="DACH", market_region="DACH", updated_at=NOW))
     for segment, size in (("smb", "10000.00"), ("enterprise", "30000.00")):
         db.add(
             _row(
@@ -241,7 +241,7 @@ async def test_other_currencies_are_converted_at_the_period_end_rate_it_names(
     partner_id = await _partner(
         sender,
         registry,
-        sale("2026-07-05", "100.00", "A", currency="EUR"),
+        sale("2026-07-05", "100.00", "A", currency="EUR", cost="60.00"),
         sale("2026-07-06", "200.00", "B", currency="USD"),
     )
     for day, rate in ((date(2026, 7, 1), "0.9"), (date(2026, 7, 31), "0.8"), (date(2026, 8, 1), "0.5")):
@@ -270,6 +270,7 @@ async def test_other_currencies_are_converted_at_the_period_end_rate_it_names(
     }
     assert in_gbp["returns_ratio"]["reason"] == "fx_rate_missing: EUR→GBP on 2026-07-31"
     assert value(in_gbp, "new_customers") == "2"  # counts need no rate
+    assert value(in_gbp, "cost_coverage") == "0.5"  # 1 line of 2 with a cost: counts too
 
 
 async def test_the_default_currency_is_the_partners_own(

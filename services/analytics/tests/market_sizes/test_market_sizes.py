@@ -50,7 +50,9 @@ async def test_get_and_list(client: httpx.AsyncClient) -> None:
     ("url", "body", "loc"),
     [
         ("/v1/market/sizes/XX/smb/2026", size(), ["path", "region"]),  # not a country
-        ("/v1/market/sizes/E/smb/2026", size(), ["path", "region"]),
+        ("/v1/market/sizes/%20%20/smb/2026", size(), ["path", "region"]),  # no text
+        ("/v1/market/sizes/UK%09Ireland/smb/2026", size(), ["path", "region"]),  # a tab: not one line
+        (f"/v1/market/sizes/{'A' * 101}/smb/2026", size(), ["path", "region"]),
         ("/v1/market/sizes/DE/%20/2026", size(), ["path", "segment"]),
         ("/v1/market/sizes/DE/smb/2026-H1", size(), ["path", "period"]),
         ("/v1/market/sizes/DE/smb/2026", size("0"), ["body"]),

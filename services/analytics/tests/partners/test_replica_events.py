@@ -329,3 +329,25 @@ async def test_only_services_deliver_events(client: httpx.AsyncClient) -> None:
     response = await client.post("/internal/events", json={"events": []}, headers=signed_as(ANALYST))
 
     assert response.status_code == 403
+
+
+async def test_a_partners_free_text_region_meets_the_market_sizes_stored_for_it(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    partner = uuid.uuid4()
+    await deliver(
+        client, event("partner.created", {"partner": partner_record(partner, region="UK & Ireland")}, T0)
+    )
+    stored = await client.put(
+        "/v1/market/sizes/uk%20%20%26%20ireland/smb/2026-Q3",
+        json={"size": {"amount": "10000.00", "currency": "EUR"}},
+    )
+    snapshot = await client.get(
+        f"/v1/kpis/partners/{partner}", params={"period": "2026-Q3", "currency": "EUR"}
+    )
+
+    assert stored.status_code == 201, stored.text
+    assert stored.json()["region"] == "UK & IRELAND"
+    assert (await dimension(db, partner)).market_region == "UK & IRELAND"
+    # no sales yet: a share of 0 of a known market, where an unmatched region would be null
+    assert snapshot.json()["market_share"] == {"value": "0.000000", "reason": None, "unit": "ratio"}

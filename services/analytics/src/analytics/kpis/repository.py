@@ -177,7 +177,7 @@ class PartnerFacts:
     """What a snapshot needs to know of the partner before reading its KPIs."""
 
     in_replica: bool
-    region: str | None  # the replica's region, else its country
+    region: str | None  # the key of the replica's region (market_sizes.schemas.region_key), else its country
     target_currency: str | None  # all its targets share one
     sales_currencies: tuple[str, ...]  # up to two: enough to tell whether there is only one
 
@@ -198,7 +198,7 @@ async def partner_facts(session: AsyncSession, partner_id: UUID) -> PartnerFacts
         await session.execute(
             sa.select(
                 sa.exists().where(dimension.partner_id == partner_id),
-                one(dimension.region, dimension.partner_id == partner_id),
+                one(dimension.market_region, dimension.partner_id == partner_id),
                 one(dimension.country, dimension.partner_id == partner_id),
                 one(Target.currency, Target.partner_id == partner_id),
                 sa.select(sa.func.min(monthly.currency)).where(mine).scalar_subquery(),

@@ -40,7 +40,8 @@ places. Formulas, over the lines of `[first_day, last_day]` from the rollups:
   the earlier revenue is not positive.
 - **target_attainment** = revenue ÷ the partner's revenue target stored for exactly this period (`no_target`).
 - **market_share** = revenue ÷ the sum of the market sizes of every segment stored for the partner's region
-  (its replica region, else its country) and exactly this period.
+  (its replica region, else its country; matched upper-cased with single spaces, as market sizes are stored)
+  and exactly this period.
 - **new_customers** = customers whose first line with the partner falls in the span (the customer is its
   `external_id`, else its folded name and domain). **active_customers** = customers with a sale in the span.
 - **retention_rate** = customers who bought in the previous period and again in this one ÷ those who bought

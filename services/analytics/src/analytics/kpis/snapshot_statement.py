@@ -46,7 +46,7 @@ def _statement(rollup: str, day: str) -> str:
     the span's start and end instants (deal outcomes); $10-$13 first and last month of the span and of the
     previous one (buyers); $14 the revenue target metric; $15, $16 the won and lost statuses."""
     return f"""
-WITH dimension AS (SELECT region, country FROM partner_dimension WHERE partner_id = $1)
+WITH dimension AS (SELECT market_region AS region, country FROM partner_dimension WHERE partner_id = $1)
 SELECT 1 AS part, NULL::integer AS span, (SELECT region FROM dimension)::text AS t1,
     (SELECT country FROM dimension)::text AS t2,
     (SELECT currency FROM target WHERE partner_id = $1 LIMIT 1)::text AS t3,

@@ -24,7 +24,7 @@ class MarketSize(Base):
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    region: Mapped[str] = mapped_column(sa.String(20))
+    region: Mapped[str] = mapped_column(sa.String(100))  # schemas.region_key
     segment: Mapped[str] = mapped_column(sa.String(100))
     period: Mapped[str] = mapped_column(sa.String(7))
     period_kind: Mapped[str] = mapped_column(sa.String(10))

@@ -27,7 +27,13 @@ router = APIRouter(prefix="/v1/market/sizes", tags=["market-sizes"])
 READ = require("analytics:read")
 WRITE = require("analytics:write")
 RegionPath = Annotated[
-    str, Path(max_length=40, description="An ISO 3166-1 alpha-2 country (`DE`) or a region code (`EMEA`).")
+    str,
+    Path(
+        max_length=200,
+        description="An ISO 3166-1 alpha-2 country (`DE`), a region code (`EMEA`) or a region as partners are "
+        "placed in (`UK & Ireland`); stored upper-cased with single spaces, the form a partner's region is "
+        "matched in.",
+    ),
 ]
 SegmentPath = Annotated[
     str,
@@ -113,7 +119,7 @@ async def get_market_size(
 )
 async def list_market_sizes(
     session: SessionDep,
-    region: Annotated[str | None, Query(max_length=40)] = None,
+    region: Annotated[str | None, Query(max_length=200)] = None,
     segment: Annotated[str | None, Query(max_length=200)] = None,
     period: Annotated[str | None, Query(max_length=16, json_schema_extra=PERIOD_IN_DOCUMENT)] = None,
     limit: LimitQuery = 50,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -13,21 +12,32 @@ from prm_contracts.periods import PeriodKind
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-_REGION = re.compile(r"^[A-Z][A-Z0-9-]{1,19}$")
+MAX_REGION_LENGTH = 100  # as the registry's partner region
+
+
+def region_key(value: str | None) -> str | None:
+    """A region as market sizes are stored and looked up under: its words upper-cased, single-spaced
+    (`  uk &  ireland` → `UK & IRELAND`); None when there is no text or the key is too long. A partner's
+    region in the replica gets the same key, so a market size matches the region the registry holds, however
+    it is written."""
+    if value is None:
+        return None
+    key = " ".join(value.split()).upper()
+    return key if 0 < len(key) <= MAX_REGION_LENGTH else None
 
 
 def normalise_region(value: Any) -> str:
-    """An ISO 3166-1 alpha-2 country (`DE`) or a region code of 3 to 20 letters, digits and dashes (`EMEA`,
-    `DACH`, `US-CA`), upper-cased; a two-letter code must be a country pycountry knows."""
-    text = value.strip().upper() if isinstance(value, str) else ""
-    valid = _REGION.fullmatch(text) is not None and (
-        len(text) != 2 or pycountry.countries.get(alpha_2=text) is not None
-    )
-    if not valid:
+    """An ISO 3166-1 alpha-2 country (`DE`), a region code (`EMEA`, `US-CA`) or a region as partners are
+    placed in (`UK & Ireland`), keyed by `region_key`; a two-letter region must be a country pycountry
+    knows."""
+    key = region_key(value) if isinstance(value, str) and not any(c in value for c in "\t\n\r") else None
+    if key is None or (len(key) == 2 and pycountry.countries.get(alpha_2=key) is None):
         raise ValueError(
-            f"region must be an ISO 3166-1 alpha-2 country such as DE or a region code such as EMEA, got {str(value)[:40]!r}"
+            "region must be an ISO 3166-1 alpha-2 country such as DE, or a region as partners are placed in "
+            f"(one line, up to {MAX_REGION_LENGTH} characters) such as EMEA or UK & Ireland, "
+            f"got {str(value)[:40]!r}"
         )
-    return text
+    return key
 
 
 def normalise_segment(value: Any) -> str:

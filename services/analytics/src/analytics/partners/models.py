@@ -33,6 +33,8 @@ class PartnerDimension(Base):
     partner_type: Mapped[str | None] = mapped_column(sa.String(30))
     country: Mapped[str | None] = mapped_column(sa.String(2))
     region: Mapped[str | None] = mapped_column(sa.String(100))
+    # the region's key market sizes are stored under (market_sizes.schemas.region_key)
+    market_region: Mapped[str | None] = mapped_column(sa.String(100))
     website_domain: Mapped[str | None] = mapped_column(sa.String(253))
     record_as_of: Mapped[datetime | None]
     status: Mapped[str | None] = mapped_column(sa.String(20))

@@ -18,6 +18,7 @@ from prm_contracts.tiers import PartnerTierChanged
 from prm_kit.db import ordered_id
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from analytics.market_sizes.schemas import region_key
 from analytics.partners import repository
 from analytics.partners.models import DealRegistrationOutcome, PartnerStatusPeriod, PartnerTierPeriod
 
@@ -45,6 +46,7 @@ async def apply_partner_record(
         row.partner_type = partner.partner_type.value
         row.country = partner.country
         row.region = partner.region
+        row.market_region = region_key(partner.region)
         row.website_domain = partner.website_domain
         row.record_as_of = occurred_at
     if _newer(occurred_at, row.status_as_of):
