@@ -57,6 +57,17 @@ async def test_a_malformed_file_is_refused_naming_the_line(data: bytes, line: in
     assert words in str(refused.value.detail)
 
 
+async def test_bytes_that_are_not_utf_8_are_refused_at_their_own_line_whatever_the_chunk_size() -> None:
+    data = b"a,b\n" + b"1,x\n" * 1100 + b"2,\xff\xfe\n3,y\n"
+
+    for size in (1, 5, 64 * 1024):
+        with pytest.raises(UnprocessableContent) as refused:
+            await _records(data, size)
+
+        assert refused.value.errors is not None
+        assert refused.value.errors[0].loc == ["body", 1102], size
+
+
 async def test_in_report_mode_a_malformed_record_is_yielded_with_its_problem_and_the_file_goes_on() -> None:
     data = b"a,b\n1,x\n2\n3,y,z\n4,w\n"
 

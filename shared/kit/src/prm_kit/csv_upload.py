@@ -79,7 +79,9 @@ async def _physical_records(chunks: AsyncIterable[bytes], max_record: int) -> As
                 raise _too_long(record_start if record else line_number + 1, max_record)
         pending += decoder.decode(b"", final=True)
     except UnicodeDecodeError as exc:
-        raise csv_refusal(line_number + 1, "the file is not UTF-8 text") from exc
+        # the bad bytes may lie lines into the chunk being decoded: count the line breaks before them
+        line = line_number + 1 + exc.object[: exc.start].count(b"\n")
+        raise csv_refusal(line, "the file is not UTF-8 text") from exc
     if pending:
         line_number += 1
         if not record:
