@@ -235,6 +235,21 @@ async def test_a_body_that_is_not_json_is_a_400_problem(kit_app: AppFactory, kit
 
 
 @pytest.mark.asyncio
+@pytest.mark.parametrize(
+    ("headers", "named"), [({"content-type": "text/plain"}, "text/plain"), ({}, "no Content-Type")]
+)
+async def test_a_json_body_sent_as_another_media_type_is_told_so(
+    kit_app: AppFactory, kit_database_url: str, headers: dict[str, str], named: str
+) -> None:
+    thing = b'{"name": "widget", "price": {"amount": "9.99", "currency": "EUR"}, "quantity": 1}'
+    async with rolled_back_app(kit_app(router), kit_database_url) as (client, _):
+        response = await client.post("/v1/things", content=thing, headers=headers)
+
+    body = assert_problem(response, 422, "/problems/validation-error", "Request is not valid")
+    assert str(body["detail"]).startswith(f"the body was sent as {named}: send JSON as application/json; ")
+
+
+@pytest.mark.asyncio
 async def test_an_unknown_route_is_a_not_found_problem(kit_app: AppFactory, kit_database_url: str) -> None:
     async with rolled_back_app(kit_app(router), kit_database_url) as (client, _):
         response = await client.get("/v1/nowhere")

@@ -30,6 +30,7 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from prm_kit.db.states import is_number_out_of_range, sqlstate
+from prm_kit.db.types import NumberOutOfRange
 
 _log = structlog.get_logger("errors")
 _BY_STATUS: dict[int, type[AppError]] = {cls.status: cls for cls in AppError.__subclasses__()}
@@ -76,7 +77,21 @@ async def _validation_error(request: Request, exc: Exception) -> ProblemResponse
         return problem_response(
             BadRequest(f"the body is not JSON: {summarise(issues)}", errors=issues), request
         )
-    return problem_response(UnprocessableContent(summarise(issues), errors=issues), request)
+    detail = summarise(issues)
+    if (hint := _media_type_hint(request, issues)) is not None:
+        detail = f"{hint}; {detail}"
+    return problem_response(UnprocessableContent(detail, errors=issues), request)
+
+
+def _media_type_hint(request: Request, issues: list[ValidationIssue]) -> str | None:
+    """Why a whole body was not an object, when it was sent as something other than JSON: a valid JSON body
+    sent as text/plain is read as text, and "not a valid object" alone hides the cause."""
+    if not any(issue.loc == ["body"] for issue in issues):
+        return None
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type == "application/json" or media_type.endswith("+json"):
+        return None
+    return f"the body was sent as {media_type or 'no Content-Type'}: send JSON as application/json"
 
 
 _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
@@ -172,11 +187,13 @@ _EXACT_RANGE = (
 )
 
 
-def _number_out_of_range(request: Request, exc: StatementError) -> ProblemResponse:
+def _number_out_of_range(request: Request, exc: StatementError | NumberOutOfRange) -> ProblemResponse:
     """Each amount sent is checked, but a total kept of many (a rollup of a month's sales, a payout) can
     outgrow its column through requests that were each valid: refused whole, never stored inexactly. On
-    SQLite a read can meet the same bound when it adds stored totals up."""
-    _log.warning("number_out_of_range", error=str(exc.orig)[:300], path=request.url.path)
+    SQLite a read can meet the same bound when it adds stored totals up. A service computing a total it does
+    not store (a what-if) raises `NumberOutOfRange` itself, for the same answer."""
+    error = exc.orig if isinstance(exc, StatementError) else exc
+    _log.warning("number_out_of_range", error=str(error)[:300], path=request.url.path)
     if request.method in {"GET", "HEAD"}:
         detail = f"a sum of stored amounts this answer needs exceeds {_EXACT_RANGE}; ask for a shorter span"
         loc: list[str | int] = ["query"]
@@ -185,6 +202,11 @@ def _number_out_of_range(request: Request, exc: StatementError) -> ProblemRespon
         loc = ["body"]
     issue = ValidationIssue(loc=loc, msg=detail, type="number_out_of_range")
     return problem_response(UnprocessableContent(detail, errors=[issue]), request)
+
+
+async def _number_out_of_range_raised(request: Request, exc: Exception) -> ProblemResponse:
+    assert isinstance(exc, NumberOutOfRange)
+    return _number_out_of_range(request, exc)
 
 
 async def _database_error(request: Request, exc: Exception) -> ProblemResponse:
@@ -259,6 +281,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(DBAPIError, _database_error)
     app.add_exception_handler(StatementError, _statement_error)
+    app.add_exception_handler(NumberOutOfRange, _number_out_of_range_raised)
     app.add_exception_handler(OSError, _unreachable)
     app.add_exception_handler(PoolTimeoutError, _unreachable)
 
