@@ -167,6 +167,22 @@ async def test_a_network_error_is_retried_like_a_5xx(outbox_engine: AsyncEngine)
 
 
 @pytest.mark.asyncio
+async def test_an_integer_past_64_bits_in_a_payload_is_delivered_and_holds_nothing_back(
+    outbox_engine: AsyncEngine,
+) -> None:
+    factory = make_session_factory(outbox_engine)
+    await _events(factory, 2**70, 1)  # JSON allows any integer; a registry custom attribute may hold one
+    sent: list[tuple[str, list[int]]] = []
+    taken: dict[str, list[int]] = {}
+
+    async with httpx.AsyncClient(transport=_subscriber(lambda _base, _numbers: 200, sent, taken)) as http:
+        relay = OutboxRelay(factory, http, [HEALTHY], park_after=1)
+        assert await relay.deliver_once() == 2
+
+    assert taken == {HEALTHY: [2**70, 1]}
+
+
+@pytest.mark.asyncio
 async def test_two_subscribers_one_refusing_an_event_the_other_gets_every_event_once(
     outbox_engine: AsyncEngine,
 ) -> None:
