@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -10,7 +11,15 @@ import pytest
 from fastapi import APIRouter, FastAPI
 from prm_contracts.pagination import Page
 from prm_contracts.problem import UnprocessableContent
-from prm_kit.pagination import CursorQuery, LimitQuery, decode_cursor, encode_cursor
+from prm_kit.pagination import (
+    MAX_CURSOR_LENGTH,
+    CursorQuery,
+    LimitQuery,
+    decode_cursor,
+    encode_cursor,
+    keyset_cursor,
+    keyset_position,
+)
 from prm_kit.testing import rolled_back_app
 
 AppFactory = Callable[..., FastAPI]
@@ -108,3 +117,16 @@ async def test_a_page_size_out_of_bounds_is_a_422_problem(
     [issue] = response.json()["errors"]
     assert issue["loc"] == ["query", "limit"]
     assert issue["type"] == bound
+
+
+@pytest.mark.parametrize("letter", ["Ж", "語", "😀"])
+def test_the_cursor_of_a_row_named_in_200_non_ascii_characters_is_one_the_api_accepts(letter: str) -> None:
+    last_id = uuid.uuid4()
+    name = letter * 200  # the longest name a partner, programme or model can have
+
+    cursor = keyset_cursor("display_name", name, last_id)
+
+    assert len(cursor) <= MAX_CURSOR_LENGTH
+    position = keyset_position(cursor, "display_name", str)
+    assert position is not None
+    assert (position.key, position.id) == (name, last_id)

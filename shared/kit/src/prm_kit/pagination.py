@@ -2,8 +2,8 @@
 condition every repository uses.
 
 A list is ordered by (a sort key, id), ascending or descending; the cursor is the last row's (key, id),
-tied to the name of the order it came from, so a cursor of another list or order is refused (422) instead
-of silently skipping rows. A list fetches one row more than it shows, to know whether a next page exists.
+tied to the name of the order it came from, so a cursor of another order is refused (422) instead of
+silently skipping rows (a list of another resource in an order of the same name reads it as a position). A list fetches one row more than it shows, to know whether a next page exists.
 """
 
 from __future__ import annotations
@@ -26,7 +26,11 @@ from sqlalchemy.orm import QueryableAttribute
 MAX_PAGE_SIZE = 200
 
 LimitQuery = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Page size.")]
-CursorQuery = Annotated[str | None, Query(max_length=512, description="`next_cursor` of the previous page.")]
+# A cursor holds the last row's sort key: a name of 200 characters of 4 bytes each (UTF-8, in base64) fits.
+MAX_CURSOR_LENGTH = 2048
+CursorQuery = Annotated[
+    str | None, Query(max_length=MAX_CURSOR_LENGTH, description="`next_cursor` of the previous page.")
+]
 
 Key = TypeVar("Key", str, int, date, datetime)
 Row = TypeVar("Row")
@@ -34,7 +38,8 @@ Item = TypeVar("Item")
 
 
 def encode_cursor(position: dict[str, Any]) -> str:
-    raw = json.dumps(position, separators=(",", ":"), default=str).encode()
+    # non-ASCII as UTF-8, not \uXXXX escapes: a Cyrillic name of 60 letters made a cursor past the limit
+    raw = json.dumps(position, separators=(",", ":"), default=str, ensure_ascii=False).encode()
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
