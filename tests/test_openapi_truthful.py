@@ -31,6 +31,11 @@ def _responses(document: dict[str, Any], operation: dict[str, Any]) -> dict[str,
     return {status: resolve(document, r) for status, r in operation["responses"].items()}
 
 
+def _schema(document: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    ref = node.get("$ref", "")
+    return document["components"]["schemas"][ref.rsplit("/", 1)[1]] if ref else node
+
+
 def _subclasses(cls: type[Any]) -> list[type[Any]]:
     found, pending = [], list(cls.__subclasses__())
     while pending:
@@ -134,8 +139,20 @@ def test_answers_declare_their_headers_and_creates_link_to_their_get(document: d
         assert "Location" in created["headers"], path
         if any(p["name"] == "Idempotency-Key" for p in _parameters(document, operation)):
             assert "Idempotent-Replayed" in created["headers"], path
+        body = _schema(document, created["content"]["application/json"]["schema"])
         for link in created.get("links", {}).values():
             assert link["operationId"] in get_ids
+            target = next(op for _, m, op in operations(document) if op["operationId"] == link["operationId"])
+            wanted = {p["name"]: p["schema"] for p in _parameters(document, target) if p["in"] == "path"}
+            for name, source in link["parameters"].items():
+                if source.startswith("$response.body#/"):
+                    # the body's field is what the GET's path takes: a uuid for an id, a number for a number
+                    field = body["properties"][source.removeprefix("$response.body#/")]
+                    assert (field.get("type"), field.get("format")) == (
+                        wanted[name].get("type"),
+                        wanted[name].get("format"),
+                    ), (path, name, source)
+                    assert name == "number" or field.get("format") == "uuid", (path, name, source)
             creates += 1
     assert creates >= 10
     assert "X-Request-ID" in document["components"]["headers"]

@@ -334,24 +334,36 @@ _PATH_PARAMETER = re.compile(r"\{([^}]+)\}")
 
 
 def _link_create_to_get(document: dict[str, Any], path: str, method: str, operation: dict[str, Any]) -> None:
-    """A 201 links to the GET of what it created (`{path}/{id}`), with the id from the answer's body and
-    the other path parameters from the request."""
+    """A 201 links to the GET of what it created (`{path}/{id}`), with the other path parameters from the
+    request and the item's from the answer's body: the body's field of the parameter's own name when it has
+    one (a create that answers with the first version of what it made: `programme_id`, `number`), else `id`."""
     created = operation.get("responses", {}).get("201")
     if method != "post" or created is None:
         return
+    body = _schema(document, created.get("content", {}).get("application/json", {}).get("schema", {}))
     for item_path, item in document.get("paths", {}).items():
         get = item.get("get")
         tail = item_path.removeprefix(path + "/")
         if get is None or tail == item_path or not re.fullmatch(r"\{[^}/]+\}", tail):
             continue
         parameters = {name: f"$request.path.{name}" for name in _PATH_PARAMETER.findall(path)}
-        parameters[tail[1:-1]] = "$response.body#/id"
+        name = tail[1:-1]
+        parameters[name] = f"$response.body#/{name if name in body.get('properties', {}) else 'id'}"
         created.setdefault("links", {})["get_created"] = {
             "operationId": get["operationId"],
             "parameters": parameters,
             "description": f"`{get['operationId']}`: the resource just created.",
         }
         return
+
+
+def _schema(document: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    """The schema itself, where `node` may be a `$ref` to a named one."""
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith(_SCHEMA_REF):
+        named: dict[str, Any] = document["components"]["schemas"][ref[len(_SCHEMA_REF) :]]
+        return named
+    return node
 
 
 # --- problem types -----------------------------------------------------------------------------------------
