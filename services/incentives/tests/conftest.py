@@ -11,9 +11,12 @@ from incentives.config import Settings
 from incentives.main import MIGRATIONS_DIR, create_app
 from prm_kit.testing import service_fixtures
 
+from .replica.factories import FakeRegistry
+
 
 def build_incentives(**settings: Any) -> FastAPI:
-    return create_app(Settings(**settings))
+    # a registry that knows every partner id; a test of unknown partners stands its own in
+    return create_app(Settings(**settings), registry_transport=FakeRegistry().transport())
 
 
 database_url, service_apps, app, service, client, db = service_fixtures(

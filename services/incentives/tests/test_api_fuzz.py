@@ -3,8 +3,8 @@
 Schemathesis generates requests for every operation of incentives' OpenAPI document, valid and not, and
 sends them over HTTP to incentives served in this process on a fresh migrated database (as an admin, so the
 requests reach the code behind the access checks); each answer must pass `prm_kit.fuzzing.API_CHECKS`.
-Analytics stands in at the HTTP boundary, as in the calculation-run tests, as on a fresh platform: no FX
-rates, no targets. `PRM_FUZZ_EXAMPLES` sets the examples per operation, `PRM_FUZZ_PHASES` the phases (see
+Analytics and the registry stand in at the HTTP boundary, as in the calculation-run tests, as on a fresh
+platform: no FX rates, no targets, no partners. `PRM_FUZZ_EXAMPLES` sets the examples per operation, `PRM_FUZZ_PHASES` the phases (see
 prm_kit.fuzzing).
 """
 
@@ -24,6 +24,7 @@ from prm_kit.fuzzing import API_CHECKS, fuzz_phases, fuzz_settings, served_in_th
 from prm_kit.testing import TEST_SECRET, internal_headers
 
 from .calculation_runs.helpers import FakeAnalytics
+from .replica.factories import FakeRegistry
 
 # In the PostgreSQL pass only when both passes run: see prm_kit.fuzzing.
 pytestmark = [pytest.mark.e2e, pytest.mark.postgresql_pass]
@@ -43,7 +44,11 @@ def incentives_app(
         data_dir=tmp_path_factory.mktemp("incentives-fuzz"),
         access_log=False,
     )
-    return create_app(settings, analytics_transport=FakeAnalytics().transport())
+    return create_app(
+        settings,
+        analytics_transport=FakeAnalytics().transport(),
+        registry_transport=FakeRegistry(known=set()).transport(),
+    )
 
 
 @pytest.fixture(scope="module")

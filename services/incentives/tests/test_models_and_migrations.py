@@ -1,10 +1,15 @@
 """The migrations build exactly what the models declare, and they have one head the database is at."""
 
+import json
+from pathlib import Path
+from uuid import uuid4
+
 import pytest
+import sqlalchemy as sa
 from incentives.main import MIGRATIONS_DIR
 from incentives.models import Base
 from prm_kit.db.engine import make_engine
-from prm_kit.migrations import current_revision, migration_heads, model_differences
+from prm_kit.migrations import current_revision, migration_heads, model_differences, upgrade
 
 pytestmark = pytest.mark.asyncio
 
@@ -33,3 +38,47 @@ async def test_the_database_is_at_the_one_head_of_the_migrations(database_url: s
 
     assert len(heads) == 1, f"the migrations have several heads, merge them: {heads}"
     assert revision == heads[0]
+
+
+@pytest.mark.backend_independent
+async def test_rates_stored_in_looser_spellings_are_rewritten_as_the_document_writes_them(
+    tmp_path: Path,
+) -> None:
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'rates.db'}")
+    rules = [
+        {"kind": "rebate", "rate": "-0"},
+        {"kind": "mdf_accrual", "rate": "0.0300000000"},
+        {"kind": "volume_bonus", "bands": [{"from": "0", "to": None, "rate": "00.5"}]},
+        {"kind": "accelerator", "threshold": "1.2", "rate": "0.10"},  # as documented: kept as written
+    ]
+    try:
+        await upgrade(engine, MIGRATIONS_DIR, "incentives0017")
+        async with engine.begin() as connection:
+            programme = uuid4().hex
+            await connection.execute(
+                sa.text(
+                    "INSERT INTO programme (id, name, currency, period_type, created_by, created_at, updated_at) "
+                    "VALUES (:id, 'p', 'EUR', 'quarter', 'key:x', '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+                ),
+                {"id": programme},
+            )
+            await connection.execute(
+                sa.text(
+                    "INSERT INTO programme_version (id, programme_id, number, status, effective_from, basis, "
+                    "hold_days, eligibility, rules, created_by, version, created_at, updated_at) VALUES (:id, "
+                    ":programme, 1, 'draft', '2026-01-01', 'invoiced', 0, '{}', :rules, 'key:x', 1, "
+                    "'2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+                ),
+                {"id": uuid4().hex, "programme": programme, "rules": json.dumps(rules)},
+            )
+        await upgrade(engine, MIGRATIONS_DIR)
+        async with engine.connect() as connection:
+            stored = json.loads(await connection.scalar(sa.text("SELECT rules FROM programme_version")))
+    finally:
+        await engine.dispose()
+    assert stored == [
+        {"kind": "rebate", "rate": "0"},
+        {"kind": "mdf_accrual", "rate": "0.03"},
+        {"kind": "volume_bonus", "bands": [{"from": "0", "to": None, "rate": "0.5"}]},
+        {"kind": "accelerator", "threshold": "1.2", "rate": "0.10"},
+    ]

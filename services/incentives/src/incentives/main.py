@@ -1,5 +1,7 @@
 """The Incentives service: `create_app(settings)` for uvicorn's factory mode and for tests."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
@@ -16,6 +18,7 @@ from incentives.events import replica_event_handler
 from incentives.mdf.router import router as mdf_router
 from incentives.payables.router import router as payables_router
 from incentives.programmes.router import router as programmes_router
+from incentives.replica.registry import registry_client_lifespan
 from incentives.statements.router import router as statements_router
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
@@ -59,10 +62,20 @@ OPENAPI_TAGS = [
 ]
 
 
+@asynccontextmanager
+async def _service_clients(app: FastAPI) -> AsyncIterator[None]:
+    async with analytics_client_lifespan(app), registry_client_lifespan(app):
+        yield
+
+
 def create_app(
-    settings: Settings | None = None, *, analytics_transport: httpx.AsyncBaseTransport | None = None
+    settings: Settings | None = None,
+    *,
+    analytics_transport: httpx.AsyncBaseTransport | None = None,
+    registry_transport: httpx.AsyncBaseTransport | None = None,
 ) -> FastAPI:
-    """`analytics_transport` stands in for the network to analytics (tests pass an `httpx.MockTransport`)."""
+    """`analytics_transport` / `registry_transport` stand in for the network to analytics / the registry (tests
+    pass an `httpx.MockTransport`)."""
     app = create_service_app(
         settings or Settings(),
         title="PRM Incentives",
@@ -78,8 +91,9 @@ def create_app(
             mdf_router,
         ],
         migrations_dir=MIGRATIONS_DIR,
-        extra_lifespan=analytics_client_lifespan,
+        extra_lifespan=_service_clients,
     )
     app.state.analytics_transport = analytics_transport
+    app.state.registry_transport = registry_transport
     app.include_router(events_router(replica_event_handler()))
     return app

@@ -1,21 +1,28 @@
-"""Manual adjustments surviving re-runs, refused on closed periods; clawbacks of returns of paid lines at the
+"""Manual adjustments surviving re-runs, refused on closed periods and decided payouts and for partners that do
+not exist (as MDF allocations are); clawbacks of returns of paid lines at the
 rate originally paid; deltas of closed periods computed again, carried once into the next run."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import date
 from decimal import Decimal
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import httpx
 import pytest
+import pytest_asyncio
 import sqlalchemy as sa
+from fastapi import FastAPI
 from incentives.adjustments.models import Adjustment
 from incentives.replica.models import SalesLine
+from prm_contracts.clients.registry import RegistryClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..calculation_runs.helpers import a_line, a_partner, a_programme, a_run, payout_lines, payouts, rebate
+from ..mdf.helpers import budget_body, eur, stored_counts
+from ..replica.factories import FakeRegistry
 
 pytestmark = pytest.mark.asyncio
 
@@ -155,3 +162,103 @@ async def test_a_late_sale_in_a_closed_period_becomes_a_delta_carried_once(
     await _close(client, q2)
     q3 = await a_run(client, programme, "2026-Q3")
     assert q3["totals"]["payout"]["amount"] == "0.00"  # 50 paid + 20 carried = 70: nothing more
+
+
+async def test_an_adjustment_leaves_a_decided_payout_alone_and_changes_a_pending_one(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    anna, ben, cleo = await a_partner(db), await a_partner(db), await a_partner(db)
+    for partner in (anna, ben, cleo):
+        await a_line(db, partner, "100.00", on=date(2026, 4, 10))
+    programme = await a_programme(client, rebate("0.1"))
+    draft = await a_run(client, programme, "2026-Q2")  # 100 * 10 % = 10.00 each, 30.00 in all
+    decisions = f"/v1/calculation-runs/{draft['id']}/payouts"
+    assert (await client.post(f"{decisions}/{anna}/approval")).status_code == 200
+    held = await client.post(f"{decisions}/{ben}/hold", json={"reason": "contract under review"})
+    assert held.status_code == 200
+    before = await _adjustments(db)
+
+    approved = await client.post("/v1/adjustments", json=_body(programme, anna, "1000.00"))
+    on_hold = await client.post("/v1/adjustments", json=_body(programme, ben, "5.00"))
+
+    for refused, status in ((approved, "approved"), (on_hold, "held")):
+        assert refused.status_code == 409, refused.text
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        assert refused.json()["type"].endswith("/payout-decided")
+        assert status in refused.json()["detail"]
+    assert "release" in on_hold.json()["detail"]  # what the caller can do
+    assert await _adjustments(db) == before
+    listed = await payouts(client, draft)
+    assert [listed[str(p)]["amount"]["amount"] for p in (anna, ben)] == ["10.00", "10.00"]
+    run = (await client.get(f"/v1/calculation-runs/{draft['id']}")).json()
+    assert run["totals"]["payout"]["amount"] == "30.00"
+
+    pending = await client.post("/v1/adjustments", json=_body(programme, cleo, "2.50"))
+
+    assert pending.status_code == 201, pending.text
+    assert (await payouts(client, draft))[str(cleo)]["amount"]["amount"] == "12.50"  # 10.00 + 2.50
+    run = (await client.get(f"/v1/calculation-runs/{draft['id']}")).json()
+    assert run["totals"]["payout"]["amount"] == "32.50"
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def registry(app: FastAPI) -> AsyncIterator[FakeRegistry]:
+    """A registry knowing only the partners a test adds to `known` (the app's state is restored after)."""
+    fake = FakeRegistry(known=set())
+    async with httpx.AsyncClient(transport=fake.transport(), base_url="http://registry") as http:
+        app.state.registry = RegistryClient(http)
+        yield fake
+
+
+async def test_money_goes_only_to_partners_that_exist_even_before_the_replica_hears_of_them(
+    client: httpx.AsyncClient, db: AsyncSession, registry: FakeRegistry
+) -> None:
+    replicated, just_created, made_up = await a_partner(db), uuid4(), uuid4()
+    registry.known.add(just_created)  # created in the registry; its partner.created is still on its way
+    await a_line(db, replicated, "100.00", on=date(2026, 4, 10))
+    programme = await a_programme(client, rebate("0.1"))
+    draft = await a_run(client, programme, "2026-Q2")
+    budget = (await client.post("/v1/mdf/budgets", json=budget_body("1000.00"))).json()
+    allocations = f"/v1/mdf/budgets/{budget['id']}/allocations"
+    before = await stored_counts(db)
+
+    unknown = await client.post("/v1/adjustments", json=_body(programme, made_up, "5.00"))
+    unknown_allocation = await client.post(
+        allocations, json={"partner_id": str(made_up), "amount": eur("5.00")}
+    )
+    registry.down = True
+    unconfirmed = await client.post("/v1/adjustments", json=_body(programme, made_up, "5.00"))
+    unconfirmed_allocation = await client.post(
+        allocations, json={"partner_id": str(made_up), "amount": eur("5.00")}
+    )
+
+    assert (unknown.status_code, unknown_allocation.status_code) == (404, 404)
+    assert str(made_up) in unknown.json()["detail"]
+    for answer in (unconfirmed, unconfirmed_allocation):
+        assert answer.status_code == 503, answer.text
+        assert answer.headers["retry-after"] == "5"
+        assert answer.headers["content-type"].startswith("application/problem+json")
+    assert await stored_counts(db) == before
+    assert str(made_up) not in await payouts(client, draft)
+
+    # the replica's partner needs no registry at all; the one only the registry knows yet is not refused
+    known = await client.post("/v1/adjustments", json=_body(programme, replicated, "1.00"))
+    known_allocation = await client.post(
+        allocations, json={"partner_id": str(replicated), "amount": eur("5.00")}
+    )
+    registry.down = False
+    fresh = await client.post("/v1/adjustments", json=_body(programme, just_created, "2.00"))
+    fresh_allocation = await client.post(
+        allocations, json={"partner_id": str(just_created), "amount": eur("7.00")}
+    )
+
+    assert [a.status_code for a in (known, known_allocation, fresh, fresh_allocation)] == [201] * 4
+    assert replicated not in registry.asked
+    listed = await payouts(client, draft)
+    # 10.00 + 1.00; the new partner's payout is its adjustment alone
+    assert (listed[str(replicated)]["amount"]["amount"], listed[str(just_created)]["amount"]["amount"]) == (
+        "11.00",
+        "2.00",
+    )
+    left = (await client.get(f"/v1/mdf/budgets/{budget['id']}")).json()
+    assert left["unallocated"] == eur("988.00")  # 1,000.00 - 5.00 - 7.00

@@ -108,3 +108,30 @@ async def test_a_backtest_side_names_exactly_one_version(client: httpx.AsyncClie
     assert missing.status_code == 404
     assert past_any_version.status_code == 422  # refused by its bound, not an overflow in the database
     assert past_any_version.json()["errors"][0]["loc"] == ["body", "baseline", "version"]
+
+
+async def test_a_backtest_whose_total_is_beyond_an_amount_is_a_422_storing_nothing(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    for _ in range(3):
+        await a_line(db, await a_partner(db), "900000000000000.00", on=date(2026, 2, 1))
+    published = await a_programme(client, rebate("1"))
+    before = await _row_counts(db)
+
+    answer = await client.post(
+        "/v1/backtests",
+        json={
+            "programme_id": published["programme_id"],
+            "period": "2026-Q1",
+            "as_of": "2026-12-31",
+            "baseline": {"version": 1},
+            "candidate": {"version": 1},
+        },
+    )
+
+    # each payout 900,000,000,000,000.00 fits an amount; the total 2,700,000,000,000,000.00 (16 digits) does
+    # not: the answer a run storing it gets, not a 500
+    assert answer.status_code == 422, answer.text
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    assert [issue["type"] for issue in answer.json()["errors"]] == ["number_out_of_range"]
+    assert await _row_counts(db) == before

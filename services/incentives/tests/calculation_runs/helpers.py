@@ -8,7 +8,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -20,7 +20,7 @@ from incentives.replica.models import (
     PartnerTierPeriod,
     SalesLine,
 )
-from prm_contracts.analytics import FxRateOut, TargetMetric, TargetOut
+from prm_contracts.analytics import FxRateOut, FxRateUsed, TargetMetric, TargetOut
 from prm_contracts.money import Money
 from prm_contracts.periods import parse_period
 from prm_contracts.principal import Principal
@@ -208,7 +208,8 @@ _TARGETS = re.compile(r"^/internal/partners/([0-9a-f-]{36})/targets$")
 
 @dataclass
 class FakeAnalytics:
-    """FX rates (base, quote, effective_on, rate) and revenue targets (partner, period) a test puts in."""
+    """FX rates (base, quote, effective_on, rate) and revenue targets (partner, period) a test puts in: the
+    series of a pair, one rate looked up for a day, the targets of a period."""
 
     rates: list[tuple[str, str, date, str]] = field(default_factory=list)
     targets: dict[tuple[str, str], Money] = field(default_factory=dict)
@@ -242,6 +243,41 @@ class FakeAnalytics:
         chosen = ([before[-1]] if before else []) + [r for r in pair if first < r[2] <= last]
         return [self._rate(*r) for r in chosen]
 
+    def _lookup(self, params: httpx.QueryParams) -> FxRateUsed | None:
+        """As analytics answers it: the pair's rate in force, or the reverse pair's inverse (half-even to 10
+        places) when that one is more recent."""
+        base, quote, on = params["base"], params["quote"], date.fromisoformat(params["on"])
+
+        def latest(a: str, b: str) -> tuple[date, Decimal] | None:
+            held = sorted((r[2], Decimal(r[3])) for r in self.rates if r[:2] == (a, b) and r[2] <= on)
+            return held[-1] if held else None
+
+        direct, reverse = latest(base, quote), latest(quote, base)
+        if direct is not None and (reverse is None or direct[0] >= reverse[0]):
+            return FxRateUsed(
+                base=base,
+                quote=quote,
+                on=on,
+                rate=direct[1],
+                effective_on=direct[0],
+                inverted=False,
+                stored_rate=direct[1],
+            )
+        if reverse is None:
+            return None
+        with localcontext() as context:
+            context.prec = 40
+            inverse = (Decimal(1) / reverse[1]).quantize(Decimal("1E-10"), rounding=ROUND_HALF_EVEN)
+        return FxRateUsed(
+            base=base,
+            quote=quote,
+            on=on,
+            rate=inverse,
+            effective_on=reverse[0],
+            inverted=True,
+            stored_rate=reverse[1],
+        )
+
     def _targets(self, partner: str, period: str) -> list[TargetOut]:
         target = self.targets.get((partner, period))
         if target is None:
@@ -269,6 +305,10 @@ class FakeAnalytics:
             if request.url.path == "/internal/fx-rates":
                 items = [r.model_dump(mode="json") for r in self._series(request.url.params)]
                 return httpx.Response(200, json=items)
+            if request.url.path == "/internal/fx-rates/lookup":
+                used = self._lookup(request.url.params)
+                if used is not None:
+                    return httpx.Response(200, content=used.model_dump_json())
             if request.url.path == "/internal/targets":
                 period = request.url.params["period"]
                 items = [

@@ -309,3 +309,30 @@ async def test_an_accelerator_reads_the_partner_target(
     # every partner's targets of the period in one call, not one call per partner
     asked = [r for r in analytics.requests if "targets" in r]
     assert asked == ["/internal/targets?period=2026-Q1"]
+
+
+async def test_an_accelerator_converts_a_foreign_target_exactly_with_the_lines_inverse(
+    client: httpx.AsyncClient, db: AsyncSession, analytics: FakeAnalytics
+) -> None:
+    direct, inverted = await a_partner(db), await a_partner(db)
+    await a_line(db, direct, "456.467", currency="KWD")
+    await a_line(db, inverted, "33000.000", currency="KWD")
+    analytics.add_target(direct, "2026-Q1", "1.00")  # EUR
+    analytics.add_target(inverted, "2026-Q1", "1000.00", currency="USD")
+    analytics.add_rate("EUR", "KWD", date(2026, 1, 1), "0.3312345678")  # the pair itself
+    analytics.add_rate("KWD", "USD", date(2026, 1, 1), "3")  # only the reverse pair: USD→KWD is 1/3
+    programme = await a_programme(
+        client, {"kind": "accelerator", "threshold": "99", "rate": "1"}, currency="KWD"
+    )
+
+    paid = await payouts(client, await a_run(client, programme))
+
+    # direct: T = 1.00 * 0.3312345678 = 0.3312345678 (not 0.3312); 99 * T = 32.7922222122;
+    # 456.467 - 32.7922222122 = 423.6747777878 -> 423.675 KWD (with T = 0.3312 it was 423.6782 -> 423.678)
+    assert Decimal(paid[str(direct)]["rules"][0]["amount"]) == Decimal("423.6747777878")
+    assert paid[str(direct)]["amount"]["amount"] == "423.675"
+    # inverted: the lines' factor 1/3 half-even to 10 places = 0.3333333333; T = 333.3333333;
+    # 99 * T = 32999.9999967; 33000 - 32999.9999967 = 0.0000033 -> 0.000 KWD
+    # (dividing by 3 and rounding to 4 places gave T = 333.3333, 0.0033 -> 0.003)
+    assert Decimal(paid[str(inverted)]["rules"][0]["amount"]) == Decimal("0.0000033")
+    assert paid[str(inverted)]["amount"]["amount"] == "0.000"

@@ -112,6 +112,13 @@ BAD_RULES = {
     "a negative rate": (rebate("-0.01"), "rate_negative"),
     "a rate as a JSON number": ({"kind": "rebate", "rate": 0.02}, "rate_type"),
     "a rate above 1": (rebate("1.5"), "rate_too_large"),
+    # the document's pattern ^[0-9](\.[0-9]{1,8})?$: these were stored and echoed, breaking the response schema
+    "a negative zero rate": (rebate("-0"), "rate_negative"),
+    "a rate with more than 8 places, zeros or not": (
+        {"kind": "mdf_accrual", "rate": "0.0300000000"},
+        "rate_places",
+    ),
+    "a rate with a leading zero": (rebate("00.5"), "rate_places"),
     "a volume bonus without its mode": (
         {"kind": "volume_bonus", "bands": [{"from": "0", "rate": "0.01"}]},
         "missing",
@@ -192,3 +199,84 @@ async def test_programmes_are_listed_by_name_with_their_latest_version(client: h
     mine = [p for p in listed.json()["items"] if p["id"] == version["programme_id"]]
     assert mine[0]["latest_version"] == 2
     assert mine[0]["name"] == version["programme_name"]
+
+
+def _spiff(amount: str) -> dict[str, Any]:
+    return {
+        "kind": "spiff",
+        "skus": ["SKU-1"],
+        "amount": amount,
+        "per": "unit",
+        "window": {"from": "2026-01-01", "to": "2026-12-31"},
+    }
+
+
+FINER_THAN_THE_MINOR_UNIT = {
+    "a JPY floor of 0.5": (
+        "JPY",
+        [rebate("0.01"), {"kind": "floor", "amount": "0.5"}],
+        [["rules", 1, "amount"]],
+    ),
+    "a JPY SPIFF of 10.5": ("JPY", [_spiff("10.5")], [["rules", 0, "amount"]]),
+    "a KWD budget of 100.0005": (
+        "KWD",
+        [rebate("0.01"), {"kind": "budget", "amount": "100.0005"}],
+        [["rules", 1, "amount"]],
+    ),
+    "an EUR cap of 15.005": (
+        "EUR",
+        [rebate("0.01"), {"kind": "cap", "amount": "15.005"}],
+        [["rules", 1, "amount"]],
+    ),
+    "an EUR band bound of 1000.005": (
+        "EUR",
+        [
+            _volume_bonus(
+                {"from": "0", "to": "1000.005", "rate": "0.01"}, {"from": "1000.005", "rate": "0.02"}
+            )
+        ],
+        [["rules", 0, "bands", 0, "to"], ["rules", 0, "bands", 1, "from"]],
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("currency", "rules", "locs"), FINER_THAN_THE_MINOR_UNIT.values(), ids=FINER_THAN_THE_MINOR_UNIT.keys()
+)
+async def test_an_amount_finer_than_the_currency_minor_unit_is_refused_in_every_version(
+    client: httpx.AsyncClient,
+    db: AsyncSession,
+    currency: str,
+    rules: list[dict[str, Any]],
+    locs: list[list[Any]],
+) -> None:
+    # a JPY floor of 0.5 paid 0, a budget of 100.5 JPY could not be split to sum to itself: payouts are whole
+    # minor units, so the terms' amounts are too, as adjustments' and MDF's are
+    draft = await a_programme(client, rebate("0.01"), currency=currency, publish=False)
+    programme = draft["programme_id"]
+    before = await _stored(db)
+
+    created = await client.post("/v1/programmes", json=programme_body(*rules, currency=currency))
+    added = await client.post(f"/v1/programmes/{programme}/versions", json=terms(*rules))
+    replaced = await client.put(
+        f"/v1/programmes/{programme}/versions/1", json=terms(*rules), headers={"If-Match": '"1"'}
+    )
+
+    for refused, prefix in ((created, ["body", "version"]), (added, ["body"]), (replaced, ["body"])):
+        assert refused.status_code == 422, refused.text
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert refused.json()["type"].endswith("/programme-amount-precision")
+        errors = [(e["loc"], e["type"]) for e in refused.json()["errors"]]
+        assert errors == [([*prefix, *loc], "amount_places") for loc in locs]
+    assert await _stored(db) == before
+    unchanged = await client.get(f"/v1/programmes/{programme}/versions/1")
+    assert unchanged.json()["rules"] == draft["rules"]
+
+
+async def test_amounts_in_whole_minor_units_are_taken(client: httpx.AsyncClient) -> None:
+    # JPY has no minor unit below 1, KWD's is 0.001
+    yen = programme_body(rebate("0.01"), {"kind": "floor", "amount": "5"}, _spiff("10"), currency="JPY")
+    dinar = programme_body(rebate("0.01"), {"kind": "budget", "amount": "100.005"}, currency="KWD")
+
+    assert (await client.post("/v1/programmes", json=yen)).status_code == 201
+    assert (await client.post("/v1/programmes", json=dinar)).status_code == 201

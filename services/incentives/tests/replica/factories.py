@@ -1,14 +1,19 @@
-"""Events as analytics and the registry send them to incentives, and how to deliver them."""
+"""Events as analytics and the registry send them to incentives, how to deliver them, and the registry at the
+HTTP boundary (`FakeRegistry`)."""
 
 from __future__ import annotations
 
+import re
 import uuid
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import httpx
+from prm_contracts.partners import PartnerOut
 from prm_contracts.principal import Principal
+from prm_contracts.problem import PROBLEM_MEDIA_TYPE
 from prm_kit.testing import internal_headers
 
 T0 = datetime(2026, 7, 1, 9, 0, tzinfo=UTC)
@@ -248,3 +253,32 @@ def deal_event(
         "registration": registration,
     }
     return event(f"deal_registration.{kind}", data, at)
+
+
+_PARTNER = re.compile(r"^/v1/partners/([0-9a-f-]{36})$")
+
+
+@dataclass
+class FakeRegistry:
+    """`GET /v1/partners/{id}` of the registry: a partner record for the ids in `known` (every id when None),
+    404 for the others; `down` makes it unreachable. `asked` lists the ids asked for."""
+
+    known: set[uuid.UUID] | None = None
+    down: bool = False
+    asked: list[uuid.UUID] = field(default_factory=list)
+
+    def transport(self) -> httpx.MockTransport:
+        def answer(request: httpx.Request) -> httpx.Response:
+            if self.down:
+                raise httpx.ConnectError("connection refused", request=request)
+            match = _PARTNER.fullmatch(request.url.path)
+            if match is not None:
+                partner_id = uuid.UUID(match.group(1))
+                self.asked.append(partner_id)
+                if self.known is None or partner_id in self.known:
+                    partner = PartnerOut.model_validate(partner_record(partner_id))
+                    return httpx.Response(200, content=partner.model_dump_json())
+            problem = '{"type": "/problems/not-found", "title": "Not found", "status": 404}'
+            return httpx.Response(404, content=problem, headers={"content-type": PROBLEM_MEDIA_TYPE})
+
+        return httpx.MockTransport(answer)

@@ -31,6 +31,7 @@ async def test_a_statement_in_json_csv_and_html_with_held_lines_and_totals(
     draft_view = await client.get(f"/v1/statements/{anna}/2026-Q1", headers=own)
     assert draft_view.status_code == 404  # a draft is not final for the partner
     assert (await client.post(f"/v1/calculation-runs/{run['id']}/approval")).status_code == 200
+    assert (await client.post(f"/v1/calculation-runs/{run['id']}/payment")).status_code == 200
 
     answer = await client.get(f"/v1/statements/{anna}/2026-Q1", headers=own)
 
@@ -39,7 +40,7 @@ async def test_a_statement_in_json_csv_and_html_with_held_lines_and_totals(
     # 1,000 * 4 % = 40.00; the flagged 250.00 is held, not paid
     assert body["totals"] == [{"amount": "40.00", "currency": "EUR"}]
     section = body["programmes"][0]
-    assert (section["payout_status"], section["held_lines"]) == ("approved", 1)
+    assert (section["payout_status"], section["held_lines"]) == ("paid", 1)
     held = [line for line in section["lines"] if line["held"]]
     assert [line["held"] for line in held] == ["flagged"]
     assert Decimal(held[0]["payout"]) == 0
@@ -84,3 +85,80 @@ async def test_payables_export_for_finance(client: httpx.AsyncClient, db: AsyncS
     ]
     mine = await client.get("/v1/payables", headers=internal_headers(partner_user(anna)))
     assert [row["partner_id"] for row in mine.json()] == [str(anna)]
+
+
+async def test_statement_totals_count_only_what_is_paid(client: httpx.AsyncClient, db: AsyncSession) -> None:
+    anna = await a_partner(db)
+    await a_line(db, anna, "1000.00", on=date(2026, 2, 10))
+    held, paid, approved, draft = [
+        await a_programme(client, rebate(r)) for r in ("0.05", "0.02", "0.01", "0.03")
+    ]
+    held_run, paid_run, approved_run = [await a_run(client, p) for p in (held, paid, approved)]
+    await a_run(client, draft)
+    hold = await client.post(
+        f"/v1/calculation-runs/{held_run['id']}/payouts/{anna}/hold", json={"reason": "contract under review"}
+    )
+    assert hold.status_code == 200  # the run is approved then: nothing is pending
+    for run in (paid_run, approved_run):
+        assert (await client.post(f"/v1/calculation-runs/{run['id']}/approval")).status_code == 200
+    for run in (held_run, paid_run):
+        assert (await client.post(f"/v1/calculation-runs/{run['id']}/payment")).status_code == 200
+
+    as_vendor = (await client.get(f"/v1/statements/{anna}/2026-Q1")).json()
+    as_partner = (
+        await client.get(f"/v1/statements/{anna}/2026-Q1", headers=internal_headers(partner_user(anna)))
+    ).json()
+
+    # every section stays: held 50.00 (of a paid run), paid 20.00, approved 10.00, draft 30.00 (vendor only)
+    shown = sorted((s["payout_status"], s["amount"]["amount"]) for s in as_vendor["programmes"])
+    assert shown == [("approved", "10.00"), ("held", "50.00"), ("paid", "20.00"), ("pending", "30.00")]
+    assert len(as_partner["programmes"]) == 3
+    # but only the 20.00 is paid
+    assert as_vendor["totals"] == as_partner["totals"] == [{"amount": "20.00", "currency": "EUR"}]
+    payables = (await client.get("/v1/payables", params={"partner_id": str(anna)})).json()
+    assert [row["paid"] for row in payables] == ["20.00"]
+
+
+ACCEPTED = {
+    "csv not acceptable": ("text/csv;q=0", "application/json"),
+    "csv less wanted than json": ("text/csv;q=0.1, application/json", "application/json"),
+    "html less wanted than json": ("application/json, text/html;q=0.5", "application/json"),
+    "html more wanted than csv": ("text/csv;q=0.5, text/html;q=0.9", "text/html"),
+    "csv and html equally: csv, as before": ("text/html, text/csv", "text/csv"),
+    "anything: json": ("*/*", "application/json"),
+    "html, else anything": ("text/html, */*;q=0.1", "text/html"),
+    "only what is not offered: json": ("image/png", "application/json"),
+    "no header": (None, "application/json"),
+}
+
+
+@pytest.mark.parametrize(("accept", "answered"), ACCEPTED.values(), ids=ACCEPTED.keys())
+async def test_a_statement_answers_the_format_the_client_prefers_by_quality(
+    client: httpx.AsyncClient, db: AsyncSession, accept: str | None, answered: str
+) -> None:
+    anna = await a_partner(db)
+    await a_line(db, anna, "1000.00")
+    await a_run(client, await a_programme(client, rebate("0.01")))
+
+    headers = {} if accept is None else {"Accept": accept}
+    answer = await client.get(f"/v1/statements/{anna}/2026-Q1", headers=headers)
+
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"].split(";")[0] == answered
+
+
+@pytest.mark.parametrize(
+    ("accept", "answered"),
+    [
+        ("text/csv;q=0", "application/json"),
+        ("text/csv;q=0.2, application/json;q=0.8", "application/json"),
+        ("application/json;q=0.5, text/csv", "text/csv"),
+    ],
+)
+async def test_payables_answer_the_format_the_client_prefers_by_quality(
+    client: httpx.AsyncClient, accept: str, answered: str
+) -> None:
+    answer = await client.get("/v1/payables", headers={"Accept": accept})
+
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"].split(";")[0] == answered

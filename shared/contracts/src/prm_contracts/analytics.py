@@ -168,6 +168,14 @@ class FxRateUsed(BaseModel):
         )
         return value.quantize(_MONEY_QUANTUM, rounding=ROUND_HALF_EVEN, context=_CONVERSION)
 
+    def convert_exact(self, amount: Decimal) -> Decimal:
+        """`amount` of base in quote, unrounded: `amount` * `rate`, the factor a line of the day is converted with
+        (for an inverted pair the inverse rounded to 10 places, as `rate` shows it), for callers that round once
+        at the end (incentives' payouts)."""
+        if self.stored_rate is None:
+            return amount
+        return _CONVERSION.multiply(amount, self.rate)
+
     def convert_money(self, money: Money) -> Money:
         if money.currency != self.base:
             raise ValueError(f"this rate converts {self.base}, not {money.currency}")

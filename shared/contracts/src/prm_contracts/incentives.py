@@ -44,8 +44,10 @@ MAX_RULES = 20
 MAX_BANDS = 20
 MAX_LIST = 200
 RATE_PATTERN = r"^[0-9](\.[0-9]{1,8})?$"
+# Looser than the pattern, so that a sign, a rate above 1 and a 9th place each get their own message; what
+# passes every check below matches RATE_PATTERN, so a stored rate is echoed as the document says.
 _RATE_RE = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
-_RATE_PLACES = 8
+_RATE_STRICT_RE = re.compile(RATE_PATTERN)
 _MAX_RATE = Decimal(1)
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200), NOT_BLANK, SINGLE_LINE]
@@ -67,16 +69,19 @@ def parse_rate(value: Any) -> Decimal:
             'a rate must be a plain decimal string such as "0.03", got {value}',
             {"value": repr(value)[:40]},
         )
-    rate = Decimal(value.strip())
-    if rate < 0:
+    text = value.strip()
+    rate = Decimal(text)
+    if text.startswith("-"):  # "-0" too: it is not a number the document allows
         raise PydanticCustomError("rate_negative", "a rate cannot be negative, got {value}", {"value": value})
     if rate > _MAX_RATE:
         raise PydanticCustomError(
             "rate_too_large", "a rate is a fraction from 0 to 1 (0.03 is 3 %), got {value}", {"value": value}
         )
-    if rate != rate.quantize(Decimal(1).scaleb(-_RATE_PLACES)):
+    if not _RATE_STRICT_RE.fullmatch(text):
         raise PydanticCustomError(
-            "rate_places", "a rate has at most 8 decimal places, got {value}", {"value": value}
+            "rate_places",
+            "a rate is one digit before the point and at most 8 decimal places after it, got {value}",
+            {"value": value},
         )
     return rate
 
@@ -683,7 +688,9 @@ class StatementProgramme(BaseModel):
     rules: list[RuleAmount]
     calculated: Money = Field(description="What the rules paid (rounded), before adjustments.")
     adjustments: list[AdjustmentOut]
-    amount: Money = Field(description="Calculated + adjustments: what is paid.")
+    amount: Money = Field(
+        description="Calculated + adjustments: what the payout pays; paid only once `payout_status` is `paid`."
+    )
     mdf_accrual: Money
     held_lines: int
     lines: list[StatementLine]
@@ -693,7 +700,10 @@ class StatementOut(BaseModel):
     partner_id: UUID
     period: str
     programmes: list[StatementProgramme]
-    totals: list[Money] = Field(description="What is paid, per currency.")
+    totals: list[Money] = Field(
+        description="What is paid, per currency: the amounts of the paid payouts (pending, approved and held "
+        "ones are not paid; 0 when none is)."
+    )
 
 
 class PayableRow(BaseModel):

@@ -53,6 +53,11 @@ def minor_unit(currency: str) -> Decimal:
     return Decimal(1).scaleb(-_MINOR_UNIT_PLACES.get(currency, 2))
 
 
+def in_minor_units(amount: Decimal, currency: str) -> bool:
+    """Whether `amount` is a whole number of the currency's minor unit (what can be paid in it)."""
+    return amount == amount.quantize(minor_unit(currency))
+
+
 def parse_amount(value: Any) -> Decimal:
     """Accept a decimal string (or a Decimal from Python code); refuse JSON numbers and non-finite values."""
     if type(value) is str and _AMOUNT_RE.fullmatch(value):  # the common case first: one match, no more checks

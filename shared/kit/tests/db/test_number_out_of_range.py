@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from fastapi import APIRouter
 from prm_kit.db import ExactDecimal, SessionDep
 from prm_kit.db.states import EXACT_CHECK, stays_exact
+from prm_kit.db.types import NumberOutOfRange
 from prm_kit.testing import postgres_admin_url, rolled_back_app
 
 from ..conftest import AppFactory
@@ -104,3 +105,23 @@ async def test_on_sqlite_a_total_past_64_bits_is_the_same_422_not_an_inexact_rea
     for refused in (beyond, past_the_amount):
         assert "nothing was stored" in refused.json()["detail"]
     assert "ask for a shorter span" in summed.json()["detail"]  # a read adding stored totals up
+
+
+computed_router = APIRouter()
+
+
+@computed_router.post("/what-if")
+async def total_not_stored(amount: str) -> dict[str, str]:
+    # a total a service computes and answers without storing it (a backtest's)
+    raise NumberOutOfRange(f"a total of {amount} does not fit an amount")
+
+
+@pytest.mark.backend_independent
+async def test_a_total_a_service_refuses_itself_is_the_same_422(kit_app: AppFactory, tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'what-if.db'}"
+    async with rolled_back_app(kit_app(computed_router, database_url=url), url) as (client, _):
+        refused = await client.post("/what-if", params={"amount": "2700000000000000.00"})
+
+    assert refused.status_code == 422, refused.text  # not a 500
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert [issue["type"] for issue in refused.json()["errors"]] == ["number_out_of_range"]

@@ -17,6 +17,7 @@ from prm_kit.internal_auth import PrincipalDep, require
 from prm_kit.pagination import CursorQuery, LimitQuery
 
 from incentives.adjustments import service
+from incentives.replica.registry import RegistryDep
 
 router = APIRouter(prefix="/v1/adjustments", tags=["adjustments"])
 
@@ -29,16 +30,25 @@ WRITE = require("incentives:write")
     status_code=201,
     response_model=AdjustmentOut,
     summary="Adjust a partner's payout of a programme period",
-    responses=problems(403, 404, 409, 422),
+    responses=problems(403, 404, 409, 422, 503),
     dependencies=[WRITE],
 )
 async def create_adjustment(
-    body: AdjustmentIn, session: SessionDep, who: PrincipalDep, idempotency: IdempotencyDep, now: NowDep
+    body: AdjustmentIn,
+    session: SessionDep,
+    who: PrincipalDep,
+    idempotency: IdempotencyDep,
+    now: NowDep,
+    registry: RegistryDep,
 ) -> Response:
     """A signed amount in the programme's currency (minor unit, not zero) with a reason; it survives every
-    re-run of the period's draft and shows on the statement. 409 `period-closed` when the period's run is
-    approved or paid; 422 `adjustment-currency`, `adjustment-amount`, `period-type-mismatch`."""
-    adjustment = await service.create(session, body, actor=who, now=now)
+    re-run of the period's draft and shows on the statement, and changes the partner's pending payout in the
+    period's draft at once. 404 for an unknown programme or partner; 409 `period-closed` when the period's run
+    is approved or paid; 409 `payout-decided` when the partner's payout in the draft is approved or held
+    (its amount is what was decided: release a held one to pending first, or adjust the next open period);
+    422 `adjustment-currency`, `adjustment-amount`, `period-type-mismatch`; 503 with `Retry-After` when the
+    registry cannot confirm a partner incentives has not heard of yet. Nothing is stored unless 201."""
+    adjustment = await service.create(session, body, registry, actor=who, now=now)
     return await idempotency.respond(
         session,
         service.adjustment_out(adjustment),

@@ -1,7 +1,8 @@
 """Manual adjustments: a signed amount in the programme's currency with a reason and who, on a partner's
 payout of one programme period. They live apart from the computed payout, so a re-run of the draft keeps
 them (calculation_runs adds the period's adjustments to each payout). A period whose run is approved or paid
-is closed: 409. When the period has a draft, its payout (and the run's total) changes at once."""
+is closed: 409. When the period has a draft, its payout (and the run's total) changes at once, if it is still
+pending: a decided one (approved or held) is 409, since its amount is what was decided."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
-from prm_contracts.incentives import AdjustmentIn, AdjustmentKind, AdjustmentOut, RunStatus
-from prm_contracts.money import Money, minor_unit
+from prm_contracts.clients.registry import RegistryClient
+from prm_contracts.incentives import AdjustmentIn, AdjustmentKind, AdjustmentOut, PayoutStatus, RunStatus
+from prm_contracts.money import Money, in_minor_units, minor_unit
 from prm_contracts.pagination import Page
 from prm_contracts.principal import Principal
 from prm_contracts.problem import Conflict, NotFound, UnprocessableContent
@@ -23,10 +25,15 @@ from incentives.adjustments.models import Adjustment
 from incentives.calculation_runs import repository as runs
 from incentives.calculation_runs.models import CalculationRun, Payout
 from incentives.programmes.service import visible_programme
+from incentives.replica import service as replica
 
 
 class PeriodClosed(Conflict):
     slug, title = "period-closed", "The period's run is approved or paid"
+
+
+class PayoutDecided(Conflict):
+    slug, title = "payout-decided", "The partner's payout of the period is decided"
 
 
 class AdjustmentCurrency(UnprocessableContent):
@@ -56,7 +63,11 @@ def adjustment_out(adjustment: Adjustment) -> AdjustmentOut:
     )
 
 
-async def create(session: AsyncSession, body: AdjustmentIn, *, actor: Principal, now: datetime) -> Adjustment:
+async def create(
+    session: AsyncSession, body: AdjustmentIn, registry: RegistryClient, *, actor: Principal, now: datetime
+) -> Adjustment:
+    """404 for a partner the registry does not know; 409 when the period is closed or the partner's payout in
+    its draft is decided (approved or held: its amount was decided as it is)."""
     actor.require_vendor("adjust payouts")
     programme = await visible_programme(session, body.programme_id)
     from incentives.calculation_runs.service import _period_of
@@ -67,16 +78,32 @@ async def create(session: AsyncSession, body: AdjustmentIn, *, actor: Principal,
         raise AdjustmentCurrency(
             f"{programme.name!r} pays in {programme.currency}; the adjustment is in {body.amount.currency}"
         )
-    if amount == 0 or amount != amount.quantize(minor_unit(programme.currency)):
+    if amount == 0 or not in_minor_units(amount, programme.currency):
         raise AdjustmentAmount(
             f"an adjustment is a non-zero amount in {programme.currency}'s minor unit, got {amount}"
         )
+    await replica.ensure_partner(session, registry, body.partner_id)
     run = await runs.run_for_period(session, programme.id, period.label)
     if run is not None and run.status != RunStatus.DRAFT.value:
         raise PeriodClosed(
             f"the {period.label} run of {programme.name!r} is {run.status}; its payouts never change — adjust "
             "the next open period instead",
             run_id=str(run.id),
+        )
+    payout = None if run is None else await runs.payout_for_update(session, run.id, body.partner_id)
+    if run is not None and payout is not None and payout.status != PayoutStatus.PENDING.value:
+        remedy = (
+            f"release it (POST /v1/calculation-runs/{run.id}/payouts/{body.partner_id}/release) to make it "
+            "pending, then adjust it"
+            if payout.status == PayoutStatus.HELD.value
+            else "adjust the next open period instead"
+        )
+        raise PayoutDecided(
+            f"partner {body.partner_id}'s payout in the {period.label} run of {programme.name!r} is "
+            f"{payout.status} at {payout.amount.quantize(minor_unit(programme.currency))} "
+            f"{programme.currency}; an adjustment would change what was decided: {remedy}",
+            run_id=str(run.id),
+            payout_status=payout.status,
         )
     adjustment = Adjustment(
         id=ordered_id(),
@@ -95,15 +122,19 @@ async def create(session: AsyncSession, body: AdjustmentIn, *, actor: Principal,
     )
     await repository.add(session, adjustment)
     if run is not None:
-        await _adjust_draft(session, run, body.partner_id, amount, now)
+        await _adjust_draft(session, run, payout, body.partner_id, amount, now)
     return adjustment
 
 
 async def _adjust_draft(
-    session: AsyncSession, run: CalculationRun, partner_id: UUID, amount: Decimal, now: datetime
+    session: AsyncSession,
+    run: CalculationRun,
+    payout: Payout | None,
+    partner_id: UUID,
+    amount: Decimal,
+    now: datetime,
 ) -> None:
-    """The draft's payout (a new one with nothing calculated when the partner had none) and totals."""
-    payout = await runs.payout_for_update(session, run.id, partner_id)
+    """The draft's pending payout (a new one with nothing calculated when the partner had none) and totals."""
     if payout is None:
         payout = Payout(
             run_id=run.id,

@@ -29,5 +29,6 @@ async def create_backtest(
     (a modified copy of a published version). Both are computed by the run's set-based calculator over the
     same lines (payouts rounded as a run rounds them, adjustments not included); the answer gives both
     totals, every partner's delta and the top gainers and losers. Nothing is stored (200, not 201). 422
-    `fx-rates-missing` as a run would."""
+    `fx-rates-missing` as a run would, and 422 (`number_out_of_range`) when a total is beyond what an amount
+    holds, as a run storing it would."""
     return await service.backtest(session, body, analytics, actor=who, now=now)

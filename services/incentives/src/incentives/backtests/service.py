@@ -14,6 +14,8 @@ from prm_contracts.money import Money
 from prm_contracts.periods import Period
 from prm_contracts.principal import Principal
 from prm_contracts.problem import NotFound
+from prm_kit.db.types import NumberOutOfRange
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from incentives.calculation_runs.line_sums import Scope
@@ -48,6 +50,15 @@ async def _payouts(
     return {partner: settlement.amount for partner, settlement in found.settlements.items()}
 
 
+def _total(amount: Decimal, currency: str) -> Money:
+    """A total as Money; one beyond what an amount holds is the 422 a run gets for storing it (nothing is
+    stored here either way)."""
+    try:
+        return Money(amount=amount, currency=currency)
+    except ValidationError as error:
+        raise NumberOutOfRange(f"a total of {amount} {currency} does not fit an amount") from error
+
+
 async def backtest(
     session: AsyncSession, body: BacktestIn, analytics: AnalyticsClient, *, actor: Principal, now: datetime
 ) -> BacktestOut:
@@ -80,9 +91,9 @@ async def backtest(
         programme_id=programme.id,
         period=period.label,
         currency=currency,
-        baseline_total=Money(amount=old_total, currency=currency),
-        candidate_total=Money(amount=new_total, currency=currency),
-        delta_total=Money(amount=new_total - old_total, currency=currency),
+        baseline_total=_total(old_total, currency),
+        candidate_total=_total(new_total, currency),
+        delta_total=_total(new_total - old_total, currency),
         partners=rows,
         top_gainers=[r for r in gainers if Decimal(r.delta) > 0][: body.top],
         top_losers=[r for r in by_delta if Decimal(r.delta) < 0][: body.top],

@@ -168,7 +168,8 @@ async def _targets(
         if rate is None:
             missing.append(MissingFxRate(currency=target.currency, day=period.last_day))
             continue
-        targets[partner] = rate.convert(target.amount)
+        # unrounded, by the factor the lines use (nothing is rounded until the payout)
+        targets[partner] = rate.convert_exact(target.amount)
     return targets, missing
 
 

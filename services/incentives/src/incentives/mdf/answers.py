@@ -15,7 +15,7 @@ from prm_contracts.mdf import (
     MdfRequestStatus,
     MdfRoi,
 )
-from prm_contracts.money import Money, minor_unit
+from prm_contracts.money import Money, in_minor_units, minor_unit
 from prm_contracts.principal import Principal
 from prm_contracts.problem import NotFound, ValidationIssue
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -41,7 +41,7 @@ def checked_amount(value: Money, currency: str, field: str) -> Decimal:
             ],
         )
     unit = minor_unit(currency)
-    if value.amount != value.amount.quantize(unit):
+    if not in_minor_units(value.amount, currency):
         raise AmountPrecision(
             f"{field} {value.amount} is finer than the minor unit of {currency} ({unit})",
             errors=[

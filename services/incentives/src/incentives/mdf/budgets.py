@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
+from prm_contracts.clients.registry import RegistryClient
 from prm_contracts.mdf import MdfAllocationIn, MdfAllocationOut, MdfBudgetIn, MdfBudgetOut
 from prm_contracts.pagination import Page
 from prm_contracts.periods import parse_period
@@ -31,6 +32,7 @@ from incentives.mdf.answers import (
 from incentives.mdf.errors import AlreadyAllocated, BudgetExceeded, CurrencyMismatch
 from incentives.mdf.models import MdfAllocation, MdfBudget
 from incentives.mdf.repository import ORDER
+from incentives.replica import service as replica
 
 
 async def create_budget(
@@ -100,10 +102,19 @@ async def list_budgets(
 
 
 async def create_allocation(
-    session: AsyncSession, budget_id: UUID, body: MdfAllocationIn, *, actor: Principal, now: datetime
+    session: AsyncSession,
+    budget_id: UUID,
+    body: MdfAllocationIn,
+    registry: RegistryClient,
+    *,
+    actor: Principal,
+    now: datetime,
 ) -> MdfAllocationOut:
-    """Carve `body.amount` from the budget for one partner; 409 beyond its unallocated funds."""
+    """Carve `body.amount` from the budget for one partner; 404 for a partner the registry does not know, 409
+    beyond its unallocated funds."""
     actor.require_vendor("allocate MDF")
+    # before the budget is locked: asking the registry ends the reading transaction
+    await replica.ensure_partner(session, registry, body.partner_id)
     budget = await repository.budget(session, budget_id, lock=True)
     if budget is None:
         raise NotFound(f"no MDF budget {budget_id}")

@@ -30,6 +30,7 @@ from prm_kit.internal_auth import PrincipalDep, require
 from prm_kit.pagination import CursorQuery, LimitQuery
 
 from incentives.mdf import budgets, claims, requests
+from incentives.replica.registry import RegistryDep
 
 router = APIRouter(prefix="/v1/mdf", tags=["mdf"])
 
@@ -96,7 +97,7 @@ async def get_mdf_budget(budget_id: UUID, session: SessionDep, who: PrincipalDep
     status_code=201,
     response_model=MdfAllocationOut,
     summary="Allocate part of an MDF budget to a partner",
-    responses={**etag_response(201), **problems(403, 404, 409, 422)},
+    responses={**etag_response(201), **problems(403, 404, 409, 422, 503)},
     dependencies=[WRITE],
 )
 async def create_mdf_allocation(
@@ -106,10 +107,13 @@ async def create_mdf_allocation(
     who: PrincipalDep,
     idempotency: IdempotencyDep,
     now: NowDep,
+    registry: RegistryDep,
 ) -> Response:
-    """409 `mdf-budget-exceeded` beyond the budget's unallocated funds (with `unallocated`), 409
-    `mdf-already-allocated` when the partner has one in this budget. Vendor only."""
-    allocation = await budgets.create_allocation(session, budget_id, body, actor=who, now=now)
+    """404 for an unknown budget or partner; 409 `mdf-budget-exceeded` beyond the budget's unallocated funds
+    (with `unallocated`), 409 `mdf-already-allocated` when the partner has one in this budget; 503 with
+    `Retry-After` when the registry cannot confirm a partner incentives has not heard of yet (nothing stored).
+    Vendor only."""
+    allocation = await budgets.create_allocation(session, budget_id, body, registry, actor=who, now=now)
     return await created(
         session,
         idempotency,

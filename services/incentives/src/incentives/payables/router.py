@@ -7,6 +7,7 @@ from uuid import UUID
 from fastapi import APIRouter, Header, Query, Response
 from prm_contracts.incentives import PayableRow
 from prm_contracts.periods import PeriodLabel
+from prm_kit.accept import preferred_media_type
 from prm_kit.csv_export import csv_attachment, csv_document
 from prm_kit.db import SessionDep
 from prm_kit.errors import problems
@@ -17,6 +18,7 @@ from incentives.payables import service
 router = APIRouter(prefix="/v1/payables", tags=["payables"], dependencies=[require("incentives:read")])
 
 _CSV = csv_document("For finance.")
+_JSON = "application/json"
 
 
 def _csv(rows: list[PayableRow]) -> Response:
@@ -53,8 +55,10 @@ async def list_payables(
     accept: str | None = Header(default=None),
 ) -> list[PayableRow] | Response:
     """Per partner and currency over the runs (of `period` when given): earned (every payout, drafts
-    included), approved not yet paid, on hold, paid. A partner's credential sees its own."""
+    included), approved not yet paid, on hold, paid. CSV when `Accept` prefers `text/csv` (by quality; on equal
+    quality, CSV when named); otherwise JSON. A partner's credential sees its own."""
     rows = await service.payables(session, period=period, partner_id=partner_id, actor=who)
-    if "text/csv" in (accept or "").lower():
+    # nothing acceptable (e.g. `text/csv;q=0` alone): JSON, the format without negotiation
+    if preferred_media_type(accept, ("text/csv", _JSON), default=_JSON) == "text/csv":
         return _csv(rows)
     return rows

@@ -60,7 +60,9 @@ async def create_programme(
 ) -> Response:
     """Creates the programme and its version 1 as a draft, answered with that draft (publish it to use it).
     422 for invalid terms (overlapping or non-contiguous bands, an open band before the last, negative rates,
-    numbers where decimal strings are expected); 409 when the name is taken. Not for a partner's credential."""
+    numbers where decimal strings are expected), and 422 `programme-amount-precision` for a cap, floor,
+    budget, SPIFF amount or band bound finer than the currency's minor unit; 409 when the name is taken. Not for
+    a partner's credential."""
     programme, version = await service.create_programme(session, body, actor=who, now=now)
     return await created(
         session,
@@ -114,7 +116,8 @@ async def create_programme_version(
     now: NowDep,
 ) -> Response:
     """A new draft numbered after the latest version, with its own effective dates: the way to change a
-    published programme."""
+    published programme. 422 for invalid terms, as at creation (`programme-amount-precision` for an amount
+    finer than the programme currency's minor unit)."""
     programme, version = await service.new_version(session, programme_id, body, actor=who, now=now)
     return await created(
         session,
@@ -159,7 +162,8 @@ async def replace_programme_version(
     if_match: IfMatchHeader = None,
 ) -> ProgrammeVersionOut:
     """Replaces the draft's terms whole. A published version is 409 `programme-version-published` (add a new
-    version instead). `If-Match` is required (428 without, 412 when stale)."""
+    version instead). `If-Match` is required (428 without, 412 when stale). 422 for invalid terms, as at
+    creation (`programme-amount-precision` for an amount finer than the programme currency's minor unit)."""
     programme, version = await service.replace_version(
         session, programme_id, number, body, if_match=if_match, actor=who, now=now
     )

@@ -9,6 +9,7 @@ see how it is paid) but never changes them.
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from uuid import UUID, uuid4
 
 from prm_contracts.incentives import (
@@ -17,10 +18,12 @@ from prm_contracts.incentives import (
     ProgrammeVersionOut,
     VersionStatus,
     VersionTerms,
+    VolumeBonusRule,
 )
+from prm_contracts.money import in_minor_units, minor_unit
 from prm_contracts.pagination import Page
 from prm_contracts.principal import Principal
-from prm_contracts.problem import Conflict, NotFound
+from prm_contracts.problem import Conflict, NotFound, UnprocessableContent, ValidationIssue
 from prm_kit.db import bump_version
 from prm_kit.etag import check_if_match
 from prm_kit.pagination import keyset_cursor, keyset_position, page_of
@@ -44,6 +47,38 @@ class VersionPublished(Conflict):
 
 class VersionsOverlap(Conflict):
     slug, title = "programme-versions-overlap", "Effective dates overlap a published version"
+
+
+class AmountPrecision(UnprocessableContent):
+    slug, title = "programme-amount-precision", "Amount finer than the currency's minor unit"
+
+
+def _check_amounts(terms: VersionTerms, currency: str, loc: list[str | int]) -> None:
+    """422 for a money amount of the rules (cap, floor, budget, SPIFF, band bounds) finer than the programme
+    currency's minor unit, as adjustments and MDF amounts are: payouts are whole minor units, so a JPY floor of
+    0.5 would pay 0 and a budget of 100.5 could never be split to sum to itself."""
+    amounts: list[tuple[list[str | int], Decimal]] = []
+    for position, rule in enumerate(terms.rules):
+        at: list[str | int] = [*loc, "rules", position]
+        if isinstance(rule, VolumeBonusRule):
+            for band_position, band in enumerate(rule.bands):
+                amounts.append(([*at, "bands", band_position, "from"], band.from_))
+                if band.to is not None:
+                    amounts.append(([*at, "bands", band_position, "to"], band.to))
+        elif (amount := getattr(rule, "amount", None)) is not None:
+            amounts.append(([*at, "amount"], amount))
+    unit = minor_unit(currency)
+    issues = [
+        ValidationIssue(loc=where, msg=f"at most {unit} ({currency}'s minor unit)", type="amount_places")
+        for where, amount in amounts
+        if not in_minor_units(amount, currency)
+    ]
+    if issues:
+        listed = ", ".join(".".join(str(part) for part in issue.loc[1:]) for issue in issues[:5])
+        raise AmountPrecision(
+            f"amounts of a programme in {currency} are whole multiples of its minor unit ({unit}): {listed}",
+            errors=issues,
+        )
 
 
 async def list_programmes(session: AsyncSession, *, limit: int, cursor: str | None) -> Page[ProgrammeOut]:
@@ -91,6 +126,7 @@ async def create_programme(
 ) -> tuple[Programme, ProgrammeVersion]:
     """The programme and its version 1 as a draft; 409 when the name is taken."""
     actor.require_vendor("create programmes")
+    _check_amounts(body.version, body.currency, ["body", "version"])
     if await repository.name_taken(session, body.name):
         raise ProgrammeNameTaken(f"a programme named {body.name!r} exists already")
     programme = Programme(
@@ -141,6 +177,7 @@ async def new_version(
     programme = await repository.lock_programme(session, programme_id)
     if programme is None:
         raise NotFound(f"no programme {programme_id}")
+    _check_amounts(terms, programme.currency, ["body"])
     latest = (await repository.latest_numbers(session, [programme.id])).get(programme.id, 0)
     version = _new_version(programme, latest + 1, terms, actor, now)
     await repository.add(session, version)
@@ -171,6 +208,7 @@ async def replace_version(
     programme, version = await visible_version(session, programme_id, number, for_update=True)
     _ensure_draft(programme, version)
     check_if_match(if_match, version.version, required=True, resource="programme version")
+    _check_amounts(terms, programme.currency, ["body"])
     for column, value in dump_terms(terms).items():
         setattr(version, column, value)
     await bump_version(session, version, at=now)

@@ -152,6 +152,11 @@ async def take_pending_payments(
 # --- partners and deal registrations ----------------------------------------------------------------------
 
 
+async def partner_known(session: AsyncSession, partner_id: UUID) -> bool:
+    """Whether a record of the partner (`partner.created`, `.updated`, `.status_changed`) has arrived."""
+    return bool(await session.scalar(sa.select(sa.exists().where(PartnerProfile.partner_id == partner_id))))
+
+
 async def upsert_profile(session: AsyncSession, values: dict[str, Any]) -> None:
     """The partner's dimensions, unless what is stored came from a later event."""
     insert = insert_on_conflict(session, PartnerProfile).values(**values)

@@ -17,15 +17,21 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
 
+from prm_contracts.clients.registry import RegistryClient
 from prm_contracts.deal_registrations import DealRegistrationChanged, DealRegistrationStatus
 from prm_contracts.partners import PartnerOut, PartnerStatusChanged
-from prm_contracts.problem import UnprocessableContent
+from prm_contracts.problem import AppError, NotFound, ServiceUnavailable, UnprocessableContent
 from prm_contracts.sales import RecordedSalesLine, SalesFlagReviewed, SalesPaymentUpdated, SalesRecorded
 from prm_contracts.tiers import PartnerTierChanged
+from prm_kit.db import end_reading
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from incentives.replica import repository
+
+# How long a client should wait before retrying when the registry cannot say whether a partner exists.
+REGISTRY_RETRY_AFTER_SECONDS = 5
 
 # Statuses a registration reaches only through approval: its approval day is known from any of them.
 _APPROVED_ONCE = frozenset(
@@ -206,3 +212,23 @@ async def apply_deal_registration(session: AsyncSession, change: DealRegistratio
             "as_of": change.occurred_at,
         },
     )
+
+
+async def ensure_partner(session: AsyncSession, registry: RegistryClient, partner_id: UUID) -> None:
+    """404 for a partner the registry does not know, before money is assigned to it. The replica answers for
+    the partners its events brought; one created a moment ago may not have arrived yet, so for an id the
+    replica lacks the registry decides (503 with Retry-After when it cannot be asked). Call it before anything
+    is written: asking the registry ends the request's reading transaction first (read, call, then write)."""
+    if await repository.partner_known(session, partner_id):
+        return
+    await end_reading(session)
+    try:
+        await registry.partner(partner_id)
+    except NotFound as error:
+        raise NotFound(f"no partner {partner_id}") from error
+    except AppError as error:
+        raise ServiceUnavailable(
+            f"whether partner {partner_id} exists cannot be confirmed with the registry right now; nothing was "
+            "stored, retry later",
+            headers={"Retry-After": str(REGISTRY_RETRY_AFTER_SECONDS)},
+        ) from error

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Header, Response
 from prm_contracts.incentives import StatementOut
+from prm_kit.accept import preferred_media_type
 from prm_kit.csv_export import csv_attachment, csv_document
 from prm_kit.db import SessionDep
 from prm_kit.errors import problems
@@ -19,6 +20,9 @@ from incentives.statements import render, service
 router = APIRouter(prefix="/v1/statements", tags=["statements"], dependencies=[require("incentives:read")])
 
 _CSV = csv_document("The statement as CSV.")
+_JSON = "application/json"
+# on equal quality, the one named first
+_FORMATS = ("text/csv", "text/html", _JSON)
 _HTML: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/html": {"schema": {"type": "string"}}}, "description": "Printable HTML."}
 }
@@ -79,12 +83,15 @@ async def get_statement(
     accept: str | None = Header(default=None),
 ) -> StatementOut | Response:
     """Per programme run of the period paying the partner: decision and hold reason, rules, lines with their
-    shares (held lines marked), adjustments, calculated and paid amounts; totals per currency. `Accept:
-    text/csv` or `text/html` answers those formats. A partner's credential sees its own, approved or paid."""
+    shares (held lines marked), adjustments, calculated and paid amounts; totals per currency of what is paid
+    (paid payouts only). `Accept: text/csv` or `text/html` answers those formats, by quality (`q`; `q=0` is
+    not acceptable; on equal quality CSV, then HTML, then JSON among those named; JSON when none is
+    acceptable). A partner's credential sees its own, approved or paid."""
     answer = await service.statement(session, partner_id, period, actor=who)
-    wanted = (accept or "").lower()
-    if "text/csv" in wanted:
+    # nothing acceptable (e.g. `text/csv;q=0` alone): JSON, the format without negotiation
+    wanted = preferred_media_type(accept, _FORMATS, default=_JSON)
+    if wanted == "text/csv":
         return _csv(answer)
-    if "text/html" in wanted:
+    if wanted == "text/html":
         return Response(render.statement_html(answer), media_type="text/html; charset=utf-8")
     return answer

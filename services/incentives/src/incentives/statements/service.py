@@ -1,11 +1,10 @@
 """A partner's statement of a period: per programme run of the period, the payout's decision, the rules'
-exact amounts, its lines (the run's per-line trace, held lines shown with why), its adjustments and what is
-paid. A partner's own credential sees the runs that are approved or paid (a draft is not final); another
-partner's statement is 404 to it."""
+exact amounts, its lines (the run's per-line trace, held lines shown with why), its adjustments, and per
+currency what is paid (paid payouts only). A partner's own credential sees the runs that are approved or paid
+(a draft is not final); another partner's statement is 404 to it."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from decimal import Decimal
 from uuid import UUID
 
@@ -17,7 +16,7 @@ from prm_contracts.incentives import (
     StatementOut,
     StatementProgramme,
 )
-from prm_contracts.money import Money
+from prm_contracts.money import Money, minor_unit
 from prm_contracts.periods import parse_period
 from prm_contracts.principal import Principal
 from prm_contracts.problem import NotFound, UnprocessableContent
@@ -93,9 +92,12 @@ async def statement(
         sections.append(await _section(session, run, payout, actor))
     if not sections:
         raise NotFound(f"no statement of partner {partner_id} for {label}: no run of the period pays it yet")
-    totals: dict[str, Decimal] = defaultdict(Decimal)
+    # what is paid: a held payout of a paid run, a pending or approved one, is not (payables says the same)
+    totals: dict[str, Decimal] = {}
     for section in sections:
-        totals[section.amount.currency] += section.amount.amount
+        currency = section.amount.currency
+        paid = section.amount.amount if section.payout_status is PayoutStatus.PAID else Decimal(0)
+        totals[currency] = totals.get(currency, Decimal(0).quantize(minor_unit(currency))) + paid
     return StatementOut(
         partner_id=partner_id,
         period=label,
