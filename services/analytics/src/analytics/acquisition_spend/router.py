@@ -33,7 +33,7 @@ WRITE = require("analytics:write")
     summary="Set a partner's acquisition spend",
     responses={
         **etag_response(200),
-        201: {"model": AcquisitionSpendOut, "description": "Created"},
+        201: {"model": AcquisitionSpendOut, "description": "Created"} | etag_response(201)[201],
         **problems(403, 412, 422, 428),
     },
     dependencies=[WRITE, VENDOR_ONLY],
@@ -54,6 +54,7 @@ async def put_acquisition_spend(
     )
     if outcome is PutOutcome.CREATE:
         response.status_code = 201
+        response.headers["Location"] = f"/v1/acquisition-spend/{partner_id}/{spend.period}"
     set_etag(response, spend.version)
     return service.spend_out(spend)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Path, Query, Response
 from prm_contracts.pagination import Page
@@ -67,7 +68,7 @@ def _key(region: str, segment: str) -> tuple[str, str]:
     summary="Set a market size",
     responses={
         **etag_response(200),
-        201: {"model": MarketSizeOut, "description": "Created"},
+        201: {"model": MarketSizeOut, "description": "Created"} | etag_response(201)[201],
         **problems(403, 412, 422, 428),
     },
     dependencies=[WRITE, VENDOR_ONLY],
@@ -90,6 +91,8 @@ async def put_market_size(
     )
     if outcome is PutOutcome.CREATE:
         response.status_code = 201
+        region_in_path, segment_in_path = quote(size.region, safe=""), quote(size.segment, safe="")
+        response.headers["Location"] = f"/v1/market/sizes/{region_in_path}/{segment_in_path}/{size.period}"
     set_etag(response, size.version)
     return service.market_size_out(size)
 

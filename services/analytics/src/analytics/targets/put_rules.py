@@ -22,6 +22,8 @@ from prm_kit.db import Versioned, bump_version, ordered_id
 from prm_kit.etag import check_if_match
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from analytics.sales.rollups import STORED_QUANTUM
+
 
 class PutOutcome(Enum):
     CREATE = "create"
@@ -84,11 +86,13 @@ async def store_money(
     now: datetime,
 ) -> Row:
     """Carry out a PUT's outcome: a new row made by `new(**columns)`, the existing one replaced (next version)
-    or left as it is."""
+    or left as it is. The amount is kept at the column's 4 places, so the PUT's answer is what a GET of the
+    same version (the same ETag) reads: `1000.5` is answered `1000.5000` both times."""
+    amount = money.amount.quantize(STORED_QUANTUM)
     if existing is None:
         row = new(
             id=ordered_id(),
-            amount=money.amount,
+            amount=amount,
             currency=money.currency,
             version=1,
             created_at=now,
@@ -97,7 +101,7 @@ async def store_money(
         await add(session, row)
         return row
     if outcome is PutOutcome.REPLACE:
-        existing.amount, existing.currency = money.amount, money.currency
+        existing.amount, existing.currency = amount, money.currency
         await bump_version(session, existing, at=now)
     return existing
 

@@ -35,7 +35,7 @@ WRITE = require("analytics:write")
     summary="Set a partner's target",
     responses={
         **etag_response(200),
-        201: {"model": TargetOut, "description": "Created"},
+        201: {"model": TargetOut, "description": "Created"} | etag_response(201)[201],
         **problems(403, 409, 412, 422, 428),
     },
     dependencies=[WRITE, VENDOR_ONLY],
