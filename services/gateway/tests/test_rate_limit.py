@@ -105,6 +105,28 @@ async def test_webhooks_are_limited_per_source_address(gateway_with: Any) -> Non
 
 
 @pytest.mark.asyncio
+async def test_refusals_past_the_key_check_count_and_tell_the_quota_too(gateway_with: Any) -> None:
+    async with gateway_with(rate_limit_per_second=0.01, rate_limit_burst=5) as gw:
+        reader = await gw.key("partners:read")
+        admin = await gw.key("admin")
+
+        scope_refused = await gw.client.get("/v1/programmes", headers=gw.bearer(reader))  # proxied: 403
+        own_refused = await gw.client.get("/v1/admin/api-keys", headers=gw.bearer(reader))  # own: 403
+        own_missing = await gw.client.get(f"/v1/admin/api-keys/{uuid.uuid4()}", headers=gw.bearer(admin))
+        own_bad_query = await gw.client.get("/v1/status?zzz=1", headers=gw.bearer(admin))
+        keyless_bad_query = await gw.client.get("/v1/status?zzz=1")
+
+    answers = (scope_refused, own_refused, own_missing, own_bad_query)
+    assert [answer.status_code for answer in answers] == [403, 403, 404, 422]
+    # each counted: the reader's 5 tokens went 4, 3; the admin's 4, 3
+    assert [answer.headers["ratelimit-remaining"] for answer in answers] == ["4", "3", "4", "3"]
+    assert all(answer.headers["content-type"] == "application/problem+json" for answer in answers)
+    # without a key, the 401 comes before anything about the query
+    assert keyless_bad_query.status_code == 401
+    assert "ratelimit-limit" not in keyless_bad_query.headers
+
+
+@pytest.mark.asyncio
 async def test_an_empty_memory_bucket_says_how_long_until_the_next_token() -> None:
     limiter = MemoryRateLimiter(rate=0.001, burst=2)
 

@@ -13,14 +13,15 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Annotated
 
-from fastapi import Depends, Request, Response
+from fastapi import Depends, Request
+from fastapi.routing import APIRoute
 from prm_contracts.principal import ADMIN_SCOPE, Principal
 from prm_contracts.problem import BadRequest, Forbidden
 from prm_kit.networks import address_within, parse_networks
-from starlette.types import Scope
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.auth import Authenticator, missing_key
-from gateway.rate_limit import RateLimiter, admit
+from gateway.rate_limit import Quota, RateLimiter, admit
 
 # An address a trusted proxy reported that is not an IP address ("unknown", a name) is kept, but bounded.
 _MAX_ADDRESS_LENGTH = 64
@@ -78,10 +79,13 @@ def repeated_authorization() -> BadRequest:
     return BadRequest("send one Authorization header, not several")
 
 
-async def api_caller(request: Request, response: Response) -> Principal:
+async def api_caller(request: Request) -> Principal:
     """The verified, rate-limited caller of this request; 401 without a valid key, 429 over the limit,
-    400 with more than one Authorization header (which one would count is anybody's guess). The answer
-    carries the caller's `RateLimit-*` headers."""
+    400 with more than one Authorization header (which one would count is anybody's guess). Verified once
+    per request (`caller_first` may have done it); its quota is kept for `RateLimitHeaders`."""
+    known: Principal | None = getattr(request.state, "caller", None)
+    if known is not None:
+        return known
     values = request.headers.getlist("authorization")
     if len(values) > 1:
         raise repeated_authorization()
@@ -91,10 +95,53 @@ async def api_caller(request: Request, response: Response) -> Principal:
     limiter: RateLimiter = request.app.state.rate_limiter
     client_host = trusted_proxies(request.app.state.settings.trusted_proxies).client_address(request.scope)
     verified = await authenticator.verify(values[0].encode("latin-1"), client_host)
-    quota = await admit(limiter, verified.limit_key)
-    if quota is not None:
-        response.headers.update(quota.headers())
+    request.state.quota = await admit(limiter, verified.limit_key)
+    request.state.caller = verified.principal
     return verified.principal
+
+
+async def caller_first(request: Request) -> None:
+    """The app's first dependency: an operation that needs a key checks it before anything else about the
+    request, so a caller without one gets the 401 whatever its query holds."""
+    route = request.scope.get("route")
+    if isinstance(route, APIRoute) and _needs_caller(route):
+        await api_caller(request)
+
+
+def _needs_caller(route: APIRoute) -> bool:
+    pending = list(route.dependant.dependencies)
+    while pending:
+        dependency = pending.pop()
+        if dependency.call is api_caller:
+            return True
+        pending.extend(dependency.dependencies)
+    return False
+
+
+class RateLimitHeaders:
+    """Puts the caller's `RateLimit-*` headers on every answer of the gateway's own operations once
+    `api_caller` admitted it, problems included (FastAPI drops a dependency's response headers when the
+    operation then fails: a 403, 404 or 422 would go without)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        state = scope.setdefault("state", {})  # the dict request.state writes to, shared with any copy
+
+        async def with_quota(message: Message) -> None:
+            quota: Quota | None = state.get("quota")
+            if message["type"] == "http.response.start" and quota is not None:
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                headers += [(name, value) for name, value in quota.raw_headers() if name not in present]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, with_quota)
 
 
 @lru_cache(maxsize=8)

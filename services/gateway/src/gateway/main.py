@@ -39,7 +39,7 @@ from gateway.api_keys.router import router as api_keys_router
 from gateway.app import GatewayApp
 from gateway.auth import Authenticator
 from gateway.bearer_tokens import BearerTokenVerifier
-from gateway.callers import TrustedProxies
+from gateway.callers import RateLimitHeaders, TrustedProxies, caller_first
 from gateway.config import Settings
 from gateway.cors import cors_options
 from gateway.docs import read_openapi_document
@@ -89,7 +89,7 @@ def create_app(settings: Settings | None = None) -> GatewayApp:
         docs_url=None,
         redoc_url=None,
         telemetry=NO_TELEMETRY,
-        dependencies=[Depends(refuse_unknown_query_parameters)],
+        dependencies=[Depends(caller_first), Depends(refuse_unknown_query_parameters)],
     )
     upstream_urls = base_urls(settings)
     limiter = make_rate_limiter(
@@ -158,6 +158,7 @@ def create_app(settings: Settings | None = None) -> GatewayApp:
     # The gateway's own endpoints get the kit's stack (innermost first); proxied paths skip it (the services
     # guard their own text).
     app.add_middleware(TextGuardMiddleware)
+    app.add_middleware(RateLimitHeaders)
     app.add_middleware(UnexpectedErrorMiddleware)
     app.add_middleware(MetricsMiddleware, service=settings.service_name)
     app.add_middleware(RequestIdMiddleware, access_log=access_log)

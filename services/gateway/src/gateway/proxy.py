@@ -288,6 +288,7 @@ class Proxy:
             raise repeated_authorization()
         now = time.monotonic()
         limiter = self._limiter
+        needed = None  # the scope a key needs; keyless callers are let through by the route itself
         if route.public:
             verified = self._auth.webhook(now)
         elif head.authorization is None and (method, path) in OPEN_TO_APPLICANTS:
@@ -300,9 +301,11 @@ class Proxy:
                 head.authorization, client_host
             )
             needed = route.scope_for(method)
-            if needed is not None and not verified.principal.has_scope(needed):
-                raise Forbidden(f"this operation needs the scope '{needed}'")
+        # admitted before the scope is checked: a refusal counts against the caller's limit (a key cannot
+        # probe operations for free) and carries the RateLimit headers, as every answer but a 401 does
         head.quota = await admit(limiter, verified.limit_key or f"ip:{client_host}")
+        if needed is not None and not verified.principal.has_scope(needed):
+            raise Forbidden(f"this operation needs the scope '{needed}'")
         return verified
 
     @staticmethod
