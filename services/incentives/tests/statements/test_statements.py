@@ -145,6 +145,7 @@ async def test_a_statement_answers_the_format_the_client_prefers_by_quality(
 
     assert answer.status_code == 200, answer.text
     assert answer.headers["content-type"].split(";")[0] == answered
+    assert answer.headers["vary"] == "Accept"  # whichever format: a cache keys it by Accept
 
 
 @pytest.mark.parametrize(
@@ -162,3 +163,4 @@ async def test_payables_answer_the_format_the_client_prefers_by_quality(
 
     assert answer.status_code == 200, answer.text
     assert answer.headers["content-type"].split(";")[0] == answered
+    assert answer.headers["vary"] == "Accept"

@@ -7,7 +7,7 @@ from uuid import UUID
 from fastapi import APIRouter, Header, Query, Response
 from prm_contracts.incentives import PayableRow
 from prm_contracts.periods import PeriodLabel
-from prm_kit.accept import preferred_media_type
+from prm_kit.accept import VARY_ON_ACCEPT, preferred_media_type
 from prm_kit.csv_export import csv_attachment, csv_document
 from prm_kit.db import SessionDep
 from prm_kit.errors import problems
@@ -50,6 +50,7 @@ async def export_payables(
 async def list_payables(
     session: SessionDep,
     who: PrincipalDep,
+    response: Response,
     period: PeriodLabel | None = Query(default=None, description="Only runs of this period."),
     partner_id: UUID | None = Query(default=None),
     accept: str | None = Header(default=None),
@@ -60,5 +61,8 @@ async def list_payables(
     rows = await service.payables(session, period=period, partner_id=partner_id, actor=who)
     # nothing acceptable (e.g. `text/csv;q=0` alone): JSON, the format without negotiation
     if preferred_media_type(accept, ("text/csv", _JSON), default=_JSON) == "text/csv":
-        return _csv(rows)
+        csv = _csv(rows)
+        csv.headers.update(VARY_ON_ACCEPT)
+        return csv
+    response.headers.update(VARY_ON_ACCEPT)
     return rows

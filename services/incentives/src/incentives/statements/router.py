@@ -8,7 +8,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Header, Response
 from prm_contracts.incentives import StatementOut
-from prm_kit.accept import preferred_media_type
+from prm_kit.accept import VARY_ON_ACCEPT, preferred_media_type
 from prm_kit.csv_export import csv_attachment, csv_document
 from prm_kit.db import SessionDep
 from prm_kit.errors import problems
@@ -80,6 +80,7 @@ async def get_statement(
     period: PeriodPath,
     session: SessionDep,
     who: PrincipalDep,
+    response: Response,
     accept: str | None = Header(default=None),
 ) -> StatementOut | Response:
     """Per programme run of the period paying the partner: decision and hold reason, rules, lines with their
@@ -91,7 +92,12 @@ async def get_statement(
     # nothing acceptable (e.g. `text/csv;q=0` alone): JSON, the format without negotiation
     wanted = preferred_media_type(accept, _FORMATS, default=_JSON)
     if wanted == "text/csv":
-        return _csv(answer)
+        csv = _csv(answer)
+        csv.headers.update(VARY_ON_ACCEPT)
+        return csv
     if wanted == "text/html":
-        return Response(render.statement_html(answer), media_type="text/html; charset=utf-8")
+        return Response(
+            render.statement_html(answer), media_type="text/html; charset=utf-8", headers=VARY_ON_ACCEPT
+        )
+    response.headers.update(VARY_ON_ACCEPT)
     return answer
