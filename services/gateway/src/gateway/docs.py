@@ -1,7 +1,8 @@
 """The merged OpenAPI document at `/openapi.json`, and the Swagger UI and ReDoc pages that read it.
 
 The document is the file `prm openapi` writes and the repository commits (`openapi/prm.json`), read once
-when the gateway starts, so frontend teams see exactly the committed contract. The pages work without
+when the gateway starts, so frontend teams see the committed contract (its problem types' URIs made absolute
+with the problem base URI setting, nothing else changed). The pages work without
 internet access (air-gapped deployments): Swagger UI's and ReDoc's scripts, style sheet and icon come from the
 `fastapi-offline` package and are served by the gateway under `/docs/assets/`, no web font is loaded, and a
 Content-Security-Policy keeps the browser from fetching anything from another host (ReDoc's sidebar logo
