@@ -1,6 +1,6 @@
 """Analytics as scoring reaches it, over `httpx.MockTransport`: the KPI snapshots a test puts in it, built
 from the contract model (`prm_contracts.kpis.KpiSnapshot`); any other request is a 404 problem, as the real
-analytics answers for a partner it never heard of."""
+analytics answers for a partner it never heard of, and a range longer than it reads is its 422."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 from uuid import UUID
 
 import httpx
-from prm_contracts.kpis import Kpi, KpiSnapshot
+from prm_contracts.kpis import KPI_RANGE_MAX_DAYS, Kpi, KpiSnapshot
 from prm_contracts.problem import PROBLEM_MEDIA_TYPE
 
 _KPIS = re.compile(r"^/internal/partners/([0-9a-f-]{36})/kpis$")
@@ -68,6 +68,10 @@ class FakeAnalytics:
         self.requests.append(f"{request.method} {request.url.path}?{request.url.query.decode()}")
         params = request.url.params
         if match := _KPIS.match(request.url.path):
+            if params.get("from") and params.get("to"):
+                span = date.fromisoformat(params["to"]) - date.fromisoformat(params["from"])
+                if span.days >= KPI_RANGE_MAX_DAYS:  # as analytics refuses it, naming its own parameter
+                    return _range_refused()
             key = params.get("period") or f"{params.get('from')}..{params.get('to')}"
             found = self.snapshots.get((match.group(1), key))
             if found is not None:
@@ -81,3 +85,15 @@ class FakeAnalytics:
             "detail": "no such KPIs",
         }
         return httpx.Response(404, content=json.dumps(problem), headers={"content-type": PROBLEM_MEDIA_TYPE})
+
+
+def _range_refused() -> httpx.Response:
+    detail = f"a range may span at most {KPI_RANGE_MAX_DAYS} days"
+    problem = {
+        "type": "/problems/validation-error",
+        "title": "Validation error",
+        "status": 422,
+        "detail": detail,
+        "errors": [{"loc": ["query", "to"], "msg": detail, "type": "date_range"}],
+    }
+    return httpx.Response(422, content=json.dumps(problem), headers={"content-type": PROBLEM_MEDIA_TYPE})

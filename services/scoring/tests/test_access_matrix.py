@@ -10,6 +10,7 @@ is added without a row here.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
@@ -17,6 +18,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from prm_contracts.principal import Principal
+from prm_kit.clock import utc_now
 from prm_kit.testing import access_groups, undone
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -50,7 +52,8 @@ M = "/v1/evaluation-models/{model}"
 V = M + "/versions/{number}"
 A = "/v1/assessments/{assessment}"
 P = "/v1/improvement-plans/{plan}"
-PLAN_GOALS = [{"kpi": "nps", "target": "40", "due_on": "2099-12-31"}]
+# a year from today: within the 1,830 days a goal may run
+PLAN_GOALS = [{"kpi": "nps", "target": "40", "due_on": str(utc_now().date() + timedelta(days=365))}]
 
 CALLS = {
     "list_evaluation_models": Call("GET", "/v1/evaluation-models"),

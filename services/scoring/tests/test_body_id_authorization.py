@@ -13,6 +13,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -20,6 +21,7 @@ import pytest
 from fastapi import FastAPI
 from prm_contracts.principal import ADMIN_SCOPE, Principal
 from prm_kit.body_ids import Probe, assert_no_existence_oracle, id_bearing_operations
+from prm_kit.clock import utc_now
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .factories import a_model, assessment_body, linear, signed_as, stored_counts
@@ -75,7 +77,7 @@ def submit_assessment(world: World) -> Probe:
 
 def create_improvement_plan(world: World) -> Probe:
     def body(name: str, named: str) -> dict[str, Any]:
-        goals = [{"kpi": "nps", "target": "40", "due_on": "2099-12-31"}]
+        goals = [{"kpi": "nps", "target": "40", "due_on": str(utc_now().date() + timedelta(days=365))}]
         return {"partner_id": named, "title": "Plan", "owner": "Anna", "goals": goals}
 
     return Probe(

@@ -3,6 +3,7 @@ inputs, the history of a partner, idempotent submission and what-if re-scoring."
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from uuid import UUID
 
@@ -113,6 +114,21 @@ async def test_an_excluded_criterion_renormalises_the_other_weights(
     ]
 
 
+async def test_a_total_exactly_on_a_half_cent_rounds_up_to_its_grade(
+    client: httpx.AsyncClient, registry: FakeRegistry
+) -> None:
+    model = await a_model(client, criteria=[linear("a"), linear("b"), linear("c")])
+    inputs = {"a": "91.096", "b": "70.357", "c": "93.532"}
+
+    response = await _submit(client, registry.add_partner(), model["model_name"], inputs=inputs, facts={})
+
+    # (91.096 + 70.357 + 93.532) / 3 = 254.985 / 3 = 84.995 exactly → half-up 85.00, grade A (A ≥ 85)
+    assert response.status_code == 201, response.text
+    assert (response.json()["total"], response.json()["grade"]) == ("85.00", "A")
+    # thirds 30.365333…, 23.452333…, 31.177333…: floors make 84.98, the 2 cents to a (.5333…) and c (.7333…)
+    assert [c["contribution"] for c in response.json()["criteria"]] == ["30.37", "23.45", "31.18"]
+
+
 async def test_a_missing_input_marked_incomplete_stores_no_total(
     client: httpx.AsyncClient, registry: FakeRegistry
 ) -> None:
@@ -173,6 +189,60 @@ async def test_bad_inputs_are_refused_and_nothing_is_stored(
     assert [(e["loc"], e["type"]) for e in response.json()["errors"]] == [(loc, error_type)]
     assert await stored_counts(db) == before
     assert registry.requests == []  # refused before the registry was asked
+
+
+@pytest.mark.parametrize(
+    ("answers", "error_type", "where"),
+    [
+        # JSON text as sent: Python's json reads each, but none can be stored or answered as sent
+        ('{"other": "\\ud800"}', "lone_surrogate", 'at ["other"]: '),
+        ('{"other": ["ok", "\\udfff"]}', "lone_surrogate", 'at ["other"][1]: '),
+        ('{"\\udc00": 1}', "lone_surrogate", 'the key "\\udc00"'),
+        ('{"staff": NaN}', "non_finite_number", 'at ["staff"]: '),
+        ('{"staff": -Infinity}', "non_finite_number", 'at ["staff"]: '),
+        ('{"staff": {"count": 1e999}}', "non_finite_number", 'at ["staff"]["count"]: '),
+    ],
+)
+async def test_answers_json_cannot_carry_are_refused_naming_the_field(
+    client: httpx.AsyncClient,
+    db: AsyncSession,
+    registry: FakeRegistry,
+    answers: str,
+    error_type: str,
+    where: str,
+) -> None:
+    model = await _model(client)
+    before = await stored_counts(db)
+    body = json.dumps(assessment_body(registry.add_partner(), model["model_name"], INPUTS, facts="FACTS"))
+
+    response = await client.post(
+        "/v1/assessments",
+        content=body.replace('"FACTS"', f'{{"answers": {answers}}}'),
+        headers={"content-type": "application/json", "Idempotency-Key": "odd-answers"},
+    )
+
+    assert is_problem(response, 422, "validation-error"), response.text
+    [error] = response.json()["errors"]
+    assert (error["loc"], error["type"]) == (["body", "facts", "answers"], error_type)
+    assert error["msg"].startswith(where)
+    assert await stored_counts(db) == before
+
+
+async def test_a_surrogate_pair_is_one_character_and_accepted(
+    client: httpx.AsyncClient, registry: FakeRegistry
+) -> None:
+    model = await _model(client)
+    body = json.dumps(assessment_body(registry.add_partner(), model["model_name"], INPUTS, facts="FACTS"))
+
+    response = await client.post(
+        "/v1/assessments",
+        # U+1F600 escaped as its pair, as ensure_ascii encoders write it
+        content=body.replace('"FACTS"', '{"answers": {"engineers": 3, "mood": "\\ud83d\\ude00"}}'),
+        headers={"content-type": "application/json"},
+    )
+
+    assert response.status_code == 201, response.text
+    assert response.json()["facts"]["answers"]["mood"] == "\U0001f600"
 
 
 async def test_an_unknown_partner_is_refused(client: httpx.AsyncClient, db: AsyncSession) -> None:

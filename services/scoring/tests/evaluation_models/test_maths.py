@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import pytest
@@ -159,13 +160,38 @@ def test_grades_by_the_bands() -> None:
 
 def test_allocate_gives_the_missing_units_to_the_largest_remainders() -> None:
     # 1.004 + 2.007 + 0.009 = 3.02 exactly; floors 1.00 + 2.00 + 0.00 = 3.00; 2 cents to .009 and .007
-    assert allocate(
-        [Decimal("1.004"), Decimal("2.007"), Decimal("0.009")], Decimal("3.02"), Decimal("0.01")
-    ) == [
+    assert allocate([Fraction("1.004"), Fraction("2.007"), Fraction("0.009")], 302, 2) == [
         Decimal("1.00"),
         Decimal("2.01"),
         Decimal("0.01"),
     ]
+
+
+LINEAR_0_100 = {"kind": "linear", "floor": "0", "ceiling": "100"}
+
+
+def test_a_total_exactly_on_a_half_cent_rounds_up() -> None:
+    criteria = [crit(key, "1", LINEAR_0_100) for key in ("a", "b", "c")]
+
+    result = score(criteria, {"a": Decimal("91.096"), "b": Decimal("70.357"), "c": Decimal("93.532")}, BANDS)
+
+    # (91.096 + 70.357 + 93.532) / 3 = 254.985 / 3 = 84.995 exactly → half-up 85.00, grade A (85 is A).
+    # Parts 30.365333…, 23.452333…, 31.177333…: floors 30.36 + 23.45 + 31.17 = 84.98, two cents to the
+    # largest remainders (0.5333… of a cent for a, 0.7333… for c; b's 0.2333… gets none).
+    assert (result.total, result.grade) == (Decimal("85.00"), "A")
+    assert [c.contribution for c in result.criteria] == [Decimal("30.37"), Decimal("23.45"), Decimal("31.18")]
+
+
+def test_exactly_equal_remainders_give_the_cent_to_the_criterion_listed_first() -> None:
+    criteria = [crit("a", "1", LINEAR_0_100), crit("b", "10", LINEAR_0_100)]
+
+    result = score(criteria, {"a": 50, "b": 27}, BANDS)
+
+    # a: 50 · 1/11 = 50/11 = 4.5454…; b: 27 · 10/11 = 270/11 = 24.5454…; total 320/11 = 29.0909… → 29.09.
+    # In cents a is 5000/11 = 454 + 6/11 and b 27000/11 = 2454 + 6/11: floors 4.54 + 24.54 = 29.08 and the
+    # remainders are both exactly 6/11 of a cent, so the one missing cent goes to a, listed first.
+    assert result.total == Decimal("29.09")
+    assert [c.contribution for c in result.criteria] == [Decimal("4.55"), Decimal("24.54")]
 
 
 # --- properties ----------------------------------------------------------------------------------------------
@@ -237,3 +263,46 @@ def test_the_total_never_falls_when_one_input_rises(
     assert before.total is not None
     assert after.total is not None
     assert after.total >= before.total
+
+
+def reference_score(
+    criteria: list[CriterionDefinition], values: dict[str, Decimal]
+) -> tuple[Decimal, list[Decimal]]:
+    """The documented rule, slowly and exactly: (total, contributions) for linear criteria with every input."""
+    weight_sum = sum(Fraction(c.weight) for c in criteria)
+    parts = []
+    for c in criteria:
+        floor, ceiling = Fraction(c.normaliser.floor), Fraction(c.normaliser.ceiling)  # type: ignore[union-attr]
+        clamped = min(max(Fraction(values[c.key]), floor), ceiling)
+        parts.append((clamped - floor) * 100 / (ceiling - floor) * Fraction(c.weight) / weight_sum)
+    in_cents = sum(parts) * 100
+    total_cents = int(in_cents) + (1 if in_cents - int(in_cents) >= Fraction(1, 2) else 0)  # half-up, ≥ 0
+    cents = [int(part * 100) for part in parts]
+    remainders = [part * 100 - cent for part, cent in zip(parts, cents, strict=True)]
+    for _ in range(total_cents - sum(cents)):
+        best = max(range(len(parts)), key=lambda i: (remainders[i], -i))  # largest, then the first listed
+        cents[best] += 1
+        remainders[best] = Fraction(-1)
+    return Decimal(total_cents) / 100, [Decimal(cent) / 100 for cent in cents]
+
+
+# Small whole weights and 3-decimal inputs: sums on exact half cents and exactly equal remainders are common.
+tie_prone = st.lists(
+    st.tuples(st.integers(min_value=1, max_value=12), st.integers(min_value=-1_000, max_value=101_000)),
+    min_size=1,
+    max_size=7,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(tie_prone)
+def test_total_and_contributions_agree_with_an_exact_reference(drawn: list[tuple[int, int]]) -> None:
+    criteria = [crit(f"c{i}", str(weight), LINEAR_0_100) for i, (weight, _) in enumerate(drawn)]
+    values = {f"c{i}": Decimal(thousandths).scaleb(-3) for i, (_, thousandths) in enumerate(drawn)}
+
+    result = score(criteria, values, BANDS)
+
+    total, contributions = reference_score(criteria, values)
+    assert result.total == total
+    assert [c.contribution for c in result.criteria] == contributions
+    assert result.grade == grade_of(total, BANDS)

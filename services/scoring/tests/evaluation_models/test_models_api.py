@@ -3,13 +3,27 @@ refused definition (a problem, nothing stored)."""
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
+from prm_kit.clock import utc_now
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..factories import DEFAULT_MODEL_ID, a_model, criterion, is_problem, linear, model_body, stored_counts
+from ..factories import (
+    DEFAULT_MODEL_ID,
+    a_model,
+    assessment_body,
+    criterion,
+    is_problem,
+    linear,
+    model_body,
+    stored_counts,
+)
+from ..fakes import FakeRegistry
 
 pytestmark = pytest.mark.asyncio
 
@@ -108,6 +122,36 @@ async def test_a_change_is_a_new_draft_copied_from_a_version(client: httpx.Async
     assert (await client.get(f"/v1/evaluation-models/{first['model_id']}")).json()["current_version"] == 1
 
 
+async def test_publishing_an_older_draft_after_a_newer_version_makes_it_current(
+    app: FastAPI, client: httpx.AsyncClient, registry: FakeRegistry
+) -> None:
+    # version 1: a and b weighted 1 and 1; version 2, its copy: weighted 1 and 3
+    first = await a_model(client, publish=False, criteria=[linear("a"), linear("b")])
+    model_path = f"/v1/evaluation-models/{first['model_id']}"
+    copied = await client.post(
+        f"{model_path}/versions", json={"copy_from": 1, "criteria": [linear("a"), linear("b", "3")]}
+    )
+    assert copied.status_code == 201, copied.text
+    app.dependency_overrides[utc_now] = lambda: datetime(2026, 11, 2, 9, tzinfo=UTC)
+    assert (await client.post(f"{model_path}/versions/2/publish")).status_code == 200
+    app.dependency_overrides[utc_now] = lambda: datetime(2026, 11, 3, 9, tzinfo=UTC)
+
+    response = await client.post(f"{model_path}/versions/1/publish")
+
+    assert response.status_code == 200, response.text
+    model = (await client.get(model_path)).json()
+    assert (model["current_version"], model["latest_version"]) == (1, 2)
+    listed = (await client.get("/v1/evaluation-models", params={"limit": 100})).json()["items"]
+    assert [m["current_version"] for m in listed if m["id"] == first["model_id"]] == [1]
+    assessment = await client.post(
+        "/v1/assessments",
+        json=assessment_body(registry.add_partner(), first["model_name"], {"a": "100", "b": "0"}),
+    )
+    # under version 1: 100 · 1/2 + 0 = 50.00 (version 2 would give 100 · 1/4 = 25.00)
+    assert assessment.status_code == 201, assessment.text
+    assert (assessment.json()["model_version"], assessment.json()["total"]) == (1, "50.00")
+
+
 async def test_a_copy_of_a_version_past_any_number_is_refused_not_an_overflow(
     client: httpx.AsyncClient,
 ) -> None:
@@ -162,6 +206,28 @@ async def test_a_bad_definition_is_refused_and_nothing_is_stored(
 
     assert is_problem(response, 422, "validation-error"), response.text
     assert error_type in {e["type"] for e in response.json()["errors"]}, response.json()["errors"]
+    assert await stored_counts(db) == before
+
+
+@pytest.mark.parametrize(
+    ("operator", "value"),
+    [("equals", '"\\ud800"'), ("in", '["yes", "\\udbff"]'), ("at_least", '"\\udc00"')],
+)
+async def test_a_questionnaire_gate_value_with_a_lone_surrogate_is_refused_naming_it(
+    client: httpx.AsyncClient, db: AsyncSession, operator: str, value: str
+) -> None:
+    gate = {"type": "questionnaire", "key": "q", "question": "x", "operator": operator, "value": "VALUE"}
+    body = json.dumps(model_body(gates=[gate])).replace('"VALUE"', value)  # JSON escapes as sent
+    before = await stored_counts(db)
+
+    response = await client.post(
+        "/v1/evaluation-models", content=body, headers={"content-type": "application/json"}
+    )
+
+    assert is_problem(response, 422, "validation-error"), response.text
+    [error] = response.json()["errors"]
+    assert error["loc"] == ["body", "version", "gates", 0, "questionnaire", "value"]
+    assert error["type"] == "lone_surrogate"
     assert await stored_counts(db) == before
 
 

@@ -134,6 +134,25 @@ async def test_a_plan_starts_today_by_default(
             "value_error",
         ),
         ({"kpi": "nps", "target": "40", "due_on": "2027-03-31", "baseline": 10}, ["baseline"], "value_error"),
+        # revenue is summed over the window from 0: a baseline would be silently meaningless
+        (
+            {
+                "kpi": "revenue",
+                "target": {"amount": "5.00", "currency": "EUR"},
+                "due_on": "2027-03-31",
+                "baseline": "3",
+            },
+            ["baseline"],
+            "baseline_not_applicable",
+        ),
+        (
+            {"kpi": "new_customers", "target": "9", "due_on": "2027-03-31", "baseline": "0"},
+            ["baseline"],
+            "baseline_not_applicable",
+        ),
+        # 2027-01-01 + 1,830 days: 2027..2031 are 365 + 366 + 365 + 365 + 365 = 1,826 days, so 2032-01-01 is day
+        # 1,827 and 2032-01-05 day 1,831: one more than analytics reads KPIs over
+        ({"kpi": "nps", "target": "40", "due_on": "2032-01-05"}, ["due_on"], "goal_too_long"),
     ],
 )
 async def test_bad_goals_are_refused_and_nothing_is_stored(
@@ -158,6 +177,60 @@ async def test_bad_goals_are_refused_and_nothing_is_stored(
     assert error["loc"][:4] == ["body", "goals", 1, *loc][:4]
     assert error["type"] == kind
     assert await stored(db) == before
+
+
+async def test_a_goal_may_run_as_long_as_analytics_reads_and_no_longer(
+    client: httpx.AsyncClient, db: AsyncSession, registry: FakeRegistry, set_now: Callable[[datetime], None]
+) -> None:
+    partner = registry.add_partner()
+    before = await stored(db)
+
+    # the probe's plan: from 2000-01-01 to 2027-06-30 is 27 years and a half, far over 1,830 days
+    ancient = await client.post(
+        "/v1/improvement-plans",
+        json=plan_body(
+            partner, starts_on="2000-01-01", goals=[{"kpi": "nps", "target": "50", "due_on": "2027-06-30"}]
+        ),
+    )
+    # 2032-01-04 is day 1,830 from 2027-01-01 (2027..2031: 1,826 days, then 4 more)
+    longest = await client.post(
+        "/v1/improvement-plans",
+        json=plan_body(partner, goals=[{"kpi": "nps", "target": "40", "due_on": "2032-01-04"}]),
+    )
+
+    assert is_problem(ancient, 422, "validation-error"), ancient.text
+    assert ancient.json()["errors"][0]["loc"] == ["body", "goals", 0, "due_on"]
+    assert "at most 1,830 days" in ancient.json()["detail"]
+    assert await stored(db) == (before[0] + 1, before[1] + 1, before[2])
+    assert longest.status_code == 201, longest.text
+
+
+async def test_a_window_analytics_refuses_is_a_502_saying_so_and_stores_nothing(
+    client: httpx.AsyncClient,
+    db: AsyncSession,
+    registry: FakeRegistry,
+    analytics: FakeAnalytics,
+    set_now: Callable[[datetime], None],
+) -> None:
+    plan = await a_plan(client, registry.add_partner())
+    # a plan stored before goals were bounded: its window 2020-01-01..2027-01-30 is over 1,830 days long
+    await db.execute(
+        sa.update(ImprovementPlan)
+        .where(ImprovementPlan.id == UUID(plan["id"]))
+        .values(starts_on=date(2020, 1, 1))
+    )
+    before = (await client.get(f"/v1/improvement-plans/{plan['id']}")).json()
+
+    response = await client.post(f"/v1/improvement-plans/{plan['id']}/progress-checks")
+
+    assert is_problem(response, 502, "bad-gateway"), response.text
+    problem = response.json()
+    assert "errors" not in problem  # analytics' query parameters are not the caller's
+    assert problem["detail"] == (
+        "analytics refused the partner's KPIs over 2020-01-01..2027-01-30 "
+        "(422: a range may span at most 1830 days)"
+    )
+    assert (await client.get(f"/v1/improvement-plans/{plan['id']}")).json() == before
 
 
 async def test_an_unknown_partner_is_refused(

@@ -40,6 +40,17 @@ def test_a_cumulative_kpi_is_on_track_at_or_above_its_share_of_the_target() -> N
     assert (ahead.baseline, ahead.baseline_on) == (None, None)
 
 
+def test_a_cumulative_kpi_counts_from_0_and_leaves_a_stored_baseline_as_it_was() -> None:
+    # a baseline stored before plans refused one for cumulative KPIs: not used, and not erased either
+    terms = _terms(KpiName.REVENUE, "90000", baseline="3")
+
+    progress = judge(terms, Decimal("30000"), None, as_of=DAY_30, today=DAY_30)
+
+    # from 0, not 3: 90000 · 30/90 = 30000 expected
+    assert (progress.state, progress.expected) == (GoalState.ON_TRACK, Decimal("30000.000000"))
+    assert (progress.baseline, progress.baseline_on) == (Decimal("3"), None)
+
+
 def test_a_score_runs_from_its_given_baseline() -> None:
     terms = _terms(KpiName.NPS, "40", baseline="10")
 

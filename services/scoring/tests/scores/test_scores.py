@@ -177,6 +177,37 @@ async def test_a_new_assessment_updates_the_score_in_its_own_request(
     assert (summary["health"], summary["version"]) == ("warning", 2)
 
 
+async def test_an_incomplete_assessment_shows_no_contribution_by_dimension(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    registry: LadderRegistry,
+    analytics: FakeAnalytics,
+) -> None:
+    partner = a_silver_partner(registry, analytics)
+    await queue(client, partner)
+    await refresh(app)
+    model = await a_model(
+        client,
+        criteria=[
+            linear("growth", "3", dimension="sales_capability"),
+            linear("reach", "1", dimension="marketing_capability", when_missing="incomplete"),
+        ],
+    )
+
+    assessed = await client.post(
+        "/v1/assessments", json=assessment_body(partner, model["model_name"], {"growth": "40"})
+    )
+    evaluation = (await client.get(f"/v1/scores/partners/{partner}")).json()["evaluation"]
+
+    assert assessed.status_code == 201, assessed.text
+    # reach is missing and makes the whole assessment incomplete: no total, no contributions to sum
+    assert (evaluation["complete"], evaluation["total"], evaluation["grade"]) == (False, None, None)
+    # growth alone has an input, so it holds the whole weight (3/3); reach, missing, has none
+    assert evaluation["dimensions"] == [
+        {"dimension": "sales_capability", "contribution": None, "weight": "1.000000"}
+    ]
+
+
 async def test_an_assessment_of_a_partner_never_refreshed_stores_its_evaluation_and_queues_it(
     client: httpx.AsyncClient, db: AsyncSession, registry: LadderRegistry
 ) -> None:

@@ -8,7 +8,9 @@ from uuid import UUID
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from fastapi import FastAPI
+from scoring.models import ImprovementPlan
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..fake_analytics import FakeAnalytics, kpi_snapshot
@@ -136,6 +138,40 @@ async def test_a_closed_plan_is_not_refreshed_and_analytics_down_keeps_the_partn
     assert (await client.get(f"/v1/improvement-plans/{plan['id']}")).json() == closed.json()
     # a closed plan's windows are not even asked for
     assert not any("from=2026-10-17" in request for request in analytics.requests)
+
+
+async def test_a_plan_whose_window_analytics_refuses_holds_up_no_refresh(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    db: AsyncSession,
+    registry: LadderRegistry,
+    analytics: FakeAnalytics,
+) -> None:
+    stuck, other = registry.add_partner(tier="silver"), registry.add_partner(tier="silver")
+    for partner in (stuck, other):
+        add_kpis(analytics, partner, revenue_12m="100000.00")
+    plan = await a_plan(client, stuck)
+    # a plan stored before goals were bounded: on 2026-11-15 its window from 2019-01-01 is far over the
+    # 1,830 days analytics reads KPIs over, and analytics answers 422
+    await db.execute(
+        sa.update(ImprovementPlan)
+        .where(ImprovementPlan.id == UUID(str(plan["id"])))
+        .values(starts_on=date(2019, 1, 1))
+    )
+    before = (await client.get(f"/v1/improvement-plans/{plan['id']}")).json()
+
+    await kpis_updated(client, stuck)
+    await kpis_updated(client, other)
+    assert await refresh(app) == 2
+
+    assert await queued(db) == {}  # neither is left to retry
+    assert (
+        f"GET /internal/partners/{stuck}/kpis?from=2019-01-01&to=2026-11-15&currency=EUR"
+        in analytics.requests
+    )
+    for partner in (stuck, other):
+        assert (await client.get(f"/v1/scores/partners/{partner}")).status_code == 200
+    assert (await client.get(f"/v1/improvement-plans/{plan['id']}")).json() == before
 
 
 def queued_attempts(rows: dict[object, object], partner: object) -> int:

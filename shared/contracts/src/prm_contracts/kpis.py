@@ -23,6 +23,8 @@ from pydantic import BaseModel, BeforeValidator, Field, PlainSerializer, WithJso
 from prm_contracts.money import CurrencyCode
 
 KPI_UPDATED = "kpi.updated"
+# The longest explicit range (`from`..`to`, both inclusive) analytics answers a snapshot for; longer is 422.
+KPI_RANGE_MAX_DAYS = 366 * 5
 
 KPI_NUMBER_PATTERN = r"^-?[0-9]{1,15}(\.[0-9]{1,6})?$"
 _KPI_NUMBER_RE = re.compile(KPI_NUMBER_PATTERN)

@@ -38,6 +38,7 @@ from pydantic_core import PydanticCustomError
 
 from prm_contracts.counts import VersionNumber
 from prm_contracts.dates import IsoDate, PastOrTodayDate
+from prm_contracts.json_values import JsonObject, check_json_value
 from prm_contracts.money import Money
 from prm_contracts.partners import PartnerType, Specialisations
 from prm_contracts.patch import Omittable
@@ -83,7 +84,7 @@ class ApplicantFacts(BaseModel):
     annual_revenue: Money | None = None
     specialisations: Specialisations = Field(default_factory=Specialisations)
     segments_served: list[str] = Field(default_factory=list, description="Customer segments served.")
-    questionnaire: dict[str, Any] = Field(
+    questionnaire: JsonObject = Field(
         default_factory=dict, description="The answers to the pre-qualification questionnaire."
     )
 
@@ -378,7 +379,7 @@ class QuestionnaireGate(BaseModel):
     key: Slug
     question: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     operator: Literal["equals", "in", "at_least"]
-    value: Any = Field(
+    value: Annotated[Any, AfterValidator(check_json_value)] = Field(
         description="`equals`: a string, whole number, boolean or null; `in`: a list of those; `at_least`: a "
         'decimal string such as "3".'
     )
@@ -558,7 +559,8 @@ class EvaluationModelOut(BaseModel):
     name: str
     description: str | None
     current_version: int | None = Field(
-        description="The latest published version: the one assessments and applications use by default."
+        description="The version published last (not necessarily the highest number): the one assessments "
+        "and applications use by default."
     )
     latest_version: int = Field(description="The highest version number, draft or published.")
     created_by: str
@@ -623,8 +625,11 @@ class AssessmentFactsIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     certified_technical_contact: bool | None = None
-    answers: dict[str, Any] = Field(
-        default_factory=dict, max_length=100, description="Answers read by questionnaire gates."
+    answers: JsonObject = Field(
+        default_factory=dict,
+        max_length=100,
+        description="Answers read by questionnaire gates: any JSON, but a lone UTF-16 surrogate or a number "
+        "JSON has not (NaN, Infinity, 1e999) is refused (422, saying where).",
     )
 
 
@@ -721,7 +726,10 @@ class DimensionScore(BaseModel):
     """A dimension's part of an evaluation: the sums over its criteria."""
 
     dimension: str = Field(examples=["sales_capability"])
-    contribution: DecimalString = Field(description="Sum of its criteria's contributions (2 decimals).")
+    contribution: DecimalString | None = Field(
+        description="Sum of its criteria's contributions (2 decimals); null when the evaluation is incomplete "
+        "(no total, so no contributions)."
+    )
     weight: DecimalString = Field(description="Sum of its criteria's normalised weights (6 decimals).")
 
 

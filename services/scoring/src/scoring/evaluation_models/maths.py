@@ -1,8 +1,10 @@
 """The scoring maths, with no I/O: raw input → normalised 0-100 → weighted contribution → total and grade.
 
-Exactness. Everything is computed in `Decimal` at 50 significant digits: a normalised value, a weight's share
-`weight / sum(weights)` and a contribution `normalised * weight / sum(weights)` (one division, so scaling every
-weight by the same factor gives the very same numbers). Then, once, for display and storage:
+Exactness. Everything is computed in exact rationals (`Fraction`): a normalised value, a weight's share
+`weight / sum(weights)` and a contribution `normalised * weight / sum(weights)` (so scaling every weight by the
+same factor gives the very same numbers, and remainders that are equal compare equal). Decimals at a fixed
+precision would not do: 100/3 three times sums to just under 100, so an exact half cent could round down and
+two equal remainders could differ in their last digit. Then, once, for display and storage:
 
 - the total is the exact sum of the contributions rounded half-up to 2 decimals;
 - each contribution is rounded down to 2 decimals and the cents still missing to reach the rounded total go,
@@ -19,9 +21,11 @@ out (the remaining weights are renormalised), `incomplete` leaves the whole resu
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, localcontext
+from decimal import Decimal
+from fractions import Fraction
 
 from prm_contracts.scoring import (
     BandedNormaliser,
@@ -34,10 +38,9 @@ from prm_contracts.scoring import (
     RatingNormaliser,
 )
 
-PRECISION = 50
-HUNDRED = Decimal(100)
-CENT = Decimal("0.01")
-WEIGHT_QUANTUM = Decimal("0.000001")
+HUNDRED = Fraction(100)
+CENT_PLACES = 2
+WEIGHT_PLACES = 6
 
 RawInput = bool | int | Decimal
 AnyNormaliser = LinearNormaliser | BandedNormaliser | BooleanNormaliser | RatingNormaliser
@@ -67,48 +70,58 @@ class Result:
     criteria: list[CriterionOutcome]
 
 
-def _number(raw: RawInput, kind: str) -> Decimal:
+def _number(raw: RawInput, kind: str) -> Fraction:
     if isinstance(raw, bool):
         raise UnfitInput(f"a {kind} criterion takes a number, not a boolean")
-    return Decimal(raw)
+    return Fraction(raw)
 
 
-def normalise(normaliser: AnyNormaliser, raw: RawInput) -> Decimal:
-    """The raw input on the 0-100 scale, exact (at 50 digits); `UnfitInput` when it is the wrong kind."""
-    with localcontext() as context:
-        context.prec = PRECISION
-        if isinstance(normaliser, LinearNormaliser):
-            value = _number(raw, "linear")
-            clamped = min(max(value, normaliser.floor), normaliser.ceiling)
-            share = (clamped - normaliser.floor) * HUNDRED / (normaliser.ceiling - normaliser.floor)
-            return HUNDRED - share if normaliser.direction == "decreasing" else share
-        if isinstance(normaliser, BandedNormaliser):
-            value = _number(raw, "banded")
-            for band in normaliser.bands:
-                if value >= band.min and (band.max is None or value < band.max):
-                    return band.points
-            return Decimal(0)
-        if isinstance(normaliser, BooleanNormaliser):
-            if not isinstance(raw, bool):
-                raise UnfitInput("a boolean criterion takes true or false")
-            return normaliser.true_points if raw else normaliser.false_points
-        rating = _number(raw, "rating_1_5")
-        if rating not in {1, 2, 3, 4, 5}:
-            raise UnfitInput("a rating_1_5 criterion takes a whole number from 1 to 5")
-        return (rating - 1) * 25
+def normalise(normaliser: AnyNormaliser, raw: RawInput) -> Fraction:
+    """The raw input on the 0-100 scale, exact; `UnfitInput` when it is the wrong kind."""
+    if isinstance(normaliser, LinearNormaliser):
+        value = _number(raw, "linear")
+        floor, ceiling = Fraction(normaliser.floor), Fraction(normaliser.ceiling)
+        clamped = min(max(value, floor), ceiling)
+        share = (clamped - floor) * HUNDRED / (ceiling - floor)
+        return HUNDRED - share if normaliser.direction == "decreasing" else share
+    if isinstance(normaliser, BandedNormaliser):
+        value = _number(raw, "banded")
+        for band in normaliser.bands:
+            if value >= Fraction(band.min) and (band.max is None or value < Fraction(band.max)):
+                return Fraction(band.points)
+        return Fraction(0)
+    if isinstance(normaliser, BooleanNormaliser):
+        if not isinstance(raw, bool):
+            raise UnfitInput("a boolean criterion takes true or false")
+        return Fraction(normaliser.true_points if raw else normaliser.false_points)
+    rating = _number(raw, "rating_1_5")
+    if rating not in {1, 2, 3, 4, 5}:
+        raise UnfitInput("a rating_1_5 criterion takes a whole number from 1 to 5")
+    return (rating - 1) * 25
 
 
-def allocate(exact: Sequence[Decimal], total: Decimal, quantum: Decimal) -> list[Decimal]:
-    """`exact` (non-negative) rounded down to `quantum`, plus one `quantum` each to the largest remainders
-    (earlier first on ties) until they sum to `total` (largest-remainder method)."""
-    floors = [value.quantize(quantum, rounding=ROUND_DOWN) for value in exact]
-    units = int((total - sum(floors, Decimal(0))) / quantum)
+def _units_half_up(value: Fraction, places: int) -> int:
+    """`value` (non-negative) in units of 10**-places, rounded half-up."""
+    return math.floor(value * Fraction(10) ** places + Fraction(1, 2))
+
+
+def _decimal(units: int, places: int) -> Decimal:
+    """`units` of 10**-places as a Decimal written with exactly `places` decimals (`4800, 2` → 48.00)."""
+    return Decimal(units).scaleb(-places)
+
+
+def allocate(exact: Sequence[Fraction], total: int, places: int) -> list[Decimal]:
+    """`exact` (non-negative) rounded down to `places` decimals, plus one unit of the last place each to the
+    largest remainders (earlier first on ties) until they make `total` units (largest-remainder method)."""
+    scaled = [value * Fraction(10) ** places for value in exact]
+    floors = [math.floor(value) for value in scaled]
+    units = total - sum(floors)
     if not 0 <= units <= len(exact):
-        raise ValueError(f"cannot allocate {total} over {list(exact)}")
-    by_remainder = sorted(range(len(exact)), key=lambda i: (-(exact[i] - floors[i]), i))
+        raise ValueError(f"cannot allocate {total} units over {[str(value) for value in exact]}")
+    by_remainder = sorted(range(len(exact)), key=lambda i: (-(scaled[i] - floors[i]), i))
     for index in by_remainder[:units]:
-        floors[index] += quantum
-    return floors
+        floors[index] += 1
+    return [_decimal(floor, places) for floor in floors]
 
 
 def grade_of(total: Decimal, bands: Sequence[GradeBand]) -> str:
@@ -124,43 +137,44 @@ def score(
 ) -> Result:
     """Score `inputs` (by criterion key; keys of no criterion are the caller's to refuse) under `criteria`.
     Raises `UnfitInput` (its message prefixed with the key) for an input of the wrong kind."""
-    with localcontext() as context:
-        context.prec = PRECISION
-        normalised: dict[str, Decimal] = {}
-        statuses: dict[str, CriterionStatus] = {}
-        for criterion in criteria:
-            raw = inputs.get(criterion.key)
-            if raw is not None:
-                try:
-                    normalised[criterion.key] = normalise(criterion.normaliser, raw)
-                except UnfitInput as error:
-                    raise UnfitInput(f"{criterion.key}: {error}") from error
-                statuses[criterion.key] = CriterionStatus.SCORED
-            elif criterion.when_missing == MissingInput.ZERO:
-                normalised[criterion.key] = Decimal(0)
-                statuses[criterion.key] = CriterionStatus.MISSING_ZERO
-            elif criterion.when_missing == MissingInput.EXCLUDE:
-                statuses[criterion.key] = CriterionStatus.EXCLUDED
-            else:
-                statuses[criterion.key] = CriterionStatus.MISSING
+    normalised: dict[str, Fraction] = {}
+    statuses: dict[str, CriterionStatus] = {}
+    for criterion in criteria:
+        raw = inputs.get(criterion.key)
+        if raw is not None:
+            try:
+                normalised[criterion.key] = normalise(criterion.normaliser, raw)
+            except UnfitInput as error:
+                raise UnfitInput(f"{criterion.key}: {error}") from error
+            statuses[criterion.key] = CriterionStatus.SCORED
+        elif criterion.when_missing == MissingInput.ZERO:
+            normalised[criterion.key] = Fraction(0)
+            statuses[criterion.key] = CriterionStatus.MISSING_ZERO
+        elif criterion.when_missing == MissingInput.EXCLUDE:
+            statuses[criterion.key] = CriterionStatus.EXCLUDED
+        else:
+            statuses[criterion.key] = CriterionStatus.MISSING
 
-        counted = [c for c in criteria if c.key in normalised]
-        complete = bool(counted) and CriterionStatus.MISSING not in statuses.values()
-        weight_sum = sum((c.weight for c in counted), Decimal(0))
-        shares = [c.weight / weight_sum for c in counted] if counted else []
-        shown_shares = dict(
-            zip(
-                (c.key for c in counted),
-                allocate(shares, Decimal(1), WEIGHT_QUANTUM) if counted else [],
-                strict=True,
-            )
+    counted = [c for c in criteria if c.key in normalised]
+    complete = bool(counted) and CriterionStatus.MISSING not in statuses.values()
+    weight_sum = sum((Fraction(c.weight) for c in counted), Fraction(0))
+    shares = [Fraction(c.weight) / weight_sum for c in counted]
+    shown_shares = dict(
+        zip(
+            (c.key for c in counted),
+            allocate(shares, 10**WEIGHT_PLACES, WEIGHT_PLACES) if counted else [],
+            strict=True,
         )
-        contributions: dict[str, Decimal] = {}
-        total: Decimal | None = None
-        if complete:
-            exact = [normalised[c.key] * c.weight / weight_sum for c in counted]
-            total = sum(exact, Decimal(0)).quantize(CENT, rounding=ROUND_HALF_UP)
-            contributions = dict(zip((c.key for c in counted), allocate(exact, total, CENT), strict=True))
+    )
+    contributions: dict[str, Decimal] = {}
+    total: Decimal | None = None
+    if complete:
+        exact = [normalised[c.key] * share for c, share in zip(counted, shares, strict=True)]
+        total_units = _units_half_up(sum(exact, Fraction(0)), CENT_PLACES)
+        total = _decimal(total_units, CENT_PLACES)
+        contributions = dict(
+            zip((c.key for c in counted), allocate(exact, total_units, CENT_PLACES), strict=True)
+        )
 
     outcomes = [
         CriterionOutcome(
@@ -169,7 +183,7 @@ def score(
             dimension=c.dimension,
             status=statuses[c.key],
             raw_input=inputs.get(c.key),
-            normalised=normalised[c.key].quantize(CENT, rounding=ROUND_HALF_UP)
+            normalised=_decimal(_units_half_up(normalised[c.key], CENT_PLACES), CENT_PLACES)
             if c.key in normalised
             else None,
             weight=shown_shares.get(c.key),

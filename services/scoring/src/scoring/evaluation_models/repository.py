@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
 from prm_contracts.scoring import VersionStatus
 from prm_kit.pagination import KeysetPosition, keyset_after, keyset_order
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from scoring.evaluation_models.models import EvaluationModel, EvaluationModelVersion
 
@@ -50,19 +52,30 @@ async def model_page(
     return list((await session.scalars(statement)).all())
 
 
+def _last_published_first(
+    version: type[EvaluationModelVersion],
+) -> tuple[sa.UnaryExpression[Any], ...]:
+    # Publishing makes a version current, an older draft too: by the moment of publishing, not the number.
+    return version.published_at.desc(), version.number.desc()
+
+
 async def version_numbers(session: AsyncSession, model_ids: list[UUID]) -> dict[UUID, tuple[int | None, int]]:
-    """Per model: (its latest published version number or None, its highest version number)."""
+    """Per model: (its current version's number, see `current_published`, or None; its highest number)."""
     if not model_ids:
         return {}
-    published = sa.case(
-        (EvaluationModelVersion.status == VersionStatus.PUBLISHED.value, EvaluationModelVersion.number)
+    published = aliased(EvaluationModelVersion)
+    current = (
+        sa.select(published.number)
+        .where(
+            published.model_id == EvaluationModelVersion.model_id,
+            published.status == VersionStatus.PUBLISHED.value,
+        )
+        .order_by(*_last_published_first(published))
+        .limit(1)
+        .scalar_subquery()
     )
     rows = await session.execute(
-        sa.select(
-            EvaluationModelVersion.model_id,
-            sa.func.max(published),
-            sa.func.max(EvaluationModelVersion.number),
-        )
+        sa.select(EvaluationModelVersion.model_id, current, sa.func.max(EvaluationModelVersion.number))
         .where(EvaluationModelVersion.model_id.in_(model_ids))
         .group_by(EvaluationModelVersion.model_id)
     )
@@ -84,14 +97,14 @@ async def version(
 
 
 async def current_published(session: AsyncSession, model_id: UUID) -> EvaluationModelVersion | None:
-    """The latest published version: the one used when no version is named."""
+    """The version published last: the one used when no version is named."""
     found: EvaluationModelVersion | None = await session.scalar(
         sa.select(EvaluationModelVersion)
         .where(
             EvaluationModelVersion.model_id == model_id,
             EvaluationModelVersion.status == VersionStatus.PUBLISHED.value,
         )
-        .order_by(EvaluationModelVersion.number.desc())
+        .order_by(*_last_published_first(EvaluationModelVersion))
         .limit(1)
     )
     return found

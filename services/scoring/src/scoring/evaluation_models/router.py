@@ -49,7 +49,7 @@ def _version_location(model_id: UUID, number: int) -> str:
 async def list_evaluation_models(
     session: SessionDep, limit: LimitQuery = 50, cursor: CursorQuery = None
 ) -> Page[EvaluationModelOut]:
-    """The models by name, each with its current (latest published) and latest version number."""
+    """The models by name, each with its current (published last) and latest version number."""
     return await service.list_models(session, limit=limit, cursor=cursor)
 
 
@@ -84,7 +84,7 @@ async def create_evaluation_model(
     dependencies=[READ],
 )
 async def get_evaluation_model(model_id: UUID, session: SessionDep) -> EvaluationModelOut:
-    """The model with its current (latest published) and latest version number."""
+    """The model with its current (published last) and latest version number."""
     return await service.model_answer(session, await service.visible_model(session, model_id))
 
 
@@ -189,9 +189,10 @@ async def publish_evaluation_model_version(
     now: NowDep,
     if_match: IfMatchHeader = None,
 ) -> ModelVersionOut:
-    """Makes the draft immutable and, as the latest published version, the model's current one: new
-    assessments and applications are scored with it from now on; stored scores keep their version. 409 when
-    already published. `If-Match` is optional, checked when sent."""
+    """Makes the draft immutable and, as the version published last, the model's current one (an older
+    draft too, after a newer version): new assessments and applications are scored with it from now on;
+    stored scores keep their version. 409 when already published. `If-Match` is optional, checked when
+    sent."""
     model, version = await service.publish_version(
         session, model_id, number, if_match=if_match, actor=who, now=now
     )

@@ -1,7 +1,7 @@
 """Evaluation models: named, versioned sets of criteria, gates and grade bands.
 
 A version starts as a draft, which may be edited; publishing makes it immutable (editing it is 409) and,
-being the latest published one, the model's current version. A change to a published version is a new
+being the version published last (whatever its number), the model's current version. A change to a published version is a new
 draft, usually copied from it. Models and versions are the vendor's: a partner's own credential reads them
 (to see how it is scored) but never changes them.
 """
@@ -223,7 +223,7 @@ async def publish_version(
     actor: Principal,
     now: datetime,
 ) -> tuple[EvaluationModel, EvaluationModelVersion]:
-    """Publish a draft: from now on it is immutable and, as the latest published version, the current one."""
+    """Publish a draft: from now on it is immutable and, as the version published last, the current one."""
     actor.require_vendor("publish evaluation models")
     model, version = await visible_version(session, model_id, number, for_update=True)
     _ensure_draft(model, version)

@@ -161,6 +161,8 @@ def judge(terms: Terms, value: Decimal | None, reason: str | None, *, as_of: dat
         state = GoalState.ON_TRACK
     else:
         state = GoalState.OFF_TRACK
-    if terms.kpi in CUMULATIVE_KPIS:
-        return Progress(state, value, expected, None, None, None)
+    if (
+        terms.kpi in CUMULATIVE_KPIS
+    ):  # counted from 0, whatever was stored: the goal's baseline stays as it is
+        return Progress(state, value, expected, None, terms.baseline, terms.baseline_on)
     return Progress(state, value, expected, None, baseline, baseline_on)

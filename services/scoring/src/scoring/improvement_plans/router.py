@@ -50,9 +50,10 @@ async def create_improvement_plan(
     """An open plan: goals as (KPI of analytics' snapshot, target, due date), an owner and notes. A target is a
     decimal string (ratios are fractions: `"0.9"` is 90 %), Money for the amount KPIs (revenue, gross_profit,
     customer_acquisition_cost, customer_lifetime_value). Lower is better for returns_ratio and
-    customer_acquisition_cost. 422 for an unknown KPI, a goal due on or before the plan's start, a JSON number
-    as a target, a target of the wrong kind or a partner the registry does not know. Not open to a partner's
-    own credential."""
+    customer_acquisition_cost. 422 for an unknown KPI, a goal due on or before the plan's start or running
+    more than 1,830 days from it (the longest range analytics reads KPIs over), a JSON number as a target, a
+    target of the wrong kind, a baseline for a cumulative KPI or a partner the registry does not know. Not open
+    to a partner's own credential."""
     plan, goals = await service.create_plan(session, registry, body, actor=who, now=now)
     return await created(
         session,
@@ -119,8 +120,9 @@ async def check_improvement_plan_progress(
     """Reads each goal's KPI from analytics over the plan's window so far (`starts_on` to today, or to the
     goal's due date once past) and stores its state: `met` (target reached), `missed` (due date passed, not
     met), `on_track` / `off_track` (at or behind the straight line from the baseline to the target by now),
-    `no_data` (the KPI has no value yet; analytics' reason is kept). 409 for a closed plan; 503 when analytics
-    cannot be asked (nothing stored). Not open to a partner's own credential."""
+    `no_data` (the KPI has no value yet; analytics' reason is kept). 409 for a closed plan; 502 when analytics
+    refuses a window (its reason in the detail); 503 when analytics cannot be asked (nothing stored in either
+    case). Not open to a partner's own credential."""
     plan = await service.check_progress(session, analytics, plan_id, actor=who, now=now)
     set_etag(response, plan.version)
     return plan

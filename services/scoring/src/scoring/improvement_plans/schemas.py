@@ -86,8 +86,8 @@ class GoalIn(BaseModel):
     baseline: KpiNumber | None = Field(
         default=None,
         description="Where a ratio or score KPI stood before the plan; without it, the first progress check's "
-        "value. Not used by the cumulative KPIs (revenue, gross_profit, new_customers, active_customers, "
-        "nps_responses, csat_responses), which start from 0.",
+        "value. The cumulative KPIs (revenue, gross_profit, new_customers, active_customers, nps_responses, "
+        "csat_responses) start from 0 and take none (422).",
     )
 
 

@@ -21,13 +21,21 @@ from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID
 
+import structlog
 from prm_contracts.clients.analytics import AnalyticsClient
 from prm_contracts.clients.registry import RegistryClient
-from prm_contracts.kpis import Kpi, KpiSnapshot
+from prm_contracts.kpis import KPI_RANGE_MAX_DAYS, Kpi, KpiSnapshot
 from prm_contracts.money import Money
 from prm_contracts.pagination import Page
 from prm_contracts.principal import Principal
-from prm_contracts.problem import Conflict, NotFound, UnprocessableContent, ValidationIssue
+from prm_contracts.problem import (
+    AppError,
+    BadGateway,
+    Conflict,
+    NotFound,
+    UnprocessableContent,
+    ValidationIssue,
+)
 from prm_kit.db import bump_version, end_reading, ordered_id
 from prm_kit.etag import check_if_match
 from prm_kit.pagination import keyset_cursor, keyset_position, page_of
@@ -35,7 +43,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from scoring.improvement_plans import repository
 from scoring.improvement_plans.models import ImprovementGoal, ImprovementPlan
-from scoring.improvement_plans.progress import AMOUNT_KPIS, KpiName, Terms, Window, goal_window, judge
+from scoring.improvement_plans.progress import (
+    AMOUNT_KPIS,
+    CUMULATIVE_KPIS,
+    KpiName,
+    Terms,
+    Window,
+    goal_window,
+    judge,
+)
 from scoring.improvement_plans.schemas import (
     TARGET_LIMIT,
     ImprovementPlanIn,
@@ -46,6 +62,7 @@ from scoring.improvement_plans.schemas import (
 )
 
 ORDER = "-created_at"
+_log = structlog.get_logger("improvement_plans")
 NO_PARTNER_DATA = "analytics has no data of this partner"
 
 
@@ -58,7 +75,8 @@ def _invalid(detail: str, loc: list[str | int], kind: str) -> UnprocessableConte
 
 
 def _check_goals(body: ImprovementPlanIn, starts_on: date) -> None:
-    """Each goal due after the plan starts, with a target of the kind its KPI is measured in."""
+    """Each goal due after the plan starts, within the range analytics reads KPIs over (a longer window could
+    never be checked), with a target of the kind its KPI is measured in and a baseline only where one counts."""
     for index, goal in enumerate(body.goals):
         loc: list[str | int] = ["body", "goals", index]
         if goal.due_on <= starts_on:
@@ -67,6 +85,15 @@ def _check_goals(body: ImprovementPlanIn, starts_on: date) -> None:
                 f"{starts_on}",
                 [*loc, "due_on"],
                 "due_before_start",
+            )
+        days = (goal.due_on - starts_on).days + 1
+        if days > KPI_RANGE_MAX_DAYS:
+            raise _invalid(
+                f"goal {index} ({goal.kpi.value}) runs {days:,} days, from the plan's start on {starts_on} to "
+                f"{goal.due_on}; a goal may run at most {KPI_RANGE_MAX_DAYS:,} days, the longest range "
+                "analytics reads KPIs over",
+                [*loc, "due_on"],
+                "goal_too_long",
             )
         amount = goal.kpi in AMOUNT_KPIS
         if amount != isinstance(goal.target, Money):
@@ -77,6 +104,13 @@ def _check_goals(body: ImprovementPlanIn, starts_on: date) -> None:
                 f"the target of goal {index} ({goal.kpi.value}) must be {wanted}",
                 [*loc, "target"],
                 "target_kind",
+            )
+        if goal.baseline is not None and goal.kpi in CUMULATIVE_KPIS:
+            raise _invalid(
+                f"goal {index} ({goal.kpi.value}) takes no baseline: a cumulative KPI is summed over the plan's "
+                "window and starts from 0",
+                [*loc, "baseline"],
+                "baseline_not_applicable",
             )
 
 
@@ -306,7 +340,8 @@ async def fetched_snapshots(
     analytics: AnalyticsClient, partner_id: UUID, windows: list[Window]
 ) -> list[KpiSnapshot]:
     """The snapshots of `windows` analytics has (for an event worker, with no transaction open); a window
-    analytics has no data for is left out, so the goals reading it stay as they were."""
+    analytics has no data for, or refuses (a plan older than the range it reads), is left out, so the goals
+    reading it stay as they were and the partner's score is refreshed all the same."""
     found: list[KpiSnapshot] = []
     for window in windows:
         try:
@@ -317,6 +352,16 @@ async def fetched_snapshots(
             )
         except NotFound:
             continue
+        except AppError as error:
+            if error.status >= 500:
+                raise
+            _log.warning(
+                "plan_window_refused",
+                partner_id=str(partner_id),
+                window=f"{window.first_day}..{window.last_day}",
+                status=error.status,
+                detail=error.detail,
+            )
     return found
 
 
@@ -327,6 +372,14 @@ async def _read(analytics: AnalyticsClient, partner_id: UUID, window: Window) ->
         )
     except NotFound:
         return Reading(window)
+    except AppError as error:
+        if error.status >= 500:
+            raise
+        # analytics refused our question (its 422 would name its own query parameters, not the caller's)
+        raise BadGateway(
+            f"analytics refused the partner's KPIs over {window.first_day}..{window.last_day} "
+            f"({error.status}: {error.detail})"
+        ) from error
     return reading_of(snapshot)
 
 

@@ -94,7 +94,8 @@ def evaluation_summary(assessment: Assessment, criteria: list[AssessmentCriterio
         if criterion.weight is None:
             continue  # excluded or missing: no part of the total
         weight[criterion.dimension] += criterion.weight
-        contribution[criterion.dimension] += criterion.contribution or Decimal(0)
+        if criterion.contribution is not None:  # None throughout an incomplete assessment
+            contribution[criterion.dimension] += criterion.contribution
     return EvaluationSummary(
         assessment_id=assessment.id,
         model=assessment.model_name,
@@ -105,7 +106,11 @@ def evaluation_summary(assessment: Assessment, criteria: list[AssessmentCriterio
         gates_passed=assessment.gates_passed,
         assessed_on=assessment.assessed_on,
         dimensions=[
-            DimensionScore(dimension=name, contribution=contribution[name], weight=weight[name])
+            DimensionScore(
+                dimension=name,
+                contribution=contribution[name] if assessment.complete else None,
+                weight=weight[name],
+            )
             for name in weight
         ],
     )
