@@ -11,10 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from prm_contracts.kpis import KPI_RANGE_MAX_DAYS
 from prm_contracts.periods import Period, parse_period
 from prm_contracts.problem import UnprocessableContent, ValidationIssue
 
-MAX_SPAN_DAYS = 366 * 5
+MAX_SPAN_DAYS = KPI_RANGE_MAX_DAYS  # the contract's, which scoring's improvement plans are bounded by
 
 
 @dataclass(frozen=True)
