@@ -159,6 +159,28 @@ async def test_filters_and_name_search(
     assert await _names(client, **params) == expected
 
 
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("Öresund", ["Öresund Partners"]),
+        ("öresund", ["Öresund Partners"]),
+        ("ÖRESUND PARTNERS", ["Öresund Partners"]),
+        ("ärger", ["Ärger Bau"]),
+        ("Éclair", ["éclair Studio"]),
+        ("ölfirma", ["Nordic Oil"]),  # in the legal name only
+    ],
+)
+async def test_the_name_search_ignores_the_case_of_non_ascii_letters(
+    client: httpx.AsyncClient, q: str, expected: list[str]
+) -> None:
+    await a_partner(client, legal_name="Öresund Partners AB", display_name="Öresund Partners", country="SE")
+    await a_partner(client, legal_name="Ärger Bau GmbH", display_name="Ärger Bau", country="DE")
+    await a_partner(client, legal_name="éclair SARL", display_name="éclair Studio", country="FR")
+    await a_partner(client, legal_name="ÖLFIRMA AB", display_name="Nordic Oil", country="SE")
+
+    assert await _names(client, q=q) == expected
+
+
 @pytest.mark.parametrize("sort", ["display_name", "-display_name", "created_at", "-created_at", "legal_name"])
 async def test_pages_walk_the_whole_list_without_gaps_or_repeats(
     client: httpx.AsyncClient, sort: str
@@ -262,6 +284,22 @@ async def test_a_partner_is_found_by_its_registration_number_or_domain_in_any_sp
     assert await ids(registration_number="HRB.77.88.99", country="DE") == [german["id"]]
     assert await ids(website_domain="https://www.Nordlicht.example/kontakt") == [german["id"]]
     assert await ids(website_domain="nobody.example") == []
+
+
+@pytest.mark.parametrize("number", ["-", " ", "./-", "\u200b", "Ä"])
+async def test_a_registration_number_filter_without_a_letter_or_digit_is_422(
+    client: httpx.AsyncClient, number: str
+) -> None:
+    await a_partner(client, registration_number=None)
+
+    # compared by its letters and digits alone, it would filter nothing: never the unfiltered list
+    response = await client.get("/v1/partners", params={"registration_number": number, "status": "prospect"})
+
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    [error] = response.json()["errors"]
+    assert (error["loc"], error["type"]) == (["query", "registration_number"], "registration_number_empty")
+    assert "registration_number" in response.json()["detail"]
 
 
 async def test_a_domain_filter_that_is_no_domain_is_422(client: httpx.AsyncClient) -> None:

@@ -15,6 +15,8 @@ from sqlalchemy import MetaData, make_url, pool, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from prm_kit.db.engine import make_engine
+
 
 def alembic_config(migrations_dir: Path, url: str | None = None) -> Config:
     config = Config()
@@ -105,7 +107,8 @@ def _migrate(connection: Connection, target_metadata: MetaData) -> None:
 
 
 async def _migrate_with_new_engine(url: str, target_metadata: MetaData) -> None:
-    engine = create_async_engine(url, poolclass=pool.NullPool)
+    # the kit's engine, so that SQLite gets the functions its indexes are built with (prm_kit.db.engine)
+    engine = make_engine(url, pooled=False)
     try:
         async with engine.begin() as connection:
             await connection.run_sync(_migrate, target_metadata)

@@ -51,6 +51,17 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # commits to be lost when the machine (not just the process) stops before the next checkpoint.
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.close()
+    # SQLite's own lower() folds ASCII only, so `lower(name) LIKE '%öresund%'` never finds "Öresund" where
+    # PostgreSQL does. Python's is Unicode-aware and deterministic, as the expression indexes on lower(...)
+    # require: every connection that writes them must register it (a database written without it needs its
+    # indexes rebuilt, as registry0011 does).
+    dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
+
+
+def _unicode_lower(value: Any) -> Any:
+    """SQL lower() on SQLite: text lower-cased as Python does, NULL as NULL, anything else (no column it is
+    used on holds a number or a blob) as it is."""
+    return value.lower() if isinstance(value, str) else value
 
 
 def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
