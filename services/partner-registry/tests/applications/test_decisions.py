@@ -9,7 +9,16 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..factories import an_application, history, outbox_payloads, partner_user, signed_as, stored_counts
+from ..factories import (
+    a_complete_checklist,
+    a_current_agreement,
+    an_application,
+    history,
+    outbox_payloads,
+    partner_user,
+    signed_as,
+    stored_counts,
+)
 from ..fakes import FakeScoring
 
 pytestmark = pytest.mark.asyncio
@@ -116,6 +125,59 @@ async def test_rejecting_leaves_a_partner_that_was_moved_on_by_hand_alone(client
 
     assert response.status_code == 200
     assert (await _partner(client, application))["status"] == "onboarding"
+
+
+async def _move(client: httpx.AsyncClient, application: dict[str, Any], *steps: str) -> None:
+    for step in steps:
+        if step == "active":  # an active partner needs a current agreement and its onboarding done
+            partner = await _partner(client, application)
+            await a_current_agreement(client, partner)
+            await a_complete_checklist(client, partner)
+        response = await client.post(
+            f"/v1/partners/{application['partner_id']}/status-transitions",
+            json={"to_status": step, "reason": f"by hand: to {step}"},
+        )
+        assert response.status_code == 201, response.text
+
+
+@pytest.mark.parametrize("steps", [("onboarding",), ("onboarding", "active")])
+async def test_approving_records_the_decision_for_a_partner_moved_on_by_hand(
+    client: httpx.AsyncClient, db: AsyncSession, steps: tuple[str, ...]
+) -> None:
+    application = await an_application(client)
+    await _move(client, application, *steps)
+    moved_on = await _partner(client, application)
+
+    response = await client.post(_approval(application), json={"note": "Agreed in the partner board"})
+
+    assert response.status_code == 200, response.text
+    approved = response.json()
+    assert (approved["status"], approved["decision_reason"]) == ("approved", "Agreed in the partner board")
+    # the partner stays where it was moved: no second transition, no history entry, no status event
+    assert await _partner(client, application) == moved_on
+    assert len(await outbox_payloads(db, "partner.status_changed")) == 1 + len(steps)  # applied, then by hand
+    [event] = await outbox_payloads(db, "partner_application.approved")
+    assert event["data"]["application"] == approved
+
+
+async def test_an_application_whose_partner_was_terminated_can_only_be_rejected(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    application = await an_application(client)
+    await _move(client, application, "terminated")
+    before = await stored_counts(db)
+
+    refused = await client.post(_approval(application), json={"note": "Looks good"})
+
+    assert refused.status_code == 409
+    problem = refused.json()
+    assert problem["type"] == "/problems/partner-terminated"
+    assert "has been terminated" in problem["detail"]
+    assert "can only be rejected" in problem["detail"]
+    assert await stored_counts(db) == before
+    assert (await client.get(f"/v1/applications/{application['id']}")).json()["status"] == "submitted"
+    rejected = await client.post(_rejection(application), json={"reason": "Terminated meanwhile"})
+    assert rejected.status_code == 200, rejected.text
 
 
 @pytest.mark.parametrize("second", ["approval", "rejection"])

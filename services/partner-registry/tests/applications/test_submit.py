@@ -222,6 +222,28 @@ async def test_a_registration_number_already_registered_is_409_and_nothing_is_st
     assert scoring.requests == []
 
 
+async def test_the_public_form_is_told_a_registration_number_is_taken_but_not_by_whom(
+    client: httpx.AsyncClient, db: AsyncSession, scoring: FakeScoring
+) -> None:
+    existing = await a_partner(client, registration_number="0721 4593", country="GB")
+    before = await stored_counts(db)
+
+    response = await client.post(
+        "/v1/applications",
+        json=application_body(registration_number="07214593", country="GB"),
+        headers=signed_as(PUBLIC_APPLICANT),
+    )
+
+    assert response.status_code == 409
+    problem = response.json()
+    assert problem["type"] == "/problems/registration-number-taken"
+    assert problem["detail"] == "this registration number is already registered in GB"
+    assert "existing_partner_id" not in problem
+    assert existing["id"] not in response.text
+    assert await stored_counts(db) == before
+    assert scoring.requests == []
+
+
 @pytest.mark.parametrize(
     ("change", "loc_part"),
     [
@@ -230,6 +252,17 @@ async def test_a_registration_number_already_registered_is_409_and_nothing_is_st
         ({"company": {"legal_name": "X GmbH", "partner_type": "reseller", "country": "XX"}}, "country"),
         ({"company": {"legal_name": "X", "partner_type": "wholesaler", "country": "DE"}}, "partner_type"),
         ({"company": {"legal_name": "X", "partner_type": "var", "country": "DE", "tier": "gold"}}, "tier"),
+        (
+            {
+                "company": {
+                    "legal_name": "X",
+                    "partner_type": "var",
+                    "country": "DE",
+                    "registration_number": "./-",
+                }
+            },
+            "registration_number",
+        ),
         ({"questionnaire": ["not", "an", "object"]}, "questionnaire"),
         ({"questionnaire": {"essay": "x" * 40_000}}, "questionnaire"),
         ({"questionnaire": {"a": {"b": {"c": {"d": {"e": {"f": 1}}}}}}}, "questionnaire"),

@@ -119,8 +119,7 @@ async def test_a_submission_among_thousands_finds_its_one_conflict(
 ) -> None:
     holder, partner = await an_active_partner(client), await an_active_partner(client)
     # 2000 names of 8 letters; any two differ in a syllable: 2 substitutions, 4 edits over 16 letters = 75.
-    # No domain: matched by name and country (with an unrelated domain of its own, the same name would lose
-    # the unrelated-domains penalty and fall below the threshold).
+    # No domain: matched by name and country.
     await _bulk_registrations(db, uuid.UUID(holder["id"]), 2000, suffix="")
 
     response = await client.post(

@@ -342,13 +342,29 @@ def test_a_look_alike_name_without_a_domain_is_a_name_conflict() -> None:
     assert (conflict.explanation.submitted_form, conflict.explanation.other_form) == ("globex", "globex")
 
 
-def test_the_same_name_on_two_unrelated_own_domains_loses_the_penalty() -> None:
-    # identical names score 100; two own, unrelated domains take 15 off: 85 < 88 (the labelled set has no
-    # pair of one customer written so, and several of two firms)
+def test_the_same_name_on_two_unrelated_own_domains_is_a_conflict_without_the_penalty() -> None:
+    # "Globex Corporation" and "Globex Corp" are both "globex": one firm with two domains is reviewed, so the
+    # unrelated-domains penalty (which would leave 100 - 15 = 85 < 88) does not apply
     other = _registration(customer_name="Globex Corp", customer_domain="globex-shop.example")
 
+    [conflict, _overlap] = score_conflicts(
+        _submission(), Candidates(registrations=[other]), name_threshold=88
+    )
+
+    assert (conflict.kind, conflict.score) == (ConflictKind.CUSTOMER_NAME, 100)
+    assert conflict.explanation is not None
+    assert "-15" not in conflict.explanation.rule
+
+
+def test_a_look_alike_name_on_two_unrelated_own_domains_keeps_the_penalty() -> None:
+    # "globex" vs "globexx": one insertion over 13 characters, 1 - 1/13 = 92.3; less 15 = 77.3 < 88
+    other = _registration(customer_name="Globexx Corp", customer_domain="globexx-shop.example")
+
     assert score_conflicts(_submission(), Candidates(registrations=[other]), name_threshold=88) == []
-    assert score_conflicts(_submission(), Candidates(registrations=[other]), name_threshold=85) != []
+    [conflict, _overlap] = score_conflicts(
+        _submission(), Candidates(registrations=[other]), name_threshold=77
+    )
+    assert (conflict.kind, conflict.score) == (ConflictKind.CUSTOMER_NAME, 77)
 
 
 def test_names_below_the_threshold_do_not_conflict() -> None:
@@ -368,16 +384,19 @@ def test_a_partner_does_not_conflict_with_itself() -> None:
 def test_house_accounts_match_by_domain_or_name() -> None:
     by_domain = HouseAccountCandidate(uuid.uuid4(), "Something Else", "globex.example")
     by_name = HouseAccountCandidate(uuid.uuid4(), "GLOBEX Corp.", "globex-direct.example")
+    look_alike = HouseAccountCandidate(uuid.uuid4(), "Globexx", "globexx.example")
     unrelated = HouseAccountCandidate(uuid.uuid4(), "Initech", "initech.example")
-    accounts = Candidates(house_accounts=[by_domain, by_name, unrelated])
+    accounts = Candidates(house_accounts=[by_domain, by_name, look_alike, unrelated])
 
     with_domain = score_conflicts(_submission(), accounts, name_threshold=88)
     # a submission without a domain is matched by name (and country) only
     name_only = score_conflicts(_submission(customer_domain=None), accounts, name_threshold=88)
 
-    # by_name's own, unrelated domain costs its name match 15: 100 - 15 = 85 < 88
-    assert [(c.house_account_id, c.score) for c in with_domain] == [(by_domain.id, 100)]
-    assert [(c.house_account_id, c.score) for c in name_only] == [(by_name.id, 100)]
+    # by_name is the same name ("globex") on its own domain: no penalty. look_alike's own, unrelated domain
+    # costs its name match 15: "globex" vs "globexx" 1 - 1/13 = 92.3, less 15 = 77.3 < 88. Equal scores are
+    # ordered by reason ('GLOBEX Corp.' before 'Something Else').
+    assert [(c.house_account_id, c.score) for c in with_domain] == [(by_name.id, 100), (by_domain.id, 100)]
+    assert [(c.house_account_id, c.score) for c in name_only] == [(by_name.id, 100), (look_alike.id, 92)]
     assert all(c.kind == ConflictKind.HOUSE_ACCOUNT for c in with_domain + name_only)
 
 

@@ -182,6 +182,31 @@ async def test_a_look_alike_customer_name_is_a_conflict_scored_by_similarity(
     assert "'Zalandoo' matches 'Zalando SE'" in conflict["reason"]
 
 
+async def test_the_same_name_on_two_own_domains_is_a_name_conflict(client: httpx.AsyncClient) -> None:
+    first, second = await an_active_partner(client), await an_active_partner(client)
+    earlier = await a_deal(
+        client, first, customer_name="Quokka Plumbing Zaragoza", customer_domain="quokka-plumbing.example"
+    )
+
+    # one firm with two domains: the same name after normalisation keeps its 100 (no unrelated-domains
+    # penalty, which would leave 85 < 88); a look-alike on a third domain still loses 15
+    same = await a_deal(
+        client, second, customer_name="Quokka Plumbing Zaragoza S.L.", customer_domain="quokka.example"
+    )
+    look_alike = await a_deal(
+        client, second, customer_name="Quokka Plumbings Zaragosa", customer_domain="quokka-z.example"
+    )
+
+    assert same["status"] == "pending_review"
+    name_conflict = same["conflicts"][0]
+    assert (name_conflict["kind"], name_conflict["score"], name_conflict["other_registration_id"]) == (
+        "customer_name",
+        100,
+        earlier["id"],
+    )
+    assert (look_alike["status"], look_alike["conflicts"]) == ("approved", [])
+
+
 async def test_a_name_below_the_threshold_is_another_customer(client: httpx.AsyncClient) -> None:
     first, second = await an_active_partner(client), await an_active_partner(client)
     await a_deal(client, first, customer_name="Siemens AG", customer_domain="siemens.example")

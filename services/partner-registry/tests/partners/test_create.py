@@ -131,6 +131,10 @@ async def test_missing_required_fields_are_each_listed(client: httpx.AsyncClient
         ("tier", "gold", "/tier-changes"),
         ("custom_attributes", ["not", "an", "object"], "dictionary"),
         ("status", "active", "Extra inputs"),
+        # compared by its letters and digits alone, such a number would be no number (and all one number)
+        ("registration_number", "-", "should match pattern"),
+        ("registration_number", " ./- ", "should match pattern"),
+        ("registration_number", "---", "should match pattern"),
     ],
 )
 async def test_invalid_values_are_refused_and_nothing_is_stored(

@@ -208,6 +208,20 @@ async def test_an_update_cannot_take_a_registration_number_already_registered(
     assert (stored.country, stored.version) == ("BE", 1)
 
 
+async def test_a_registration_number_without_a_letter_or_digit_is_422(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    partner = await a_partner(client, registration_number="HRB 1")
+    before = await stored_counts(db)
+
+    response = await _patch(client, partner, {"registration_number": "./-"}, **{"If-Match": '"1"'})
+
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["loc"] == ["body", "registration_number"]
+    assert response.json()["errors"][0]["type"] == "string_pattern_mismatch"
+    assert await stored_counts(db) == before
+
+
 async def test_a_terminated_partner_cannot_change(client: httpx.AsyncClient, db: AsyncSession) -> None:
     partner = await moved_to(client, await a_partner(client), "terminated")
     before = await stored_counts(db)

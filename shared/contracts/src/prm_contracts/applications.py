@@ -15,6 +15,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from prm_contracts.partners import (
+    REGISTRATION_NUMBER_RULE,
     AnnualRevenue,
     CountryCode,
     EmployeeCount,
@@ -103,7 +104,9 @@ class ApplicantCompany(BaseModel):
     partner_type: PartnerType
     country: CountryCode
     registration_number: RegistrationNumber | None = Field(
-        default=None, description="Unique per country among partners (409 when already registered)."
+        default=None,
+        description="Unique per country among partners (409 when already registered). "
+        f"{REGISTRATION_NUMBER_RULE}",
     )
     region: Region | None = None
     website_domain: WebsiteDomain | None = None

@@ -168,8 +168,14 @@ WebsiteDomain = Annotated[
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200), NOT_BLANK, SINGLE_LINE]
 Label = Annotated[str, StringConstraints(min_length=1, max_length=100), NOT_BLANK, SINGLE_LINE]
 Region = Annotated[str, StringConstraints(min_length=1, max_length=100), NOT_BLANK, SINGLE_LINE]
-# Surrounding whitespace is allowed (NOT_BLANK strips it); spaces alone are not.
-REGISTRATION_NUMBER_PATTERN = r"^\s*[A-Za-z0-9./-]([A-Za-z0-9 ./-]*[A-Za-z0-9./-])?\s*$"
+# Surrounding whitespace is allowed (NOT_BLANK strips it); spaces alone are not, nor punctuation alone: numbers
+# are compared by their letters and digits only, so "-" or "./-" would be no number (and all one number). The
+# pattern says so without a lookahead, which the fuzzers generating from the document do not handle: any
+# leading punctuation, then the first letter or digit, then the rest.
+REGISTRATION_NUMBER_PATTERN = r"^\s*([./-][ ./-]*)?[A-Za-z0-9]([A-Za-z0-9 ./-]*[A-Za-z0-9./-])?\s*$"
+REGISTRATION_NUMBER_RULE = (
+    "Must hold at least one letter or digit; compared ignoring case, spaces, dots, slashes and dashes."
+)
 RegistrationNumber = Annotated[
     str, StringConstraints(min_length=1, max_length=64, pattern=REGISTRATION_NUMBER_PATTERN), NOT_BLANK
 ]
@@ -292,8 +298,7 @@ class PartnerIn(BaseModel):
     region: Region | None = Field(default=None, examples=["DACH"])
     registration_number: RegistrationNumber | None = Field(
         default=None,
-        description="Company registration or tax number; unique per country "
-        "(compared ignoring case, spaces, dots, slashes and dashes).",
+        description=f"Company registration or tax number; unique per country. {REGISTRATION_NUMBER_RULE}",
         examples=["HRB 123456"],
     )
     website_domain: WebsiteDomain | None = None
@@ -324,7 +329,10 @@ class PartnerPatch(BaseModel):
     partner_type: Omittable[PartnerType] = None
     country: Omittable[CountryCode] = None
     region: Region | None = None
-    registration_number: RegistrationNumber | None = None
+    registration_number: RegistrationNumber | None = Field(
+        default=None,
+        description=f"Company registration or tax number; unique per country. {REGISTRATION_NUMBER_RULE}",
+    )
     website_domain: WebsiteDomain | None = None
     year_founded: YearFounded | None = None
     employee_count: EmployeeCount | None = None

@@ -200,7 +200,8 @@ class TierChangeIn(BaseModel):
     effective_on: PastOrTodayDate | None = Field(
         default=None,
         description="When the change takes effect; today (UTC) when left out. Not in the future, and not "
-        "before the partner's last tier change.",
+        "before the partner's last tier change; it may be before the partner was registered (a partner "
+        "brought over with its history).",
     )
     source: TierChangeSource = TierChangeSource.MANUAL
     recommendation_id: UUID | None = Field(

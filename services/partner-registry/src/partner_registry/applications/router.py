@@ -143,9 +143,10 @@ async def approve_partner_application(
     now: NowDep,
     if_match: IfMatchHeader = None,
 ) -> Response:
-    """Approves the application; its partner moves from applied to onboarding. 409
-    `screening-not-passed` when the screening is pending or failed and no `screening_override_reason` is
-    given; 409 `application-decided` when already decided."""
+    """Approves the application; its partner moves from applied to onboarding (a partner already moved to
+    onboarding or further by hand stays where it is). 409 `screening-not-passed` when the screening is
+    pending or failed and no `screening_override_reason` is given; 409 `application-decided` when already
+    decided; 409 `partner-terminated` when the partner was terminated meanwhile (reject the application)."""
     application = await service.approve(session, application_id, body, if_match=if_match, actor=who, now=now)
     return await idempotency.respond(
         session, application_out(application), status_code=200, headers=etag_headers(application.version)

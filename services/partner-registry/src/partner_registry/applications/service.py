@@ -45,12 +45,14 @@ from partner_registry.partners.changes import registration_key
 from partner_registry.partners.schemas import StatusTransitionIn
 from partner_registry.partners.service import (
     EVENT_SOURCE,
+    PartnerTerminated,
     create_partner,
     ensure_registration_free,
     transition_status,
 )
 
 ORDER = "-created_at"
+_AT_OR_PAST_ONBOARDING = frozenset({PartnerStatus.ONBOARDING, PartnerStatus.ACTIVE, PartnerStatus.SUSPENDED})
 
 
 class ApplicationDecided(Conflict):
@@ -147,7 +149,11 @@ async def submit(
     partner_in = PartnerIn.model_validate(body.company.model_dump(mode="json"))
     # refused before scoring is asked; create_partner checks again, in the writing transaction
     await ensure_registration_free(
-        session, partner_in.country, registration_key(partner_in.registration_number), other_than=None
+        session,
+        partner_in.country,
+        registration_key(partner_in.registration_number),
+        other_than=None,
+        viewer=actor,
     )
     await end_reading(session)
     application_id = uuid4()
@@ -257,8 +263,9 @@ async def approve(
     actor: Principal,
     now: datetime,
 ) -> PartnerApplication:
-    """Approve: the partner moves applied → onboarding. An application whose screening has not passed is
-    approved only with a `screening_override_reason` (409 otherwise)."""
+    """Approve: the partner moves applied → onboarding (one already moved there or further by hand stays
+    where it is; a terminated one is 409: such an application can only be rejected). An application whose
+    screening has not passed is approved only with a `screening_override_reason` (409 otherwise)."""
     _ensure_channel_team(actor)
     application = await _undecided_application(
         session, application_id, actor=actor, if_match=if_match, for_update=True
@@ -269,16 +276,25 @@ async def approve(
             f"/v1/applications/{application_id}/screening, or approve with a screening_override_reason",
             screening_status=application.screening_status,
         )
-    await transition_status(
-        session,
-        application.partner_id,
-        StatusTransitionIn(
-            to_status=PartnerStatus.ONBOARDING, reason=body.note or f"application {application_id} approved"
-        ),
-        if_match=None,
-        actor=actor,
-        now=now,
-    )
+    partner = await partners_repository.partner_by_id(session, application.partner_id, for_update=True)
+    if partner is not None and partner.status == PartnerStatus.TERMINATED:
+        raise PartnerTerminated(
+            f"partner {partner.id} has been terminated since application {application_id} was submitted; the "
+            f"application can only be rejected (/v1/applications/{application_id}/rejection)"
+        )
+    # A partner moved on by hand (to onboarding, or further) keeps where it is: the approval is recorded.
+    if partner is None or partner.status not in _AT_OR_PAST_ONBOARDING:
+        await transition_status(
+            session,
+            application.partner_id,
+            StatusTransitionIn(
+                to_status=PartnerStatus.ONBOARDING,
+                reason=body.note or f"application {application_id} approved",
+            ),
+            if_match=None,
+            actor=actor,
+            now=now,
+        )
     application.status = ApplicationStatus.APPROVED.value
     application.decided_by = actor.subject
     application.decided_at = now

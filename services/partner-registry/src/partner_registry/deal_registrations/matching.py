@@ -236,7 +236,9 @@ def _rounded(score: float) -> int:
 
 # --- customers -----------------------------------------------------------------------------------------------
 
-# Two own, unrelated registrable domains say "two firms": a look-alike name must be that much closer.
+# Two own, unrelated registrable domains say "two firms": a look-alike name must be that much closer. Not the
+# same name (equal after `normalise_name`): one firm with two domains is what a channel manager must review,
+# and 100 - 15 would fall below every threshold above 85.
 UNRELATED_DOMAINS_PENALTY = 15
 # Another country, and nothing ties the two (no domain, no group word): the same name is likely another firm.
 OTHER_COUNTRY_PENALTY = 20
@@ -392,7 +394,8 @@ def match_customer(mine: Customer, theirs: Customer, *, threshold: float) -> Cus
     In this order: the same registrable domain; the same domain name under another top-level domain (one
     country: an alias; another country with a look-alike name: a sister company); a group word on one side
     with the group's name on the other (or in its domain); look-alike names, less `UNRELATED_DOMAINS_PENALTY`
-    when both have their own, unrelated domains and `OTHER_COUNTRY_PENALTY` in another country.
+    when both have their own, unrelated domains (unless the names are the same after `normalise_name`) and
+    `OTHER_COUNTRY_PENALTY` in another country.
     """
     mine_name, their_name = name_form(mine.name), name_form(theirs.name)
     forms = (mine_name.core_text, their_name.core_text)
@@ -457,7 +460,7 @@ def match_customer(mine: Customer, theirs: Customer, *, threshold: float) -> Cus
             (mine_domain.label, their_domain.label),
         )
     penalties = []
-    if own:
+    if own and normalise_name(mine.name) != normalise_name(theirs.name):
         similarity -= UNRELATED_DOMAINS_PENALTY
         penalties.append(f"-{UNRELATED_DOMAINS_PENALTY} for two unrelated own domains")
     if not same_country:

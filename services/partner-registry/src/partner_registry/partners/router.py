@@ -24,6 +24,8 @@ from prm_kit.etag import IfMatchHeader, etag_response, set_etag
 from prm_kit.idempotency import IdempotencyDep, created
 from prm_kit.internal_auth import PrincipalDep, require
 from prm_kit.pagination import CursorQuery, LimitQuery
+from pydantic import AfterValidator
+from pydantic_core import PydanticCustomError
 
 from partner_registry.partners import service
 from partner_registry.partners.changes import label_key, registration_key
@@ -38,6 +40,16 @@ from partner_registry.partners.schemas import (
 )
 
 router = APIRouter(prefix="/v1/partners", tags=["partners"])
+
+
+def _comparable(number: str) -> str:
+    # compared by its letters and digits alone, a number without any would filter nothing: every partner
+    if registration_key(number) is None:
+        raise PydanticCustomError("registration_number_empty", "must hold at least one letter or digit")
+    return number
+
+
+RegistrationNumberFilter = Annotated[str, AfterValidator(_comparable)]
 
 READ = require("partners:read")
 WRITE = require("partners:write")
@@ -93,12 +105,12 @@ async def list_partners(
         ),
     ] = None,
     registration_number: Annotated[
-        str | None,
+        RegistrationNumberFilter | None,
         Query(
             min_length=1,
             max_length=64,
             description="Registration or tax number, compared ignoring case, spaces, dots, slashes and dashes "
-            "(add `country` to look in one country).",
+            "(add `country` to look in one country). Must hold at least one letter or digit (422 otherwise).",
         ),
     ] = None,
     website_domain: Annotated[

@@ -213,16 +213,22 @@ def ensure_not_terminated(partner: Partner) -> None:
 
 
 async def ensure_registration_free(
-    session: AsyncSession, country: str, key: str | None, *, other_than: UUID | None
+    session: AsyncSession, country: str, key: str | None, *, other_than: UUID | None, viewer: Principal
 ) -> None:
+    """409 when another partner holds the registration number in `country`, naming it to a `viewer` who may
+    read partners; to others (the keyless public application form) a bare "already registered", so that
+    the form tells no one which partner it is."""
     if key is None:
         return
     holder = await repository.registration_holder(session, country, key, other_than=other_than)
-    if holder is not None:
-        raise RegistrationNumberTaken(
-            f"partner {holder} is already registered in {country} under this registration number",
-            existing_partner_id=str(holder),
-        )
+    if holder is None:
+        return
+    if not viewer.has_scope("partners:read"):
+        raise RegistrationNumberTaken(f"this registration number is already registered in {country}")
+    raise RegistrationNumberTaken(
+        f"partner {holder} is already registered in {country} under this registration number",
+        existing_partner_id=str(holder),
+    )
 
 
 def _specialisation_rows(partner_id: UUID, kind: str, values: Sequence[str]) -> list[PartnerSpecialisation]:
@@ -256,7 +262,7 @@ async def create_partner(
     if actor.partner_id is not None:
         raise Forbidden("a partner's own credential cannot register partners")
     key = registration_key(body.registration_number)
-    await ensure_registration_free(session, body.country, key, other_than=None)
+    await ensure_registration_free(session, body.country, key, other_than=None, viewer=actor)
     partner_id = uuid4()
     revenue = body.annual_revenue
     partner = Partner(
@@ -362,7 +368,7 @@ async def update_partner(
         _assign(partner, name, patch)
     if "registration_number" in changed or "country" in changed:
         await ensure_registration_free(
-            session, partner.country, partner.registration_number_key, other_than=partner.id
+            session, partner.country, partner.registration_number_key, other_than=partner.id, viewer=actor
         )
     await bump_version(session, partner, at=now)
     out = partner_out(partner)
