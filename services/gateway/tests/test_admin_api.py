@@ -142,6 +142,25 @@ async def test_other_invalid_bodies_are_422_problems(gw: GatewayUnderTest, body:
 
 
 @pytest.mark.asyncio
+async def test_an_unknown_field_is_a_422_naming_it_and_no_key_is_made(gw: GatewayUnderTest) -> None:
+    admin = await gw.key("admin")
+    before = (await gw.client.get(BASE, headers=gw.bearer(admin), params={"limit": 200})).json()["items"]
+
+    answer = await gw.client.post(
+        BASE,
+        headers=gw.bearer(admin),
+        json={"name": "expiring", "scopes": ["partners:read"], "expires_at": "2030-01-01"},
+    )
+
+    assert answer.status_code == 422
+    assert answer.headers["content-type"] == PROBLEM
+    [issue] = answer.json()["errors"]
+    assert (issue["loc"], issue["type"]) == (["body", "expires_at"], "extra_forbidden")
+    after = (await gw.client.get(BASE, headers=gw.bearer(admin), params={"limit": 200})).json()["items"]
+    assert after == before
+
+
+@pytest.mark.asyncio
 async def test_the_admin_api_needs_an_unbound_admin_key(gw: GatewayUnderTest) -> None:
     reader = await gw.key("partners:write")
     # Such keys can no longer be created; one made before that rule must still be powerless.

@@ -27,6 +27,10 @@ ScopeName = Annotated[
 
 
 class ApiKeyIn(BaseModel):
+    # an unknown field is refused, not dropped: `expires_at` sent to a gateway without expiries would make a
+    # key its creator believes expires
+    model_config = ConfigDict(extra="forbid")
+
     name: str = Field(min_length=1, max_length=NAME_MAX_LENGTH, examples=["partner-portal"])
     scopes: list[ScopeName] = Field(
         min_length=1,
