@@ -273,7 +273,7 @@ DEAL_MATRIX = {
     "decide_deal_registration": (200, 403, 403, 403, 403, 403, 200),
     "extend_deal_registration": (200, 403, 403, 403, 200, 403, 200),
     "record_deal_registration_outcome": (200, 403, 403, 403, 200, 403, 200),
-    "sweep_expired_deal_registrations": (403, 403, 403, 403, 403, 403, 201),
+    "sweep_expired_deal_registrations": (403, 403, 403, 403, 403, 403, 200),
     # house accounts are the vendor's own business
     "list_house_accounts": (200, 200, 403, 403, 403, 403, 200),
     "add_house_account": (201, 403, 403, 403, 403, 403, 201),

@@ -138,7 +138,7 @@ async def remove_partner_agreement(
 
 @sweeps_router.post(
     "/expiry-sweeps",
-    status_code=201,
+    status_code=200,
     response_model=AgreementExpirySweepOut,
     summary="Expire agreements whose end has passed",
     responses=problems(403),
@@ -146,7 +146,8 @@ async def remove_partner_agreement(
 )
 async def sweep_expired_agreements(session: SessionDep, now: NowDep) -> AgreementExpirySweepOut:
     """Marks every active agreement whose `ends_on` is before today (UTC) as `expired`. The service also
-    does this in the background; this runs one sweep now. Admin only."""
+    does this in the background; this runs one sweep now. Admin only. 200 with what it expired: a sweep is
+    an action, and creates nothing addressable."""
     return await service.sweep_expired(session, now)
 
 

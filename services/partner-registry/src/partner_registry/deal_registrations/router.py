@@ -154,7 +154,7 @@ async def list_deal_registrations(
 
 @router.post(
     "/expiry-sweeps",
-    status_code=201,
+    status_code=200,
     response_model=ExpirySweepOut,
     summary="Expire registrations whose protection ran out",
     responses=problems(403),
@@ -162,7 +162,8 @@ async def list_deal_registrations(
 )
 async def sweep_expired_deal_registrations(session: SessionDep, now: NowDep) -> ExpirySweepOut:
     """Marks every approved registration whose protection has run out as `expired`, with its event. The
-    service also does this in the background; this runs one sweep now. Admin only."""
+    service also does this in the background; this runs one sweep now. Admin only. 200 with what it expired:
+    a sweep is an action, and creates nothing addressable."""
     return await protection.sweep_expired(session, now=now)
 
 
