@@ -48,7 +48,8 @@ async def test_a_created_key_is_shown_once_and_works(gw: GatewayUnderTest) -> No
     }
 
     listed = await gw.client.get(BASE, headers=gw.bearer(admin), params={"limit": 200})
-    fetched = await gw.client.get(f"{BASE}/{body['id']}", headers=gw.bearer(admin))
+    fetched = await gw.client.get(created.headers["Location"], headers=gw.bearer(admin))
+    assert created.headers["Location"] == f"{BASE}/{body['id']}"
     assert plaintext not in listed.text
     assert plaintext not in fetched.text
     assert "key" not in fetched.json()

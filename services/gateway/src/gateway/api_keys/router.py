@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from prm_contracts.pagination import Page
 from prm_kit.clock import NowDep
 from prm_kit.db import SessionDep
@@ -28,10 +28,13 @@ router = APIRouter(prefix="/v1/admin/api-keys", tags=["api-keys"])
     summary="Create an API key",
     description="The answer carries the key itself, once: only its hash is stored.",
 )
-async def create_api_key(body: ApiKeyIn, session: SessionDep, _admin: AdminDep, now: NowDep) -> ApiKeyCreated:
+async def create_api_key(
+    body: ApiKeyIn, session: SessionDep, _admin: AdminDep, now: NowDep, response: Response
+) -> ApiKeyCreated:
     key, plaintext = await service.create_key(
         session, name=body.name, scopes=list(body.scopes), partner_id=body.partner_id, now=now
     )
+    response.headers["Location"] = f"{router.prefix}/{key.id}"
     return ApiKeyCreated(**ApiKeyOut.model_validate(key).model_dump(), key=plaintext)
 
 
