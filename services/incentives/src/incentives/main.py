@@ -1,7 +1,5 @@
 """The Incentives service: `create_app(settings)` for uvicorn's factory mode and for tests."""
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
@@ -11,14 +9,13 @@ from prm_kit.inbox import events_router
 
 from incentives.adjustments.router import router as adjustments_router
 from incentives.backtests.router import router as backtests_router
-from incentives.calculation_runs.analytics import analytics_client_lifespan
 from incentives.calculation_runs.router import router as calculation_runs_router
+from incentives.clients import service_clients
 from incentives.config import Settings
 from incentives.events import replica_event_handler
 from incentives.mdf.router import router as mdf_router
 from incentives.payables.router import router as payables_router
 from incentives.programmes.router import router as programmes_router
-from incentives.replica.registry import registry_client_lifespan
 from incentives.statements.router import router as statements_router
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
@@ -62,12 +59,6 @@ OPENAPI_TAGS = [
 ]
 
 
-@asynccontextmanager
-async def _service_clients(app: FastAPI) -> AsyncIterator[None]:
-    async with analytics_client_lifespan(app), registry_client_lifespan(app):
-        yield
-
-
 def create_app(
     settings: Settings | None = None,
     *,
@@ -91,7 +82,7 @@ def create_app(
             mdf_router,
         ],
         migrations_dir=MIGRATIONS_DIR,
-        extra_lifespan=_service_clients,
+        extra_lifespan=service_clients,
     )
     app.state.analytics_transport = analytics_transport
     app.state.registry_transport = registry_transport

@@ -10,9 +10,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI
 from prm_contracts.clients.scoring import ScoringClient
-from prm_kit.http_clients import service_http_client
+from prm_kit.http_clients import client_on_app_state, from_app_state
 
 from partner_registry.config import Settings
 
@@ -23,23 +23,10 @@ SERVICE_NAME = "partner-registry"
 async def service_clients(app: FastAPI) -> AsyncIterator[None]:
     """`app.state.scoring`: a pooled, signed client of scoring for the app's lifetime."""
     settings: Settings = app.state.settings
-    async with service_http_client(
-        settings.scoring_url,
-        service=SERVICE_NAME,
-        secret=settings.internal_secret.get_secret_value(),
-        timeout=settings.http_timeout_seconds,
-        transport=getattr(app.state, "scoring_transport", None),
-    ) as http:
-        app.state.scoring = ScoringClient(http)
-        try:
-            yield
-        finally:
-            app.state.scoring = None
+    async with client_on_app_state(
+        app, "scoring", base_url=settings.scoring_url, caller=SERVICE_NAME, make=ScoringClient
+    ):
+        yield
 
 
-def scoring_client(request: Request) -> ScoringClient:
-    client: ScoringClient = request.app.state.scoring
-    return client
-
-
-ScoringDep = Annotated[ScoringClient, Depends(scoring_client)]
+ScoringDep = Annotated[ScoringClient, Depends(from_app_state("scoring"))]

@@ -11,10 +11,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI
 from prm_contracts.clients.analytics import AnalyticsClient
 from prm_contracts.clients.registry import RegistryClient
-from prm_kit.http_clients import service_http_client
+from prm_kit.http_clients import client_on_app_state, from_app_state
 
 from scoring.config import Settings
 
@@ -25,43 +25,16 @@ SERVICE_NAME = "scoring"
 async def service_clients(app: FastAPI) -> AsyncIterator[None]:
     """`app.state.registry`, `app.state.analytics`: pooled, signed clients for the app's lifetime."""
     settings: Settings = app.state.settings
-    secret = settings.internal_secret.get_secret_value()
     async with (
-        service_http_client(
-            settings.registry_url,
-            service=SERVICE_NAME,
-            secret=secret,
-            timeout=settings.http_timeout_seconds,
-            transport=getattr(app.state, "registry_transport", None),
-        ) as registry_http,
-        service_http_client(
-            settings.analytics_url,
-            service=SERVICE_NAME,
-            secret=secret,
-            timeout=settings.http_timeout_seconds,
-            transport=getattr(app.state, "analytics_transport", None),
-        ) as analytics_http,
+        client_on_app_state(
+            app, "registry", base_url=settings.registry_url, caller=SERVICE_NAME, make=RegistryClient
+        ),
+        client_on_app_state(
+            app, "analytics", base_url=settings.analytics_url, caller=SERVICE_NAME, make=AnalyticsClient
+        ),
     ):
-        app.state.registry = RegistryClient(registry_http)
-        app.state.analytics = AnalyticsClient(analytics_http)
-        try:
-            yield
-        finally:
-            app.state.registry = None
-            app.state.analytics = None
+        yield
 
 
-def registry_client(request: Request) -> RegistryClient:
-    client: RegistryClient = request.app.state.registry
-    return client
-
-
-RegistryDep = Annotated[RegistryClient, Depends(registry_client)]
-
-
-def analytics_client(request: Request) -> AnalyticsClient:
-    client: AnalyticsClient = request.app.state.analytics
-    return client
-
-
-AnalyticsDep = Annotated[AnalyticsClient, Depends(analytics_client)]
+RegistryDep = Annotated[RegistryClient, Depends(from_app_state("registry"))]
+AnalyticsDep = Annotated[AnalyticsClient, Depends(from_app_state("analytics"))]

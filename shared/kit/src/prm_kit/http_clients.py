@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import AsyncIterator, Callable, Generator
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
 
 import httpx
+from fastapi import FastAPI, Request
 from prm_contracts.principal import INTERNAL_SCOPE, Principal
 
 from prm_kit.internal_auth import INTERNAL_HEADER, sign_principal
@@ -50,3 +53,38 @@ def service_http_client(
         limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
         transport=transport,
     )
+
+
+Client = TypeVar("Client")
+
+
+@asynccontextmanager
+async def client_on_app_state(
+    app: FastAPI, name: str, *, base_url: str, caller: str, make: Callable[[httpx.AsyncClient], Client]
+) -> AsyncIterator[Client]:
+    """`app.state.<name>`: `make(http)` over a pooled client of another service, signed as `caller` with the
+    settings' secret and timeout, for the app's lifetime (an `extra_lifespan`). A test sets
+    `app.state.<name>_transport` to stand in for that service at the HTTP boundary."""
+    settings = app.state.settings
+    async with service_http_client(
+        base_url,
+        service=caller,
+        secret=settings.internal_secret.get_secret_value(),
+        timeout=settings.http_timeout_seconds,
+        transport=getattr(app.state, f"{name}_transport", None),
+    ) as http:
+        client = make(http)
+        setattr(app.state, name, client)
+        try:
+            yield client
+        finally:
+            setattr(app.state, name, None)
+
+
+def from_app_state(name: str) -> Callable[[Request], Any]:
+    """A dependency answering `app.state.<name>` (a client `client_on_app_state` put there)."""
+
+    def on_state(request: Request) -> Any:
+        return getattr(request.app.state, name)
+
+    return on_state

@@ -26,7 +26,7 @@ from uuid import UUID
 from fastapi import Depends, FastAPI, Request
 from prm_contracts.clients.registry import RegistryClient
 from prm_contracts.webhook_secrets import PartnerWebhookSecrets, WebhookSigningSecret
-from prm_kit.http_clients import service_http_client
+from prm_kit.http_clients import client_on_app_state
 
 from analytics.config import Settings
 
@@ -116,21 +116,15 @@ async def registry_clients(app: FastAPI) -> AsyncIterator[None]:
     """`app.state.registry` (a pooled, signed registry client) and `app.state.webhook_secrets` for the app's
     lifetime. A test sets `app.state.registry_transport` to stand in for the registry."""
     settings: Settings = app.state.settings
-    async with service_http_client(
-        settings.registry_url,
-        service=SERVICE_NAME,
-        secret=settings.internal_secret.get_secret_value(),
-        timeout=settings.http_timeout_seconds,
-        transport=getattr(app.state, "registry_transport", None),
-    ) as http:
-        app.state.registry = RegistryClient(http)
+    async with client_on_app_state(
+        app, "registry", base_url=settings.registry_url, caller=SERVICE_NAME, make=RegistryClient
+    ) as registry:
         app.state.webhook_secrets = WebhookSecretCache(
-            app.state.registry, ttl_seconds=settings.webhook_secret_cache_seconds
+            registry, ttl_seconds=settings.webhook_secret_cache_seconds
         )
         try:
             yield
         finally:
-            app.state.registry = None
             app.state.webhook_secrets = None
 
 

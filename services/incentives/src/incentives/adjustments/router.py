@@ -17,7 +17,7 @@ from prm_kit.internal_auth import PrincipalDep, require
 from prm_kit.pagination import CursorQuery, LimitQuery
 
 from incentives.adjustments import service
-from incentives.replica.registry import RegistryDep
+from incentives.clients import RegistryDep
 
 router = APIRouter(prefix="/v1/adjustments", tags=["adjustments"])
 

@@ -10,7 +10,7 @@ from prm_kit.errors import problems
 from prm_kit.internal_auth import PrincipalDep, require
 
 from incentives.backtests import service
-from incentives.calculation_runs.analytics import AnalyticsDep
+from incentives.clients import AnalyticsDep
 
 router = APIRouter(prefix="/v1/backtests", tags=["backtests"])
 

@@ -24,7 +24,7 @@ from prm_kit.internal_auth import PrincipalDep, require
 from prm_kit.pagination import CursorQuery, LimitQuery
 
 from incentives.calculation_runs import lifecycle, service
-from incentives.calculation_runs.analytics import AnalyticsDep
+from incentives.clients import AnalyticsDep
 
 router = APIRouter(prefix="/v1/calculation-runs", tags=["calculation-runs"])
 

@@ -29,8 +29,8 @@ from prm_kit.idempotency import IdempotencyDep, created
 from prm_kit.internal_auth import PrincipalDep, require
 from prm_kit.pagination import CursorQuery, LimitQuery
 
+from incentives.clients import RegistryDep
 from incentives.mdf import budgets, claims, requests
-from incentives.replica.registry import RegistryDep
 
 router = APIRouter(prefix="/v1/mdf", tags=["mdf"])
 
