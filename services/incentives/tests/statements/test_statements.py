@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import httpx
 import pytest
+from incentives.replica.models import SalesLine
 from prm_kit.testing import internal_headers
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -117,6 +118,33 @@ async def test_statement_totals_count_only_what_is_paid(client: httpx.AsyncClien
     assert as_vendor["totals"] == as_partner["totals"] == [{"amount": "20.00", "currency": "EUR"}]
     payables = (await client.get("/v1/payables", params={"partner_id": str(anna)})).json()
     assert [row["paid"] for row in payables] == ["20.00"]
+
+
+async def test_a_locked_run_whose_lines_changed_since_says_why_its_statement_shows_no_lines(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    anna = await a_partner(db)
+    await a_line(db, anna, "1000.00", payment_status="paid", paid_on=date(2026, 2, 10))
+    later_paid = await a_line(db, anna, "500.00")  # invoiced: not paid in the period when the run is made
+    run = await a_run(client, await a_programme(client, rebate("0.1"), basis="paid"))
+    assert (await client.post(f"/v1/calculation-runs/{run['id']}/approval")).status_code == 200
+    before = (await client.get(f"/v1/statements/{anna}/2026-Q1")).json()["programmes"][0]
+    # the partner's system reports the second line paid within the period, after the run was approved
+    line = await db.get(SalesLine, later_paid)
+    assert line is not None
+    line.payment_status, line.paid_on = "paid", date(2026, 3, 1)
+    await db.flush()
+
+    after = await client.get(f"/v1/statements/{anna}/2026-Q1")
+    as_csv = await client.get(f"/v1/statements/{anna}/2026-Q1.csv")
+
+    assert (len(before["lines"]), before["lines_unavailable"]) == (1, None)
+    section = after.json()["programmes"][0]
+    assert section["amount"] == {"amount": "100.00", "currency": "EUR"}  # 10 % of 1,000: the figures stand
+    assert section["lines"] == []
+    assert "changed after this run was computed" in section["lines_unavailable"]
+    rows = list(csv.DictReader(io.StringIO(as_csv.text)))
+    assert [r["note"] for r in rows if r["row"] == "lines_unavailable"] == [section["lines_unavailable"]]
 
 
 ACCEPTED = {

@@ -694,6 +694,12 @@ class StatementProgramme(BaseModel):
     mdf_accrual: Money
     held_lines: int
     lines: list[StatementLine]
+    lines_unavailable: str | None = Field(
+        default=None,
+        description="Why `lines` is empty although the payout was computed from lines: the partner's lines or "
+        "their history changed after this locked run (a payment reported later, a back-dated change), so a trace "
+        "rebuilt now would not add up to the run's figures. The figures stand; null when `lines` is the trace.",
+    )
 
 
 class StatementOut(BaseModel):

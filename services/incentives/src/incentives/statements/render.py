@@ -72,6 +72,8 @@ def statement_csv(statement: StatementOut) -> str:
                     ]
                 )
         blank = [""] * 9
+        if p.lines_unavailable:
+            writer.writerow([*head, "lines_unavailable", *blank, "", "", "", "", "", "", p.lines_unavailable])
         for a in p.adjustments:
             amount = format(a.amount.amount, "f")
             writer.writerow(
@@ -129,6 +131,8 @@ def statement_html(statement: StatementOut) -> str:
         parts.append("<table><tr><th>Rule</th><th>Kind</th><th>Exact amount</th></tr>")
         parts += [f"<tr>{_cell(r.rule)}{_cell(r.kind.value)}{_cell(r.amount, True)}</tr>" for r in p.rules]
         parts.append("</table>")
+        if p.lines_unavailable:
+            parts.append(f"<p>Lines not shown: {escape(p.lines_unavailable)}.</p>")
         parts.append(
             "<table><tr><th>Line</th><th>Day</th><th>SKU</th><th>Kind</th><th>Amount</th><th>FX</th>"
             "<th>Converted</th><th>Held</th><th>Rule / band / rate → share</th><th>Payout</th></tr>"

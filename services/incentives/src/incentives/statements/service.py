@@ -32,9 +32,16 @@ from incentives.programmes.service import visible_programme
 PAGE = 200
 
 
+UNTRACEABLE = (
+    "the partner's lines or their history changed after this run was computed (a payment reported later, a "
+    "back-dated change): its figures stand, but a per-line trace rebuilt now would not add up to them"
+)
+
+
 async def _lines(
     session: AsyncSession, run: CalculationRun, partner_id: UUID, actor: Principal
-) -> list[StatementLine]:
+) -> tuple[list[StatementLine], str | None]:
+    """The payout's per-line trace, or none and why (`StatementProgramme.lines_unavailable`)."""
     lines: list[StatementLine] = []
     cursor = None
     while True:
@@ -43,11 +50,11 @@ async def _lines(
                 session, run.id, partner_id, limit=PAGE, cursor=cursor, actor=actor
             )
         except run_service.TraceInputsChanged:
-            return []  # the lines changed since a locked run: the figures stand, the trace is for a re-run
+            return [], UNTRACEABLE
         lines += [StatementLine(run_id=run.id, **line.model_dump()) for line in page.items]
         cursor = page.next_cursor
         if cursor is None:
-            return lines
+            return lines, None
 
 
 async def _section(
@@ -55,6 +62,7 @@ async def _section(
 ) -> StatementProgramme:
     programme = await visible_programme(session, run.programme_id)
     breakdown = payout.breakdown
+    lines, unavailable = await _lines(session, run, payout.partner_id, actor)
     return StatementProgramme(
         run_id=run.id,
         programme_id=programme.id,
@@ -72,7 +80,8 @@ async def _section(
         amount=run_service._money(payout.amount, payout.currency),
         mdf_accrual=run_service._money(payout.mdf_accrual, payout.currency),
         held_lines=breakdown["held_lines"],
-        lines=await _lines(session, run, payout.partner_id, actor),
+        lines=lines,
+        lines_unavailable=unavailable,
     )
 
 
