@@ -215,6 +215,22 @@ async def test_malformed_json_is_a_400(sender: Sender, registry: FakeRegistry, d
     assert await stored_counts(db) == before
 
 
+@pytest.mark.parametrize("is_new", [1, 0, "yes", "true"])
+async def test_is_new_is_a_json_boolean_or_nothing(
+    sender: Sender, registry: FakeRegistry, db: AsyncSession, is_new: object
+) -> None:
+    partner_id, secret = registry.partner()
+    before = await stored_counts(db)
+    line = a_line()
+    line["customer"] = line["customer"] | {"is_new": is_new}
+
+    response = await sender.send(partner_id, secret, sales_reported(line))
+
+    assert is_problem(response, "validation-error", 422), response.text
+    assert response.json()["errors"][0]["loc"] == ["body", "data", "transactions", 0, "customer", "is_new"]
+    assert await stored_counts(db) == before
+
+
 @pytest.mark.parametrize(
     ("field", "value", "loc_end", "words"),
     [

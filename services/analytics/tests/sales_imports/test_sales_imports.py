@@ -146,6 +146,23 @@ async def test_refused_lines_are_reported_with_their_line_numbers_and_nothing_of
     assert await _stored(db, partner) == (2, Decimal("600.00"))
 
 
+async def test_customer_is_new_takes_true_or_false_in_any_case_and_nothing_else(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    partner = uuid4()
+    body = csv_file(row("S-1", customer_is_new="TRUE"), row("S-2", customer_is_new="yes"))
+
+    response = await client.post(imports_path(partner), content=body, headers=CSV)
+
+    assert response.status_code == 200, response.text
+    report = response.json()
+    assert (report["counts"]["accepted"], report["counts"]["invalid"]) == (1, 1)
+    [error] = report["errors"]
+    assert (error["line"], error["column"], error["reason"]) == (3, "customer_is_new", "invalid")
+    stored = await db.scalar(sa.select(SalesLine.customer_is_new).where(SalesLine.partner_id == partner))
+    assert stored is True
+
+
 async def test_a_control_character_refuses_its_line_as_a_json_body_would(
     client: httpx.AsyncClient, db: AsyncSession
 ) -> None:
@@ -313,7 +330,7 @@ async def test_the_documented_example_file_is_valid_line_by_line() -> None:
 
     assert len(records) == 2
     assert all(None not in record and None not in record.values() for record in records)  # field counts
-    assert [transaction_of(record).external_id for record in records] == ["INV-1001-1", "RET-1001-1"]
+    assert [transaction_of(record).external_id for record in records] == ["INV-1003-1", "RET-1003-1"]
 
 
 async def test_a_chunk_taking_a_total_past_its_exact_range_stops_the_import_and_keeps_what_was_committed(

@@ -24,6 +24,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
     StringConstraints,
     model_validator,
 )
@@ -101,7 +102,8 @@ class SalesCustomer(BaseModel):
     external_id: ExternalId | None = Field(
         default=None, description="The customer's id in the partner's system; identifies it across lines."
     )
-    is_new: bool | None = Field(
+    # strict: `1`, `"yes"` or `"true"` are not the boolean the document names (pydantic's lax mode took them)
+    is_new: StrictBool | None = Field(
         default=None, description="Whether the partner counts this customer as newly won; stored as sent."
     )
 

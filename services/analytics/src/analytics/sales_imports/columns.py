@@ -46,10 +46,16 @@ def transaction_of(values: Mapping[str, str]) -> SalesTransaction:
             continue
         prefix, _, rest = column.partition("_")
         if prefix in _NESTED:
-            line[prefix][rest] = value
+            line[prefix][rest] = _BOOLEANS.get(value.lower(), value) if column in _BOOLEAN_COLUMNS else value
         else:
             line[column] = value
     return SalesTransaction.model_validate(line)
+
+
+# CSV has no booleans: `true`/`false` in any case (a spreadsheet writes TRUE) stand for them; anything else is
+# refused by the model, which takes a JSON boolean only
+_BOOLEAN_COLUMNS = frozenset({"customer_is_new"})
+_BOOLEANS = {"true": True, "false": False}
 
 
 def column_of(loc: tuple[int | str, ...] | list[int | str]) -> str | None:

@@ -21,10 +21,10 @@ router = APIRouter(prefix="/v1/sales/imports", tags=["sales"])
 WRITE = require("analytics:write")
 _EXAMPLE = (
     ",".join((*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS))
-    + "\nINV-1001-1,sale,2026-07-01,invoiced,Globex Corporation,NET-100,networking,2,150.00,300.00,EUR,"
-    + "INV-1001,,globex.example,DE,C-77,true,210.00,,\n"
-    + "RET-1001-1,return,2026-07-03,invoiced,Globex Corporation,NET-100,networking,1,150.00,150.00,EUR,"
-    + "INV-1001,,globex.example,DE,C-77,,105.00,,INV-1001-1\n"
+    + "\nINV-1003-1,sale,2026-07-01,invoiced,Globex Corporation,NET-100,networking,2,150.00,300.00,EUR,"
+    + "INV-1003,,globex.example,DE,C-77,true,210.00,,\n"
+    + "RET-1003-1,return,2026-07-03,invoiced,Globex Corporation,NET-100,networking,1,150.00,150.00,EUR,"
+    + "INV-1003,,globex.example,DE,C-77,,105.00,,INV-1003-1\n"
 )
 _PROBLEMS = problems(403, 409, 413, 415, 422)
 _PROBLEMS[409]["description"] = (
