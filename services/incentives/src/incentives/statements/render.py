@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from html import escape
 
 from prm_contracts.incentives import StatementOut
+from prm_kit.csv_rows import defused
 
 CSV_HEADER = [
     "programme",
@@ -34,9 +36,20 @@ CSV_HEADER = [
 ]
 
 
+class _DefusedWriter:
+    """A CSV writer whose every cell is `defused`: a line's external id or SKU comes from the partner's own
+    system, and `=HYPERLINK(...)` must reach finance's spreadsheet as text, not as a formula."""
+
+    def __init__(self, out: io.StringIO) -> None:
+        self._writer = csv.writer(out, lineterminator="\r\n")
+
+    def writerow(self, cells: Sequence[object]) -> None:
+        self._writer.writerow([defused(str(cell)) for cell in cells])
+
+
 def statement_csv(statement: StatementOut) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = _DefusedWriter(out)
     writer.writerow(CSV_HEADER)
     for p in statement.programmes:
         head = [p.programme_name, statement.period, p.run_status.value, p.payout_status.value]
