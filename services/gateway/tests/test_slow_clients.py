@@ -383,6 +383,33 @@ def test_a_head_past_its_byte_cap_gets_a_431_problem_and_the_connection_closed(s
 
 
 @pytest.mark.e2e
+def test_a_head_past_its_byte_cap_is_refused_though_it_arrives_whole_in_one_write(
+    strict_gateway: str,
+) -> None:
+    # a finished 40 KB head sent at once: the parser would take it whole before any count after it
+    head = f"GET /v1/tiers HTTP/1.1\r\nHost: gateway\r\nX-Pad: {'a' * 40_000}\r\n\r\n".encode()
+    with _connect(strict_gateway) as sock:
+        sock.sendall(head)
+        closed, received = _closed_within(sock, 5)
+
+    assert closed, "the connection was still open"
+    assert received.startswith(b"HTTP/1.1 431"), received[:200]
+    assert b"request-head-too-large" in received
+
+
+@pytest.mark.e2e
+def test_bytes_that_are_not_http_get_a_400_problem_with_a_request_id(strict_gateway: str) -> None:
+    with _connect(strict_gateway) as sock:
+        sock.sendall(b"GET /v1/tiers HTTP/1.1\r\nHost gateway without a colon\r\n\r\n")
+        closed, received = _closed_within(sock, 5)
+
+    assert closed, "the connection was still open"
+    assert received.startswith(b"HTTP/1.1 400"), received[:200]
+    assert PROBLEM.encode() in received
+    assert b"\r\nx-request-id: " in received
+
+
+@pytest.mark.e2e
 def test_a_large_head_within_the_cap_and_a_body_in_the_same_packets_are_served(strict_gateway: str) -> None:
     # a 20 KiB head (a long bearer token, say) followed at once by a 100 KB body: only the head counts
     body = b'{"pad": "' + b"b" * 100_000 + b'"}'

@@ -11,8 +11,10 @@ The same idea as xorbitsai/inference#5213.
 
 Nor does uvicorn's httptools protocol bound a request's head: it buffers header lines of any length and
 number (20 MB were taken and passed on), which no body limit covers. So the protocol counts the bytes that
-arrive while a head is awaited and, past `head_bytes`, answers 431 and closes the connection: a connection
-holds at most that, plus one read, before its head is in. (h11 has its own cap, 16 KiB by default.)
+of a head as they arrive, before the parser reads them, and past `head_bytes` answers 431 and closes the
+connection: a connection holds at most that, plus one read, before its head is in, and a head that arrives
+whole in one read is refused as well. (h11 has its own cap, 16 KiB by default.) Bytes that are not HTTP get a
+400 problem with a request id, not uvicorn's plain text.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Literal, cast
 
 import structlog
-from prm_contracts.problem import PROBLEM_MEDIA_TYPE, AppError
+from prm_contracts.problem import PROBLEM_MEDIA_TYPE, AppError, BadRequest
 from prm_kit.request_id import new_request_id
 from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -92,7 +94,8 @@ class ReceiptDeadlines(asyncio.Protocol):
     _timed_cycle: Any = None
     _request_started = False
     _streamed_body = False  # an import (gateway.uploads): the body deadline runs from each piece
-    _head_bytes = 0  # received while the current request's head is awaited
+    _head_bytes = 0  # of the current request's head, as far as it has come
+    _head_tail = b""  # the last bytes of the head so far: its end may straddle two reads
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
@@ -105,16 +108,33 @@ class ReceiptDeadlines(asyncio.Protocol):
         if self._receipt_timer is None and (self.cycle is None or not self.cycle.more_body):
             self._arm("head")  # the first byte of the next request on a kept-alive connection
         self._request_started = True
-        awaiting_head = self._awaiting_head()
-        if awaiting_head:
-            self._head_bytes += len(data)
-        super().data_received(data)
-        self._follow_request()
-        if awaiting_head and self._awaiting_head() and self._head_bytes > self.limits.head_bytes:
+        if self._awaiting_head() and self._head_too_large(data):
             self._refuse_head()
             return
+        super().data_received(data)
+        self._follow_request()
         if self._streamed_body and self._receipt_phase == "body" and self._receipt_timer is not None:
             self._arm("body")
+
+    def _head_too_large(self, data: bytes) -> bool:
+        """Whether the head, as far as `data` brings it, is past `head_bytes`: counted before the parser
+        reads `data`, since a head that arrives whole in one read would be parsed (and passed on) at once."""
+        searched = self._head_tail + data
+        end = searched.find(b"\r\n\r\n")
+        if end == -1:
+            self._head_bytes += len(data)
+            self._head_tail = searched[-3:]
+        else:  # the rest of `data` is the body (or the next request)
+            self._head_bytes += end + 4 - len(self._head_tail)
+        return self._head_bytes > self.limits.head_bytes
+
+    def send_400_response(self, msg: str) -> None:
+        """uvicorn's answer to bytes that are not HTTP (its parser's error), as a problem with a request id
+        like every other answer, instead of its plain text."""
+        self._disarm()
+        if not self.transport.is_closing():
+            self.transport.write(_closing_response(BadRequest(f"not a valid HTTP/1.1 request ({msg})")))
+            self.transport.close()
 
     def _awaiting_head(self) -> bool:
         return self._receipt_phase == "head" and self._receipt_timer is not None
@@ -157,6 +177,7 @@ class ReceiptDeadlines(asyncio.Protocol):
         if phase == "head":
             self._request_started = False
             self._head_bytes = 0
+            self._head_tail = b""
             seconds = self.limits.head_seconds
         else:
             seconds = self.limits.body_seconds + BODY_BACKSTOP_GRACE_SECONDS
