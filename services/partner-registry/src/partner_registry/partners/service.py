@@ -216,14 +216,14 @@ async def ensure_registration_free(
     session: AsyncSession, country: str, key: str | None, *, other_than: UUID | None, viewer: Principal
 ) -> None:
     """409 when another partner holds the registration number in `country`, naming it to a `viewer` who may
-    read partners; to others (the keyless public application form) a bare "already registered", so that
-    the form tells no one which partner it is."""
+    read every partner; to others (the keyless public application form, a partner's own key) a bare "already
+    registered", so that they learn no other partner's id."""
     if key is None:
         return
     holder = await repository.registration_holder(session, country, key, other_than=other_than)
     if holder is None:
         return
-    if not viewer.has_scope("partners:read"):
+    if viewer.partner_id is not None or not viewer.has_scope("partners:read"):
         raise RegistrationNumberTaken(f"this registration number is already registered in {country}")
     raise RegistrationNumberTaken(
         f"partner {holder} is already registered in {country} under this registration number",
