@@ -10,6 +10,8 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from partner_registry.models import PartnerApplication
+from partner_registry.partners.changes import registration_key
+from partner_registry.partners.service import RegistrationNumberTaken, ensure_registration_free
 from prm_contracts.principal import APPLICATION_SUBMIT_SCOPE, Principal
 from prm_contracts.scoring import APPLICATION_EVALUATION_PATH, PREQUALIFICATION_PATH
 from prm_kit.internal_auth import INTERNAL_HEADER, PrincipalVerifier
@@ -242,6 +244,25 @@ async def test_the_public_form_is_told_a_registration_number_is_taken_but_not_by
     assert existing["id"] not in response.text
     assert await stored_counts(db) == before
     assert scoring.requests == []
+
+
+@pytest.mark.parametrize(
+    ("scopes", "bound", "named"),
+    [({"partners:read"}, False, True), ({"partners:read"}, True, False), (set(), False, False)],
+)
+async def test_a_taken_registration_number_names_its_holder_only_to_who_may_read_every_partner(
+    client: httpx.AsyncClient, db: AsyncSession, scopes: set[str], bound: bool, named: bool
+) -> None:
+    existing = await a_partner(client, registration_number="HRB 99 123", country="DE")
+    viewer = Principal(
+        subject="key:viewer", scopes=frozenset(scopes), partner_id=uuid.uuid4() if bound else None
+    )
+
+    with pytest.raises(RegistrationNumberTaken) as taken:
+        await ensure_registration_free(db, "DE", registration_key("hrb99123"), other_than=None, viewer=viewer)
+
+    assert (existing["id"] in str(taken.value.detail)) is named
+    assert ("existing_partner_id" in taken.value.to_problem().model_dump(exclude_none=True)) is named
 
 
 @pytest.mark.parametrize(
