@@ -106,6 +106,17 @@ def test_timestamps_further_than_five_minutes_from_now_are_refused(skew: timedel
         check_timestamp(delivery, now=NOW)
 
 
+@pytest.mark.parametrize("timestamp", ["253402300800", "999999999999"])
+def test_a_timestamp_past_year_9999_is_refused_as_too_far_ahead(timestamp: str) -> None:
+    # twelve digits pass the header's form, yet no datetime holds them: a 401, not an error of the server
+    delivery = signed_delivery(
+        {"webhook-id": "m", "webhook-timestamp": timestamp, "webhook-signature": "v1,A"}
+    )
+
+    with pytest.raises(SignatureRefused, match=r"\(beyond year 9999\) is too far in the future"):
+        check_timestamp(delivery, now=NOW)
+
+
 @pytest.mark.parametrize(
     ("headers", "complaint"),
     [

@@ -44,8 +44,13 @@ class SignedDelivery:
     signatures: tuple[bytes, ...]
 
     @property
-    def sent_at(self) -> datetime:
-        return datetime.fromtimestamp(self.timestamp, tz=UTC)
+    def sent_at(self) -> datetime | None:
+        """The timestamp as a time; None past what a datetime holds (year 9999), which the header's
+        twelve digits allow."""
+        try:
+            return datetime.fromtimestamp(self.timestamp, tz=UTC)
+        except (OverflowError, ValueError, OSError):
+            return None
 
 
 def secret_bytes(secret: str) -> bytes:
@@ -119,11 +124,14 @@ def check_timestamp(
     delivery: SignedDelivery, *, now: datetime, tolerance: timedelta = DEFAULT_TOLERANCE
 ) -> None:
     """401 when the delivery was signed more than `tolerance` before or after `now`."""
-    skew = delivery.sent_at - now
-    if abs(skew) > tolerance:
-        direction = "old" if skew < timedelta(0) else "far in the future"
+    # in seconds, not datetimes: a timestamp past year 9999 is refused like any other too far ahead
+    skew = delivery.timestamp - now.timestamp()
+    if abs(skew) > tolerance.total_seconds():
+        direction = "old" if skew < 0 else "far in the future"
+        sent_at = delivery.sent_at
+        shown = "beyond year 9999" if sent_at is None else sent_at.isoformat()
         raise SignatureRefused(
-            f"webhook-timestamp {delivery.timestamp} ({delivery.sent_at.isoformat()}) is too {direction}: it "
+            f"webhook-timestamp {delivery.timestamp} ({shown}) is too {direction}: it "
             f"must be within {int(tolerance.total_seconds())} s of now ({now.astimezone(UTC).isoformat()}); "
             "sign each attempt afresh, with the current time, and check the sender's clock"
         )
