@@ -29,7 +29,7 @@ async def registry(app: FastAPI) -> AsyncIterator[FakeRegistry]:
     fake = FakeRegistry()
     async with httpx.AsyncClient(base_url="http://registry.test", transport=fake.transport()) as http:
         app.state.webhook_secrets = WebhookSecretCache(
-            RegistryClient(http), ttl_seconds=30, monotonic=fake.monotonic
+            RegistryClient(http), ttl_seconds=30, monotonic=fake.monotonic, sleep=fake.sleep
         )
         yield fake
 

@@ -34,9 +34,15 @@ class FakeRegistry:
     # The secret cache's monotonic clock: still unless a test moves it, so that what is kept expires and is
     # renewed when the test says, never because the machine was slow.
     seconds: float = 1000.0
+    waits: list[float] = field(default_factory=list)
 
     def monotonic(self) -> float:
         return self.seconds
+
+    async def sleep(self, seconds: float) -> None:
+        """The cache's wait before asking again: moves the clock instead of spending the time."""
+        self.waits.append(seconds)
+        self.seconds += seconds
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self._answer)

@@ -9,15 +9,20 @@ its `valid_until`, whatever the cache holds.
 
 The event arrives a moment after the rotation (or, with several analytics processes, at one of them only), so a
 partner that signs with its new secret at once would meet kept secrets that do not know it yet: a signature
-no kept secret verifies asks the registry again (`refreshed`), at most once a second per partner, so that
-forged signatures cannot make each delivery a registry request.
+no kept secret verifies asks the registry again (`refreshed`). At most once a second per partner, so that
+forged signatures cannot make each delivery a registry request: a mismatch on secrets fetched less than a
+second ago waits until the second is over (deliveries waiting together share one request), rather than
+refusing a secret issued just after the kept ones were fetched.
+
+A revoked secret stops verifying when the event reaches analytics (about a second), and at the latest when
+the kept secrets expire (`PRM_ANALYTICS_WEBHOOK_SECRET_CACHE_SECONDS`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Annotated
@@ -57,10 +62,12 @@ class WebhookSecretCache:
         *,
         ttl_seconds: float,
         monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._registry = registry
         self._ttl = ttl_seconds
         self._monotonic = monotonic
+        self._sleep = sleep
         # partner -> (fetched at, secrets), by the monotonic clock
         self._entries: dict[UUID, tuple[float, PartnerWebhookSecrets]] = {}
         self._pending: dict[UUID, asyncio.Future[PartnerWebhookSecrets]] = {}
@@ -94,12 +101,21 @@ class WebhookSecretCache:
             self._pending.pop(partner_id, None)
 
     async def refreshed(self, partner_id: UUID) -> PartnerWebhookSecrets | None:
-        """The partner's secrets fetched again, when those kept were fetched `REFETCH_AFTER_SECONDS` ago or
-        more (one issued since may verify); None when there is nothing older to renew."""
-        entry = self._entries.get(partner_id)
-        if entry is None or entry[0] + REFETCH_AFTER_SECONDS > self._monotonic():
+        """The partner's secrets fetched again (one issued since the kept ones may verify), no sooner than
+        `REFETCH_AFTER_SECONDS` after the kept ones were fetched; None when nothing is kept (`ttl_seconds` 0:
+        what the caller verified with was fetched for it)."""
+        if self._ttl <= 0:
             return None
-        self.forget(partner_id)
+        entry = self._entries.get(partner_id)
+        if entry is None:
+            # forgotten since the caller's get (the secrets changed): what the registry says now
+            return await self.get(partner_id)
+        wait = entry[0] + REFETCH_AFTER_SECONDS - self._monotonic()
+        if wait > 0:
+            await self._sleep(wait)
+        if self._entries.get(partner_id) is entry:
+            self.forget(partner_id)
+        # else renewed (or being renewed) by another delivery meanwhile, after this one's mismatch: use that
         return await self.get(partner_id)
 
     def forget(self, partner_id: UUID) -> None:

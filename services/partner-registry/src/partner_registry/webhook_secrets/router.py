@@ -111,7 +111,9 @@ async def list_partner_webhook_secrets(
 async def revoke_partner_webhook_secret(
     partner_id: UUID, secret_id: UUID, session: SessionDep, who: PrincipalDep, now: NowDep
 ) -> None:
-    """Stops accepting the secret at once, without overlap (for a secret that leaked)."""
+    """Ends the secret at once, without overlap (for a secret that leaked). Analytics stops accepting it when
+    the registry's `partner.webhook_secrets_changed` event reaches it, about a second later, and at the latest
+    when the secrets it keeps expire (`PRM_WEBHOOK_SECRET_CACHE_SECONDS`, 30 s by default)."""
     await service.revoke_secret(session, partner_id, secret_id, actor=who, now=now)
 
 
