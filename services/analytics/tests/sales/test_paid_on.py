@@ -4,7 +4,7 @@ incentives count lines by this day, so a paid line never goes without it."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -116,3 +116,55 @@ async def test_a_payment_update_without_a_day_is_paid_the_day_analytics_learns_i
         ("P-1", today.isoformat()),
         ("P-1", "2026-06-25"),
     ]
+
+
+async def test_a_payment_update_paid_more_than_a_day_ahead_is_rejected_and_changes_nothing(
+    sender: Sender, registry: FakeRegistry, db: AsyncSession
+) -> None:
+    # found from outside: a mistyped year (2062) was stored without the flag the same day gets on a new line,
+    # moving the line out of every paid-basis payout with nothing to review
+    partner_id, secret = registry.partner()
+    await sender.send(partner_id, secret, sales_reported(a_line(external_id="F-1", occurred_on="2026-06-01")))
+    await sender.send(partner_id, secret, sales_reported(a_line(external_id="F-2", occurred_on="2026-06-01")))
+    today = sender.clock.now.date()
+    tomorrow, later = today + timedelta(days=1), today + timedelta(days=2)
+    events_before = len(await events_of(db, "sales.payment_updated"))
+
+    ahead = await sender.send(
+        partner_id,
+        secret,
+        payment_updated(
+            {"external_id": "F-1", "payment_status": "paid", "paid_on": later.isoformat()},
+            {"external_id": "F-2", "payment_status": "paid", "paid_on": tomorrow.isoformat()},
+        ),
+    )
+
+    assert ahead.status_code == 200, ahead.text
+    answer = ahead.json()
+    assert answer["counts"] == {"received": 2, "accepted": 1, "duplicate": 0, "rejected": 1}
+    assert [(r["external_id"], r["reason"]) for r in answer["rejected"]] == [("F-1", "paid_on_in_future")]
+    assert f"paid_on {later.isoformat()} is after {today.isoformat()}" in answer["rejected"][0]["detail"]
+    # a day of grace, as for lines: a partner's day may begin before UTC's
+    assert await _paid(db, partner_id) == {"F-1": ("invoiced", None), "F-2": ("paid", tomorrow)}
+    changes = [event["data"]["changes"] for event in await events_of(db, "sales.payment_updated")]
+    assert len(changes) == events_before + 1
+    assert [change["external_id"] for change in changes[-1]] == ["F-2"]
+
+
+async def test_a_payment_update_wholly_ahead_is_a_422_storing_nothing(
+    sender: Sender, registry: FakeRegistry, db: AsyncSession
+) -> None:
+    partner_id, secret = registry.partner()
+    await sender.send(partner_id, secret, sales_reported(a_line(external_id="F-3", occurred_on="2026-06-01")))
+    before = await stored_counts(db)
+
+    response = await sender.send(
+        partner_id,
+        secret,
+        payment_updated({"external_id": "F-3", "payment_status": "paid", "paid_on": "2062-07-10"}),
+    )
+
+    assert is_problem(response, "sales-lines-rejected", 422)
+    assert response.json()["report"]["rejected"][0]["reason"] == "paid_on_in_future"
+    assert await stored_counts(db) == before
+    assert (await _paid(db, partner_id))["F-3"] == ("invoiced", None)

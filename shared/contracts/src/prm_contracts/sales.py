@@ -217,7 +217,8 @@ class PaymentUpdate(BaseModel):
     payment_status: PaymentStatus
     paid_on: IsoDate | None = Field(
         default=None,
-        description="Only with `paid`: the day it was paid; without it, the day analytics received the update.",
+        description="Only with `paid`: the day it was paid; without it, the day analytics received the update. "
+        "More than a day after that day (UTC) the update is rejected (`paid_on_in_future`).",
     )
 
     @model_validator(mode="after")
@@ -257,6 +258,7 @@ class RejectionReason(StrEnum):
     content_differs = "content_differs"
     original_not_found = "original_not_found"
     line_not_found = "line_not_found"
+    paid_on_in_future = "paid_on_in_future"
 
 
 class LineReceipt(BaseModel):

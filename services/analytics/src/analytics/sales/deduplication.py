@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from uuid import UUID
 
 from prm_contracts.sales import (
@@ -24,6 +24,7 @@ from prm_contracts.sales import (
 )
 from prm_kit.db import ordered_id
 
+from analytics.anomalies.rules import FUTURE_GRACE_DAYS
 from analytics.sales.rollups import content_hash
 
 
@@ -106,11 +107,14 @@ def judge_payment_updates(
     updates: list[PaymentUpdate], stored: Mapping[str, StoredPayment], *, today: date
 ) -> PaymentOutcomes:
     """Which updates change a stored line's payment status (the last update of a line in a delivery wins),
-    which leave it as it is, and which name no stored line. `changed` pairs each update with the line as it
-    becomes. A `paid` update without `paid_on` keeps the day of a line paid already, else is paid `today`
-    (the day analytics learned it)."""
+    which leave it as it is, and which are refused: those naming no stored line, and those paid more than
+    `FUTURE_GRACE_DAYS` after `today` — a mistyped year would move the line out of every paid-basis payout
+    for years, and a line already stored cannot be held for review as a new one is (its flag travels with
+    `sales.recorded`). `changed` pairs each update with the line as it becomes. A `paid` update without
+    `paid_on` keeps the day of a line paid already, else is paid `today` (the day analytics learned it)."""
     current = dict(stored)
     outcomes = PaymentOutcomes()
+    latest = today + timedelta(days=FUTURE_GRACE_DAYS)
     for update in updates:
         line = current.get(update.external_id)
         if line is None:
@@ -119,6 +123,16 @@ def judge_payment_updates(
                     external_id=update.external_id,
                     reason=RejectionReason.line_not_found,
                     detail=f"no line with external_id {update.external_id!r} is stored for this partner",
+                )
+            )
+            continue
+        if update.paid_on is not None and update.paid_on > latest:
+            outcomes.rejected.append(
+                LineRejection(
+                    external_id=update.external_id,
+                    reason=RejectionReason.paid_on_in_future,
+                    detail=f"paid_on {update.paid_on} is after {today}, the day (UTC) the update was received: "
+                    "a payment is reported once made; the line keeps its payment status",
                 )
             )
             continue

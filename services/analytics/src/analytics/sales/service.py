@@ -151,7 +151,7 @@ async def _record_once(
     if found is not None:
         return _replayed(Receipt(*found), body_sha256=body_sha256, webhook_id=webhook_id)
     answer = await _record_payments(
-        session, message, partner_id=partner_id, webhook_id=webhook_id, today=now.date()
+        session, message, partner_id=partner_id, webhook_id=webhook_id, today=now.astimezone(UTC).date()
     )
     _refuse_when_nothing_stored(answer)
     content = answer.model_dump_json()
