@@ -14,6 +14,7 @@ from uuid import UUID
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
+from prm_contracts.json_values import JsonObject
 from prm_contracts.partners import (
     REGISTRATION_NUMBER_RULE,
     AnnualRevenue,
@@ -83,8 +84,11 @@ def check_questionnaire(value: dict[str, Any]) -> dict[str, Any]:
     return value
 
 
+# JsonObject's check runs first: measuring the size encodes the value, which a lone surrogate fails and which
+# writes NaN or Infinity as if JSON had them; refused here, they are a 422, not a 500 once the registry passes
+# the answers on to scoring (whose ApplicantFacts checks them too).
 Questionnaire = Annotated[
-    dict[str, Any],
+    JsonObject,
     AfterValidator(check_questionnaire),
     Field(
         description="The answers to the pre-qualification questionnaire: a JSON object of at most "

@@ -31,6 +31,7 @@ from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 
 from prm_contracts.counts import WHOLE_NUMBER
+from prm_contracts.json_values import JsonObject
 from prm_contracts.money import Money
 from prm_contracts.patch import Omittable
 from prm_contracts.text import NOT_BLANK, SINGLE_LINE
@@ -244,8 +245,10 @@ def check_custom_attributes(value: dict[str, Any]) -> dict[str, Any]:
     return value
 
 
+# JsonObject's check runs first: measuring the size encodes the value, which a lone surrogate fails and which
+# writes NaN or Infinity as if JSON had them (the JSON column would store null in their place).
 CustomAttributes = Annotated[
-    dict[str, Any],
+    JsonObject,
     AfterValidator(check_custom_attributes),
     Field(
         description=f"Free-form facts about the partner: a JSON object of at most {CUSTOM_ATTRIBUTES_MAX_BYTES} "

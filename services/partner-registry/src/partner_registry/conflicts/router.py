@@ -15,6 +15,7 @@ from prm_contracts.conflicts import (
 )
 from prm_contracts.dates import IsoDate
 from prm_contracts.pagination import Page
+from prm_contracts.periods import YEAR_PATTERN
 from prm_kit.clock import NowDep
 from prm_kit.db import SessionDep
 from prm_kit.db.json_items import JSON_MEDIA_TYPE
@@ -39,6 +40,9 @@ router = APIRouter(prefix="/v1/conflict-cases", tags=["conflict-cases"])
 
 READ = require("conflicts:read")
 WRITE = require("conflicts:write")
+# What `parse_period` accepts: a quarter or a month of 1900-9998 (PERIOD_PATTERN less its bare year). Only the
+# document states it (`json_schema_extra`, not `pattern=`), so a bad value keeps the parser's message.
+QUARTER_OR_MONTH_PATTERN = rf"^{YEAR_PATTERN}(-Q[1-4]|-(0[1-9]|1[0-2]))$"
 
 
 @router.post(
@@ -95,7 +99,12 @@ async def conflict_case_statistics(
     who: PrincipalDep,
     now: NowDep,
     period: Annotated[
-        str | None, Query(max_length=16, description="A quarter (`2026-Q3`) or a month (`2026-07`).")
+        str | None,
+        Query(
+            max_length=16,
+            description="A quarter (`2026-Q3`) or a month (`2026-07`).",
+            json_schema_extra={"pattern": QUARTER_OR_MONTH_PATTERN},
+        ),
     ] = None,
     from_date: Annotated[
         IsoDate | None, Query(alias="from", description="First day (UTC), with `to`.")
