@@ -205,8 +205,8 @@ class ConflictExplanation(BaseModel):
 
 
 class ConflictOut(BaseModel):
-    """One reason a registration conflicts. The ids name what it conflicts with; a partner's own credential
-    sees the kind, score and a generic reason only (the ids and the explanation are null)."""
+    """One reason a registration conflicts. The ids name what it conflicts with (shown to the channel team;
+    a partner's own credential sees no conflicts, only `has_conflicts`)."""
 
     kind: ConflictKind
     reason: str
@@ -240,7 +240,11 @@ class DealRegistrationOut(BaseModel):
     notes: str | None
     status: DealRegistrationStatus
     has_conflicts: bool
-    conflicts: list[ConflictOut]
+    conflicts: list[ConflictOut] = Field(
+        description="Empty for a partner's own credential, whatever `has_conflicts` says: a conflict's kind "
+        "would tell which customers the vendor serves itself, where other partners hold exclusive "
+        "territories or what a rival quoted."
+    )
     submitted_by: str = Field(description="The subject of the principal who registered it.")
     decided_by: str | None = Field(
         description="Who approved or rejected it; `system:auto-approval` when approved automatically."

@@ -580,14 +580,6 @@ class Candidates:
     territories: Sequence[TerritoryCandidate] = ()
 
 
-GENERIC_REASONS = {
-    ConflictKind.CUSTOMER_DOMAIN: "conflicts with an existing registration",
-    ConflictKind.CUSTOMER_NAME: "conflicts with an existing registration",
-    ConflictKind.SAME_GROUP: "conflicts with an existing registration for the same group",
-    ConflictKind.PRODUCT_OVERLAP: "conflicts with an existing registration",
-    ConflictKind.HOUSE_ACCOUNT: "conflicts with an existing customer relationship of the vendor",
-    ConflictKind.EXCLUSIVE_TERRITORY: "the customer lies in another partner's exclusive territory",
-}
 _KIND_ORDER = [
     ConflictKind.CUSTOMER_DOMAIN,
     ConflictKind.CUSTOMER_NAME,

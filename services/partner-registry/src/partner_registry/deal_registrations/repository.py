@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from prm_contracts.deal_registrations import DealRegistrationStatus
 from prm_kit.db import UTCDateTime
 from prm_kit.db.core import column_values, core_execute, core_rows, plan_with_values, table
-from prm_kit.db.json_items import constant, day, json_array, json_object, money, timestamp
+from prm_kit.db.json_items import EMPTY_ARRAY, constant, day, json_array, json_object, money, timestamp
 from prm_kit.db.listing import (
     AnySelect,
     bound_values,
@@ -25,7 +25,6 @@ from prm_kit.pagination import Column, KeysetPosition, keyset_after, keyset_orde
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
-from partner_registry.deal_registrations.matching import GENERIC_REASONS
 from partner_registry.deal_registrations.models import (
     DealRegistration,
     DealRegistrationConflict,
@@ -294,28 +293,21 @@ def _page_statement(
     return sa.select(page, conflicts.label("conflicts")).order_by(*order)
 
 
-def _conflict_json(disclose: bool) -> sa.ColumnElement[Any]:
-    """ConflictOut's JSON of a conflict row as `schemas._conflict_fields` makes it: in full for the channel
-    team, kind, score and a generic reason for a partner's own credential."""
+def _conflict_json() -> sa.ColumnElement[Any]:
+    """ConflictOut's JSON of a conflict row as `schemas._conflict_fields` makes it."""
     c = DealRegistrationConflict
-    if disclose:
-        reason: Column = c.reason
-        others: list[Column] = [
-            c.other_deal_registration_id,
-            c.other_partner_id,
-            c.house_account_id,
-            c.territory_id,
-            sa.func.nullif(c.explanation, sa.literal_column("'{}'::jsonb")),
-        ]
-    else:
-        reason = sa.case(
-            *((c.kind == constant(kind.value), constant(text)) for kind, text in GENERIC_REASONS.items())
-        )
-        others = [sa.null()] * 5
-    names = ["other_registration_id", "other_partner_id", "house_account_id", "territory_id", "explanation"]
+    fields = {
+        "kind": c.kind,
+        "reason": c.reason,
+        "score": c.score,
+        "other_registration_id": c.other_deal_registration_id,
+        "other_partner_id": c.other_partner_id,
+        "house_account_id": c.house_account_id,
+        "territory_id": c.territory_id,
+        "explanation": sa.func.nullif(c.explanation, sa.literal_column("'{}'::jsonb")),
+    }
     return sa.func.json_build_object(
-        *(constant("kind"), c.kind, constant("reason"), reason, constant("score"), c.score),
-        *(part for name, value in zip(names, others, strict=True) for part in (constant(name), value)),
+        *(part for name, value in fields.items() for part in (constant(name), value))
     )
 
 
@@ -329,10 +321,13 @@ def _item_json(page: sa.Subquery, *, disclose: bool) -> sa.ColumnElement[str]:
         (sa.and_(status == constant(S.EXPIRED.value), p.expired_at.is_(None)), p.protected_until),
         else_=p.expired_at,
     )
+    # a partner's own credential sees `has_conflicts` only (schemas.deal_registration_out says why)
     conflicts = (
-        sa.select(json_array(_conflict_json(disclose), order_by=c.position))
+        sa.select(json_array(_conflict_json(), order_by=c.position))
         .where(c.deal_registration_id == p.id)
         .scalar_subquery()
+        if disclose
+        else EMPTY_ARRAY
     )
     return json_object(
         {

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from prm_contracts.deal_registrations import (
-    ConflictKind,
     ConflictOut,
     DealRegistrationOut,
     DealRegistrationStatus,
@@ -21,7 +20,6 @@ from prm_contracts.deal_registrations import (
 from pydantic import AwareDatetime, BaseModel, Field
 
 from partner_registry.deal_registrations.lifecycle import effective_status
-from partner_registry.deal_registrations.matching import GENERIC_REASONS
 from partner_registry.deal_registrations.models import DealHistoryKind
 from partner_registry.partners.schemas import canonical_amount
 
@@ -65,20 +63,10 @@ def _money(amount: Decimal | None, currency: str | None) -> dict[str, Any] | Non
 
 
 def _conflict_fields(
-    kind: str,
-    reason: str,
-    score: int,
-    other: tuple[Any, Any, Any, Any],
-    explanation: dict[str, Any] | None,
-    *,
-    disclose: bool,
+    kind: str, reason: str, score: int, other: tuple[Any, Any, Any, Any], explanation: dict[str, Any] | None
 ) -> dict[str, Any]:
-    """ConflictOut's fields as a viewer may see them: in full for the channel team; kind, score and a
-    generic reason for a partner's own credential, which must not learn who else claims the customer (nor,
-    from the explanation, the other customer's name or domain). `other`: the other registration, its
-    partner, the house account and the territory (ids or None)."""
-    if not disclose:
-        return {"kind": kind, "reason": GENERIC_REASONS[ConflictKind(kind)], "score": score}
+    """ConflictOut's fields, for the channel team. `other`: the other registration, its partner, the house
+    account and the territory (ids or None)."""
     other_registration_id, other_partner_id, house_account_id, territory_id = other
     return {
         "kind": kind,
@@ -92,8 +80,7 @@ def _conflict_fields(
     }
 
 
-def conflict_out(conflict: DealRegistrationConflict, *, disclose: bool) -> ConflictOut:
-    """A conflict as a viewer may see it (`_conflict_fields`)."""
+def conflict_out(conflict: DealRegistrationConflict) -> ConflictOut:
     other = (
         conflict.other_deal_registration_id,
         conflict.other_partner_id,
@@ -101,9 +88,7 @@ def conflict_out(conflict: DealRegistrationConflict, *, disclose: bool) -> Confl
         conflict.territory_id,
     )
     return ConflictOut.model_validate(
-        _conflict_fields(
-            conflict.kind, conflict.reason, conflict.score, other, conflict.explanation, disclose=disclose
-        )
+        _conflict_fields(conflict.kind, conflict.reason, conflict.score, other, conflict.explanation)
     )
 
 
@@ -149,8 +134,11 @@ def deal_registration_out(
     registration: DealRegistration, *, now: datetime, disclose: bool = True
 ) -> DealRegistrationOut:
     """The registration as of `now` (a lapsed approval reads as expired), shown in full or, for a partner's
-    own credential (`disclose=False`), without what other parties its conflicts name."""
-    conflicts = [conflict_out(c, disclose=disclose) for c in registration.conflicts]
+    own credential (`disclose=False`), without its conflicts (`has_conflicts` only): each one's kind would
+    tell the partner what it may not read — which customers the vendor serves itself (`house_account`),
+    where other partners hold exclusive territories, which products a rival quoted — one submission per
+    guess."""
+    conflicts = [conflict_out(c) for c in registration.conflicts] if disclose else []
     return DealRegistrationOut.model_validate(_registration_fields(registration, conflicts, now=now))
 
 
@@ -158,12 +146,11 @@ def deal_registration_item(row: Any, *, now: datetime, disclose: bool) -> dict[s
     """DealRegistrationOut's fields of a list row (`repository.registration_page`), validated with the
     page."""
     conflicts = [
-        _conflict_fields(
-            kind, reason, score, (other, partner, account, territory), explanation, disclose=disclose
-        )
+        _conflict_fields(kind, reason, score, (other, partner, account, territory), explanation)
         for _, kind, reason, score, other, partner, account, territory, explanation in sorted(
             row.conflicts or (), key=lambda conflict: conflict[0]
         )
+        if disclose  # see deal_registration_out
     ]
     return _registration_fields(row, conflicts, now=now)
 

@@ -36,7 +36,7 @@ _WHOLE_SECONDS = constant('YYYY-MM-DD"T"HH24:MI:SS"Z"')
 _WITH_MICROSECONDS = constant('YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
 _UTC = constant("UTC")
 _MICROSECONDS_IN_A_SECOND = sa.literal_column("1000000", sa.Integer())
-_EMPTY_ARRAY = sa.literal_column("'[]'::json", sa.JSON())
+EMPTY_ARRAY = sa.literal_column("'[]'::json", sa.JSON())
 
 
 def json_object(fields: Mapping[str, Column]) -> sa.ColumnElement[str]:
@@ -84,7 +84,7 @@ def json_array(values: Column, *, order_by: Column) -> sa.ColumnElement[Any]:
     """The JSON array of a (correlated) subquery's `values` in `order_by` order; `[]` when there are none."""
     return sa.func.coalesce(
         sa.func.json_agg(aggregate_order_by(values, order_by)),
-        _EMPTY_ARRAY,
+        EMPTY_ARRAY,
     )
 
 
