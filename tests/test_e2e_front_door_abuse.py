@@ -367,6 +367,43 @@ def test_control_characters_in_a_path_reach_no_log_raw(front_door: FrontDoor, pl
         assert raw not in text  # ... with its control characters escaped
 
 
+# --- HEAD --------------------------------------------------------------------------------------------------
+
+_AS_THE_GET = ("content-type", "content-length", "etag", "x-request-id", "ratelimit-limit")
+
+
+def test_a_head_answers_what_the_get_would_without_its_body(
+    front_door: FrontDoor, plain: httpx.Client
+) -> None:
+    admin = _bearer(front_door.keys.admin)
+    created = plain.post(
+        "/v1/partners",
+        json={"legal_name": "Headway Systems AB", "partner_type": "reseller", "country": "SE"},
+        headers=admin,
+    )
+    assert created.status_code == 201, created.text
+    partner = f"/v1/partners/{created.json()['id']}"
+    answers = {}
+    for path, headers in ((partner, admin), ("/healthz", {}), ("/openapi.json", {})):
+        same_id = {**headers, "X-Request-ID": "e2e-head"}
+        answers[path] = (plain.get(path, headers=same_id), plain.head(path, headers=same_id))
+    no_get = plain.head("/v1/deal-registrations/expiry-sweeps", headers=admin)
+
+    for path, (got, head) in answers.items():
+        assert (head.status_code, head.content) == (200, b""), path
+        assert {name: head.headers.get(name) for name in _AS_THE_GET} == {
+            name: got.headers.get(name) for name in _AS_THE_GET
+        }, path
+        assert head.headers["content-length"] == str(len(got.content)), path
+    assert answers[partner][1].headers["etag"] == created.headers["etag"]
+    assert (no_get.status_code, no_get.headers["content-type"], no_get.content) == (
+        405,
+        "application/problem+json",
+        b"",
+    )
+    assert no_get.headers["allow"] == "POST"
+
+
 # --- a misspelt filter --------------------------------------------------------------------------------------
 
 

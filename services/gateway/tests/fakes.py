@@ -1,7 +1,7 @@
 """Stand-ins for the services: a small ASGI app that echoes what reached it, served by uvicorn in a thread.
 
 The echo verifies the gateway's internal credential exactly as a real service does (PrincipalVerifier),
-so a test sees the principal a service would see.
+so a test sees the principal a service would see, and answers a HEAD 405 as a service's FastAPI routes do.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import time
 from typing import Any
 
 import uvicorn
-from prm_contracts.problem import Conflict, Unauthorized
+from prm_contracts.problem import Conflict, MethodNotAllowed, Unauthorized
 from prm_kit.errors import problem_response
 from prm_kit.internal_auth import PrincipalVerifier
 from prm_kit.testing import TEST_SECRET
@@ -22,6 +22,9 @@ from starlette.types import Receive, Scope, Send
 
 LARGE_BODY_BYTES = 300_000
 SLOW_SECONDS = 3.0
+# `/trickle`: TRICKLE_PIECES pieces of an answer, TRICKLE_PAUSE_SECONDS apart, until the caller leaves
+TRICKLE_PIECES = 50
+TRICKLE_PAUSE_SECONDS = 0.1
 
 
 def free_port() -> int:
@@ -61,10 +64,20 @@ class EchoService:
             body += message.get("body", b"")
             if not message.get("more_body", False):
                 break
+        if scope["method"] == "HEAD" or (path.endswith("/post-only") and scope["method"] != "POST"):
+            allowed = "POST" if path.endswith("/post-only") else "GET, POST"
+            refusal = MethodNotAllowed(
+                f"{scope['method']} is not allowed on {path}", headers={"Allow": allowed}
+            )
+            await problem_response(refusal)(scope, receive, send)
+            return
         if path.endswith("/slow"):
             await asyncio.sleep(SLOW_SECONDS)
         if path.endswith("/large"):
             await _large(send)
+            return
+        if path.endswith("/trickle"):
+            await _trickle(receive, send)
             return
         if path.endswith("/conflict"):
             await problem_response(Conflict("the service's own answer"))(scope, receive, send)
@@ -86,7 +99,11 @@ class EchoService:
                     "partner_id": str(principal.partner_id) if principal.partner_id else None,
                 },
             },
-            extra=[(b"x-upstream", self.name.encode()), (b"x-request-id", b"set-by-upstream")],
+            extra=[
+                (b"x-upstream", self.name.encode()),
+                (b"x-request-id", b"set-by-upstream"),
+                (b"etag", b'W/"echoed"'),
+            ],
         )
 
 
@@ -105,6 +122,20 @@ async def _large(send: Send) -> None:
     piece = b"x" * 10_000
     for _ in range(LARGE_BODY_BYTES // len(piece)):
         await send({"type": "http.response.body", "body": piece, "more_body": True})
+    await send({"type": "http.response.body", "body": b""})
+
+
+async def _trickle(receive: Receive, send: Send) -> None:
+    """A long streamed answer (an export): a piece at a time, ending early when the caller goes away."""
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/csv")]})
+    for _ in range(TRICKLE_PIECES):
+        await send({"type": "http.response.body", "body": b"a,b\n" * 100, "more_body": True})
+        try:
+            async with asyncio.timeout(TRICKLE_PAUSE_SECONDS):
+                if (await receive())["type"] == "http.disconnect":
+                    return
+        except TimeoutError:
+            pass
     await send({"type": "http.response.body", "body": b""})
 
 

@@ -157,16 +157,6 @@ async def test_a_large_answer_streams_back_whole(gw: GatewayUnderTest) -> None:
 
 
 @pytest.mark.asyncio
-async def test_head_gets_headers_only(gw: GatewayUnderTest) -> None:
-    key = await gw.key("partners:read")
-
-    answer = await gw.client.head("/v1/partners", headers=gw.bearer(key))
-
-    assert answer.status_code == 200
-    assert answer.content == b""
-
-
-@pytest.mark.asyncio
 async def test_a_body_over_the_limit_by_content_length_is_refused_before_reading(gateway_with: Any) -> None:
     async with gateway_with(max_body_bytes=1000) as gw:
         key = await gw.key("admin")

@@ -1,12 +1,21 @@
 """CORS for browser front ends (partner portal, channel-manager console) on the configured origins only.
 
 Bearer keys, not cookies, so credentials are not allowed; every answer header the document declares is
-exposed, so a front end can read it (tests/test_openapi_truthful.py keeps the two in step).
+exposed, so a front end can read it (tests/test_openapi_truthful.py keeps the two in step). A preflight
+that is refused is a 400 problem naming what was refused, with a request id, like any other error.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from prm_contracts.problem import BadRequest
+from prm_kit.request_id import accept_request_id
+from starlette.datastructures import Headers
+from starlette.middleware.cors import CORSMiddleware
+from starlette.types import Receive, Scope, Send
+
+from gateway.problems import send_problem
 
 ALLOW_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 ALLOW_HEADERS = (
@@ -23,6 +32,7 @@ EXPOSE_HEADERS = (
     "Location",
     "Retry-After",
     "Idempotent-Replayed",
+    "Webhook-Replayed",  # a tool that replays a signed delivery from a browser reads it too
     "Content-Disposition",
     "RateLimit-Limit",
     "RateLimit-Remaining",
@@ -32,7 +42,7 @@ MAX_AGE_SECONDS = 600
 
 
 def cors_options(origins: list[str]) -> dict[str, Any]:
-    """Keyword arguments of Starlette's CORSMiddleware."""
+    """Keyword arguments of `ProblemCORSMiddleware` (Starlette's CORSMiddleware)."""
     return {
         "allow_origins": origins,
         "allow_methods": ALLOW_METHODS,
@@ -41,3 +51,47 @@ def cors_options(origins: list[str]) -> dict[str, Any]:
         "allow_credentials": False,
         "max_age": MAX_AGE_SECONDS,
     }
+
+
+class ProblemCORSMiddleware(CORSMiddleware):
+    """Starlette's CORS, but a preflight it would refuse with a bare `400 text/plain` is answered with a 400
+    problem saying what was refused (the origin, the method, which request headers), carrying the request
+    id and the preflight headers Starlette sends. Allowed preflights and CORS on other answers are
+    Starlette's."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "OPTIONS":
+            headers = Headers(scope=scope)
+            if "origin" in headers and "access-control-request-method" in headers:
+                refused = self.preflight_refusals(headers)
+                if refused:
+                    error = BadRequest(
+                        "CORS preflight refused: " + "; ".join(refused), headers=dict(self.preflight_headers)
+                    )
+                    request_id = accept_request_id(headers.get("x-request-id"))
+                    await send_problem(scope, receive, send, error, request_id)
+                    return
+        await super().__call__(scope, receive, send)
+
+    def preflight_refusals(self, request_headers: Headers) -> list[str]:
+        """What of a preflight is not allowed, one phrase each; none when allowed. The same checks as
+        Starlette's `preflight_response`, which answers the preflights allowed here."""
+        refused = []
+        origin = request_headers["origin"]
+        if not self.is_allowed_origin(origin=origin):
+            refused.append(f"the origin {origin} is not allowed")
+        method = request_headers["access-control-request-method"]
+        if method not in self.allow_methods:
+            refused.append(f"the method {method} is not allowed (allowed: {', '.join(self.allow_methods)})")
+        requested = request_headers.get("access-control-request-headers")
+        if requested is not None and not self.allow_all_headers:
+            names = [name.strip() for name in requested.lower().split(",")]
+            unknown = list(dict.fromkeys(name for name in names if name not in self.allow_headers))
+            if unknown:
+                allowed = self.preflight_headers.get("Access-Control-Allow-Headers", "none")
+                listed = ", ".join(name or "(an empty name)" for name in unknown)
+                which = "header {} is" if len(unknown) == 1 else "headers {} are"
+                refused.append(f"the request {which.format(listed)} not allowed (allowed: {allowed})")
+        if "access-control-request-private-network" in request_headers and not self.allow_private_network:
+            refused.append("access to a private network is not allowed")
+        return refused

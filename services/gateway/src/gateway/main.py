@@ -22,6 +22,7 @@ from prm_kit.app import NO_TELEMETRY
 from prm_kit.clock import utc_now
 from prm_kit.db.engine import make_engine, make_session_factory
 from prm_kit.errors import UnexpectedErrorMiddleware, install_problem_handlers
+from prm_kit.head_requests import HeadAsGetMiddleware
 from prm_kit.health import router as health_router
 from prm_kit.logs import configure_logging
 from prm_kit.metrics import MetricsMiddleware, metrics_endpoint
@@ -32,7 +33,6 @@ from prm_kit.request_id import RequestIdMiddleware
 from prm_kit.text_guard import TextGuardMiddleware
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from starlette.middleware.cors import CORSMiddleware
 
 from gateway.api_keys import service as api_keys
 from gateway.api_keys.router import router as api_keys_router
@@ -41,7 +41,7 @@ from gateway.auth import Authenticator
 from gateway.bearer_tokens import BearerTokenVerifier
 from gateway.callers import RateLimitHeaders, TrustedProxies, caller_first
 from gateway.config import Settings
-from gateway.cors import cors_options
+from gateway.cors import ProblemCORSMiddleware, cors_options
 from gateway.docs import read_openapi_document
 from gateway.docs import router as docs_router
 from gateway.internal_credentials import InternalCredentials
@@ -156,15 +156,16 @@ def create_app(settings: Settings | None = None) -> GatewayApp:
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
 
     # The gateway's own endpoints get the kit's stack (innermost first); proxied paths skip it (the services
-    # guard their own text).
+    # guard their own text; the proxy answers a HEAD as a GET itself).
+    app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(TextGuardMiddleware)
     app.add_middleware(RateLimitHeaders)
     app.add_middleware(UnexpectedErrorMiddleware)
     app.add_middleware(MetricsMiddleware, service=settings.service_name)
     app.add_middleware(RequestIdMiddleware, access_log=access_log)
     if settings.cors_origins:
-        app.add_middleware(CORSMiddleware, **cors_options(settings.cors_origins))
-        app.proxied = CORSMiddleware(proxy, **cors_options(settings.cors_origins))
+        app.add_middleware(ProblemCORSMiddleware, **cors_options(settings.cors_origins))
+        app.proxied = ProblemCORSMiddleware(proxy, **cors_options(settings.cors_origins))
     else:
         app.proxied = proxy
     return app

@@ -5,8 +5,9 @@ request headers are read in one pass (credentials, request id, body framing), th
 from the in-memory key cache, rate-limited, its body read whole (bounded in size and time: no pooled
 connection waits on a slow client; file imports alone are streamed, see `gateway.uploads`), a slot taken under the service's in-flight bound (else a fast 503,
 see `gateway.shedding`), and the request sent to the owning service over a pooled keep-alive
-connection, whose answer is streamed back. Every failure is a problem+json answer with the request id;
-nothing a client sends leads to a 500.
+connection, whose answer is streamed back (a HEAD is asked as a GET: its status and headers come back, its
+body is not read). Every failure is a problem+json answer with the request id; nothing a client sends leads
+to a 500.
 """
 
 from __future__ import annotations
@@ -109,6 +110,12 @@ class _RequestHead:
 
 async def _as_chunked(body: bytes) -> AsyncIterator[bytes]:
     yield body
+
+
+def _upstream_method(method: str) -> str:
+    """The method the service is asked with: a HEAD as a GET (FastAPI's routes serve no HEAD), whose status
+    and headers are then relayed without its body (RFC 9110 §9.3.2)."""
+    return "GET" if method == "HEAD" else method
 
 
 def _contained_path(scope: Scope, method: str) -> str:
@@ -264,7 +271,7 @@ class Proxy:
         # aiohttp itself retries an idempotent request once when a pooled connection turns out closed.
         try:
             async with session.request(
-                method, url, headers=headers, data=body, allow_redirects=False
+                _upstream_method(method), url, headers=headers, data=body, allow_redirects=False
             ) as upstream:
                 return await self._relay(upstream, send, method, request_id, head)
         except Exception as exc:
@@ -408,9 +415,14 @@ class Proxy:
         start: Message = {"type": "http.response.start", "status": status, "headers": headers}
         length = upstream.content_length
         if method == "HEAD" or status in _NO_BODY_STATUSES:
+            if length is not None and length <= _WHOLE_BODY_LIMIT:
+                # A HEAD's GET body, when small, is read and dropped: its connection goes back to the pool.
+                await upstream.read()
             head.answered = True
             await send(start)
             await send({"type": "http.response.body", "body": b""})
+            if not upstream.content.is_eof():
+                upstream.close()  # a larger one (an export) is not read to be dropped: its connection is closed
             return status
         if length is not None and length <= _WHOLE_BODY_LIMIT:
             body = await upstream.read()  # before the start line: a failure here can still be a 502/504
