@@ -158,6 +158,39 @@ def test_answers_declare_their_headers_and_creates_link_to_their_get(document: d
     assert "X-Request-ID" in document["components"]["headers"]
 
 
+def test_every_success_answer_but_204_has_a_body_and_a_replay_says_so(document: dict[str, Any]) -> None:
+    # a recomputed calculation run (200) was documented without its body: generated clients dropped it
+    checked = 0
+    for path, method, operation in operations(document):
+        idempotent = any(p["name"] == "Idempotency-Key" for p in _parameters(document, operation))
+        for status, response in operation["responses"].items():
+            if not status.startswith("2"):
+                continue
+            if status != "204":
+                assert response.get("content"), (method, path, status)
+            if idempotent:
+                assert "Idempotent-Replayed" in response["headers"], (method, path, status)
+            checked += 1
+    assert checked >= 100
+
+
+def test_an_operation_that_takes_no_key_lists_no_key_or_scope_problem(document: dict[str, Any]) -> None:
+    """The signed webhook takes no API key: no 403, and its 401 is about the signature alone."""
+    public = [
+        (path, operation) for path, _, operation in operations(document) if operation.get("security") == []
+    ]
+    assert public
+    for path, operation in public:
+        responses = _responses(document, operation)
+        assert "403" not in responses, path
+        assert responses["401"]["x-problem-types"] == [problem_type("webhook-signature-invalid")], path
+    webhook = _responses(document, document["paths"]["/v1/webhooks/partners/{partner_id}/sales"]["post"])
+    assert webhook["422"]["x-problem-types"] == [
+        problem_type(slug) for slug in ("sales-lines-rejected", "validation-error", "webhook-id-reused")
+    ]
+    assert "Webhook-Replayed" in webhook["200"]["headers"]
+
+
 def test_every_routed_operation_states_its_scopes(document: dict[str, Any]) -> None:
     for path, method, operation in operations(document):
         if not path.startswith("/v1/") or path.startswith(

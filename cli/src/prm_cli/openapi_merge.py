@@ -34,6 +34,7 @@ from typing import Any
 
 from gateway.routing import OPEN_TO_APPLICANTS, match
 from prm_contracts.problem import PROBLEM_MEDIA_TYPE
+from prm_kit.errors import ONLY_PROBLEM_TYPES
 from prm_kit.openapi import (
     BEARER_SCHEME,
     RATE_LIMIT_HEADERS,
@@ -116,6 +117,8 @@ def merge_documents(documents: dict[str, dict[str, Any]]) -> dict[str, Any]:
                     declare_response_headers(operation)  # the gateway's answers carry them too
                     _state_gateway_scope(key, path, operation)
                     describe_problem_types(operation, {**catalogue, **_answered_by_gateway(documents)}, path)
+                for response in operation.get("responses", {}).values():
+                    response.pop(ONLY_PROBLEM_TYPES, None)  # said by the types listed
                 declare_rate_limit_headers(operation)
                 if path == WEBHOOK_PREFIX or path.startswith(WEBHOOK_PREFIX + "/"):
                     operation["security"] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -286,9 +287,16 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(PoolTimeoutError, _unreachable)
 
 
-def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """The `responses=` of a route: each listed status documented as a problem+json answer."""
-    return {
+# On a route's error answer (`problems(..., only=...)`): the slugs of the only problem types it gives with
+# that status, where the service's others of that status cannot come from this operation.
+ONLY_PROBLEM_TYPES = "x-only-problem-types"
+
+
+def problems(*statuses: int, only: dict[int, Sequence[str]] | None = None) -> dict[int | str, dict[str, Any]]:
+    """The `responses=` of a route: each listed status documented as a problem+json answer. `only`: per
+    status, the slugs of the only problem types the route answers with (otherwise every type of the service
+    with that status is listed, see `prm_kit.openapi.describe_problem_types`)."""
+    responses: dict[int | str, dict[str, Any]] = {
         status: {
             "model": Problem,
             # statuses of AppError subclasses defined after this module (e.g. 428 in prm_kit.etag) too
@@ -297,6 +305,9 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
         }
         for status in statuses
     }
+    for status, slugs in (only or {}).items():
+        responses[status][ONLY_PROBLEM_TYPES] = list(slugs)
+    return responses
 
 
 __all__ = [

@@ -25,6 +25,7 @@ from prm_contracts.principal import Principal
 from prm_contracts.problem import PROBLEM_MEDIA_TYPE, AppError, Problem, problem_type
 from pydantic import TypeAdapter
 
+from prm_kit.errors import ONLY_PROBLEM_TYPES
 from prm_kit.etag import ETAG_HEADER, IF_MATCH_HEADER
 from prm_kit.idempotency import IDEMPOTENCY_HEADER, REPLAYED_HEADER
 from prm_kit.internal_auth import REQUIRED_SCOPES_ATTRIBUTE
@@ -105,10 +106,15 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
                 responses["400"] = {"description": "The body is not JSON"}
             # 422 on every operation: a query parameter it does not list is refused (prm_kit.query_guard)
             for status, description in _STANDARD.items():
+                if status == "403" and operation.get("security") == []:
+                    continue  # no credential is taken, so none lacks a scope (a signed webhook)
+                declared = responses.get(status, {})
                 responses[status] = {
-                    "description": responses.get(status, {}).get("description", description),
+                    "description": declared.get("description", description),
                     "content": {PROBLEM_MEDIA_TYPE: {"schema": _PROBLEM_REF}},
                 }
+                if ONLY_PROBLEM_TYPES in declared:
+                    responses[status][ONLY_PROBLEM_TYPES] = declared[ONLY_PROBLEM_TYPES]
             for status, response in responses.items():
                 if status.startswith(("4", "5")):
                     response["content"] = {PROBLEM_MEDIA_TYPE: {"schema": _PROBLEM_REF}}
@@ -134,13 +140,22 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
 _COMPONENT_REF_TEMPLATE = "#/components/schemas/{model}"
 
 
-def raw_json_body(annotation: Any, *, description: str) -> dict[str, Any]:
+def raw_json_body(
+    annotation: Any, *, description: str, examples: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The `requestBody` (for a route's `openapi_extra`) of an endpoint that reads its JSON body itself, e.g.
     to verify a signature over its exact bytes: the schema of `annotation` with its models as named
     components (`build_openapi` moves them there), so a union's members are `$ref`s its discriminator
-    selects and generated clients name them as the code does."""
-    schema = TypeAdapter(annotation).json_schema(ref_template=_COMPONENT_REF_TEMPLATE)
-    return {"required": True, "description": description, "content": {"application/json": {"schema": schema}}}
+    selects and generated clients name them as the code does. `examples` (name -> value, each checked
+    against `annotation` here): bodies the endpoint accepts, where one composed field by field would not
+    be (rules across fields)."""
+    adapter: TypeAdapter[Any] = TypeAdapter(annotation)
+    content: dict[str, Any] = {"schema": adapter.json_schema(ref_template=_COMPONENT_REF_TEMPLATE)}
+    if examples:
+        for example in examples.values():
+            adapter.validate_python(example)  # an example the endpoint refuses fails at import, not a reader
+        content["examples"] = {name: {"value": value} for name, value in examples.items()}
+    return {"required": True, "description": description, "content": {"application/json": content}}
 
 
 def _hoist_body_definitions(document: dict[str, Any], schemas: dict[str, Any]) -> None:
@@ -210,6 +225,16 @@ def _if_match_required(operation: dict[str, Any]) -> None:
 # --- response headers --------------------------------------------------------------------------------------
 
 _HEADER_REF = "#/components/headers/"
+
+
+def shared_header(name: str) -> dict[str, str]:
+    """A reference to one of the headers every document declares (`RESPONSE_HEADERS`), for a route's
+    `responses=` where `declare_response_headers` would not add it (a `Location` on a 200)."""
+    if name not in RESPONSE_HEADERS:
+        raise KeyError(f"{name} is not a shared response header")
+    return {"$ref": _HEADER_REF + name}
+
+
 REQUEST_ID = "X-Request-ID"
 CONTENT_DISPOSITION = "Content-Disposition"
 RESPONSE_HEADERS: dict[str, Any] = {
@@ -280,8 +305,9 @@ def declare_response_headers(operation: dict[str, Any]) -> None:
         headers[REQUEST_ID] = {"$ref": _HEADER_REF + REQUEST_ID}
         if status == "201":
             headers["Location"] = {"$ref": _HEADER_REF + "Location"}
-            if idempotent:
-                headers[REPLAYED_HEADER] = {"$ref": _HEADER_REF + REPLAYED_HEADER}
+        if idempotent and status.startswith("2"):
+            # a replay answers the first status again, whichever success it was
+            headers[REPLAYED_HEADER] = {"$ref": _HEADER_REF + REPLAYED_HEADER}
         if status in {"429", "503"}:
             headers["Retry-After"] = {"$ref": _HEADER_REF + "Retry-After"}
         if "text/csv" in response.get("content", {}):
@@ -498,13 +524,15 @@ def problem_catalogue(packages: list[str]) -> dict[str, dict[str, Any]]:
 def describe_problem_types(
     operation: dict[str, Any], catalogue: dict[str, dict[str, Any]], path: str = ""
 ) -> None:
-    """Lists, on each error answer of an operation, the problem types with that status and their extension
-    members (`x-problem-types`, and in the description with links to each type's page), and an example
-    body of the first."""
+    """Lists, on each error answer of an operation, the problem types with that status (all the service's,
+    or those `ONLY_PROBLEM_TYPES` names) and their extension members (`x-problem-types`, and in the
+    description with links to each type's page), and an example body of the first."""
     for status, response in operation.get("responses", {}).items():
         if not status.startswith(("4", "5")):
             continue
         types = [entry for entry in catalogue.values() if str(entry["status"]) == status]
+        if only := response.get(ONLY_PROBLEM_TYPES):
+            types = [entry for entry in types if entry["type"].rsplit("/", 1)[-1] in only]
         if not types:
             continue
         response["x-problem-types"] = [entry["type"] for entry in types]

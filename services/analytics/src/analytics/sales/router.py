@@ -11,8 +11,14 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Request, Response
 from prm_contracts.dates import IsoDate
 from prm_contracts.pagination import Page
-from prm_contracts.problem import AppError, ServiceUnavailable
-from prm_contracts.sales import SalesKind, SalesLineOut, SalesWebhookAnswer
+from prm_contracts.problem import AppError, Conflict, NotFound, ServiceUnavailable, UnprocessableContent
+from prm_contracts.sales import (
+    SalesKind,
+    SalesLineOut,
+    SalesLinesRejected,
+    SalesWebhookAnswer,
+    WebhookIdReused,
+)
 from prm_kit.clock import NowDep
 from prm_kit.db import SessionDep
 from prm_kit.errors import problems
@@ -41,7 +47,21 @@ REPLAYED_HEADER = "Webhook-Replayed"
 REGISTRY_RETRY_AFTER_SECONDS = 5
 _Fetched = TypeVar("_Fetched")
 
-_WEBHOOK_PROBLEMS = problems(400, 401, 404, 409, 422, 503)
+# only what this endpoint answers: no API key is taken, and analytics' other types are its other endpoints'
+_WEBHOOK_PROBLEMS = problems(
+    400,
+    401,
+    404,
+    409,
+    422,
+    503,
+    only={
+        401: [SignatureRefused.slug],
+        404: [NotFound.slug],
+        409: [Conflict.slug],
+        422: [UnprocessableContent.slug, WebhookIdReused.slug, SalesLinesRejected.slug],
+    },
+)
 _WEBHOOK_PROBLEMS[401]["description"] = (
     "Missing, malformed or wrong signature, a timestamp more than 5 minutes from now, or a partner without "
     "a valid webhook secret"
@@ -60,7 +80,19 @@ _WEBHOOK_PROBLEMS[503]["description"] = "The registry (the partner's secrets) or
     "/sales",
     response_model=SalesWebhookAnswer,
     summary="Receive a partner's signed sales data (Standard Webhooks)",
-    responses=_WEBHOOK_PROBLEMS,
+    responses={
+        200: {
+            "description": "What happened to each line; the first answer again for a repeated `webhook-id`.",
+            "headers": {
+                REPLAYED_HEADER: {
+                    "description": "`true` when this is the stored answer to an earlier delivery of the same "
+                    "`webhook-id` (nothing was stored again).",
+                    "schema": {"type": "string", "enum": ["true"]},
+                }
+            },
+        },
+        **_WEBHOOK_PROBLEMS,
+    },
     openapi_extra={"requestBody": WEBHOOK_REQUEST_BODY, "security": []},
 )
 async def receive_partner_sales_webhook(
@@ -90,8 +122,9 @@ async def receive_partner_sales_webhook(
     or `rejected` with a reason: `content_differs` (stored lines are never overwritten; correct with a return
     or credit note), `original_not_found` (a return or credit note whose `original_external_id` is neither
     stored nor earlier in the delivery; one without `original_external_id` is accepted) or, for payment
-    updates, `line_not_found`. When no line is accepted and one is rejected, the answer is a 422 problem with
-    the report in `report`, and nothing is stored: the same `webhook-id` can be retried once corrected."""
+    updates, `line_not_found` and `paid_on_in_future` (paid more than a day after the day, UTC, it
+    arrives). When no line is accepted and one is rejected, the answer is a 422 problem with the report in
+    `report`, and nothing is stored: the same `webhook-id` can be retried once corrected."""
     body = await request.body()
     delivery = signed_delivery(request.headers)
     check_timestamp(delivery, now=now, tolerance=timedelta(seconds=settings.webhook_tolerance_seconds))

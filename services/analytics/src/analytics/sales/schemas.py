@@ -146,8 +146,46 @@ def _out_fields(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+# Written out: a body composed field by field breaks the rules across fields (amount = quantity x
+# unit_price; paid_on only when paid), and integrators try these first.
+_SALE = {
+    "external_id": "INV-1001-1",
+    "kind": "sale",
+    "occurred_on": "2026-06-15",
+    "invoice_id": "INV-1001",
+    "payment_status": "invoiced",
+    "customer": {"name": "Globex Corporation", "domain": "globex.example", "country": "DE", "is_new": True},
+    "product": {"sku": "NET-100", "category": "networking"},
+    "quantity": "2",
+    "unit_price": "150.00",
+    "amount": "300.00",
+    "currency": "EUR",
+    "cost": "210.00",
+}
+_RETURN = {
+    "external_id": "INV-1001-R1",
+    "kind": "return",
+    "occurred_on": "2026-06-20",
+    "payment_status": "invoiced",
+    "customer": {"name": "Globex Corporation", "domain": "globex.example", "country": "DE"},
+    "product": {"sku": "NET-100", "category": "networking"},
+    "quantity": "1",
+    "unit_price": "150.00",
+    "amount": "150.00",
+    "currency": "EUR",
+    "original_external_id": "INV-1001-1",
+}
 WEBHOOK_REQUEST_BODY: dict[str, Any] = raw_json_body(
     SalesWebhookMessage,
     description="A `sales.reported` (up to 1,000 lines) or `sales.payment_updated` message, signed per "
     "Standard Webhooks: the signature covers these exact bytes.",
+    examples={
+        "sales_reported": {"type": "sales.reported", "data": {"transactions": [_SALE, _RETURN]}},
+        "payment_updated": {
+            "type": "sales.payment_updated",
+            "data": {
+                "updates": [{"external_id": "INV-1001-1", "payment_status": "paid", "paid_on": "2026-07-01"}]
+            },
+        },
+    },
 )

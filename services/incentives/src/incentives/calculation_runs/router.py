@@ -21,6 +21,7 @@ from prm_kit.errors import problems
 from prm_kit.etag import IfMatchHeader, etag_response, set_etag
 from prm_kit.idempotency import IdempotencyDep
 from prm_kit.internal_auth import PrincipalDep, require
+from prm_kit.openapi import shared_header
 from prm_kit.pagination import CursorQuery, LimitQuery
 
 from incentives.calculation_runs import lifecycle, service
@@ -43,7 +44,9 @@ def _location(run_id: UUID) -> str:
     summary="Run (or re-run) a programme's calculation for a period",
     responses={
         **etag_response(201),
-        200: {"description": "A draft run of the period, recomputed."},
+        # the recomputed run, as the 201 answers it: a client needs its totals and its ETag to approve it
+        200: {"model": CalculationRunOut, "description": "A draft run of the period, recomputed."}
+        | {"headers": {**etag_response(200)[200]["headers"], "Location": shared_header("Location")}},
         **problems(403, 404, 409, 422, 502),
     },
     dependencies=[WRITE],
