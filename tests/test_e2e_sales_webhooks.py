@@ -12,7 +12,10 @@ events the other tests wait for.
 from __future__ import annotations
 
 import json
+import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -20,7 +23,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 import httpx
 import pytest
@@ -338,6 +343,62 @@ def test_an_event_the_subscriber_refuses_for_good_is_parked_and_later_ones_flow(
     assert replay.json()["replayed"] is True
     assert len(platform.subscriber.recorded_lines(erp.partner_id)) == 15
     assert parked() == []
+
+
+def _sales_csv(path: Path, prefix: str, count: int) -> Path:
+    """A CSV import file of `count` sales lines of 2 x 150.00 EUR each."""
+    header = "external_id,kind,occurred_on,payment_status,customer_name,product_sku,product_category,"
+    header += "quantity,unit_price,amount,currency"
+    day = (datetime.now(UTC).date() - timedelta(days=3)).isoformat()
+    rows = (
+        f"{prefix}{n:06d},sale,{day},invoiced,Customer {n % 13},SKU-1,networking,2,150.00,300.00,EUR"
+        for n in range(count)
+    )
+    path.write_text("\n".join((header, *rows)) + "\n", encoding="utf-8")
+    return path
+
+
+def _prm_import_sales(
+    platform: Platform, file: Path, partner_id: str, key: str
+) -> subprocess.CompletedProcess[str]:
+    command = [
+        str(Path(sys.executable).parent / "prm"),
+        "import",
+        "sales",
+        str(file),
+        "--partner",
+        partner_id,
+    ]
+    command += ["--gateway", str(platform.gateway.base_url).rstrip("/"), "--key", key]
+    return subprocess.run(
+        command, capture_output=True, text=True, timeout=WAIT_SECONDS, env={**os.environ, "COLUMNS": "200"}
+    )
+
+
+def test_prm_import_sales_stores_a_known_partners_file_and_refuses_others_storing_nothing(
+    platform: Platform, tmp_path: Path
+) -> None:
+    key = platform.gateway.headers["authorization"].removeprefix("Bearer ")
+    erp = _partner_system(platform.gateway, "Imported Sales GmbH")
+    unknown = str(uuid4())
+    # megabytes: the gateway refuses before reading, so the connection closes while the file is being sent
+    big = _sales_csv(tmp_path / "big.csv", "I-", 60_000)
+
+    imported = _prm_import_sales(platform, _sales_csv(tmp_path / "small.csv", "I-", 3), erp.partner_id, key)
+    unknown_partner = _prm_import_sales(platform, big, unknown, key)
+    wrong_key = _prm_import_sales(platform, big, erp.partner_id, "prm_" + "x" * 40)
+
+    assert imported.returncode == 0, imported.stdout + imported.stderr
+    assert "3 record(s): 3 stored" in imported.stdout
+    assert unknown_partner.returncode == 1
+    assert "(404). Nothing was stored." in unknown_partner.stdout, unknown_partner.stdout
+    assert unknown in unknown_partner.stdout.replace("\n", "")
+    assert wrong_key.returncode == 1
+    assert "(401). Nothing was stored." in wrong_key.stdout, wrong_key.stdout
+    assert _stored_lines(platform.gateway, unknown) == []
+    # 3 lines of 300.00: the two refused uploads added nothing
+    stored = _stored_lines(platform.gateway, erp.partner_id)
+    assert (len(stored), sum(Decimal(line["amount"]) for line in stored)) == (3, Decimal("900.00"))
 
 
 def test_analytics_killed_mid_stream_stores_every_sent_line_exactly_once(platform: Platform) -> None:

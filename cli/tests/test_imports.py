@@ -168,3 +168,69 @@ def test_import_sales_prints_the_report_a_refusal_carries_and_fails(
     assert result.exit_code == 1
     assert "none of the 1 lines could be stored" in out.getvalue()
     assert "malformed_record" in out.getvalue()
+
+
+@pytest.mark.asyncio
+async def test_an_upload_the_gateway_refused_before_reading_it_reports_that_refusal(tmp_path: Path) -> None:
+    """A wrong key or an unknown partner is refused before the file is read, and the connection closes while
+    the file is still being sent: the empty-file request that follows gets the refusal to report."""
+    file = tmp_path / "sales.csv"
+    file.write_text("external_id,kind\nS-1,sale\n", encoding="utf-8")
+    sent: list[bytes] = []
+
+    async def gateway(request: httpx.Request) -> httpx.Response:
+        body = b"".join([chunk async for chunk in request.stream])  # type: ignore[union-attr]
+        sent.append(body)
+        if body:
+            raise httpx.WriteError("")  # the connection closed under the upload: no answer to read
+        problem = {
+            "type": "/problems/not-found",
+            "status": 404,
+            "title": "Not found",
+            "detail": "no partner p-1",
+        }
+        return httpx.Response(404, json=problem)
+
+    response = await imports.upload_csv(
+        file,
+        gateway_url="http://gateway",
+        key="k",
+        path="/v1/sales/imports",
+        params={"partner_id": "p-1"},
+        transport=httpx.MockTransport(gateway),
+    )
+
+    assert response.status_code == 404
+    assert response.json()["detail"] == "no partner p-1"
+    assert sent == [file.read_bytes(), b""]
+
+
+@pytest.mark.asyncio
+async def test_an_upload_that_broke_off_for_another_reason_is_that_error(tmp_path: Path) -> None:
+    file = tmp_path / "sales.csv"
+    file.write_text("external_id,kind\nS-1,sale\n", encoding="utf-8")
+
+    async def gateway(request: httpx.Request) -> httpx.Response:
+        body = b"".join([chunk async for chunk in request.stream])  # type: ignore[union-attr]
+        if body:
+            raise httpx.WriteError("")
+        return httpx.Response(422, json={"status": 422, "detail": "the file is empty"})
+
+    with pytest.raises(httpx.WriteError):
+        await imports.upload_csv(
+            file,
+            gateway_url="http://gateway",
+            key="k",
+            path="/v1/sales/imports",
+            params={"partner_id": "p-1"},
+            transport=httpx.MockTransport(gateway),
+        )
+
+
+def test_an_error_without_a_message_is_reported_by_its_kind(monkeypatch: pytest.MonkeyPatch) -> None:
+    out = io.StringIO()
+    monkeypatch.setattr(imports, "console", Console(file=out, width=200, highlight=False))
+
+    imports.report_transport_error(httpx.RemoteProtocolError(""))
+
+    assert "Calling the gateway failed: RemoteProtocolError" in out.getvalue()

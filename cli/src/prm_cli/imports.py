@@ -86,12 +86,39 @@ async def upload_csv(
     ):
         with progress:
             task = progress.add_task("upload", total=size)
-            return await client.post(
-                path,
-                params=params,
-                content=_file_chunks(file, lambda n: progress.advance(task, n)),
-                headers={"Content-Type": "text/csv"},
-            )
+            try:
+                return await client.post(
+                    path,
+                    params=params,
+                    content=_file_chunks(file, lambda n: progress.advance(task, n)),
+                    headers={"Content-Type": "text/csv"},
+                )
+            except httpx.TransportError:
+                refusal = await _refusal_before_reading(client, path, params)
+                if refusal is None:
+                    raise
+                return refusal
+
+
+async def _refusal_before_reading(
+    client: httpx.AsyncClient, path: str, params: dict[str, str] | None
+) -> httpx.Response | None:
+    """Why a file's upload broke off, when the gateway refused it before reading it (a wrong key, a partner
+    the registry does not know) and closed the connection while the file was still being sent, so that its
+    answer was never read: the same request with an empty file, which nothing stores, gets that refusal.
+    None when the empty file is refused only for being empty (422): the upload broke off for another reason."""
+    try:
+        answer = await client.post(path, params=params, content=b"", headers={"Content-Type": "text/csv"})
+    except httpx.TransportError:
+        return None
+    return answer if answer.is_client_error and answer.status_code != 422 else None
+
+
+def report_transport_error(error: httpx.HTTPError) -> None:
+    # some errors (a connection closed mid-upload) have no message of their own: their kind says what happened
+    console.print(
+        f"[red]Calling the gateway failed:[/] {escape(str(error) or type(error).__name__)}", soft_wrap=True
+    )
 
 
 def _where(loc: list[Any]) -> tuple[str, str]:
@@ -151,7 +178,7 @@ def import_fx(
             )
         )
     except httpx.HTTPError as error:
-        console.print(f"[red]Calling the gateway failed:[/] {escape(str(error))}", soft_wrap=True)
+        report_transport_error(error)
         raise typer.Exit(1) from error
     if not response.is_success:
         report_refusal(response)
@@ -214,7 +241,7 @@ def import_sales(
             )
         )
     except httpx.HTTPError as error:
-        console.print(f"[red]Calling the gateway failed:[/] {escape(str(error))}", soft_wrap=True)
+        report_transport_error(error)
         raise typer.Exit(1) from error
     if response.is_success:
         console.print(f"Imported {escape(file.name)}.")

@@ -1,5 +1,5 @@
-"""The sales webhooks' fixtures (a signing sender, the registry stood in for, the clock), for KPI tests."""
+"""The sales webhooks' fixtures (a signing sender, the clock), for KPI tests; the registry's: ../conftest.py."""
 
-from ..sales.conftest import clock, registry, sender
+from ..sales.conftest import clock, sender
 
-__all__ = ["clock", "registry", "sender"]
+__all__ = ["clock", "sender"]

@@ -25,6 +25,7 @@ from prm_kit.outbox import outbox_event
 from prm_kit.testing import internal_headers
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..sales.fakes import FakeRegistry
 from .csv_files import HEADER, csv_file, row
 
 pytestmark = pytest.mark.asyncio
@@ -53,9 +54,9 @@ async def _table_counts(db: AsyncSession) -> tuple[int, ...]:
 
 
 async def test_a_file_is_stored_line_by_line_and_a_re_upload_is_all_duplicates(
-    client: httpx.AsyncClient, db: AsyncSession
+    client: httpx.AsyncClient, db: AsyncSession, registry: FakeRegistry
 ) -> None:
-    partner = uuid4()
+    partner = registry.partner_without_secrets()
     body = csv_file(
         row("S-1"),
         row("S-2", quantity="3", unit_price="10.50", amount="31.50", cost="20.00", customer_is_new="true"),
@@ -111,9 +112,9 @@ async def test_a_file_is_stored_line_by_line_and_a_re_upload_is_all_duplicates(
 
 
 async def test_refused_lines_are_reported_with_their_line_numbers_and_nothing_of_them_is_stored(
-    client: httpx.AsyncClient, db: AsyncSession
+    client: httpx.AsyncClient, db: AsyncSession, registry: FakeRegistry
 ) -> None:
-    partner = uuid4()
+    partner = registry.partner_without_secrets()
     stored = await client.post(imports_path(partner), content=csv_file(row("S-1")), headers=CSV)
     assert stored.status_code == 200
     body = csv_file(
@@ -147,9 +148,9 @@ async def test_refused_lines_are_reported_with_their_line_numbers_and_nothing_of
 
 
 async def test_customer_is_new_takes_true_or_false_in_any_case_and_nothing_else(
-    client: httpx.AsyncClient, db: AsyncSession
+    client: httpx.AsyncClient, db: AsyncSession, registry: FakeRegistry
 ) -> None:
-    partner = uuid4()
+    partner = registry.partner_without_secrets()
     body = csv_file(row("S-1", customer_is_new="TRUE"), row("S-2", customer_is_new="yes"))
 
     response = await client.post(imports_path(partner), content=body, headers=CSV)
@@ -164,11 +165,11 @@ async def test_customer_is_new_takes_true_or_false_in_any_case_and_nothing_else(
 
 
 async def test_a_control_character_refuses_its_line_as_a_json_body_would(
-    client: httpx.AsyncClient, db: AsyncSession
+    client: httpx.AsyncClient, db: AsyncSession, registry: FakeRegistry
 ) -> None:
     # a customer named "A\0B" was stored on SQLite (and its sales.recorded event was then one PostgreSQL
     # subscribers could not store); the webhook refuses the same text in JSON
-    partner = uuid4()
+    partner = registry.partner_without_secrets()
     body = csv_file(row("C-1"), row("C-2", customer_name="A\x00B"), row("C-3", customer_name="\x1b[31mred"))
 
     response = await client.post(imports_path(partner), content=body, headers=CSV)
@@ -183,9 +184,9 @@ async def test_a_control_character_refuses_its_line_as_a_json_body_would(
 
 
 async def test_a_file_without_a_storable_line_is_a_422_with_the_report_and_stores_nothing(
-    client: httpx.AsyncClient, db: AsyncSession
+    client: httpx.AsyncClient, db: AsyncSession, registry: FakeRegistry
 ) -> None:
-    partner = uuid4()
+    partner = registry.partner_without_secrets()
     before = await _table_counts(db)
 
     response = await client.post(
@@ -211,11 +212,19 @@ async def test_a_file_without_a_storable_line_is_a_422_with_the_report_and_store
     ],
 )
 async def test_a_file_refused_whole_stores_nothing(
-    client: httpx.AsyncClient, db: AsyncSession, body: bytes, content_type: str, status: int, words: str
+    client: httpx.AsyncClient,
+    db: AsyncSession,
+    registry: FakeRegistry,
+    body: bytes,
+    content_type: str,
+    status: int,
+    words: str,
 ) -> None:
     before = await _table_counts(db)
 
-    response = await client.post(imports_path(uuid4()), content=body, headers={"content-type": content_type})
+    response = await client.post(
+        imports_path(registry.partner_without_secrets()), content=body, headers={"content-type": content_type}
+    )
 
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == "application/problem+json"
@@ -223,10 +232,40 @@ async def test_a_file_refused_whole_stores_nothing(
     assert await _table_counts(db) == before
 
 
-async def test_a_partners_own_credential_imports_its_own_sales_only(
-    client: httpx.AsyncClient, db: AsyncSession
+async def test_a_partner_the_registry_does_not_know_is_a_404_and_nothing_is_stored(
+    client: httpx.AsyncClient, db: AsyncSession, registry: FakeRegistry
 ) -> None:
-    own, other = uuid4(), uuid4()
+    unknown = uuid4()  # never given to the registry
+    before = await _table_counts(db)
+
+    response = await client.post(imports_path(unknown), content=csv_file(row("S-1")), headers=CSV)
+
+    assert response.status_code == 404, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert str(unknown) in response.json()["detail"]
+    assert await _table_counts(db) == before
+    assert await _stored(db, unknown) == (0, Decimal(0))
+
+
+async def test_a_registry_that_cannot_answer_is_a_503_to_retry_and_nothing_is_stored(
+    client: httpx.AsyncClient, db: AsyncSession, registry: FakeRegistry
+) -> None:
+    partner = registry.partner_without_secrets()
+    registry.mode = "unreachable"
+    before = await _table_counts(db)
+
+    response = await client.post(imports_path(partner), content=csv_file(row("S-1")), headers=CSV)
+
+    assert response.status_code == 503, response.text
+    assert response.headers["retry-after"] == "5"
+    assert "nothing was stored" in response.json()["detail"]
+    assert await _table_counts(db) == before
+
+
+async def test_a_partners_own_credential_imports_its_own_sales_only(
+    client: httpx.AsyncClient, db: AsyncSession, registry: FakeRegistry
+) -> None:
+    own, other = registry.partner_without_secrets(), registry.partner_without_secrets()
     key = Principal(subject="key:erp", scopes=frozenset({"analytics:write"}), partner_id=own)
     headers = CSV | internal_headers(key)
 
@@ -301,9 +340,9 @@ def _dumped(items: list[Any]) -> list[dict[str, Any]]:
 
 
 async def test_the_payment_day_is_a_column_and_a_paid_line_without_it_was_paid_the_day_it_occurred(
-    client: httpx.AsyncClient, db: AsyncSession
+    client: httpx.AsyncClient, db: AsyncSession, registry: FakeRegistry
 ) -> None:
-    partner = uuid4()
+    partner = registry.partner_without_secrets()
     body = csv_file(
         row("CASH", payment_status="paid"),
         row("DATED", payment_status="paid", paid_on="2026-06-30"),

@@ -3,15 +3,14 @@ and the stored lines (`/v1/sales/lines`)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
 from datetime import datetime, timedelta
-from typing import Annotated, TypeVar
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from prm_contracts.dates import IsoDate
 from prm_contracts.pagination import Page
-from prm_contracts.problem import AppError, Conflict, NotFound, ServiceUnavailable, UnprocessableContent
+from prm_contracts.problem import Conflict, NotFound, UnprocessableContent
 from prm_contracts.sales import (
     SalesKind,
     SalesLineOut,
@@ -29,7 +28,7 @@ from prm_kit.settings import app_settings
 from analytics.config import Settings
 from analytics.sales import service
 from analytics.sales.schemas import WEBHOOK_REQUEST_BODY
-from analytics.sales.secrets import WebhookSecretCache, WebhookSecretsDep, valid_secrets
+from analytics.sales.secrets import WebhookSecretCache, WebhookSecretsDep, from_registry, valid_secrets
 from analytics.sales.signatures import (
     SignatureRefused,
     SignedDelivery,
@@ -44,8 +43,6 @@ router = APIRouter(prefix="/v1/sales/lines", tags=["sales"])
 READ = require("analytics:read")
 SettingsDep = Annotated[Settings, Depends(app_settings)]
 REPLAYED_HEADER = "Webhook-Replayed"
-REGISTRY_RETRY_AFTER_SECONDS = 5
-_Fetched = TypeVar("_Fetched")
 
 # only what this endpoint answers: no API key is taken, and analytics' other types are its other endpoints'
 _WEBHOOK_PROBLEMS = problems(
@@ -128,7 +125,7 @@ async def receive_partner_sales_webhook(
     body = await request.body()
     delivery = signed_delivery(request.headers)
     check_timestamp(delivery, now=now, tolerance=timedelta(seconds=settings.webhook_tolerance_seconds))
-    partner_secrets = await _from_registry(secrets.get(partner_id))
+    partner_secrets = await from_registry(secrets.get(partner_id), "the partner's webhook secrets")
     usable = valid_secrets(partner_secrets, at=now)
     if not usable:
         raise SignatureRefused(
@@ -152,25 +149,11 @@ async def receive_partner_sales_webhook(
     )
 
 
-async def _from_registry(fetch: Awaitable[_Fetched]) -> _Fetched:
-    """The registry's answer; 503 (retry later, nothing stored) when it cannot be had."""
-    try:
-        return await fetch
-    except AppError as error:
-        if error.status < 500:
-            raise
-        raise ServiceUnavailable(
-            "the partner's webhook secrets cannot be fetched from the registry right now; nothing was "
-            "stored, retry later",
-            headers={"Retry-After": str(REGISTRY_RETRY_AFTER_SECONDS)},
-        ) from error
-
-
 async def _verifies_with_renewed_secrets(
     secrets: WebhookSecretCache, partner_id: UUID, delivery: SignedDelivery, body: bytes, *, now: datetime
 ) -> bool:
     """Whether a secret issued since the kept ones were fetched verifies (`WebhookSecretCache.refreshed`)."""
-    renewed = await _from_registry(secrets.refreshed(partner_id))
+    renewed = await from_registry(secrets.refreshed(partner_id), "the partner's webhook secrets")
     return renewed is not None and verify(delivery, body, valid_secrets(renewed, at=now))
 
 

@@ -25,17 +25,20 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, TypeVar
 from uuid import UUID
 
 from fastapi import Depends, FastAPI, Request
 from prm_contracts.clients.registry import RegistryClient
+from prm_contracts.problem import AppError, ServiceUnavailable
 from prm_contracts.webhook_secrets import PartnerWebhookSecrets, WebhookSigningSecret
 from prm_kit.http_clients import client_on_app_state
 
 from analytics.config import Settings
 
 SERVICE_NAME = "analytics"
+REGISTRY_RETRY_AFTER_SECONDS = 5
+_Fetched = TypeVar("_Fetched")
 
 
 def valid_secrets(secrets: PartnerWebhookSecrets, *, at: datetime) -> list[str]:
@@ -150,3 +153,17 @@ def webhook_secret_cache(request: Request) -> WebhookSecretCache:
 
 
 WebhookSecretsDep = Annotated[WebhookSecretCache, Depends(webhook_secret_cache)]
+
+
+async def from_registry(fetch: Awaitable[_Fetched], what: str) -> _Fetched:
+    """The registry's answer; its refusal as it is (an unknown partner: 404), and 503 (retry later, nothing
+    stored) when it cannot be had."""
+    try:
+        return await fetch
+    except AppError as error:
+        if error.status < 500:
+            raise
+        raise ServiceUnavailable(
+            f"{what} cannot be fetched from the registry right now; nothing was stored, retry later",
+            headers={"Retry-After": str(REGISTRY_RETRY_AFTER_SECONDS)},
+        ) from error

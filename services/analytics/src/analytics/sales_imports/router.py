@@ -6,12 +6,14 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
+from prm_contracts.problem import NotFound, ServiceUnavailable
 from prm_kit.clock import NowDep
 from prm_kit.csv_upload import csv_body
 from prm_kit.db import ordered_id
 from prm_kit.errors import problems
 from prm_kit.internal_auth import PrincipalDep, require
 
+from analytics.sales.secrets import WebhookSecretsDep, from_registry
 from analytics.sales_imports import service
 from analytics.sales_imports.columns import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
 from analytics.sales_imports.schemas import SalesImportReport
@@ -26,7 +28,13 @@ _EXAMPLE = (
     + "RET-1003-1,return,2026-07-03,invoiced,Globex Corporation,NET-100,networking,1,150.00,150.00,EUR,"
     + "INV-1003,,globex.example,DE,C-77,,105.00,,INV-1003-1\n"
 )
-_PROBLEMS = problems(403, 409, 413, 415, 422)
+_PROBLEMS = problems(
+    403, 404, 409, 413, 415, 422, 503, only={404: [NotFound.slug], 503: [ServiceUnavailable.slug]}
+)
+_PROBLEMS[404]["description"] = "The registry knows no such partner (nothing stored)"
+_PROBLEMS[503]["description"] = (
+    "The registry (to confirm the partner) or the database is unreachable (nothing stored); retry later"
+)
 _PROBLEMS[409]["description"] = (
     "A concurrent delivery kept storing the same external ids as a chunk (`/problems/sales-import-conflict`, "
     "what was committed in `report`); upload the file again"
@@ -55,12 +63,14 @@ async def import_sales_lines(
     request: Request,
     who: PrincipalDep,
     now: NowDep,
+    secrets: WebhookSecretsDep,
     partner_id: Annotated[UUID, Query(description="The partner whose sales the file holds.")],
 ) -> SalesImportReport:
     """A CSV file (`text/csv`, UTF-8, any size: it is read as it streams in, never held) of one partner's
     sales lines, stored exactly as the same lines sent by webhook would be: the same validation, the same
     de-duplication by `external_id`, rollups and `sales.recorded` events. A partner's own credential imports
-    its own sales only (403 otherwise).
+    its own sales only (403 otherwise). The partner must be one the registry knows, as for its webhook: a
+    404 otherwise, before the file is read.
 
     **Columns** (header line first, any order): `external_id, kind, occurred_on, payment_status,
     customer_name, product_sku, product_category, quantity, unit_price, amount, currency` and optionally
@@ -80,6 +90,8 @@ async def import_sales_lines(
     `report` says what was committed."""
     partner = who.partner_scope(partner_id)
     assert partner is not None  # partner_id is required
+    # the webhook's own question (cached): both take sales only for partners the registry knows
+    await from_registry(secrets.get(partner), f"partner {partner}")
     return await service.import_sales(
         request.app.state.session_factory,
         csv_body(request),
