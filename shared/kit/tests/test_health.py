@@ -10,9 +10,14 @@ from pathlib import Path
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
+from prm_kit.db.engine import make_engine
+from prm_kit.migrations import ensure_database, upgrade
 from prm_kit.testing import drop_database, fresh_database_url, rolled_back_app
+
+from .kit_service import MIGRATIONS_DIR
 
 AppFactory = Callable[..., FastAPI]
 
@@ -72,6 +77,51 @@ async def test_readyz_is_not_ready_when_migrations_have_not_run(kit_app: AppFact
     body = response.json()
     assert (body["status"], body["database"], body["migrations"]) == ("not_ready", "ok", "behind")
     assert body["detail"] == "database at None, code expects kittest0003; run prm migrate"
+
+
+@pytest.mark.asyncio
+async def test_readyz_stays_ready_when_a_newer_release_migrated_the_database(
+    kit_app: AppFactory, tmp_path: Path
+) -> None:
+    """A rollout runs the migrate Job first: the pods of the release before must keep serving until replaced."""
+    url = fresh_database_url("kitahead", tmp_path)
+    engine = make_engine(url)
+    try:
+        await ensure_database(url)
+        await upgrade(engine, MIGRATIONS_DIR)
+        async with engine.begin() as connection:
+            await connection.execute(sa.text("UPDATE alembic_version SET version_num = 'kittest9999'"))
+        response = await readiness_of(kit_app(database_url=url))
+    finally:
+        await engine.dispose()
+        await drop_database(url)
+
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["status"], body["database"], body["migrations"]) == ("ready", "ok", "ahead")
+    assert body["detail"] == (
+        "database at kittest9999, newer than this code's kittest0003: a newer release migrated it"
+    )
+
+
+@pytest.mark.asyncio
+async def test_readyz_is_not_ready_when_the_database_is_at_an_older_revision(
+    kit_app: AppFactory, tmp_path: Path
+) -> None:
+    url = fresh_database_url("kitolder", tmp_path)
+    engine = make_engine(url)
+    try:
+        await ensure_database(url)
+        await upgrade(engine, MIGRATIONS_DIR, "kittest0002")
+        response = await readiness_of(kit_app(database_url=url))
+    finally:
+        await engine.dispose()
+        await drop_database(url)
+
+    assert response.status_code == 503
+    body = response.json()
+    assert (body["status"], body["migrations"]) == ("not_ready", "behind")
+    assert body["detail"] == "database at kittest0002, code expects kittest0003; run prm migrate"
 
 
 @pytest.mark.asyncio

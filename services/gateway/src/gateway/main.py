@@ -26,7 +26,7 @@ from prm_kit.head_requests import HeadAsGetMiddleware
 from prm_kit.health import router as health_router
 from prm_kit.logs import configure_logging
 from prm_kit.metrics import MetricsMiddleware, metrics_endpoint
-from prm_kit.migrations import ensure_database, head_revision
+from prm_kit.migrations import ensure_database, head_revision, known_revisions
 from prm_kit.openapi import build_openapi, check_unique_operation_ids, operation_id
 from prm_kit.query_guard import refuse_unknown_query_parameters
 from prm_kit.request_id import RequestIdMiddleware
@@ -138,6 +138,7 @@ def create_app(settings: Settings | None = None) -> GatewayApp:
     app.state.settings = settings
     app.state.engine = None
     app.state.head_revision = head_revision(MIGRATIONS_DIR)
+    app.state.known_revisions = known_revisions(MIGRATIONS_DIR)
     app.state.authenticator = authenticator
     app.state.rate_limiter = limiter
     app.state.applicant_rate_limiter = applicant_limiter

@@ -14,5 +14,5 @@ class Readiness(BaseModel):
     status: Literal["ready", "not_ready"]
     service: str
     database: Literal["ok", "unreachable"]
-    migrations: Literal["at_head", "behind", "unknown"]
+    migrations: Literal["at_head", "ahead", "behind", "unknown"]
     detail: str | None = None

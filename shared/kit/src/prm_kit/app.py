@@ -24,7 +24,7 @@ from prm_kit.idempotency import install_replay_handler
 from prm_kit.internal_auth import InternalCredentialMiddleware, PrincipalVerifier
 from prm_kit.logs import configure_logging, get_logger
 from prm_kit.metrics import MetricsMiddleware, metrics_endpoint
-from prm_kit.migrations import ensure_database, head_revision
+from prm_kit.migrations import ensure_database, head_revision, known_revisions
 from prm_kit.openapi import build_openapi, check_unique_operation_ids, operation_id
 from prm_kit.query_guard import refuse_unknown_query_parameters
 from prm_kit.relay import relay_while_running
@@ -116,6 +116,7 @@ def create_service_app(
     app.state.engine = None
     app.state.access_log = access_log
     app.state.head_revision = head_revision(migrations_dir)
+    app.state.known_revisions = known_revisions(migrations_dir)
     install_problem_handlers(app)
     install_replay_handler(app)
     app.include_router(health_router)

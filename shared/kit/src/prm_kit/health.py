@@ -1,4 +1,5 @@
-"""`/healthz` (the process is alive) and `/readyz` (the database answers and migrations are at head)."""
+"""`/healthz` (the process is alive) and `/readyz` (the database answers and migrations are at head, or ahead:
+a newer release migrated it during a rollout)."""
 
 from __future__ import annotations
 
@@ -37,14 +38,31 @@ async def readyz(request: Request) -> JSONResponse:
             detail=type(exc).__name__,
         )
         return JSONResponse(body.model_dump(), status_code=503)
-    at_head = revision == state.head_revision
-    body = Readiness(
-        status="ready" if at_head else "not_ready",
-        service=service,
-        database="ok",
-        migrations="at_head" if at_head else "behind",
-        detail=None
-        if at_head
-        else f"database at {revision}, code expects {state.head_revision}; run prm migrate",
-    )
-    return JSONResponse(body.model_dump(), status_code=200 if at_head else 503)
+    return _readiness(service, revision, head=state.head_revision, known=state.known_revisions)
+
+
+def _readiness(
+    service: str, revision: str | None, *, head: str | None, known: frozenset[str]
+) -> JSONResponse:
+    if revision == head:
+        body = Readiness(status="ready", service=service, database="ok", migrations="at_head")
+    elif revision is not None and revision not in known:
+        # A newer release migrated first, as a rollout does (the migrate Job runs before pods are replaced):
+        # this one keeps serving until it is replaced, since migrations keep the schema readable by the
+        # release before them.
+        body = Readiness(
+            status="ready",
+            service=service,
+            database="ok",
+            migrations="ahead",
+            detail=f"database at {revision}, newer than this code's {head}: a newer release migrated it",
+        )
+    else:
+        body = Readiness(
+            status="not_ready",
+            service=service,
+            database="ok",
+            migrations="behind",
+            detail=f"database at {revision}, code expects {head}; run prm migrate",
+        )
+    return JSONResponse(body.model_dump(), status_code=200 if body.status == "ready" else 503)

@@ -30,6 +30,13 @@ def head_revision(migrations_dir: Path) -> str | None:
     return ScriptDirectory.from_config(alembic_config(migrations_dir)).get_current_head()
 
 
+def known_revisions(migrations_dir: Path) -> frozenset[str]:
+    """Every revision the code's migrations hold: one the database is at but the code does not know was made
+    by a newer release."""
+    script = ScriptDirectory.from_config(alembic_config(migrations_dir))
+    return frozenset(revision.revision for revision in script.walk_revisions())
+
+
 def current_revision(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
