@@ -166,14 +166,26 @@ async def test_redis_buckets_are_shared_by_every_limiter_on_the_same_redis() -> 
 
 
 @pytest.mark.asyncio
-async def test_an_unreachable_redis_lets_requests_through() -> None:
-    limiter = RedisRateLimiter("redis://127.0.0.1:1/0", rate=1, burst=1)
+async def test_an_unreachable_redis_leaves_each_process_limiting_on_its_own() -> None:
+    limiter = RedisRateLimiter("redis://127.0.0.1:1/0", rate=0.001, burst=2)
+    asked: list[str] = []
+    script = limiter._script
+
+    async def counted(**arguments: Any) -> Any:
+        asked.append(arguments["keys"][0])
+        return await script(**arguments)
+
+    limiter._script = counted  # type: ignore[assignment]
     try:
         answers = [await limiter.acquire("k") for _ in range(3)]
     finally:
         await limiter.aclose()
 
-    assert answers == [None, None, None]  # let through, with no quota to tell
+    # burst 2: two requests pass, the third waits ~1000 s for a token (rate 0.001/s), as in memory
+    assert [(a.retry_after_seconds, a.remaining) for a in answers[:2]] == [(None, 1), (None, 0)]
+    assert answers[2].retry_after_seconds is not None
+    assert 999 < answers[2].retry_after_seconds <= 1000
+    assert asked == ["prm:rate:k"]  # after one failure, Redis is not asked again for a while
 
 
 @pytest.mark.asyncio

@@ -58,8 +58,8 @@ def quota_of(tokens: float, *, rate: float, burst: float, retry_after_seconds: f
 
 
 class RateLimiter(Protocol):
-    async def acquire(self, key: str) -> Quota | None:
-        """The bucket after taking a token for this request; None when it cannot be told (let through)."""
+    async def acquire(self, key: str) -> Quota:
+        """The bucket after taking a token for this request."""
         ...
 
     async def aclose(self) -> None: ...
@@ -73,11 +73,10 @@ def rate_limited(quota: Quota) -> RateLimited:
     )
 
 
-async def admit(limiter: RateLimiter, key: str) -> Quota | None:
-    """The caller's quota after this request (None: the limiter cannot tell and lets it through); 429 with
-    `Retry-After` when its bucket is empty."""
+async def admit(limiter: RateLimiter, key: str) -> Quota:
+    """The caller's quota after this request; 429 with `Retry-After` when its bucket is empty."""
     quota = await limiter.acquire(key)
-    if quota is not None and quota.retry_after_seconds is not None:
+    if quota.retry_after_seconds is not None:
         raise rate_limited(quota)
     return quota
 
@@ -154,9 +153,13 @@ return {allowed, wait_ms, math.floor(tokens * 1000)}
 class RedisRateLimiter:
     """Buckets in Redis, updated atomically by one Lua script: one limit across every gateway replica.
 
-    If Redis cannot be reached the request is let through (and a warning logged, at most every 10 s):
-    an outage of the limiter should not become an outage of the API.
+    If Redis cannot be reached, this process limits on its own (`MemoryRateLimiter`, the same rate and burst)
+    for the next `REDIS_RETRY_SECONDS`, and logs a warning at most every 10 s: an outage of the limiter
+    should neither become an outage of the API nor lift every limit, and requests should not each wait for
+    a Redis that does not answer.
     """
+
+    REDIS_RETRY_SECONDS = 5.0
 
     def __init__(self, url: str, *, rate: float, burst: int, namespace: str = "prm:rate:") -> None:
         self._redis: Redis = Redis.from_url(url, socket_connect_timeout=1.0, socket_timeout=1.0)
@@ -165,18 +168,23 @@ class RedisRateLimiter:
         self._burst = burst
         self._namespace = namespace
         self._warned_at = 0.0
+        self._local = MemoryRateLimiter(rate=rate, burst=burst)
+        self._local_until = 0.0
 
-    async def acquire(self, key: str) -> Quota | None:
+    async def acquire(self, key: str) -> Quota:
+        now = time.monotonic()
+        if now < self._local_until:
+            return await self._local.acquire(key)
         try:
             allowed, wait_ms, thousandths = await self._script(
                 keys=[self._namespace + key], args=[self._rate, self._burst]
             )
         except (RedisError, OSError) as exc:
-            now = time.monotonic()
+            self._local_until = now + self.REDIS_RETRY_SECONDS
             if now - self._warned_at > 10:
                 self._warned_at = now
-                _log.warning("rate_limiter_unavailable", error=type(exc).__name__)
-            return None
+                _log.warning("rate_limiter_unavailable", error=type(exc).__name__, limiting="per_process")
+            return await self._local.acquire(key)
         return quota_of(
             int(thousandths) / 1000,
             rate=self._rate,
