@@ -6,14 +6,23 @@ Runs on the backend PRM_TEST_DB chooses (SQLite by default, PostgreSQL with `PRM
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
 import sqlalchemy as sa
+from alembic.script import ScriptDirectory
 from prm_kit.db.engine import make_engine
-from prm_kit.migrations import current_revision, downgrade, ensure_database, head_revision, upgrade
+from prm_kit.migrations import (
+    alembic_config,
+    current_revision,
+    downgrade,
+    ensure_database,
+    head_revision,
+    upgrade,
+)
 from prm_kit.testing import drop_database, fresh_database_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -122,3 +131,15 @@ async def test_the_outbox_has_a_partial_index_of_pending_events(service: str, em
     assert "(next_attempt_at)" in definition
     # PostgreSQL renders the predicate as "WHERE (delivered_at IS NULL)", SQLite keeps it as written
     assert "WHERE (delivered_at IS NULL)" in definition or "WHERE delivered_at IS NULL" in definition
+
+
+def test_each_services_revision_ids_are_its_own_name_and_a_number() -> None:
+    """/readyz tells a newer release's revision (`scoring0014`, serving on) from another service's database
+    (`registry0011`, not ready) by this prefix (`prm_kit.health`)."""
+    prefixes: dict[str, str] = {}
+    for service in SERVICES:
+        script = ScriptDirectory.from_config(alembic_config(migrations_dir_of(service)))
+        ids = [revision.revision for revision in script.walk_revisions()]
+        (prefix,) = {re.fullmatch(r"([a-z]+)\d{4}", revision_id).group(1) for revision_id in ids}  # type: ignore[union-attr]
+        prefixes[service] = prefix
+    assert len(set(prefixes.values())) == len(prefixes), prefixes

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from prm_cli import imports
+from prm_cli import errors, imports
 from prm_cli.main import app
 from rich.console import Console
 from typer.testing import CliRunner
@@ -229,8 +229,29 @@ async def test_an_upload_that_broke_off_for_another_reason_is_that_error(tmp_pat
 
 def test_an_error_without_a_message_is_reported_by_its_kind(monkeypatch: pytest.MonkeyPatch) -> None:
     out = io.StringIO()
-    monkeypatch.setattr(imports, "console", Console(file=out, width=200, highlight=False))
+    monkeypatch.setattr(errors, "console", Console(file=out, width=200, highlight=False))
 
-    imports.report_transport_error(httpx.RemoteProtocolError(""))
+    errors.report_transport_error(httpx.RemoteProtocolError(""))
 
     assert "Calling the gateway failed: RemoteProtocolError" in out.getvalue()
+
+
+def test_without_a_key_and_away_from_a_local_gateway_database_it_says_what_to_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    file = tmp_path / "sales.csv"
+    file.write_text("external_id,kind\nS-1,sale\n", encoding="utf-8")
+    out = io.StringIO()
+    monkeypatch.setattr(errors, "console", Console(file=out, width=300, highlight=False))
+    monkeypatch.delenv("PRM_API_KEY", raising=False)
+    monkeypatch.delenv("PRM_GATEWAY_DATABASE_URL", raising=False)
+    monkeypatch.delenv("PRM_DATABASE_URL", raising=False)
+    monkeypatch.setenv("PRM_DATA_DIR", str(tmp_path / "elsewhere"))
+
+    result = CliRunner().invoke(app, ["import", "sales", str(file), "--partner", "p-1"])
+
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    text = out.getvalue()
+    assert "no --key given" in text
+    assert str(tmp_path / "elsewhere") in text

@@ -60,3 +60,28 @@ def test_printed_database_urls_hide_the_password() -> None:
     assert safe_url("postgresql+asyncpg://prm:s3cret@db:5432/prm_registry") == (
         "postgresql+asyncpg://prm:***@db:5432/prm_registry"
     )
+
+
+def test_a_database_url_two_services_would_share_is_refused_before_anything_is_migrated(
+    prm: PrmRunner, tmp_path: Path
+) -> None:
+    shared = f"sqlite+aiosqlite:///{tmp_path}/prm.db"  # no {service}: every service's database would be this
+
+    result = prm("migrate", PRM_DATABASE_URL=shared)
+
+    assert result.exit_code == 1
+    assert "registry and scoring would share the database" in result.output
+    assert "put {service} in PRM_DATABASE_URL" in result.output
+    assert "✓" not in result.output
+    assert not (tmp_path / "prm.db").exists()
+
+
+def test_a_template_with_the_service_in_it_gives_each_its_own_database(
+    prm: PrmRunner, tmp_path: Path
+) -> None:
+    result = prm("migrate", PRM_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/prm_{{service}}.db")
+
+    assert result.exit_code == 0, result.output
+    assert sorted(path.name for path in tmp_path.glob("prm_*.db")) == sorted(
+        f"prm_{service.name}.db" for service in services.ALL
+    )

@@ -13,15 +13,20 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from prm_kit.db.engine import make_engine
 from rich.markup import escape
+from sqlalchemy import make_url
 
 from prm_cli.config import CliSettings, service_settings
 from prm_cli.console import console
+from prm_cli.errors import reported_errors
+from prm_cli.migrations import require_head
 from prm_cli.services import by_name
 
 if TYPE_CHECKING:
     from analytics.sales_partitions.maintenance import PartitionReport
 
 analytics_app = typer.Typer(help="Maintain analytics' storage.")
+ANALYTICS = by_name("analytics")
+SQLITE_NOTE = "sales_line is a plain table on SQLite: there are no partitions to maintain"
 
 
 async def run_maintenance(
@@ -32,6 +37,7 @@ async def run_maintenance(
 
     engine = make_engine(url, pooled=False)
     try:
+        await require_head(engine, ANALYTICS.name, ANALYTICS.migrations_dir())
         async with engine.begin() as connection:
             return await maintain_partitions(
                 connection,
@@ -63,12 +69,21 @@ def partitions(
 ) -> None:
     """Create upcoming monthly partitions of the sales table (lines already in the DEFAULT partition for
     those months are moved in) and detach (or drop) expired ones."""
-    url = service_settings(by_name("analytics"), CliSettings()).effective_database_url
-    report = asyncio.run(
-        run_maintenance(
-            url, today=date.today(), months_ahead=months_ahead, retention_months=retention_months, drop=drop
+    with reported_errors():
+        url = service_settings(ANALYTICS, CliSettings()).effective_database_url
+        if make_url(url).get_backend_name() == "sqlite":
+            # not even opened: a mistyped folder must not leave an empty database behind
+            console.print(SQLITE_NOTE)
+            return
+        report = asyncio.run(
+            run_maintenance(
+                url,
+                today=date.today(),
+                months_ahead=months_ahead,
+                retention_months=retention_months,
+                drop=drop,
+            )
         )
-    )
     if report.note:
         console.print(escape(report.note))
         return

@@ -7,8 +7,8 @@ database for the command and revoked after.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator, Sequence
-from contextlib import AbstractAsyncContextManager, contextmanager, nullcontext
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Annotated
 from uuid import UUID
@@ -25,6 +25,7 @@ from rich.table import Column, Table
 
 from prm_cli.config import CliSettings
 from prm_cli.console import console
+from prm_cli.errors import reported_errors
 from prm_cli.keys import temporary_admin_key
 from prm_cli.services import BACKENDS, GATEWAY
 
@@ -74,19 +75,6 @@ class ServiceDeadLetters:
     service: str
     letters: list[EventDeadLetterOut]
     error: str | None = None  # the service could not be asked
-
-
-@contextmanager
-def _gateway_errors() -> Iterator[None]:
-    """A refusal or an unreachable gateway is one red line and exit code 1, not a traceback."""
-    try:
-        yield
-    except AppError as error:
-        console.print(f"[red]{escape(str(error))}[/]", soft_wrap=True)
-        raise typer.Exit(1) from error
-    except httpx.HTTPError as error:
-        console.print(f"[red]Calling the gateway failed:[/] {escape(str(error))}", soft_wrap=True)
-        raise typer.Exit(1) from error
 
 
 def _credential(key: str | None, settings: CliSettings, name: str) -> AbstractAsyncContextManager[str]:
@@ -165,7 +153,7 @@ def dead_letters_command(
 ) -> None:
     """List the events subscribers refused for good, per service (newest parked first)."""
     chosen = _checked_service(service)
-    with _gateway_errors():
+    with reported_errors():
         found = asyncio.run(
             list_dead_letters(
                 gateway_url=gateway,
@@ -231,7 +219,7 @@ def replay_command(
     """Send a parked event again, now and once; exit code 1 unless every subscriber took it."""
     chosen = _checked_service(service)
     assert chosen is not None
-    with _gateway_errors():
+    with reported_errors():
         outcome = asyncio.run(
             replay_dead_letter(
                 gateway_url=gateway, key=key, service=chosen, event_id=event_id, subscriber=subscriber

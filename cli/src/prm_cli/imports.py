@@ -23,6 +23,7 @@ from rich.table import Table
 
 from prm_cli.config import CliSettings
 from prm_cli.console import console
+from prm_cli.errors import reported_errors
 from prm_cli.keys import temporary_admin_key
 from prm_cli.services import GATEWAY
 
@@ -114,13 +115,6 @@ async def _refusal_before_reading(
     return answer if answer.is_client_error and answer.status_code != 422 else None
 
 
-def report_transport_error(error: httpx.HTTPError) -> None:
-    # some errors (a connection closed mid-upload) have no message of their own: their kind says what happened
-    console.print(
-        f"[red]Calling the gateway failed:[/] {escape(str(error) or type(error).__name__)}", soft_wrap=True
-    )
-
-
 def _where(loc: list[Any]) -> tuple[str, str]:
     """(line, column) of an error location `["body", <line>, <column>…]`."""
     line = next((str(part) for part in loc if isinstance(part, int)), "")
@@ -171,15 +165,12 @@ def import_fx(
 ) -> None:
     """Load FX rates from a CSV file with the columns base,quote,rate,effective_on (all or nothing)."""
     params = {"frequency": frequency.value, "corrections": str(corrections).lower()}
-    try:
+    with reported_errors():
         response = asyncio.run(
             upload_csv(
                 file, gateway_url=gateway.rstrip("/"), key=key, path="/v1/fx-rates/imports", params=params
             )
         )
-    except httpx.HTTPError as error:
-        report_transport_error(error)
-        raise typer.Exit(1) from error
     if not response.is_success:
         report_refusal(response)
         raise typer.Exit(1)
@@ -230,7 +221,7 @@ def import_sales(
     """Load a partner's sales lines from a CSV file (the webhook line's columns; see the analytics README).
     Stored in chunks of 1,000 lines; running it again with the same file is safe (stored lines are
     duplicates)."""
-    try:
+    with reported_errors():
         response = asyncio.run(
             upload_csv(
                 file,
@@ -240,9 +231,6 @@ def import_sales(
                 params={"partner_id": partner},
             )
         )
-    except httpx.HTTPError as error:
-        report_transport_error(error)
-        raise typer.Exit(1) from error
     if response.is_success:
         console.print(f"Imported {escape(file.name)}.")
         print_sales_report(response.json())

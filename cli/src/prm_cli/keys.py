@@ -25,7 +25,8 @@ from prm_kit.db.engine import make_engine, make_session_factory
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from prm_cli.config import CliSettings, service_settings
-from prm_cli.migrations import require_head
+from prm_cli.errors import UserFixable
+from prm_cli.migrations import NotMigrated, require_head
 from prm_cli.services import GATEWAY
 
 ADMIN_KEY_NAME = "admin"
@@ -124,10 +125,21 @@ def _write_private(path: Path, text: str) -> None:
         os.fsync(file.fileno())
 
 
+class NoLocalGateway(UserFixable):
+    def __init__(self, data_path: Path) -> None:
+        super().__init__(
+            f"no --key given (or PRM_API_KEY), and no migrated gateway database in {data_path} to make a "
+            "temporary admin key in: pass --key, or run this where PRM runs (its data folder, PRM_DATA_DIR)"
+        )
+
+
 @asynccontextmanager
 async def temporary_admin_key(settings: CliSettings, *, name: str) -> AsyncIterator[str]:
     """An admin key that is revoked again when the block ends, for a one-off job such as loading demo data."""
-    key, plaintext = await create(settings, name=name, scopes=[ADMIN_SCOPE])
+    try:
+        key, plaintext = await create(settings, name=name, scopes=[ADMIN_SCOPE])
+    except NotMigrated as error:
+        raise NoLocalGateway(settings.data_path) from error
     try:
         yield plaintext
     finally:

@@ -3,28 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 from uuid import UUID
 
-import httpx
 import typer
-from prm_contracts.problem import AppError
-from pydantic import ValidationError
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Column, Table
-from sqlalchemy.exc import DBAPIError
 
 from prm_cli import demo, keys, openapi, services, up
 from prm_cli.analytics_admin import analytics_app
 from prm_cli.config import CliSettings
 from prm_cli.console import console
+from prm_cli.errors import reported_errors
 from prm_cli.events import events_app
 from prm_cli.imports import import_app
-from prm_cli.migrations import NotMigrated, migrate_and_report
+from prm_cli.migrations import migrate_and_report
 
 app = typer.Typer(
     name="prm",
@@ -39,25 +33,6 @@ app.add_typer(import_app, name="import")
 app.add_typer(analytics_app, name="analytics")
 
 
-@contextmanager
-def _reported_errors() -> Iterator[None]:
-    """Errors a user can fix are one red line and exit code 1, not a traceback."""
-    try:
-        yield
-    except ValidationError as error:
-        console.print(f"[red]Invalid PRM_* settings:[/] {escape(str(error))}", soft_wrap=True)
-        raise typer.Exit(1) from error
-    except (NotMigrated, AppError) as error:
-        console.print(f"[red]{escape(str(error))}[/]", soft_wrap=True)
-        raise typer.Exit(1) from error
-    except (OSError, DBAPIError) as error:
-        console.print(f"[red]Cannot use the database:[/] {escape(str(error))}", soft_wrap=True)
-        raise typer.Exit(1) from error
-    except httpx.HTTPError as error:
-        console.print(f"[red]Calling the gateway failed:[/] {escape(str(error))}", soft_wrap=True)
-        raise typer.Exit(1) from error
-
-
 @app.command(name="migrate")
 def migrate_command(
     service: Annotated[
@@ -68,7 +43,7 @@ def migrate_command(
     if service is not None and service not in services.NAMES:
         raise typer.BadParameter(f"choose one of {', '.join(services.NAMES)}", param_hint="--service")
     chosen = services.ALL if service is None else (services.by_name(service),)
-    with _reported_errors():
+    with reported_errors():
         migrate_and_report(chosen, CliSettings())
 
 
@@ -105,7 +80,7 @@ def up_command(
         start_timeout_seconds=start_timeout,
         demo=demo_data,
     )
-    with _reported_errors():
+    with reported_errors():
         code = up.run(options, CliSettings())
     raise typer.Exit(code)
 
@@ -124,7 +99,7 @@ def demo_command(
     ] = None,
 ) -> None:
     """Load demo data through the public API (each loader once per data folder)."""
-    with _reported_errors():
+    with reported_errors():
         outcome = asyncio.run(demo.load(CliSettings(), gateway_url=gateway.rstrip("/"), key=key))
     up.report_demo(outcome)
 
@@ -138,7 +113,7 @@ def keys_create(
     ] = None,
 ) -> None:
     """Create an API key and print it, once."""
-    with _reported_errors():
+    with reported_errors():
         key, plaintext = asyncio.run(
             keys.create(CliSettings(), name=name, scopes=scope, partner_id=partner_id)
         )
@@ -154,7 +129,7 @@ def keys_create(
 @keys_app.command(name="list")
 def keys_list() -> None:
     """List the API keys (never their secret part)."""
-    with _reported_errors():
+    with reported_errors():
         found = asyncio.run(keys.list_all(CliSettings()))
     table = Table("key", "name", "scopes", "partner", "created", "last used", "status")
     # Ids are for copying: never cut them short, whatever the terminal's width.
@@ -181,7 +156,7 @@ def keys_list() -> None:
 @keys_app.command(name="revoke")
 def keys_revoke(key_id: Annotated[UUID, typer.Argument(help="The id `prm keys list` shows.")]) -> None:
     """Revoke an API key: it stops working at once."""
-    with _reported_errors():
+    with reported_errors():
         key = asyncio.run(keys.revoke(CliSettings(), key_id))
     console.print(f"Revoked API key [bold]{key.name}[/] ({key.id}).", soft_wrap=True)
 

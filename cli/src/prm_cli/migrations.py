@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from prm_cli.config import CliSettings, service_settings
 from prm_cli.console import console
-from prm_cli.services import Service
+from prm_cli.errors import UserFixable
+from prm_cli.services import ALL, Service
 
 
 @dataclass(frozen=True)
@@ -24,12 +25,35 @@ class Migrated:
     revision: str | None
 
 
-class NotMigrated(Exception):
+class NotMigrated(UserFixable):
     def __init__(self, service: str, revision: str | None, head: str | None) -> None:
         super().__init__(
             f"the {service} database is at {revision or 'no revision'}, the code expects {head}: "
             f"run `prm migrate --service {service}`"
         )
+
+
+class SharedDatabase(UserFixable):
+    """Two services would migrate one database: each keeps its own revision in it, so the second fails half
+    way (a revision it does not know) after the first has built its tables there."""
+
+    def __init__(self, first: str, second: str, url: str) -> None:
+        super().__init__(
+            f"{first} and {second} would share the database {url}: put {{service}} in PRM_DATABASE_URL "
+            "(e.g. postgresql+asyncpg://prm@db/prm_{service}) or give each its own PRM_<SERVICE>_DATABASE_URL; "
+            "nothing was migrated",
+        )
+
+
+def refuse_shared_databases(settings: CliSettings) -> None:
+    """Every service's database is its own (ARCHITECTURE: a database per service), checked before any is
+    migrated."""
+    owner: dict[str, str] = {}
+    for service in ALL:
+        url = service_settings(service, settings).effective_database_url
+        if url in owner:
+            raise SharedDatabase(owner[url], service.name, safe_url(url))
+        owner[url] = service.name
 
 
 def safe_url(url: str) -> str:
@@ -50,6 +74,7 @@ async def migrate(service: Service, settings: CliSettings) -> Migrated:
 
 def migrate_and_report(chosen: Sequence[Service], settings: CliSettings) -> None:
     """Migrate each service in turn, printing one line per service as it is done."""
+    refuse_shared_databases(settings)
     for service in chosen:
         migrated = asyncio.run(migrate(service, settings))
         console.print(

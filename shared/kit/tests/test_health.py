@@ -105,6 +105,28 @@ async def test_readyz_stays_ready_when_a_newer_release_migrated_the_database(
 
 
 @pytest.mark.asyncio
+async def test_readyz_is_not_ready_on_another_services_database(kit_app: AppFactory, tmp_path: Path) -> None:
+    url = fresh_database_url("kitforeign", tmp_path)
+    engine = make_engine(url)
+    try:
+        await ensure_database(url)
+        await upgrade(engine, MIGRATIONS_DIR)
+        async with engine.begin() as connection:
+            await connection.execute(sa.text("UPDATE alembic_version SET version_num = 'registry0011'"))
+        response = await readiness_of(kit_app(database_url=url))
+    finally:
+        await engine.dispose()
+        await drop_database(url)
+
+    assert response.status_code == 503
+    body = response.json()
+    assert (body["status"], body["migrations"]) == ("not_ready", "unknown")
+    assert body["detail"] == (
+        "database at registry0011, not one of this service's migrations: another service's database?"
+    )
+
+
+@pytest.mark.asyncio
 async def test_readyz_is_not_ready_when_the_database_is_at_an_older_revision(
     kit_app: AppFactory, tmp_path: Path
 ) -> None:

@@ -46,7 +46,7 @@ def _readiness(
 ) -> JSONResponse:
     if revision == head:
         body = Readiness(status="ready", service=service, database="ok", migrations="at_head")
-    elif revision is not None and revision not in known:
+    elif revision is not None and revision not in known and _same_lineage(revision, head):
         # A newer release migrated first, as a rollout does (the migrate Job runs before pods are replaced):
         # this one keeps serving until it is replaced, since migrations keep the schema readable by the
         # release before them.
@@ -57,6 +57,14 @@ def _readiness(
             migrations="ahead",
             detail=f"database at {revision}, newer than this code's {head}: a newer release migrated it",
         )
+    elif revision is not None and revision not in known:
+        body = Readiness(
+            status="not_ready",
+            service=service,
+            database="ok",
+            migrations="unknown",
+            detail=f"database at {revision}, not one of this service's migrations: another service's database?",
+        )
     else:
         body = Readiness(
             status="not_ready",
@@ -66,3 +74,9 @@ def _readiness(
             detail=f"database at {revision}, code expects {head}; run prm migrate",
         )
     return JSONResponse(body.model_dump(), status_code=200 if body.status == "ready" else 503)
+
+
+def _same_lineage(revision: str, head: str | None) -> bool:
+    """Whether an unknown revision is this service's (a newer release's): revision ids are the service's
+    name and a number (`scoring0014`), so another service's database is not mistaken for a newer one."""
+    return head is not None and revision.rstrip("0123456789") == head.rstrip("0123456789")
