@@ -1,11 +1,14 @@
 """Corrections a run finds for closed periods and carries into its own (never editing a locked run):
 
 - **Clawback**: a return or credit note in this run's window whose original sale (`original_external_id`)
-  was paid in a paid run of the programme → an adjustment of -(returned amount * FX * the rate originally
-  paid), linked to both lines and the paid run. The rate originally paid is the partner's effective rate in
-  that run: its exact payout before rounding ÷ its eligible volume (both stored on the payout). The FX rate is
-  the one the paid run used for the original line's day (the line's own currency's rate of its day when the
-  paid run had none). The return then no longer counts in this period's volume (it would be taken twice).
+  a paid run of the programme paid to the partner (the run whose period holds the day the version's basis
+  counts the sale on: its `paid_on` on the paid basis, else its `occurred_on`; and that run read it, found it
+  eligible, and held it neither by a flag nor by the hold window: `calculation_runs/paid_lines.py`) → an
+  adjustment of -(returned amount * FX * the rate originally paid), linked to both lines and the paid run.
+  The rate originally paid is the partner's effective rate in that run: its exact payout before rounding ÷
+  its eligible volume (both stored on the payout). The FX rate is the one the paid run used for the original
+  line's day. The return then no longer counts in this period's volume (it would be taken twice). A return
+  of a sale no paid run paid takes nothing back: it counts in this period like any return (net of returns).
 - **Delta**: each approved or paid run of an earlier period is computed again with today's replica data
   (late lines, payments, back-dated tier or status changes, holds released, flags dismissed), at this run's
   `as_of`, with the locked run's version and targets; per partner, the new rounded payout minus what the
@@ -53,15 +56,22 @@ def _rounded(value: Decimal, currency: str) -> Decimal:
 
 
 async def clawbacks(session: AsyncSession, programme: Programme, scope: Any) -> list[Correction]:
+    from incentives.calculation_runs import line_sums, paid_lines
     from incentives.calculation_runs import repository as runs
     from incentives.calculation_runs.fx import rate_table
 
     already = await repository.clawed_line_ids(session, programme.id, except_period=scope.period.label)
+    candidates = await runs.clawback_candidates(session, scope, programme.id)
+    originals = await line_sums.lines_with_facts(session, [c.original.id for c in candidates])
     found: list[Correction] = []
-    for candidate in await runs.clawback_candidates(session, scope, programme.id):
+    for candidate in candidates:
         line, original, run, payout = candidate.line, candidate.original, candidate.run, candidate.payout
         volume = Decimal(payout.breakdown["volume"])
         if line.id in already or volume <= 0:
+            continue
+        if not paid_lines.paid_in(run, payout, terms_of(candidate.version), originals[original.id]):
+            # nothing was paid for the sale, so nothing is taken back: the return counts in its own period
+            # like any return, which nets it against the sale if a delta pays the sale later
             continue
         rates = rate_table([FxRateApplied.model_validate(r) for r in run.fx_rates])
         fx = (

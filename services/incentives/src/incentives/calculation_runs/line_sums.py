@@ -693,12 +693,10 @@ def flagged_line_ids(groups: list[LineGroup]) -> dict[UUID, list[UUID]]:
     return {partner: sorted(lines) for partner, lines in sorted(held.items())}
 
 
-async def partner_lines(session: AsyncSession, scope: Scope, partner_id: UUID) -> Sequence[sa.Row[Any]]:
-    """One partner's lines of the period with the facts eligibility is judged on, eligible or not (the
-    reference calculator decides): the tier and status as of each line's day and the current profile. Looked
-    up per line (a partner's lines are few), a second way to the answer the run's range joins gave."""
-    dialect = session.get_bind().dialect.name
-    statement = (
+def _with_facts(dialect: str) -> sa.Select[Any]:
+    """Lines with the facts eligibility is judged on: the tier and status as of each line's day and the
+    current profile, looked up per line (a second way to the answer the run's range joins give)."""
+    return (
         sa.select(
             SalesLine,
             tier_on(SalesLine.partner_id, SalesLine.occurred_on).label("tier"),
@@ -710,7 +708,26 @@ async def partner_lines(session: AsyncSession, scope: Scope, partner_id: UUID) -
         )
         .select_from(SalesLine)
         .outerjoin(PartnerProfile, PartnerProfile.partner_id == SalesLine.partner_id)
+    )
+
+
+async def partner_lines(session: AsyncSession, scope: Scope, partner_id: UUID) -> Sequence[sa.Row[Any]]:
+    """One partner's lines of the period with their facts, eligible or not (the reference calculator
+    decides); a partner's lines are few."""
+    dialect = session.get_bind().dialect.name
+    statement = (
+        _with_facts(dialect)
         .where(SalesLine.partner_id == partner_id, *_in_window(scope))
         .order_by(SalesLine.id)
     )
-    return (await session.execute(statement)).all()
+    rows: Sequence[sa.Row[Any]] = (await session.execute(statement)).all()
+    return rows
+
+
+async def lines_with_facts(session: AsyncSession, line_ids: Collection[UUID]) -> dict[UUID, sa.Row[Any]]:
+    """The given lines with their facts, by id (the sales returns name, to judge whether a run paid them)."""
+    if not line_ids:
+        return {}
+    dialect = session.get_bind().dialect.name
+    rows = await session.execute(_with_facts(dialect).where(SalesLine.id.in_(sorted(set(line_ids)))))
+    return {row.SalesLine.id: row for row in rows.all()}

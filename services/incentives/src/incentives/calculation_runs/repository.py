@@ -11,9 +11,7 @@ from uuid import UUID
 import orjson
 import sqlalchemy as sa
 import sqlalchemy.orm
-from prm_contracts.incentives import (
-    PayoutStatus,
-)
+from prm_contracts.incentives import Basis, PayoutStatus
 from prm_contracts.problem import Conflict
 from prm_kit.pagination import KeysetPosition, keyset_after, keyset_order
 from sqlalchemy.exc import IntegrityError
@@ -22,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from incentives.calculation.reference import counting_window
 from incentives.calculation_runs.line_sums import Scope
 from incentives.calculation_runs.models import CalculationRun, Payout
+from incentives.programmes.models import ProgrammeVersion
 from incentives.replica.models import (
     SalesLine,
 )
@@ -173,17 +172,24 @@ class ClawbackCandidate:
     original: SalesLine
     run: CalculationRun
     payout: Payout
+    version: ProgrammeVersion
 
 
 async def clawback_candidates(
     session: AsyncSession, scope: Scope, programme_id: UUID
 ) -> list[ClawbackCandidate]:
     """Returns and credit notes of the scope's window whose original sale (same partner, its external id)
-    fell in a paid run of the programme that paid that partner."""
+    fell in a paid run of the programme that paid that partner, with that run's version. Whether the run
+    paid that very sale is the caller's to judge (`paid_lines.paid_in`)."""
     original = sa.orm.aliased(SalesLine, name="original_line")
     first, end = counting_window(scope.terms, scope.period)
+    # the day the run's basis counts the sale on: on the paid basis a sale is paid by the run of the day it
+    # was paid, whatever period it was sold in
+    counted_on = sa.case(
+        (ProgrammeVersion.basis == Basis.PAID.value, original.paid_on), else_=original.occurred_on
+    )
     statement = (
-        sa.select(SalesLine, original, CalculationRun, Payout)
+        sa.select(SalesLine, original, CalculationRun, Payout, ProgrammeVersion)
         .join(
             original,
             sa.and_(
@@ -194,13 +200,9 @@ async def clawback_candidates(
         )
         .join(
             CalculationRun,
-            sa.and_(
-                CalculationRun.programme_id == programme_id,
-                CalculationRun.status == "paid",
-                CalculationRun.first_day <= original.occurred_on,
-                CalculationRun.end_day > original.occurred_on,
-            ),
+            sa.and_(CalculationRun.programme_id == programme_id, CalculationRun.status == "paid"),
         )
+        .join(ProgrammeVersion, ProgrammeVersion.id == CalculationRun.version_id)
         .join(
             Payout,
             sa.and_(
@@ -215,6 +217,8 @@ async def clawback_candidates(
             SalesLine.occurred_on >= first,
             SalesLine.occurred_on < end,
             SalesLine.recorded_at <= scope.recorded_until,
+            CalculationRun.first_day <= counted_on,
+            CalculationRun.end_day > counted_on,
         )
         .order_by(SalesLine.id)
     )

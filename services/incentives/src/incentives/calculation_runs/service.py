@@ -58,6 +58,7 @@ from incentives.calculation_runs.fx import FxSeries, rate_table
 from incentives.calculation_runs.line_sums import LineGroup, Scope
 from incentives.calculation_runs.models import CalculationRun, Payout
 from incentives.calculation_runs.month_split import Split
+from incentives.calculation_runs.paid_lines import line_facts
 from incentives.programmes import repository as programmes
 from incentives.programmes.models import Programme, ProgrammeVersion
 from incentives.programmes.schemas import terms_of
@@ -577,36 +578,6 @@ async def visible_payout(
     return run, payout
 
 
-def _facts(row: Any, rates: dict[tuple[str, date], Decimal], currency: str, flagged: set[str]) -> LineFacts:
-    line = row.SalesLine
-    rate = (
-        Decimal(1) if line.currency == currency else rates.get((line.currency, line.occurred_on), Decimal(0))
-    )
-    return LineFacts(
-        id=line.id,
-        partner_id=line.partner_id,
-        external_id=line.external_id,
-        kind=line.kind,
-        occurred_on=line.occurred_on,
-        payment_status=line.payment_status,
-        paid_on=line.paid_on,
-        sku=line.product_sku,
-        category=line.product_category,
-        quantity=line.quantity,
-        amount=line.amount,
-        currency=line.currency,
-        fx_rate=rate,
-        approved_deal=bool(row.approved_deal),
-        # the flags the run held, not today's: a trace reads the same whatever the guard decides later
-        flag_status="open" if str(line.id) in flagged else "none",
-        tier=row.tier,
-        active=row.status == "active",
-        partner_type=row.partner_type,
-        country=row.country,
-        region=row.region,
-    )
-
-
 async def payout_lines(
     session: AsyncSession, run_id: UUID, partner_id: UUID, *, limit: int, cursor: str | None, actor: Principal
 ) -> Page[PayoutLineOut]:
@@ -621,7 +592,7 @@ async def payout_lines(
     flagged = set(payout.breakdown["flagged_lines"])
     clawed = await adjustments_repository.clawed_line_ids(session, run.programme_id, except_period="")
     facts = [
-        _facts(row, rates, run.currency, flagged)
+        line_facts(row, rates, run.currency, flagged)
         for row in await line_sums.partner_lines(session, scope, partner_id)
         if row.SalesLine.id not in clawed
     ]
