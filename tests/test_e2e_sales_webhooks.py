@@ -401,6 +401,29 @@ def test_prm_import_sales_stores_a_known_partners_file_and_refuses_others_storin
     assert (len(stored), sum(Decimal(line["amount"]) for line in stored)) == (3, Decimal("900.00"))
 
 
+def test_a_key_is_bound_only_to_a_partner_the_registry_holds(platform: Platform) -> None:
+    erp = _partner_system(platform.gateway, "Keyed Portal GmbH")
+    scopes = ["analytics:read"]
+
+    unknown = platform.gateway.post(
+        "/v1/admin/api-keys", json={"name": "portal", "scopes": scopes, "partner_id": str(uuid4())}
+    )
+    bound = platform.gateway.post(
+        "/v1/admin/api-keys", json={"name": "portal", "scopes": scopes, "partner_id": erp.partner_id}
+    )
+
+    assert unknown.status_code == 422, unknown.text
+    assert unknown.json()["errors"][0]["loc"] == ["body", "partner_id"]
+    assert bound.status_code == 201, bound.text
+    own = httpx.get(
+        f"{str(platform.gateway.base_url).rstrip('/')}/v1/sales/lines",
+        params={"partner_id": erp.partner_id},
+        headers={"Authorization": f"Bearer {bound.json()['key']}"},
+        timeout=10.0,
+    )
+    assert own.status_code == 200, own.text
+
+
 def test_analytics_killed_mid_stream_stores_every_sent_line_exactly_once(platform: Platform) -> None:
     erp = _partner_system(platform.gateway, "Killed Stream GmbH")
     messages = [(f"msg_b_{n}", _lines("B-", 25, first=n * 25)) for n in range(40)]

@@ -7,6 +7,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import pytest_asyncio
 from gateway.config import Settings
@@ -59,11 +60,15 @@ def make_settings(upstreams: dict[str, str], database_url: str, tmp_path: Path) 
 
 @pytest.fixture
 def gateway_with(make_settings: Callable[..., Settings], database_url: str) -> GatewayFactory:
-    """`async with gateway_with(**settings) as gw:` a gateway configured for one test."""
+    """`async with gateway_with(**settings) as gw:` a gateway configured for one test; `registry_transport`
+    stands in for the registry the gateway asks itself (whether a partner exists), not the proxied one."""
 
     @asynccontextmanager
-    async def start(**overrides: Any) -> AsyncIterator[GatewayUnderTest]:
+    async def start(
+        registry_transport: httpx.AsyncBaseTransport | None = None, **overrides: Any
+    ) -> AsyncIterator[GatewayUnderTest]:
         app = create_app(make_settings(**overrides))
+        app.state.registry_transport = registry_transport
         async with rolled_back_app(app, database_url, principal=None) as (client, session):
             yield GatewayUnderTest(client=client, session=session, app=app)
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from uuid import UUID
 
+import httpx
 import pytest
 import sqlalchemy as sa
 from gateway.api_keys.key_format import parse_key
 from gateway.api_keys.models import ApiKey
 
+from .conftest import GatewayFactory
 from .harness import GatewayUnderTest
 
 PROBLEM = "application/problem+json"
@@ -225,3 +227,67 @@ async def test_a_key_bound_to_a_partner_cannot_be_an_admin_key(gw: GatewayUnderT
     assert refused.headers["content-type"] == PROBLEM
     assert refused.json()["errors"][0]["loc"] == ["body", "scopes"]
     assert len(listed.json()["items"]) == 1  # the admin key only: nothing stored
+
+
+def _registry(known: set[UUID] | None) -> httpx.MockTransport:
+    """The registry's partners as the gateway asks for them: `known` ones exist; None: unreachable."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if known is None:
+            raise httpx.ConnectError("connection refused", request=request)
+        partner_id = UUID(request.url.path.rsplit("/", 1)[1])
+        if partner_id in known:
+            return httpx.Response(200, json={"id": str(partner_id)})
+        return httpx.Response(
+            404,
+            json={"type": "/problems/not-found", "title": "Not found", "status": 404, "detail": "no partner"},
+            headers={"content-type": PROBLEM},
+        )
+
+    return httpx.MockTransport(answer)
+
+
+@pytest.mark.asyncio
+async def test_a_key_is_bound_only_to_a_partner_the_registry_knows(gateway_with: GatewayFactory) -> None:
+    known, unknown = UUID(int=41), UUID(int=42)
+    async with gateway_with(registry_transport=_registry({known})) as gw:
+        admin = await gw.key("admin")
+        refused = await gw.client.post(
+            BASE,
+            headers=gw.bearer(admin),
+            json={"name": "portal", "scopes": ["partners:read"], "partner_id": str(unknown)},
+        )
+        bound = await gw.client.post(
+            BASE,
+            headers=gw.bearer(admin),
+            json={"name": "portal", "scopes": ["partners:read"], "partner_id": str(known)},
+        )
+        stored = await gw.session.scalars(sa.select(ApiKey.partner_id))
+
+        assert refused.status_code == 422, refused.text
+        assert refused.headers["content-type"] == PROBLEM
+        assert str(unknown) in refused.json()["detail"]
+        assert refused.json()["errors"][0]["loc"] == ["body", "partner_id"]
+        assert bound.status_code == 201, bound.text
+        assert sorted(stored.all(), key=str) == sorted(
+            [None, known], key=str
+        )  # the admin key and the bound one
+
+
+@pytest.mark.asyncio
+async def test_a_registry_that_cannot_answer_is_a_503_and_no_key_is_stored(
+    gateway_with: GatewayFactory,
+) -> None:
+    async with gateway_with(registry_transport=_registry(None)) as gw:
+        admin = await gw.key("admin")
+        answer = await gw.client.post(
+            BASE,
+            headers=gw.bearer(admin),
+            json={"name": "portal", "scopes": ["partners:read"], "partner_id": str(UUID(int=43))},
+        )
+        count = await gw.session.scalar(sa.select(sa.func.count()).select_from(ApiKey))
+
+        assert answer.status_code == 503, answer.text
+        assert answer.headers["retry-after"] == "5"
+        assert "nothing was stored" in answer.json()["detail"]
+        assert count == 1  # the admin key only

@@ -1,7 +1,8 @@
 """The gateway's own API (API keys, status) answers any request without a server error and as documented.
 
 Schemathesis sends generated requests, valid and not, to the gateway running as its own process with a
-bootstrap admin key; the services behind it are not running, so `/v1/status` reports them down.
+bootstrap admin key; the services behind it are not running, so `/v1/status` reports them down, but for a
+stand-in registry that knows every partner (a key bound to a partner is made only when the registry has it).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from gateway.config import Settings
 from gateway.main import MIGRATIONS_DIR, create_app
 from prm_kit.fuzzing import API_CHECKS, fuzz_settings, service_schema
 from prm_kit.testing import TEST_SECRET, free_ports, served_on_fresh_database
+
+from .fakes import EchoService, ServerThread
 
 # In the PostgreSQL pass only when both passes run: see prm_kit.fuzzing.
 pytestmark = [pytest.mark.e2e, pytest.mark.postgresql_pass]
@@ -39,19 +42,24 @@ schema = schemathesis.pytest.from_fixture("gateway_schema")
 
 @pytest.fixture(scope="module")
 def gateway_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    nowhere = dict(zip(("REGISTRY", "SCORING", "INCENTIVES", "ANALYTICS"), free_ports(4), strict=True))
+    nowhere = dict(zip(("SCORING", "INCENTIVES", "ANALYTICS"), free_ports(3), strict=True))
+    registry = ServerThread(EchoService("registry")).start()
     environment = {
         "PRM_ACCESS_LOG": "false",
         "PRM_BOOTSTRAP_ADMIN_KEY": ADMIN_KEY,
         "PRM_RATE_LIMIT_PER_SECOND": "100000",
         "PRM_RATE_LIMIT_BURST": "100000",
+        "PRM_REGISTRY_URL": registry.url,
         **{f"PRM_{name}_URL": f"http://127.0.0.1:{port}" for name, port in nowhere.items()},
     }
     folder = tmp_path_factory.mktemp("gateway-fuzz")
-    with served_on_fresh_database(
-        "gateway", "gateway.main:create_app", MIGRATIONS_DIR, folder, environment
-    ) as url:
-        yield url
+    try:
+        with served_on_fresh_database(
+            "gateway", "gateway.main:create_app", MIGRATIONS_DIR, folder, environment
+        ) as url:
+            yield url
+    finally:
+        registry.stop()
 
 
 @schema.parametrize()

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import structlog
 from fastapi import Depends, FastAPI
+from prm_contracts.clients.registry import RegistryClient
 from prm_contracts.problem import DEFAULT_PROBLEM_BASE_URI
 from prm_kit.access_log import AccessLog
 from prm_kit.app import NO_TELEMETRY
@@ -24,6 +25,7 @@ from prm_kit.db.engine import make_engine, make_session_factory
 from prm_kit.errors import UnexpectedErrorMiddleware, install_problem_handlers
 from prm_kit.head_requests import HeadAsGetMiddleware
 from prm_kit.health import router as health_router
+from prm_kit.http_clients import client_on_app_state
 from prm_kit.logs import configure_logging
 from prm_kit.metrics import MetricsMiddleware, metrics_endpoint
 from prm_kit.migrations import ensure_database, head_revision, known_revisions
@@ -204,7 +206,15 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         # collector stops re-scanning it in every full collection, which measurably cheapens requests.
         gc.freeze()
         try:
-            yield
+            # asked whether a partner exists before a key is bound to it (gateway.api_keys.partners)
+            async with client_on_app_state(
+                app,
+                "registry",
+                base_url=settings.registry_url,
+                caller=settings.service_name,
+                make=RegistryClient,
+            ):
+                yield
         finally:
             for task in background:
                 task.cancel()

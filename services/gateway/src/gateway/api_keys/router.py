@@ -13,6 +13,7 @@ from prm_kit.pagination import CursorQuery, LimitQuery
 
 from gateway.api_keys import service
 from gateway.api_keys.models import ApiKey
+from gateway.api_keys.partners import RegistryDep, ensure_partner_exists
 from gateway.api_keys.schemas import ApiKeyCreated, ApiKeyIn, ApiKeyOut
 from gateway.auth import Authenticator
 from gateway.callers import AdminDep
@@ -24,16 +25,26 @@ router = APIRouter(prefix="/v1/admin/api-keys", tags=["api-keys"])
     "",
     status_code=201,
     response_model=ApiKeyCreated,
-    responses=problems(409, 422),
+    responses=problems(409, 422, 503),
     summary="Create an API key",
-    description="The answer carries the key itself, once: only its hash is stored.",
+    description="The answer carries the key itself, once: only its hash is stored. A key bound to a "
+    "partner (`partner_id`) needs a partner the registry knows (422 otherwise; 503 when the registry "
+    "cannot be asked).",
 )
 async def create_api_key(
-    body: ApiKeyIn, session: SessionDep, _admin: AdminDep, now: NowDep, response: Response
+    body: ApiKeyIn,
+    session: SessionDep,
+    _admin: AdminDep,
+    now: NowDep,
+    response: Response,
+    registry: RegistryDep,
 ) -> ApiKeyCreated:
     key, plaintext = await service.create_key(
         session, name=body.name, scopes=list(body.scopes), partner_id=body.partner_id, now=now
     )
+    if body.partner_id is not None:
+        # after the key's own checks, before the commit: a refusal here stores nothing
+        await ensure_partner_exists(registry, body.partner_id)
     response.headers["Location"] = f"{router.prefix}/{key.id}"
     return ApiKeyCreated(**ApiKeyOut.model_validate(key).model_dump(), key=plaintext)
 

@@ -21,13 +21,17 @@ class ServiceClient:
     def __init__(self, http: httpx.AsyncClient) -> None:
         self._http = http
 
-    async def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    async def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """The answer, whatever its status; a service that does not answer is a 503 or 504 problem."""
         try:
-            response = await self._http.request(method, path, **kwargs)
+            return await self._http.request(method, path, **kwargs)
         except httpx.TimeoutException as exc:
             raise GatewayTimeout(f"{self.service} did not answer in time") from exc
         except httpx.TransportError as exc:
             raise ServiceUnavailable(f"{self.service} is unreachable") from exc
+
+    async def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        response = await self._request(method, path, **kwargs)
         if response.is_success:
             return response
         raise self._error_from(response)

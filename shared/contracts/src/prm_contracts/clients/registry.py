@@ -29,6 +29,16 @@ class RegistryClient(ServiceClient):
         """A partner as the registry holds it: status, tier, country, specialisations (404 if unknown)."""
         return await self._json("GET", f"/v1/partners/{partner_id}", PartnerOut)
 
+    async def partner_exists(self, partner_id: UUID) -> bool:
+        """Whether the registry holds the partner, whatever its status (its answer's status alone: nothing of
+        the partner is read)."""
+        response = await self._request("GET", f"/v1/partners/{partner_id}")
+        if response.status_code == 404:
+            return False
+        if response.is_success:
+            return True
+        raise self._error_from(response)
+
     async def tiers(self) -> list[TierOut]:
         """The whole tier ladder, lowest rank first, with each tier's requirements and benefit hints."""
         ladder: list[TierOut] = []
