@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -38,6 +39,37 @@ async def test_a_preflight_from_an_allowed_origin_is_answered_without_a_key(
         assert "POST" in answer.headers["access-control-allow-methods"].split(", ")
         allowed = answer.headers["access-control-allow-headers"].lower().split(", ")
         assert {"authorization", "content-type", "idempotency-key"} <= set(allowed)
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("path", ["/v1/partners", "/v1/admin/api-keys"])
+async def test_every_preflight_has_a_request_id_and_an_access_log_line(
+    gateway_with: Any, path: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    async with gateway_with(
+        cors_origins=[PORTAL], access_log=True, log_format="json", log_level="INFO"
+    ) as gw:
+        allowed = await gw.client.options(
+            path,
+            headers={"Origin": PORTAL, "Access-Control-Request-Method": "GET", "X-Request-ID": "pre-ok"},
+        )
+        refused = await gw.client.options(
+            path,
+            headers={
+                "Origin": "https://evil.example",
+                "Access-Control-Request-Method": "GET",
+                "X-Request-ID": "pre-no",
+            },
+        )
+        gw.app.state.access_log.flush()
+
+    assert (allowed.status_code, allowed.headers["x-request-id"]) == (200, "pre-ok")
+    assert (refused.status_code, refused.headers["x-request-id"]) == (400, "pre-no")
+    logged = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"pre-' in line]
+    assert sorted((line["request_id"], line["method"], line["path"], line["status"]) for line in logged) == [
+        ("pre-no", "OPTIONS", path, 400),
+        ("pre-ok", "OPTIONS", path, 200),
+    ]
 
 
 @pytest.mark.asyncio

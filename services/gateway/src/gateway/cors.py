@@ -2,7 +2,8 @@
 
 Bearer keys, not cookies, so credentials are not allowed; every answer header the document declares is
 exposed, so a front end can read it (tests/test_openapi_truthful.py keeps the two in step). A preflight
-that is refused is a 400 problem naming what was refused, with a request id, like any other error.
+that is refused is a 400 problem naming what was refused; every preflight has a request id and is logged,
+like any other request.
 """
 
 from __future__ import annotations
@@ -10,10 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from prm_contracts.problem import BadRequest
-from prm_kit.request_id import accept_request_id
+from prm_kit.access_log import AccessLog
+from prm_kit.request_id import RequestIdMiddleware
 from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.problems import send_problem
 
@@ -55,23 +57,32 @@ def cors_options(origins: list[str]) -> dict[str, Any]:
 
 class ProblemCORSMiddleware(CORSMiddleware):
     """Starlette's CORS, but a preflight it would refuse with a bare `400 text/plain` is answered with a 400
-    problem saying what was refused (the origin, the method, which request headers), carrying the request
-    id and the preflight headers Starlette sends. Allowed preflights and CORS on other answers are
-    Starlette's."""
+    problem saying what was refused (the origin, the method, which request headers), with the preflight
+    headers Starlette sends. Every preflight, refused or allowed, is answered here, before the app: so it
+    gets its request id and its access-log line here too. CORS on other answers is Starlette's."""
+
+    def __init__(self, app: ASGIApp, /, access_log: AccessLog | None = None, **options: Any) -> None:
+        super().__init__(app, **options)
+        self._preflight = RequestIdMiddleware(self._answer_preflight, access_log=access_log)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "OPTIONS":
             headers = Headers(scope=scope)
             if "origin" in headers and "access-control-request-method" in headers:
-                refused = self.preflight_refusals(headers)
-                if refused:
-                    error = BadRequest(
-                        "CORS preflight refused: " + "; ".join(refused), headers=dict(self.preflight_headers)
-                    )
-                    request_id = accept_request_id(headers.get("x-request-id"))
-                    await send_problem(scope, receive, send, error, request_id)
-                    return
+                await self._preflight(scope, receive, send)
+                return
         await super().__call__(scope, receive, send)
+
+    async def _answer_preflight(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = Headers(scope=scope)
+        refused = self.preflight_refusals(headers)
+        if refused:
+            error = BadRequest(
+                "CORS preflight refused: " + "; ".join(refused), headers=dict(self.preflight_headers)
+            )
+            await send_problem(scope, receive, send, error, scope["state"]["request_id"])
+            return
+        await self.preflight_response(request_headers=headers)(scope, receive, send)
 
     def preflight_refusals(self, request_headers: Headers) -> list[str]:
         """What of a preflight is not allowed, one phrase each; none when allowed. The same checks as

@@ -167,8 +167,9 @@ def create_app(settings: Settings | None = None) -> GatewayApp:
     app.add_middleware(MetricsMiddleware, service=settings.service_name)
     app.add_middleware(RequestIdMiddleware, access_log=access_log)
     if settings.cors_origins:
-        app.add_middleware(ProblemCORSMiddleware, **cors_options(settings.cors_origins))
-        app.proxied = ProblemCORSMiddleware(proxy, **cors_options(settings.cors_origins))
+        options = cors_options(settings.cors_origins)
+        app.add_middleware(ProblemCORSMiddleware, access_log=access_log, **options)
+        app.proxied = ProblemCORSMiddleware(proxy, access_log=access_log, **options)
     else:
         app.proxied = proxy
     return app
