@@ -16,9 +16,9 @@ from fastapi import FastAPI
 from prm_kit import housekeeping
 from prm_kit.db.engine import make_engine, make_session_factory
 from prm_kit.db.ids import ordered_id
-from prm_kit.housekeeping import INBOX_RETENTION, housekeeping_while_running, purge_expired
+from prm_kit.housekeeping import INBOX_RETENTION, KeptFor, housekeeping_while_running, purge_expired
 from prm_kit.idempotency import DEFAULT_RETENTION, idempotency_record
-from prm_kit.outbox import inbox_event
+from prm_kit.outbox import inbox_event, outbox_event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .conftest import MIGRATIONS_DIR
@@ -85,6 +85,29 @@ async def test_what_is_past_its_time_is_deleted_and_the_rest_kept(engine: AsyncE
     assert deleted == {"idempotency_record": 2, "inbox_event": 1}
     assert again == {"idempotency_record": 0, "inbox_event": 0}
     assert await _kept(engine) == (1, 2)
+
+
+async def test_a_services_own_table_is_purged_after_its_own_period(engine: AsyncEngine) -> None:
+    # the outbox stands in for a service's table, its rows kept an hour after `occurred_at`
+    ages = [timedelta(hours=2), timedelta(hours=1) + SECOND, timedelta(minutes=59)]
+    async with engine.begin() as connection:
+        await connection.execute(sa.delete(outbox_event))
+        for age in ages:
+            at = NOW - age
+            await connection.execute(
+                sa.insert(outbox_event).values(
+                    id=ordered_id(), type="thing.done", occurred_at=at, payload={}, next_attempt_at=at
+                )
+            )
+    hour = KeptFor(outbox_event, "occurred_at", timedelta(hours=1))
+
+    deleted = await purge_expired(make_session_factory(engine), now=NOW, kept_for=[hour])
+
+    async with engine.connect() as connection:
+        left = await connection.scalars(sa.select(outbox_event.c.occurred_at))
+        kept = [NOW - at for at in left.all()]
+    assert deleted == {"outbox_event": 2, "idempotency_record": 0, "inbox_event": 0}
+    assert kept == [timedelta(minutes=59)]
 
 
 async def test_more_than_a_batch_is_deleted_in_batches(engine: AsyncEngine) -> None:

@@ -23,6 +23,14 @@ class Settings(BaseServiceSettings):
         "fetched again (0: every delivery asks the registry). A `partner.webhook_secrets_changed` event "
         "forgets them at once.",
     )
+    webhook_receipt_retention_days: int = Field(
+        default=30,
+        ge=1,
+        le=3650,
+        description="How long the answer to each delivery is kept for a redelivery of its `webhook-id` "
+        "(senders retry for hours to days). Later, the same delivery again is judged afresh: its lines are "
+        "duplicates, never stored twice.",
+    )
     webhook_tolerance_seconds: int = Field(
         default=300,
         ge=1,

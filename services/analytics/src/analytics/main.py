@@ -19,6 +19,7 @@ from analytics.fx.router import router as fx_router
 from analytics.kpis.router import internal_router as internal_kpis_router
 from analytics.kpis.router import router as kpis_router
 from analytics.market_sizes.router import router as market_sizes_router
+from analytics.sales.receipts import receipts_kept
 from analytics.sales.router import router as sales_lines_router
 from analytics.sales.router import webhook_router as sales_webhook_router
 from analytics.sales.secrets import registry_clients
@@ -88,8 +89,9 @@ def create_app(
     settings: Settings | None = None, *, registry_transport: httpx.AsyncBaseTransport | None = None
 ) -> FastAPI:
     """`registry_transport` stands in for the network to the registry (tests pass an `httpx.MockTransport`)."""
+    settings = settings or Settings()
     app = create_service_app(
-        settings or Settings(),
+        settings,
         title="PRM Analytics",
         description=__doc__ or "",
         openapi_tags=OPENAPI_TAGS,
@@ -113,6 +115,7 @@ def create_app(
         ],
         migrations_dir=MIGRATIONS_DIR,
         extra_lifespan=registry_clients,
+        kept_for=[receipts_kept(settings)],
     )
     app.state.registry_transport = registry_transport
     # The event handler reaches the app's state (the webhook-secret cache), so it is mounted once the app exists.

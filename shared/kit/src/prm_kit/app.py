@@ -19,7 +19,7 @@ from prm_kit.dead_letters import OPENAPI_TAG as DEAD_LETTERS_TAG
 from prm_kit.dead_letters import dead_letters_router
 from prm_kit.errors import UnexpectedErrorMiddleware, install_problem_handlers
 from prm_kit.health import router as health_router
-from prm_kit.housekeeping import housekeeping_while_running
+from prm_kit.housekeeping import KeptFor, housekeeping_while_running
 from prm_kit.idempotency import install_replay_handler
 from prm_kit.internal_auth import InternalCredentialMiddleware, PrincipalVerifier
 from prm_kit.logs import configure_logging, get_logger
@@ -53,8 +53,10 @@ def create_service_app(
     migrations_dir: Path,
     openapi_tags: list[dict[str, Any]] | None = None,
     extra_lifespan: ExtraLifespan | None = None,
+    kept_for: Sequence[KeptFor] = (),
 ) -> FastAPI:
     """A FastAPI app with problem+json errors, request ids, logs, metrics, health and the internal check.
+    `kept_for`: the service's own tables whose rows housekeeping deletes once old enough.
 
     The lifespan owns the database engine; a test may set `app.state.engine` beforehand to share one.
     """
@@ -77,7 +79,7 @@ def create_service_app(
                 if access_log is not None:
                     await stack.enter_async_context(_flushing(access_log))
                 await stack.enter_async_context(relay_while_running(app))
-                await stack.enter_async_context(housekeeping_while_running(app))
+                await stack.enter_async_context(housekeeping_while_running(app, kept_for=kept_for))
                 if extra_lifespan is not None:
                     await stack.enter_async_context(extra_lifespan(app))
                 # What start-up built (app, models, pools) lives as long as the process: frozen, a full

@@ -6,7 +6,9 @@ lifetime, so that these tables hold days of rows, not years:
 - the event ids the inbox has seen, after `INBOX_RETENTION`: a publisher sends an event again only until it
   is delivered (minutes, while its relay retries) and deletes it a week after
   (`PRM_OUTBOX_KEEP_DELIVERED_HOURS`), so an id older than a month cannot come again. A dead letter replayed
-  later was refused, so it has no id here to be judged by.
+  later was refused, so it has no id here to be judged by;
+- whatever a service adds (`KeptFor`, given to `create_service_app(kept_for=...)`), such as analytics' webhook
+  receipts.
 
 Deleted `BATCH` rows at a time, each batch its own short transaction beside the writers.
 """
@@ -15,7 +17,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -38,6 +41,18 @@ DELETED = Counter(
 )
 
 
+@dataclass(frozen=True)
+class KeptFor:
+    """A service's table whose rows are deleted once `column` (a timestamp) is older than `period`."""
+
+    table: sa.Table
+    column: str
+    period: timedelta
+
+    def expired(self, now: datetime) -> sa.Select[tuple[object, ...]]:
+        return sa.select(*self.table.primary_key.columns).where(self.table.c[self.column] < now - self.period)
+
+
 async def _delete_in_batches(
     session_factory: async_sessionmaker[AsyncSession], table: sa.Table, expired: sa.Select[tuple[object, ...]]
 ) -> int:
@@ -57,12 +72,17 @@ async def _delete_in_batches(
 
 
 async def purge_expired(
-    session_factory: async_sessionmaker[AsyncSession], *, now: datetime
+    session_factory: async_sessionmaker[AsyncSession], *, now: datetime, kept_for: Sequence[KeptFor] = ()
 ) -> dict[str, int]:
     """Deletes what is past its time; how many rows of each table."""
     answers = idempotency_record.c
     seen = inbox_event.c
+    services_own = {
+        kept.table.name: await _delete_in_batches(session_factory, kept.table, kept.expired(now))
+        for kept in kept_for
+    }
     return {
+        **services_own,
         "idempotency_record": await _delete_in_batches(
             session_factory,
             idempotency_record,
@@ -76,13 +96,15 @@ async def purge_expired(
     }
 
 
-async def _purge_forever(session_factory: async_sessionmaker[AsyncSession], every_seconds: float) -> None:
+async def _purge_forever(
+    session_factory: async_sessionmaker[AsyncSession], every_seconds: float, kept_for: Sequence[KeptFor]
+) -> None:
     log = structlog.get_logger("housekeeping")
     while True:
         # first a wait: nothing expires during start-up, and the first requests meet no transaction of ours
         await asyncio.sleep(every_seconds)
         try:
-            deleted = await purge_expired(session_factory, now=utc_now())
+            deleted = await purge_expired(session_factory, now=utc_now(), kept_for=kept_for)
             if any(deleted.values()):
                 log.info("expired_rows_deleted", **deleted)
         except Exception as exc:  # a database away for a while: the next round tries again
@@ -91,9 +113,10 @@ async def _purge_forever(session_factory: async_sessionmaker[AsyncSession], ever
 
 @contextlib.asynccontextmanager
 async def housekeeping_while_running(
-    app: FastAPI, *, every_seconds: float = PURGE_EVERY_SECONDS
+    app: FastAPI, *, every_seconds: float = PURGE_EVERY_SECONDS, kept_for: Sequence[KeptFor] = ()
 ) -> AsyncIterator[None]:
     """Purges expired rows of the app's database (`app.state.session_factory`) every `every_seconds`, the
     first time `every_seconds` after start-up."""
-    async with while_running(_purge_forever(app.state.session_factory, every_seconds), name="housekeeping"):
+    purging = _purge_forever(app.state.session_factory, every_seconds, kept_for)
+    async with while_running(purging, name="housekeeping"):
         yield
