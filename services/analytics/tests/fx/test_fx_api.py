@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -295,3 +296,15 @@ async def test_any_reader_reads_rates_but_only_the_vendor_loads_them(
         403,
     )
     assert await stored_counts(db) == before
+
+
+async def test_the_documented_example_loads_as_it_stands(
+    client: httpx.AsyncClient, db: AsyncSession, merged_openapi: Callable[[], dict[str, Any]]
+) -> None:
+    # as the merged document shows it (composed from FxRateIn's example, which once paired EUR with EUR)
+    example = merged_openapi()["components"]["schemas"]["FxRatesIn"]["examples"][0]
+
+    response = await client.post("/v1/fx-rates", json=example)
+
+    assert response.status_code == 200, response.text
+    assert len(await stored(db)) == len(example["rates"])

@@ -383,3 +383,25 @@ async def test_an_ingestion_emits_one_kpi_updated_per_month_touched(
         "2026-07",
         "2026-08",
     ]
+
+
+async def test_a_rate_used_on_several_days_is_named_once(
+    client: httpx.AsyncClient, db: AsyncSession, sender: Sender, registry: FakeRegistry
+) -> None:
+    partner_id = await _partner(
+        sender,
+        registry,
+        sale("2026-06-10", "100.00", "A", currency="USD"),
+        sale("2026-07-10", "200.00", "A", currency="USD"),
+    )
+    db.add(_row(FxRate, base="USD", quote="EUR", effective_on=date(2026, 6, 1), rate=Decimal("0.5")))
+    await db.flush()
+
+    snapshot = await _kpis(client, partner_id, period="2026-07", currency="EUR")
+
+    # July 200 x 0.5 = 100 against June 100 x 0.5 = 50: growth 1; the June rate converted both months
+    # (on 31 July and on 30 June), and is one rate
+    assert (value(snapshot, "revenue"), value(snapshot, "growth_previous_period")) == ("100", "1")
+    assert snapshot["fx_rates_used"] == [
+        {"base": "USD", "quote": "EUR", "rate": "0.5000000000", "effective_on": "2026-06-01"}
+    ]

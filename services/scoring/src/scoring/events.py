@@ -4,7 +4,8 @@ standing. Nothing is read from the event beyond the partner's id: the worker rea
 
 - the registry: `partner.created`, `partner.updated`, `partner.status_changed` (dimensions, status, tier),
   `partner.tier_changed` (the tier the standing compares with);
-- analytics: `kpi.updated` (new sales for some months of the partner).
+- analytics: `kpi.updated` (the partner's sales or another KPI input changed: a target, survey answers, a
+  market size, acquisition spend, a closed deal registration).
 
 The registry emits no certification or compliance events yet; those facts are read at each refresh, and the
 age sweep (`score_max_age_hours`) refreshes every score at least that often. Events of other types are

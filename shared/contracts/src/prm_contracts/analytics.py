@@ -42,6 +42,11 @@ _CONVERSION = Context(prec=40)
 MAX_FX_RATES_PER_REQUEST = 10_000
 
 
+def round_money(amount: Decimal) -> Decimal:
+    """An amount at money's 4 places, half even: how every converted amount is shown."""
+    return amount.quantize(_MONEY_QUANTUM, rounding=ROUND_HALF_EVEN, context=_CONVERSION)
+
+
 def parse_rate(value: Any) -> Decimal:
     """A positive decimal string with at most 8 integer and 10 fractional digits; never a JSON number."""
     if isinstance(value, Decimal) and value.is_finite():
@@ -89,7 +94,13 @@ class FxFrequency(StrEnum):
 class FxRateIn(BaseModel):
     """One rate: 1 `base` = `rate` `quote`, from `effective_on` until the pair's next stored date."""
 
-    model_config = ConfigDict(extra="forbid")
+    # spelled out: composed field by field, the example paired EUR with EUR, which is refused
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"base": "EUR", "quote": "USD", "rate": "1.0842", "effective_on": "2026-07-01"}]
+        },
+    )
 
     base: CurrencyCode
     quote: CurrencyCode
@@ -157,16 +168,20 @@ class FxRateUsed(BaseModel):
     stored_rate: RateOut | None = Field(description="The stored rate, of `quote`/`base` when inverted.")
 
     def convert(self, amount: Decimal) -> Decimal:
-        """`amount` of base in quote, rounded half-even to 4 places (money's precision). An inverted rate
+        """`amount` of base in quote, rounded half-even to 4 places (money's precision); rate 1 leaves it."""
+        if self.stored_rate is None:
+            return amount
+        return round_money(self.convert_unrounded(amount))
+
+    def convert_unrounded(self, amount: Decimal) -> Decimal:
+        """`amount` of base in quote to 40 digits, for a sum of conversions rounded once at the end
+        (`round_money`): rounding each term apart could move the sum by 0.0001 per term. An inverted rate
         divides by the stored rate, so no rounding of the inverse leaks into the result."""
         if self.stored_rate is None:
             return amount
-        value = (
-            _CONVERSION.divide(amount, self.stored_rate)
-            if self.inverted
-            else _CONVERSION.multiply(amount, self.stored_rate)
-        )
-        return value.quantize(_MONEY_QUANTUM, rounding=ROUND_HALF_EVEN, context=_CONVERSION)
+        if self.inverted:
+            return _CONVERSION.divide(amount, self.stored_rate)
+        return _CONVERSION.multiply(amount, self.stored_rate)
 
     def convert_exact(self, amount: Decimal) -> Decimal:
         """`amount` of base in quote, unrounded: `amount` * `rate`, the factor a line of the day is converted with

@@ -135,8 +135,14 @@ class KpiSnapshot(BaseModel):
 
 
 class KpiUpdated(BaseModel):
-    """Data of `kpi.updated`: sales of these months changed for the partner. Analytics sends one event per
-    partner and month an ingestion touched (so `months` holds one label), never one per line."""
+    """Data of `kpi.updated`: the partner's KPIs over these months may have changed. Analytics sends it in the
+    transaction of each change of a KPI input: sales (one event per partner and month a delivery touched,
+    never one per line), survey answers (likewise, by the day answered), a closed deal registration (the
+    months it closed in, before and after), and a target, acquisition spend or market size stored for a
+    period (one event per partner, naming every month of the period; a market size: every partner the
+    replica places in its region). A write that changes nothing sends none."""
 
     partner_id: UUID
-    months: list[str] = Field(description="Month labels such as `2026-07`.", examples=[["2026-07"]])
+    months: list[str] = Field(
+        description="Month labels such as `2026-07`, oldest first.", examples=[["2026-07"]]
+    )

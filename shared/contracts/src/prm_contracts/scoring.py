@@ -193,7 +193,12 @@ class LinearNormaliser(BaseModel):
     """The input read on a straight line from `floor` (0 points) to `ceiling` (100), clamped outside; with
     `direction: decreasing`, `floor` gives 100 and `ceiling` 0 (for inputs where less is better)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"kind": "linear", "floor": "0", "ceiling": "10", "direction": "increasing"}]
+        },
+    )
 
     kind: Literal["linear"] = "linear"
     floor: DecimalString
@@ -465,10 +470,42 @@ def check_definition(criteria: list[CriterionDefinition] | None, gates: list[Any
         _unique([gate.key for gate in gates], "gate")
 
 
+# The documented examples, spelled out: composed field by field, a normaliser's floor met its ceiling and the
+# last grade band did not start at 0 (both refused). services/scoring/tests/test_documented_examples.py
+# sends each as it stands.
+_EXAMPLE_GRADE_BANDS = [
+    {"grade": grade, "min_score": minimum}
+    for grade, minimum in (("A", "85"), ("B", "70"), ("C", "55"), ("D", "40"), ("E", "0"))
+]
+_EXAMPLE_VERSION: dict[str, Any] = {
+    "criteria": [
+        {
+            "key": "years_in_business",
+            "label": "Years in business",
+            "dimension": "financial_stability",
+            "weight": "3",
+            "normaliser": {"kind": "linear", "floor": "0", "ceiling": "10", "direction": "increasing"},
+            "when_missing": "zero",
+        },
+        {
+            "key": "has_support_desk",
+            "label": "Runs its own support desk",
+            "dimension": "customer_service",
+            "weight": "1",
+            "normaliser": {"kind": "boolean", "true_points": "100", "false_points": "0"},
+            "when_missing": "exclude",
+        },
+    ],
+    "gates": [{"type": "years_in_business", "key": "min_years_in_business", "min_years": 1}],
+    "grade_bands": _EXAMPLE_GRADE_BANDS,
+    "notes": "Weights agreed with the channel team.",
+}
+
+
 class ModelVersionIn(BaseModel):
     """The content of a model version: its criteria, gates and grade bands."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_EXAMPLE_VERSION]})
 
     criteria: Criteria
     gates: Gates = Field(default_factory=list)
@@ -484,7 +521,18 @@ class ModelVersionIn(BaseModel):
 class EvaluationModelIn(BaseModel):
     """A new model and its first version, a draft."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "reseller-evaluation",
+                    "description": "How resellers applying to the programme are screened.",
+                    "version": _EXAMPLE_VERSION,
+                }
+            ]
+        },
+    )
 
     name: ModelName
     description: Notes | None = None
@@ -495,7 +543,22 @@ class NewModelVersionIn(BaseModel):
     """A new draft version: a copy of version `copy_from` with the fields sent replaced, or (without
     `copy_from`) a version of its own, which then needs `criteria`."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "copy_from": 1,
+                    "grade_bands": [
+                        {"grade": "A", "min_score": "80"},
+                        {"grade": "B", "min_score": "60"},
+                        {"grade": "C", "min_score": "0"},
+                    ],
+                    "notes": "Three grades from the 2027 programme on.",
+                }
+            ]
+        },
+    )
 
     copy_from: VersionNumber | None = Field(default=None, description="The number of the version to copy.")
     criteria: Criteria | None = None
@@ -514,7 +577,20 @@ class NewModelVersionIn(BaseModel):
 class ModelVersionPatch(BaseModel):
     """The fields of a draft to replace (each as a whole); left out keeps. Needs `If-Match`."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "gates": [
+                        {"type": "years_in_business", "key": "min_years_in_business", "min_years": 2},
+                        {"type": "employees", "key": "min_employees", "min_employees": 5},
+                    ],
+                    "notes": "Stricter gates, as the partner council asked.",
+                }
+            ]
+        },
+    )
 
     # Omittable: each can be replaced but never cleared (null is 422 `null_not_allowed`); notes can be cleared.
     criteria: Omittable[Criteria] = None

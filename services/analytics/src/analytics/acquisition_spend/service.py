@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from analytics.acquisition_spend import repository
 from analytics.acquisition_spend.models import AcquisitionSpend
 from analytics.acquisition_spend.schemas import AcquisitionSpendIn, AcquisitionSpendOut
+from analytics.kpis.announcements import announce, per_period
 from analytics.partners.access import ensure_visible, visible_partner_filter
 from analytics.targets.put_rules import PutOutcome, money_put_outcome, period_columns, store_money
 
@@ -54,6 +55,8 @@ async def put_spend(
     spend = await store_money(
         session, existing, body.spend, outcome, new=new, add=repository.add_spend, now=now
     )
+    if outcome is not PutOutcome.UNCHANGED:
+        await announce(session, per_period([partner_id], period))
     return spend, outcome
 
 

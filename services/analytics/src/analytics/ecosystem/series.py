@@ -82,20 +82,21 @@ async def _bucketed(
     converter: Converter, rows: list[MonthlyRevenue], period_of: dict[UUID, str] | None, *, by_quarter: bool
 ) -> dict[tuple[str, str], _Bucket]:
     """Buckets keyed by (group, period): the group is the partner's cohort (`period_of`) or "" for all; each
-    partner's sum per currency and period is converted at the period's last day, then added."""
-    sums: dict[tuple[UUID, str, str], list[Decimal | int]] = {}
+    partner's sums per currency of a period are converted at the period's last day and rounded once, as its
+    snapshot of that period is, then added."""
+    amounts: dict[tuple[UUID, str], dict[str, Decimal]] = defaultdict(dict)
+    lines: dict[tuple[UUID, str], int] = defaultdict(int)
     for row in rows:
-        period = quarter_of(row.month) if by_quarter else row.month
-        entry = sums.setdefault((row.partner_id, period, row.currency), [Decimal(0), 0])
-        entry[0] += row.revenue
-        entry[1] += row.line_count
+        key = (row.partner_id, quarter_of(row.month) if by_quarter else row.month)
+        amounts[key][row.currency] = amounts[key].get(row.currency, Decimal(0)) + row.revenue
+        lines[key] += row.line_count
     buckets: dict[tuple[str, str], _Bucket] = defaultdict(_Bucket)
-    for (partner_id, period, currency), (amount, lines) in sorted(sums.items(), key=lambda i: str(i[0])):
+    for (partner_id, period), by_currency in sorted(amounts.items(), key=lambda i: (str(i[0][0]), i[0][1])):
         group = "" if period_of is None else period_of.get(partner_id)
         if group is None:
             continue
-        converted = await converter.amount(Decimal(amount), currency, _last_day(period))
-        buckets[(group, period)].add(converted, partner_id, int(lines))
+        converted = await converter.total(by_currency, _last_day(period))
+        buckets[(group, period)].add(converted, partner_id, lines[(partner_id, period)])
     return buckets
 
 

@@ -146,14 +146,18 @@ async def leaderboard(
 async def _converted_revenue(
     session: AsyncSession, span: Span, currency: str
 ) -> tuple[dict[UUID, Decimal], Converter, Missing | None]:
+    """Each partner's net revenue as its snapshot shows it: every currency converted, the sum rounded once."""
     converter = Converter(session, currency)
-    revenue: dict[UUID, Decimal] = defaultdict(Decimal)
+    by_partner: dict[UUID, dict[str, Decimal]] = defaultdict(dict)
     for partner_id, base, amount in await repository.net_revenue(session, span.first, span.last):
-        converted = await converter.amount(amount, base, span.last)
+        by_partner[partner_id][base] = amount
+    revenue: dict[UUID, Decimal] = {}
+    for partner_id, amounts in by_partner.items():
+        converted = await converter.total(amounts, span.last)
         if isinstance(converted, Missing):
             return {}, converter, converted
-        revenue[partner_id] += converted
-    return dict(revenue), converter, None
+        revenue[partner_id] = converted
+    return revenue, converter, None
 
 
 def _missing_rate(missing: Missing) -> UnprocessableContent:

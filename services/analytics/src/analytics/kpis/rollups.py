@@ -1,5 +1,4 @@
-"""What a batch of accepted lines adds to the partner x customer x month rollup, and which months it touched
-(one `kpi.updated` per month). Pure."""
+"""What a batch of accepted lines adds to the partner x customer x month rollup. Pure."""
 
 from __future__ import annotations
 
@@ -36,8 +35,3 @@ def customer_month_rollup_rows(partner_id: UUID, lines: Sequence[SalesTransactio
         }
         for month, customer in sorted(counts)
     ]
-
-
-def months_touched(lines: Sequence[SalesTransaction]) -> list[str]:
-    """Month labels (`2026-07`) of the lines' days, oldest first."""
-    return [f"{month:%Y-%m}" for month in sorted({line.occurred_on.replace(day=1) for line in lines})]

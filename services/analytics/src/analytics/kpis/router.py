@@ -29,7 +29,9 @@ SettingsDep = Annotated[Settings, Depends(app_settings)]
 KPI_FORMULAS = """
 Every KPI is `{value, reason, unit}`: `value` a decimal string, or `null` with the `reason` it cannot be
 computed (never a fake 0). Amounts are in the snapshot's `currency`, to 4 places; ratios are fractions to 6
-places. Formulas, over the lines of `[first_day, last_day]` from the rollups:
+places (half even, each rounded once from the exact converted sums, so revenue here equals the partner's
+revenue in leaderboards, segments and time series). Formulas, over the lines of `[first_day, last_day]` from
+the rollups:
 
 - **revenue** = sales - returns - credit notes (net).
 - **gross_profit** = net amount - net cost of the lines that report a cost (`no_cost_reported` when none);
@@ -57,7 +59,7 @@ places. Formulas, over the lines of `[first_day, last_day]` from the rollups:
 **Currency.** `currency` chooses the currency; by default the partner's own: its targets' currency, else the
 one currency its sales are in, else the reporting currency setting. Amounts in other currencies are
 converted at the rate in force on the **last day** of their period (the pair's rate, or the inverse of the
-reverse pair's); `fx_rates_used` lists each rate. Without a rate, every KPI needing it is null with
+reverse pair's); `fx_rates_used` lists each rate once. Without a rate, every KPI needing it is null with
 `fx_rate_missing: USD→EUR on 2026-07-31`.
 """
 

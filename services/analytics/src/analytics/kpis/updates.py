@@ -1,25 +1,23 @@
 """What an ingestion changes for KPIs, inside its transaction: the partner x customer x month rollup and one
-`kpi.updated` event per (partner, month) the delivery touched — not one per line."""
+`kpi.updated` event per (partner, month) the delivery touched — not one per line (kpis/announcements.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from uuid import UUID
 
-from prm_contracts.kpis import KPI_UPDATED, KpiUpdated
+from prm_contracts.kpis import KpiUpdated
 from prm_contracts.sales import SalesTransaction
-from prm_kit.outbox import add_event
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from analytics.kpis import repository
-from analytics.kpis.rollups import customer_month_rollup_rows, months_touched
-
-EVENT_SOURCE = "analytics"
+from analytics.kpis.announcements import announce, per_month
+from analytics.kpis.rollups import customer_month_rollup_rows
 
 
 def kpi_updates(partner_id: UUID, lines: Sequence[SalesTransaction]) -> list[KpiUpdated]:
     """The `kpi.updated` events of the lines: one per month they touch."""
-    return [KpiUpdated(partner_id=partner_id, months=[month]) for month in months_touched(lines)]
+    return per_month((partner_id, line.occurred_on) for line in lines)
 
 
 async def record_sales_for_kpis(
@@ -28,5 +26,4 @@ async def record_sales_for_kpis(
     if not lines:
         return
     await repository.add_to_customer_month_rollups(session, customer_month_rollup_rows(partner_id, lines))
-    for update in kpi_updates(partner_id, lines):
-        await add_event(session, type=KPI_UPDATED, source=EVENT_SOURCE, data=update)
+    await announce(session, kpi_updates(partner_id, lines))

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 import sqlalchemy as sa
 from prm_kit.pagination import KeysetPosition, keyset_after, keyset_order
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from analytics.market_sizes.models import MarketSize
+from analytics.partners.models import PartnerDimension
 
 
 async def size_by_key(
@@ -24,6 +27,18 @@ async def size_by_key(
 async def add_size(session: AsyncSession, size: MarketSize) -> None:
     session.add(size)
     await session.flush()
+
+
+async def partners_in_region(session: AsyncSession, region: str) -> list[UUID]:
+    """The replica's partners whose market is `region`: their region's key, else their country — the match a
+    snapshot's market share makes (kpis/snapshot_statement.py)."""
+    placed = sa.func.coalesce(
+        sa.func.nullif(PartnerDimension.market_region, ""), sa.func.nullif(PartnerDimension.country, "")
+    )
+    rows = await session.scalars(
+        sa.select(PartnerDimension.partner_id).where(placed == region).order_by(PartnerDimension.partner_id)
+    )
+    return list(rows.all())
 
 
 async def size_page(

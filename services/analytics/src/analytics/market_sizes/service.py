@@ -13,6 +13,7 @@ from prm_contracts.problem import NotFound
 from prm_kit.pagination import keyset_cursor, keyset_position, page_of
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from analytics.kpis.announcements import announce, per_period
 from analytics.market_sizes import repository
 from analytics.market_sizes.models import MarketSize
 from analytics.market_sizes.schemas import MarketSizeIn, MarketSizeOut
@@ -51,6 +52,9 @@ async def put_size(
     outcome = money_put_outcome(existing, body.size, if_match=if_match, resource="market size")
     new = partial(MarketSize, region=region, segment=segment, **period_columns(period))
     size = await store_money(session, existing, body.size, outcome, new=new, add=repository.add_size, now=now)
+    if outcome is not PutOutcome.UNCHANGED:
+        # every segment of a region adds to the market of each partner placed there
+        await announce(session, per_period(await repository.partners_in_region(session, region), period))
     return size, outcome
 
 

@@ -10,7 +10,7 @@ Delivery is at least once and not necessarily in order (a retried batch may arri
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from prm_contracts.deal_registrations import DealRegistrationChanged, DealRegistrationStatus
 from prm_contracts.partners import PartnerOut
@@ -18,6 +18,7 @@ from prm_contracts.tiers import PartnerTierChanged
 from prm_kit.db import ordered_id
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from analytics.kpis.announcements import announce, per_month
 from analytics.market_sizes.schemas import region_key
 from analytics.partners import repository
 from analytics.partners.models import DealRegistrationOutcome, PartnerStatusPeriod, PartnerTierPeriod
@@ -109,8 +110,17 @@ async def apply_deal_registration(
     }
     row = await repository.deal_for_update(session, registration.id)
     if row is None:
+        closed = [registration.closed_at]
         await repository.add(session, DealRegistrationOutcome(deal_registration_id=registration.id, **values))
     elif occurred_at > row.as_of:
+        closed = [row.closed_at, registration.closed_at]
         for name, value in values.items():
             setattr(row, name, value)
         await session.flush()
+    else:
+        return
+    # the win rate counts registrations by the instant they closed: the months left and entered change
+    await announce(
+        session,
+        per_month((registration.partner_id, at.astimezone(UTC).date()) for at in closed if at is not None),
+    )

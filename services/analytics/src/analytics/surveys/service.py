@@ -20,6 +20,7 @@ from prm_kit.errors import summarise
 from prm_kit.pagination import keyset_cursor, keyset_position, page_of
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from analytics.kpis.announcements import announce, per_month
 from analytics.partners.access import visible_partner_filter
 from analytics.surveys import repository
 from analytics.surveys.models import SurveyResponse
@@ -120,6 +121,7 @@ async def submit_responses(
         )
         items.append(SubmittedResponse(index=index, id=ids[key], outcome=SubmissionOutcome.ACCEPTED))
     await repository.insert_responses(session, new_rows)
+    await announce(session, per_month((row["partner_id"], row["responded_on"]) for row in new_rows))
     return SurveySubmissionReport(accepted=len(new_rows), duplicates=len(items) - len(new_rows), items=items)
 
 

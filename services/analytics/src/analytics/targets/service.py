@@ -21,6 +21,7 @@ from prm_contracts.problem import Conflict, NotFound
 from prm_kit.pagination import keyset_cursor, keyset_position, page_of
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from analytics.kpis.announcements import announce, per_period
 from analytics.partners.access import ensure_visible, visible_partner_filter
 from analytics.targets import repository
 from analytics.targets.models import Target
@@ -78,6 +79,8 @@ async def put_target(
     target = await store_money(
         session, existing, body.target, outcome, new=new, add=repository.add_target, now=now
     )
+    # any metric: attainment reads the revenue target, and every target sets the snapshot's default currency
+    await announce(session, per_period([partner_id], period))
     return target, outcome
 
 

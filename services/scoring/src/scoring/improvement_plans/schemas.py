@@ -77,8 +77,15 @@ OneLine = Annotated[str, StringConstraints(min_length=1, max_length=200), NOT_BL
 Notes = Annotated[str, StringConstraints(min_length=1, max_length=4000), NOT_BLANK]
 
 
+# Spelled out: composed field by field, a goal got a bare number as the target of `revenue` (an amount KPI)
+# and a baseline (cumulative KPIs take none), both refused. The plan's example is composed from this and its
+# fields' examples (an example of its own would lend the answer, `ImprovementPlanOut`, its goals);
+# tests/test_documented_examples.py sends it as it stands.
+_EXAMPLE_GOAL: dict[str, Any] = {"kpi": "nps", "target": "40", "due_on": "2027-03-31", "baseline": "10"}
+
+
 class GoalIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_EXAMPLE_GOAL]})
 
     kpi: KpiName = Field(description="A KPI of analytics' snapshot (`KpiSnapshot`).")
     target: Target
@@ -100,7 +107,9 @@ class ImprovementPlanIn(BaseModel):
         description="Who drives the plan, e.g. the partner's channel manager.", examples=["Anna Berger"]
     )
     notes: Notes | None = Field(default=None, examples=["Agreed in the quarterly business review."])
-    starts_on: IsoDate | None = Field(default=None, description="The plan's first day; default: today (UTC).")
+    starts_on: IsoDate | None = Field(
+        default=None, description="The plan's first day; default: today (UTC).", examples=["2027-01-01"]
+    )
     goals: list[GoalIn] = Field(min_length=1, max_length=MAX_GOALS)
 
 
