@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 from prm_cli.e2e import new_partner, partner_system, running_platform, wait_for
+from scoring.scores.facts import health_periods
 
 pytestmark = pytest.mark.e2e
 
@@ -144,3 +145,27 @@ def test_sales_through_the_gateway_refresh_the_partners_score_from_analytics(gat
         fresh["health"]["level"],
         fresh["tier"]["gap"]["summary"],
     )
+
+    # a revenue target for the last complete quarter: analytics' `kpi.updated` (a target, not a sale) makes
+    # scoring refresh, and the attainment of the quarter's sales against it is far under the threshold
+    latest, _ = health_periods("quarter", today)
+    sold = [old_sales[0], old_sales[1], _sale("E2E-3", today - timedelta(days=2), "999.50")]
+    in_quarter = sum(
+        (
+            Decimal(s["amount"])
+            for s in sold
+            if latest.first_day <= date.fromisoformat(s["occurred_on"]) <= latest.last_day
+        ),
+        Decimal(0),
+    )
+    target = gateway.put(
+        f"/v1/targets/{partner_id}/revenue/{latest.label}",
+        json={"target": {"amount": "1000000.00", "currency": "EUR"}},
+    )
+    assert target.status_code == 201, target.text
+
+    targeted = _score_when(gateway, partner_id, lambda s: _signal(s, "attainment_low") is not None)
+    low = _signal(targeted, "attainment_low")
+    assert low is not None
+    assert (low["severity"], low["values"]["period"]) == ("critical", latest.label)
+    assert Decimal(low["values"]["actual"]) == (in_quarter / Decimal(1_000_000)).quantize(Decimal("0.000001"))
