@@ -439,3 +439,26 @@ async def test_an_event_worker_refreshes_the_goals_a_snapshot_covers(
     answer = (await client.get(f"/v1/improvement-plans/{plan['id']}")).json()
     assert [g["progress"] and g["progress"]["state"] for g in answer["goals"]] == [None, None, "met"]
     assert answer["version"] == 2
+
+
+async def test_a_customer_count_goal_is_read_over_whole_months_and_judged_at_today(
+    client: httpx.AsyncClient,
+    registry: FakeRegistry,
+    analytics: FakeAnalytics,
+    set_now: Callable[[datetime], None],
+) -> None:
+    """Analytics answers active customers only over whole months (`needs_whole_months` otherwise): a goal on
+    them would never have a value if read over the plan's days."""
+    partner = registry.add_partner()
+    goals = [{"kpi": "active_customers", "target": "90", "due_on": "2027-03-31"}]
+    plan = await a_plan(client, partner, goals=goals)
+    analytics.add(kpi_snapshot(partner, START, date(2027, 1, 31), active_customers="35"))
+
+    checked = await client.post(f"/v1/improvement-plans/{plan['id']}/progress-checks")
+
+    assert checked.status_code == 200, checked.text
+    assert analytics.requests == [f"GET /internal/partners/{partner}/kpis?from=2027-01-01&to=2027-01-31"]
+    (progress,) = [goal["progress"] for goal in checked.json()["goals"]]
+    # judged on 2027-01-30, day 30 of 90: 90 · 30/90 = 30 expected, 35 ≥ 30
+    assert (progress["state"], progress["value"], progress["expected"]) == ("on_track", "35", "30")
+    assert (progress["measured_from"], progress["measured_to"]) == ("2027-01-01", "2027-01-31")

@@ -106,3 +106,19 @@ def test_the_window_runs_from_the_start_to_today_or_the_due_date() -> None:
     assert goal_window(START, DUE, KpiName.NPS, None, today=date(2026, 12, 31)) is None
     assert goal_window(START, DUE, KpiName.REVENUE, "EUR", today=DAY_30) == Window(START, DAY_30, "EUR")
     assert goal_window(START, DUE, KpiName.NPS, None, today=date(2027, 5, 1)) == Window(START, DUE, None)
+
+
+def test_customer_counts_are_read_over_the_whole_months_the_window_touches() -> None:
+    # analytics counts distinct customers per month: 2027-01-15..2027-02-10 is read as January and February
+    middle, due = date(2027, 1, 15), date(2027, 3, 20)
+    for kpi in (KpiName.ACTIVE_CUSTOMERS, KpiName.RETENTION_RATE):
+        assert goal_window(middle, due, kpi, None, today=date(2027, 2, 10)) == Window(
+            date(2027, 1, 1), date(2027, 2, 28), None
+        )
+    assert goal_window(middle, due, KpiName.CUSTOMER_LIFETIME_VALUE, "EUR", today=date(2027, 5, 1)) == Window(
+        date(2027, 1, 1), date(2027, 3, 31), "EUR"
+    )
+    # the others keep the days of the plan
+    assert goal_window(middle, due, KpiName.NEW_CUSTOMERS, None, today=date(2027, 2, 10)) == Window(
+        middle, date(2027, 2, 10), None
+    )

@@ -3,6 +3,8 @@
 A goal runs over the days `starts_on`..`due_on` (both inclusive, `D` days). Its KPI is read over the plan's
 window so far, `[starts_on, min(today, due_on)]` (`n` days): amounts and counts (revenue, new and active
 customers...) accumulate over the window, ratios and scores (NPS, retention...) are the window's value.
+Active customers, retention and lifetime value, which analytics counts by whole months, are read over the
+whole months the window touches (`WHOLE_MONTH_KPIS`), still judged at the window's last day.
 
 - **met**: the value reached the target: `value ≥ target`, or `value ≤ target` for the KPIs where lower is
   better (`returns_ratio`, `customer_acquisition_cost`);
@@ -17,6 +19,7 @@ customers...) accumulate over the window, ratios and scores (NPS, retention...) 
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -70,6 +73,13 @@ CUMULATIVE_KPIS = frozenset(
     }
 )
 
+# Analytics counts distinct customers per month (its customer-month rollup: KPI reads never scan lines), so
+# these are read over the whole months a goal's window touches, a few days before the plan's start and after
+# its last day included; the day they are judged at stays the window's last day (`judge`'s `as_of`).
+WHOLE_MONTH_KPIS = frozenset(
+    {KpiName.ACTIVE_CUSTOMERS, KpiName.RETENTION_RATE, KpiName.CUSTOMER_LIFETIME_VALUE}
+)
+
 EXPECTED_QUANTUM = Decimal("0.000001")
 
 
@@ -93,10 +103,18 @@ class Window:
 def goal_window(
     starts_on: date, due_on: date, kpi: KpiName, currency: str | None, *, today: date
 ) -> Window | None:
-    """The plan's window so far for a goal: None before the plan starts."""
+    """The days a goal's KPI is read over so far: the plan's window, or for the KPIs of distinct customers
+    the whole months it touches; None before the plan starts."""
     if today < starts_on:
         return None
-    return Window(starts_on, min(today, due_on), currency if kpi in AMOUNT_KPIS else None)
+    first, last = starts_on, min(today, due_on)
+    if kpi in WHOLE_MONTH_KPIS:
+        first, last = first.replace(day=1), _month_end(last)
+    return Window(first, last, currency if kpi in AMOUNT_KPIS else None)
+
+
+def _month_end(day: date) -> date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
 
 
 @dataclass(frozen=True)

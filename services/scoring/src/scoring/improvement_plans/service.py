@@ -86,12 +86,15 @@ def _check_goals(body: ImprovementPlanIn, starts_on: date) -> None:
                 [*loc, "due_on"],
                 "due_before_start",
             )
-        days = (goal.due_on - starts_on).days + 1
+        read = goal_window(starts_on, goal.due_on, goal.kpi, None, today=goal.due_on)
+        assert read is not None  # due after the start
+        days = (read.last_day - read.first_day).days + 1
         if days > KPI_RANGE_MAX_DAYS:
             raise _invalid(
-                f"goal {index} ({goal.kpi.value}) runs {days:,} days, from the plan's start on {starts_on} to "
-                f"{goal.due_on}; a goal may run at most {KPI_RANGE_MAX_DAYS:,} days, the longest range "
-                "analytics reads KPIs over",
+                f"goal {index} ({goal.kpi.value}) is read over {days:,} days, from {read.first_day} to "
+                f"{read.last_day} (the plan's start on {starts_on} to the goal's due date {goal.due_on}); a "
+                f"goal may be read over at most {KPI_RANGE_MAX_DAYS:,} days, the longest range analytics reads "
+                "KPIs over",
                 [*loc, "due_on"],
                 "goal_too_long",
             )
@@ -298,7 +301,8 @@ def apply_reading(
         terms = Terms(
             KpiName(goal.kpi), goal.target, plan.starts_on, goal.due_on, goal.baseline, goal.baseline_on
         )
-        progress = judge(terms, value, reason, as_of=window.last_day, today=today)
+        # the day judged: the window's last, which a whole-month read (WHOLE_MONTH_KPIS) may run past
+        progress = judge(terms, value, reason, as_of=min(today, goal.due_on), today=today)
         goal.state = progress.state.value
         goal.value, goal.expected, goal.reason = progress.value, progress.expected, progress.reason
         goal.baseline, goal.baseline_on = progress.baseline, progress.baseline_on
