@@ -257,6 +257,11 @@ def analytics_stand_in(target_per_partner: Decimal, partner_ids: list[str]) -> T
              "updated_at": stamp}
         ]  # fmt: skip
 
+    def tier(rank: int, key: str) -> dict[str, Any]:
+        return {"id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"tier:{key}")), "key": key, "name": key.title(),
+                "rank": rank, "requirements": {}, "benefits": {}, "version": 1, "created_at": stamp,
+                "updated_at": stamp}  # fmt: skip
+
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         disable_nagle_algorithm = True  # else each answer's body waits for the delayed ACK of its headers
@@ -270,6 +275,15 @@ def analytics_stand_in(target_per_partner: Decimal, partner_ids: list[str]) -> T
                 self._answer([t for partner in partner_ids for t in targets(partner)])
             elif url.path.startswith("/internal/partners/") and url.path.endswith("/targets"):
                 self._answer(targets(url.path.split("/")[3]))
+            elif (
+                url.path == "/v1/tiers"
+            ):  # the registry's ladder: a programme's eligibility.tiers is checked on it
+                self._answer(
+                    {
+                        "items": [tier(rank, key) for rank, key in enumerate(TIERS, start=1)],
+                        "next_cursor": None,
+                    }
+                )
             else:
                 self.send_error(404)
 
@@ -492,6 +506,8 @@ def main() -> int:
             "PRM_LOG_LEVEL": "WARNING",
             "PRM_INCENTIVES_DATABASE_URL": url,
             "PRM_ANALYTICS_URL": f"http://127.0.0.1:{analytics.server_address[1]}",
+            # the same stand-in answers the registry's tier ladder
+            "PRM_REGISTRY_URL": f"http://127.0.0.1:{analytics.server_address[1]}",
         }
         command = [sys.executable, "-m", "uvicorn", "incentives.main:create_app", "--factory", "--host",
                    "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning"]  # fmt: skip

@@ -82,3 +82,29 @@ async def test_rates_stored_in_looser_spellings_are_rewritten_as_the_document_wr
         {"kind": "volume_bonus", "bands": [{"from": "0", "to": None, "rate": "0.5"}]},
         {"kind": "accelerator", "threshold": "1.2", "rate": "0.10"},
     ]
+
+
+@pytest.mark.backend_independent
+async def test_the_profiles_held_get_the_key_their_region_is_compared_by(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'regions.db'}")
+    regions = {uuid4(): "UK &  Ireland", uuid4(): "EMEA", uuid4(): None}
+    try:
+        await upgrade(engine, MIGRATIONS_DIR, "incentives0018")
+        async with engine.begin() as connection:
+            for partner_id, region in regions.items():
+                await connection.execute(
+                    sa.text(
+                        "INSERT INTO partner_profile (partner_id, region, as_of) "
+                        "VALUES (:id, :region, '2026-01-01 00:00:00')"
+                    ),
+                    {"id": partner_id.hex, "region": region},
+                )
+        await upgrade(engine, MIGRATIONS_DIR)
+        async with engine.connect() as connection:
+            rows = await connection.execute(sa.text("SELECT partner_id, region_key FROM partner_profile"))
+            stored = {str(partner_id).replace("-", ""): key for partner_id, key in rows.all()}
+    finally:
+        await engine.dispose()
+    assert stored == {
+        partner_id.hex: key for partner_id, key in zip(regions, ["uk & ireland", "emea", None], strict=True)
+    }

@@ -68,10 +68,14 @@ def test_years_outside_the_supported_range_are_refused() -> None:
         parse_period("9999")
 
 
-def test_the_pydantic_type_normalises_and_refuses() -> None:
+def test_the_pydantic_type_takes_only_what_its_pattern_admits() -> None:
     adapter = TypeAdapter(PeriodLabel)
 
-    assert adapter.validate_python("2026-q3") == "2026-Q3"
+    assert adapter.validate_python("2026-Q3") == "2026-Q3"
+    for loose in ("2026-q3", " 2026-Q3", "2026-Q3 ", "2026-Q3\n"):
+        with pytest.raises(ValidationError, match=r"write the period .* as '2026-Q3'") as refused:
+            adapter.validate_python(loose)
+        assert PERIOD_PATTERN in str(refused.value)
     with pytest.raises(ValidationError, match="a quarter"):
         adapter.validate_python("2026-Q9")
     with pytest.raises(ValidationError):

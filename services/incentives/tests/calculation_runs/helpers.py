@@ -87,13 +87,14 @@ async def a_line(
     deal_registration_id: UUID | None = None,
     flag_status: str = "none",
     recorded_at: datetime = RECORDED,
+    original_external_id: str | None = None,
 ) -> UUID:
     line_id = uuid4()
     db.add(
         SalesLine(
             id=line_id,
             partner_id=partner_id,
-            external_id=f"ext-{line_id.hex[:12]}",
+            external_id=external_id_of(line_id),
             kind=kind,
             occurred_on=on,
             payment_status=payment_status,
@@ -104,13 +105,33 @@ async def a_line(
             amount=Decimal(amount),
             currency=currency,
             deal_registration_id=deal_registration_id,
-            original_external_id=None,
+            original_external_id=original_external_id,
             flag_status=flag_status,
             recorded_at=recorded_at,
         )
     )
     await db.flush()
     return line_id
+
+
+def external_id_of(line_id: UUID) -> str:
+    """The external id `a_line` gives a line."""
+    return f"ext-{line_id.hex[:12]}"
+
+
+async def a_return_of(db: AsyncSession, sale: UUID, amount: str, **line: Any) -> UUID:
+    """A return of `amount` naming `sale` (of the same partner and SKU) as its original."""
+    original = await db.get(SalesLine, sale)
+    assert original is not None
+    return await a_line(
+        db,
+        original.partner_id,
+        amount,
+        kind="return",
+        sku=original.product_sku,
+        original_external_id=original.external_id,
+        **line,
+    )
 
 
 async def an_approved_deal(db: AsyncSession, partner_id: UUID, approved_on: date = date(2026, 1, 5)) -> UUID:

@@ -260,14 +260,21 @@ async def test_month_sums_match_the_lines_and_the_run_reads_them_as_it_would_the
                 recorded_at=LATER if rng.random() < 0.05 else RECORDED,
             )
         )
-    for sale in rng.sample(made, 5):  # returned whole: sums of nothing, which must keep their digits
+    # returned whole: sums of nothing, which must keep their digits; and naming their sale, so that a return of
+    # a sale never paid (a confirmed flag, a tier or status or deal registration the terms exclude on its day)
+    # counts nowhere, whichever way its month is read
+    for sale in rng.sample(made, 12):
+        copied = {column: getattr(sale, column) for column in RETURN_COPIES}
+        later = timedelta(days=rng.choice([0, rng.randint(1, 40)]))  # its partner's tier or status may differ
+        copied["occurred_on"] += later
+        copied["paid_on"] = None if sale.paid_on is None else sale.paid_on + later
         made.append(
             SalesLine(
-                **{column: getattr(sale, column) for column in RETURN_COPIES},
+                **copied,
                 id=uuid4(),
                 external_id=f"ext-{uuid4().hex[:12]}",
                 kind="return",
-                original_external_id=None,
+                original_external_id=sale.external_id,
                 flag_status="none",
                 recorded_at=RECORDED,
             )

@@ -23,7 +23,16 @@ from prm_contracts.incentives import VersionTerms
 from prm_contracts.periods import parse_period
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .helpers import FakeAnalytics, a_line, a_partner, a_programme, a_run, payout_lines, payouts
+from .helpers import (
+    FakeAnalytics,
+    a_line,
+    a_partner,
+    a_programme,
+    a_run,
+    external_id_of,
+    payout_lines,
+    payouts,
+)
 
 pytestmark = pytest.mark.asyncio
 
@@ -45,9 +54,11 @@ line = st.fixed_dictionaries(
         "sku": st.sampled_from(["A", "B", "C"]),
         "category": st.sampled_from(["hardware", "services"]),
         "quantity": st.integers(1, 9),
-        "flag": st.sampled_from(["none", "none", "none", "open", "dismissed"]),
+        "flag": st.sampled_from(["none", "none", "none", "open", "confirmed", "dismissed"]),
     }
 )
+# a return of one of the lines drawn (by position; it names that line as its original), some days after it
+returned = st.lists(st.tuples(st.integers(0, 24), st.integers(0, 60)), min_size=2, max_size=8)
 rate = st.decimals(min_value=Decimal("0"), max_value=Decimal("0.2"), places=4).map(str)
 rules = st.lists(
     st.one_of(
@@ -111,6 +122,9 @@ async def test_the_set_based_calculator_agrees_with_the_reference(
     # every example runs a year of its own: the test's transaction keeps the lines of earlier examples
     period = parse_period(f"{2026 + next(EXAMPLES)}-Q1")
     lines = data.draw(st.lists(line, min_size=1, max_size=25))
+    for position, later in data.draw(returned):
+        sold = lines[position % len(lines)]
+        lines.append(sold | {"kind": "return", "on": sold["on"] + later, "original": position % len(lines)})
     rule_list = data.draw(rules) + data.draw(extras)
     hold_days = data.draw(st.sampled_from([0, 20]))
     chosen = data.draw(eligibility)
@@ -140,10 +154,11 @@ async def test_the_set_based_calculator_agrees_with_the_reference(
         )
     )
     analytics.add_target(partners[0], period.label, "3000.00")
-    facts = []
+    facts: list[LineFacts] = []
     for drawn in lines:
         drawn["on"] = period.first_day + timedelta(days=drawn["on"])
         partner = partners[drawn["partner"]]
+        original = facts[drawn["original"]].external_id if "original" in drawn else None
         line_id = await a_line(
             db,
             partner,
@@ -155,6 +170,7 @@ async def test_the_set_based_calculator_agrees_with_the_reference(
             category=drawn["category"],
             quantity=str(drawn["quantity"]),
             flag_status=drawn["flag"],
+            original_external_id=original,
         )
         tier = (
             "gold" if drawn["partner"] != 1 or drawn["on"] >= date(period.first_day.year, 2, 15) else "silver"
@@ -164,7 +180,7 @@ async def test_the_set_based_calculator_agrees_with_the_reference(
             LineFacts(
                 id=line_id,
                 partner_id=partner,
-                external_id="",
+                external_id=external_id_of(line_id),
                 kind=drawn["kind"],
                 occurred_on=drawn["on"],
                 payment_status="invoiced",
@@ -182,6 +198,7 @@ async def test_the_set_based_calculator_agrees_with_the_reference(
                 partner_type="reseller",
                 country="DE",
                 region="EMEA",
+                original_external_id=original,
             )
         )
     for rule in rule_list:
@@ -205,7 +222,10 @@ async def test_the_set_based_calculator_agrees_with_the_reference(
     run = await a_run(client, version, period.label, as_of=as_of.isoformat())
     paid = await payouts(client, run)
 
-    reference = reference_calculation(terms, period, as_of, facts, {partners[0]: Decimal("3000.00")})
+    originals = {(f.partner_id, f.external_id): f for f in facts if f.kind == "sale"}
+    reference = reference_calculation(
+        terms, period, as_of, facts, {partners[0]: Decimal("3000.00")}, originals
+    )
     results: dict[UUID, list[RuleResult]] = {p: r.results for p, r in reference.items()}
     expected, _ = settle(terms, "EUR", results)
     assert set(paid) == {str(p) for p in expected}, (paid, partners, lines)

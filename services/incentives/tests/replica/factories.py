@@ -11,9 +11,11 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
+from prm_contracts.pagination import Page
 from prm_contracts.partners import PartnerOut
 from prm_contracts.principal import Principal
 from prm_contracts.problem import PROBLEM_MEDIA_TYPE
+from prm_contracts.tiers import TierBenefits, TierOut, TierRequirements
 from prm_kit.testing import internal_headers
 
 T0 = datetime(2026, 7, 1, 9, 0, tzinfo=UTC)
@@ -256,21 +258,46 @@ def deal_event(
 
 
 _PARTNER = re.compile(r"^/v1/partners/([0-9a-f-]{36})$")
+LADDER = ("registered", "silver", "gold", "platinum")  # the registry's tiers as its migration seeds them
+
+
+def tier_ladder(keys: tuple[str, ...]) -> Page[TierOut]:
+    """The registry's `GET /v1/tiers` answer: one page, lowest rank first."""
+    return Page[TierOut](
+        items=[
+            TierOut(
+                id=uuid.uuid5(uuid.NAMESPACE_URL, f"tier:{key}"),
+                key=key,
+                name=key.title(),
+                rank=rank,
+                requirements=TierRequirements(),
+                benefits=TierBenefits(),
+                version=1,
+                created_at=T0,
+                updated_at=T0,
+            )
+            for rank, key in enumerate(keys, start=1)
+        ]
+    )
 
 
 @dataclass
 class FakeRegistry:
     """`GET /v1/partners/{id}` of the registry: a partner record for the ids in `known` (every id when None),
-    404 for the others; `down` makes it unreachable. `asked` lists the ids asked for."""
+    404 for the others; `GET /v1/tiers`: the ladder of `tiers`; `down` makes it unreachable. `asked` lists
+    the ids asked for."""
 
     known: set[uuid.UUID] | None = None
     down: bool = False
     asked: list[uuid.UUID] = field(default_factory=list)
+    tiers: tuple[str, ...] = LADDER
 
     def transport(self) -> httpx.MockTransport:
         def answer(request: httpx.Request) -> httpx.Response:
             if self.down:
                 raise httpx.ConnectError("connection refused", request=request)
+            if request.url.path == "/v1/tiers":
+                return httpx.Response(200, content=tier_ladder(self.tiers).model_dump_json())
             match = _PARTNER.fullmatch(request.url.path)
             if match is not None:
                 partner_id = uuid.UUID(match.group(1))

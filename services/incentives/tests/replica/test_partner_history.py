@@ -113,6 +113,17 @@ async def test_a_newer_update_wins_whatever_the_order(client: httpx.AsyncClient,
     assert (await profile(db, partner)).region == "Nordics"
 
 
+async def test_a_region_is_kept_as_the_registry_wrote_it_with_the_key_eligibility_compares(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    partner = uuid.uuid4()
+    await deliver(client, partner_created(partner, region="UK &  Ireland"))
+    await deliver(client, partner_updated(partner, T0 + timedelta(hours=1), region="Uk & IRELAND"))
+
+    row = await profile(db, partner)
+    assert (row.region, row.region_key) == ("Uk & IRELAND", "uk & ireland")
+
+
 async def test_tier_changes_are_kept_by_effective_day_including_back_dated_ones(
     client: httpx.AsyncClient, db: AsyncSession
 ) -> None:

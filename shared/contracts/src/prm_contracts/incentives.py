@@ -340,10 +340,23 @@ class Eligibility(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    tiers: list[Label] | None = Field(default=None, min_length=1, max_length=MAX_LIST)
+    tiers: list[Label] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=MAX_LIST,
+        description="Tier keys exactly as the registry's tier ladder has them (lower-case, such as `gold`), "
+        "each judged as of the line's day. A key the ladder lacks (`Gold`) is 422 `unknown-tier` listing the "
+        "ladder's keys; the registry is asked when the terms are stored or tried.",
+    )
     partner_types: list[PartnerType] | None = Field(default=None, min_length=1)
     countries: list[CountryCode] | None = Field(default=None, min_length=1, max_length=MAX_LIST)
-    regions: list[Label] | None = Field(default=None, min_length=1, max_length=MAX_LIST)
+    regions: list[Label] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=MAX_LIST,
+        description="Regions as the registry places partners (`EMEA`, `UK & Ireland`), matched as the registry "
+        "compares them: ignoring case and runs of spaces (`emea` is `EMEA`).",
+    )
     active_at_sale: bool = Field(
         default=True, description="Only lines of a partner active on the line's day."
     )

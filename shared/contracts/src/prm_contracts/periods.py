@@ -21,7 +21,8 @@ FIRST_YEAR, LAST_YEAR = 1900, 9998  # the day after any period (and a year befor
 YEAR_PATTERN = r"(19[0-9]{2}|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])"
 PERIOD_PATTERN = rf"^{YEAR_PATTERN}(-Q[1-4]|-(0[1-9]|1[0-2]))?$"
 # For a parameter taken as text and parsed with `parse_period` (`json_schema_extra=PERIOD_IN_DOCUMENT`): the
-# document states the rule while the parser keeps its messages and its leniency (`q`, surrounding spaces).
+# document states the rule while the parser keeps its messages and its leniency (`q`, surrounding spaces);
+# one parsed with `parse_documented_period` (as `PeriodLabel` is) takes only what the pattern admits.
 PERIOD_IN_DOCUMENT: dict[str, Any] = {"pattern": PERIOD_PATTERN}
 _YEAR = re.compile(r"^([0-9]{4})$")
 _QUARTER = re.compile(r"^([0-9]{4})-Q([1-4])$")
@@ -99,11 +100,25 @@ def parse_period(text: str) -> Period:
     return period_containing(kind, day or date(year, 1, 1))
 
 
+def parse_documented_period(text: str) -> Period:
+    """A period written exactly as `PERIOD_PATTERN` states (no `q`, no surrounding spaces): what a field or
+    parameter whose document states the pattern takes. ValueError naming the pattern for anything else, with
+    the documented spelling when `parse_period` would have taken it."""
+    if isinstance(text, str) and re.fullmatch(PERIOD_PATTERN, text):
+        return parse_period(text)
+    try:
+        label = parse_period(text).label
+    except ValueError as exc:
+        raise ValueError(f"{exc}; a period matches {PERIOD_PATTERN}") from exc
+    raise ValueError(f"write the period {text[:40]!r} as {label!r}: a period matches {PERIOD_PATTERN}")
+
+
 def _period_label(value: Any) -> str:
     try:
-        return parse_period(value).label
+        return parse_documented_period(value).label
     except ValueError as exc:
-        raise PydanticCustomError("period", str(exc)) from exc
+        # the message goes in as a value: the pattern's braces are no placeholders
+        raise PydanticCustomError("period", "{reason}", {"reason": str(exc)}) from exc
 
 
 PeriodLabel = Annotated[
@@ -113,7 +128,8 @@ PeriodLabel = Annotated[
         {
             "type": "string",
             "pattern": PERIOD_PATTERN,
-            "description": "A year (`2026`), a quarter (`2026-Q3`) or a month (`2026-07`).",
+            "description": "A year (`2026`), a quarter (`2026-Q3`) or a month (`2026-07`), written exactly so "
+            "(a capital `Q`, no spaces).",
             "examples": ["2026-Q3"],
         }
     ),

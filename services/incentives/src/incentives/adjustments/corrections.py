@@ -8,7 +8,8 @@
   The rate originally paid is the partner's effective rate in that run: its exact payout before rounding ÷
   its eligible volume (both stored on the payout). The FX rate is the one the paid run used for the original
   line's day. The return then no longer counts in this period's volume (it would be taken twice). A return
-  of a sale no paid run paid takes nothing back: it counts in this period like any return (net of returns).
+  of a sale no paid run paid takes nothing back: it counts in this period like any return (net of returns),
+  or nowhere when its sale will never be paid (`line_sums.returns_of_unpaid_sales`).
 - **Delta**: each approved or paid run of an earlier period is computed again with today's replica data
   (late lines, payments, back-dated tier or status changes, holds released, flags dismissed), at this run's
   `as_of`, with the locked run's version and targets; per partner, the new rounded payout minus what the
@@ -71,7 +72,8 @@ async def clawbacks(session: AsyncSession, programme: Programme, scope: Any) -> 
             continue
         if not paid_lines.paid_in(run, payout, terms_of(candidate.version), originals[original.id]):
             # nothing was paid for the sale, so nothing is taken back: the return counts in its own period
-            # like any return, which nets it against the sale if a delta pays the sale later
+            # like any return, which nets it against the sale if a delta pays the sale later (or nowhere, if
+            # the sale will never be paid)
             continue
         rates = rate_table([FxRateApplied.model_validate(r) for r in run.fx_rates])
         fx = (

@@ -9,6 +9,7 @@ from decimal import Decimal
 from uuid import UUID
 
 from prm_contracts.clients.analytics import AnalyticsClient
+from prm_contracts.clients.registry import RegistryClient
 from prm_contracts.incentives import BacktestIn, BacktestOut, BacktestPartner, BacktestSide, VersionTerms
 from prm_contracts.money import Money
 from prm_contracts.periods import Period
@@ -24,6 +25,7 @@ from incentives.programmes import repository as programmes
 from incentives.programmes.models import Programme
 from incentives.programmes.schemas import terms_of
 from incentives.programmes.service import visible_programme
+from incentives.programmes.tiers import check_tiers
 
 
 async def _terms(session: AsyncSession, programme: Programme, side: BacktestSide) -> VersionTerms:
@@ -60,12 +62,21 @@ def _total(amount: Decimal, currency: str) -> Money:
 
 
 async def backtest(
-    session: AsyncSession, body: BacktestIn, analytics: AnalyticsClient, *, actor: Principal, now: datetime
+    session: AsyncSession,
+    body: BacktestIn,
+    analytics: AnalyticsClient,
+    registry: RegistryClient,
+    *,
+    actor: Principal,
+    now: datetime,
 ) -> BacktestOut:
     """Candidate against baseline: totals, each partner's delta (candidate - baseline) and the partners who
     gain and lose most (ties by partner id). Read-only."""
     actor.require_vendor("run backtests")
     programme = await visible_programme(session, body.programme_id)
+    for name, side in (("baseline", body.baseline), ("candidate", body.candidate)):
+        if side.terms is not None:
+            await check_tiers(session, registry, side.terms, ["body", name, "terms"])
     period = _period_of(programme, body.period)
     candidate_terms = await _terms(session, programme, body.candidate)
     baseline_terms = await _terms(session, programme, body.baseline)

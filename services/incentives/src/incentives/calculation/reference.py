@@ -8,6 +8,7 @@ as of the line's day; nothing here reads a database or a clock.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, localcontext
@@ -30,6 +31,7 @@ from prm_contracts.periods import Period
 
 from incentives.calculation.rounding import PRECISION
 from incentives.calculation.rules import RuleResult
+from incentives.replica.regions import region_key
 
 FLAGGED = "flagged"
 HOLD_PERIOD = "hold_period"
@@ -61,6 +63,7 @@ class LineFacts:
     partner_type: str | None
     country: str | None
     region: str | None
+    original_external_id: str | None = None  # a return's or credit note's sale, of the same partner
 
     @property
     def sign(self) -> int:
@@ -114,7 +117,7 @@ def eligible(terms: VersionTerms, line: LineFacts) -> bool:
         (rules.tiers is None or line.tier in rules.tiers)
         and (rules.partner_types is None or line.partner_type in rules.partner_types)
         and (rules.countries is None or line.country in rules.countries)
-        and (rules.regions is None or line.region in rules.regions)
+        and (rules.regions is None or region_key(line.region) in {region_key(r) for r in rules.regions})
         and (not rules.active_at_sale or line.active)
         and (rules.categories_included is None or line.category in rules.categories_included)
         and line.category not in rules.categories_excluded
@@ -122,6 +125,19 @@ def eligible(terms: VersionTerms, line: LineFacts) -> bool:
         and line.sku not in rules.skus_excluded
         and (not rules.registered_deals_only or line.approved_deal)
     )
+
+
+def follows_unpaid_sale(
+    terms: VersionTerms, line: LineFacts, originals: Mapping[tuple[UUID, str], LineFacts]
+) -> bool:
+    """A return or credit note whose original sale will never be paid: the terms' eligibility excludes the
+    sale on its own day, or its flag was confirmed. It counts nowhere, as its sale does: netting it would take
+    back commission that was never paid. (A sale held by an open flag or the hold window may still be paid:
+    its return nets.) `originals`: the partner's sales by (partner, external id)."""
+    if line.kind == "sale" or line.original_external_id is None:
+        return False
+    sale = originals.get((line.partner_id, line.original_external_id))
+    return sale is not None and (sale.flag_status == "confirmed" or not eligible(terms, sale))
 
 
 def hold_reason(terms: VersionTerms, line: LineFacts, as_of: date) -> str | None:
@@ -224,13 +240,17 @@ def reference_calculation(
     as_of: date,
     lines: list[LineFacts],
     targets: dict[UUID, Decimal],
+    originals: Mapping[tuple[UUID, str], LineFacts] | None = None,
 ) -> dict[UUID, PartnerReference]:
-    """Per partner with at least one eligible line of the period (payable or held): its reference result."""
+    """Per partner with at least one eligible line of the period (payable or held): its reference result.
+    `originals`: the sales the returns among `lines` name, by (partner, external id), with their facts."""
     payable: dict[UUID, list[LineFacts]] = defaultdict(list)
     held: dict[UUID, dict[UUID, str]] = defaultdict(dict)
     held_volume: dict[UUID, Decimal] = defaultdict(Decimal)
     for line in lines:
         if not counts_in_period(terms, period, line) or not eligible(terms, line):
+            continue
+        if follows_unpaid_sale(terms, line, originals or {}):
             continue
         reason = hold_reason(terms, line, as_of)
         if reason is None:

@@ -25,6 +25,7 @@ from prm_contracts.periods import Period
 from prm_kit.db import ExactDecimal
 from prm_kit.db.core import is_postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from incentives.adjustments.repository import clawed_back
 from incentives.calculation.reference import FLAGGED, HELD_FLAGS, HOLD_PERIOD, counting_window
@@ -42,6 +43,7 @@ from incentives.replica.month_sum_models import (
     SalesPaidMonthSum,
     SalesPaidMonthTotal,
 )
+from incentives.replica.regions import region_key
 from incentives.replica.repository import (
     holds_on,
     status_intervals,
@@ -116,17 +118,14 @@ def approved_deal() -> Any:
     )
 
 
-def _in_window(scope: Scope) -> list[Any]:
+def _in_window(scope: Scope, line: Any = SalesLine) -> list[Any]:
+    """The lines (`line`: `SalesLine` or an alias of it) the scope counts by their day and recording."""
     first, end = counting_window(scope.terms, scope.period)
-    conditions: list[Any] = [SalesLine.recorded_at <= scope.recorded_until]
+    conditions: list[Any] = [line.recorded_at <= scope.recorded_until]
     if scope.terms.basis is Basis.PAID:
-        conditions += [
-            SalesLine.payment_status == "paid",
-            SalesLine.paid_on >= first,
-            SalesLine.paid_on < end,
-        ]
+        conditions += [line.payment_status == "paid", line.paid_on >= first, line.paid_on < end]
     else:
-        conditions += [SalesLine.occurred_on >= first, SalesLine.occurred_on < end]
+        conditions += [line.occurred_on >= first, line.occurred_on < end]
     return conditions
 
 
@@ -146,15 +145,20 @@ class _Source:
     deal_registration_id: Any
 
 
-_LINES = _Source(
-    SalesLine,
-    SalesLine.partner_id,
-    SalesLine.occurred_on,
-    SalesLine.currency,
-    SalesLine.product_sku,
-    SalesLine.product_category,
-    SalesLine.deal_registration_id,
-)
+def _lines_source(line: Any) -> _Source:
+    """`SalesLine`, or an alias of it, as a source."""
+    return _Source(
+        line,
+        line.partner_id,
+        line.occurred_on,
+        line.currency,
+        line.product_sku,
+        line.product_category,
+        line.deal_registration_id,
+    )
+
+
+_LINES = _lines_source(SalesLine)
 
 
 MonthSums = type[SalesMonthSum] | type[SalesPaidMonthSum] | type[SalesMonthTotal] | type[SalesPaidMonthTotal]
@@ -208,7 +212,7 @@ def _eligible(scope: Scope, dialect: str, source: _Source, *columns: Any) -> sa.
     if rules.countries is not None:
         conditions.append(PartnerProfile.country.in_(rules.countries))
     if rules.regions is not None:
-        conditions.append(PartnerProfile.region.in_(rules.regions))
+        conditions.append(PartnerProfile.region_key.in_(sorted({region_key(r) for r in rules.regions})))
     if rules.categories_included is not None:
         conditions.append(source.category.in_(rules.categories_included))
     if rules.categories_excluded:
@@ -228,6 +232,49 @@ def _not_clawed_back(programme_id: UUID) -> Any:
     return SalesLine.id.not_in(clawed_back(programme_id))
 
 
+def _returns_naming_sales(scope: Scope) -> tuple[Any, Any, list[Any]]:
+    """Fresh aliases of a return or credit note of the scope's window and of the sale it names (same partner,
+    `original_external_id`), with the conditions pairing them."""
+    returned = aliased(SalesLine, name="returned_line")
+    sale = aliased(SalesLine, name="original_sale")
+    conditions = [
+        returned.kind != "sale",
+        returned.original_external_id.is_not(None),
+        *_in_window(scope, returned),
+        sale.partner_id == returned.partner_id,
+        sale.external_id == returned.original_external_id,
+        sale.kind == "sale",
+    ]
+    return returned, sale, conditions
+
+
+def returns_of_unpaid_sales(scope: Scope, dialect: str) -> sa.Select[Any]:
+    """SQL: (`id`, `partner_id`, `day`) of the scope's returns and credit notes whose original sale will never
+    be paid: the terms' eligibility excludes it on its own day (its tier, status, deal registration then), or
+    its flag was confirmed. They count nowhere (`reference.follows_unpaid_sale`, the same rule a line at a
+    time). Uncorrelated throughout (`correlate(None)`): it is nested in statements over the same tables."""
+    returned, sale, pairing = _returns_naming_sales(scope)
+    _, named_sale, named_pairing = _returns_naming_sales(scope)
+    candidate = aliased(SalesLine, name="named_sale")
+    named = sa.select(named_sale.id).where(*named_pairing).correlate(None)
+    eligible_sales = (
+        _eligible(scope, dialect, _lines_source(candidate), candidate.id)
+        .where(candidate.id.in_(named))
+        .correlate(None)
+    )
+    return (
+        sa.select(returned.id, returned.partner_id, returned.occurred_on.label("day"))
+        .where(*pairing, sa.or_(sale.flag_status == "confirmed", sale.id.not_in(eligible_sales)))
+        .correlate(None)
+    )
+
+
+def _not_following_unpaid_sale(scope: Scope, dialect: str) -> Any:
+    """The line is not a return of a sale that will never be paid."""
+    unpaid = returns_of_unpaid_sales(scope, dialect).subquery("return_of_unpaid_sale")
+    return SalesLine.id.not_in(sa.select(unpaid.c.id).correlate(None))
+
+
 def _reads_deals(terms: VersionTerms) -> bool:
     """Whether anything of the terms looks at a line's deal registration (else the join is left out and the
     deal sums are 0: nothing reads them)."""
@@ -242,18 +289,19 @@ def _spiff_rules(terms: VersionTerms) -> list[tuple[int, SpiffRule]]:
 
 async def boundaries(session: AsyncSession, scope: Scope) -> list[Boundary]:
     """The days from which a partner's lines fare differently in the scope (tier and status changes when
-    eligibility reads them, approvals of deal registrations when a rule does) and the days of its returns the
-    programme clawed back, up to the window's end: what keeps a partner's month from being read as one sum.
-    One statement over the histories, which are small beside the lines."""
+    eligibility reads them, approvals of deal registrations when a rule does) and the days of its returns that
+    count nowhere (the programme clawed them back, or their sale will never be paid), up to the window's end:
+    what keeps a partner's month from being read as one sum. One statement over the histories, which are small
+    beside the lines, and the returns naming a sale."""
     dialect = session.get_bind().dialect.name
     first, end = counting_window(scope.terms, scope.period)
     # on the paid basis a line of any earlier month may be paid in the window
     since = None if scope.terms.basis is Basis.PAID else first
     rules = scope.terms.eligibility
 
-    def of(partner_id: Any, day: Any, *conditions: Any, clawed: bool = False) -> sa.Select[Any]:
+    def of(partner_id: Any, day: Any, *conditions: Any, whole_month: bool = False) -> sa.Select[Any]:
         bounds = [day < end] if since is None else [day >= since, day < end]
-        return sa.select(partner_id, day.label("day"), sa.literal(clawed).label("clawed")).where(
+        return sa.select(partner_id, day.label("day"), sa.literal(whole_month).label("whole_month")).where(
             *conditions, *bounds
         )
 
@@ -267,16 +315,17 @@ async def boundaries(session: AsyncSession, scope: Scope) -> list[Boundary]:
         parts.append(of(DealRegistrationState.partner_id, approved, approved.is_not(None)))
     if scope.programme_id is not None:
         clawed = SalesLine.id.in_(clawed_back(scope.programme_id))
-        parts.append(of(SalesLine.partner_id, SalesLine.occurred_on, clawed, clawed=True))
-    if not parts:
-        return []
+        parts.append(of(SalesLine.partner_id, SalesLine.occurred_on, clawed, whole_month=True))
+    # already within the window (on the paid basis by their payment day, whatever day they occurred on)
+    unpaid = returns_of_unpaid_sales(scope, dialect).subquery("return_of_unpaid_sale")
+    parts.append(sa.select(unpaid.c.partner_id, unpaid.c.day, sa.literal(True).label("whole_month")))
     connection = await session.connection()
     rows = await connection.execute(parts[0] if len(parts) == 1 else sa.union_all(*parts))
     found = []
-    for partner_id, day, clawed in rows.all():
+    for partner_id, day, whole_month in rows.all():
         on = _as_date(day)
         assert on is not None
-        found.append(Boundary(_as_uuid(partner_id) or partner_id, on, bool(clawed)))
+        found.append(Boundary(_as_uuid(partner_id) or partner_id, on, bool(whole_month)))
     return found
 
 
@@ -557,7 +606,7 @@ async def line_groups(session: AsyncSession, scope: Scope, split: Split) -> list
     sign = sa.case((sale, 1), else_=-1)
     deal = DealRegistrationState.id.is_not(None) if _reads_deals(scope.terms) else sa.false()
     held_by_flag = _held_by_flag()
-    conditions = [*_in_window(scope), _one_by_one(split)]
+    conditions = [*_in_window(scope), _one_by_one(split), _not_following_unpaid_sale(scope, dialect)]
     if scope.programme_id is not None:
         conditions.append(_not_clawed_back(scope.programme_id))
     per_line = (
@@ -719,6 +768,22 @@ async def partner_lines(session: AsyncSession, scope: Scope, partner_id: UUID) -
         _with_facts(dialect)
         .where(SalesLine.partner_id == partner_id, *_in_window(scope))
         .order_by(SalesLine.id)
+    )
+    rows: Sequence[sa.Row[Any]] = (await session.execute(statement)).all()
+    return rows
+
+
+async def sales_with_facts(
+    session: AsyncSession, partner_id: UUID, external_ids: Collection[str]
+) -> Sequence[sa.Row[Any]]:
+    """The partner's sales of these external ids with their facts (the sales its returns name)."""
+    if not external_ids:
+        return []
+    dialect = session.get_bind().dialect.name
+    statement = _with_facts(dialect).where(
+        SalesLine.partner_id == partner_id,
+        SalesLine.kind == "sale",
+        SalesLine.external_id.in_(sorted(set(external_ids))),
     )
     rows: Sequence[sa.Row[Any]] = (await session.execute(statement)).all()
     return rows

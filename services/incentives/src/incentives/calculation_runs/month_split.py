@@ -5,7 +5,7 @@ A month's sum (replica/month_sum_models.py) stands for its lines only when the r
 - neither the hold cutoff (`as_of` - hold days) nor an end of a SPIFF window falls inside it;
 - for its partner, no change of tier or status (when eligibility reads them) and no approval of one of the
   partner's deal registrations (when a rule reads deals) takes effect after the month's first day, and no
-  return of the month was clawed back by the programme;
+  return of the month counts nowhere (clawed back by the programme, or its sale will never be paid);
 - its foreign-currency lines have one FX rate on all their days, and none was recorded after the run's moment:
   both known only once the sums are read, so a second read moves such months to the lines (`with_fx`,
   `with_cells`).
@@ -47,11 +47,12 @@ def _splits_month(last_before: date) -> bool:
 @dataclass(frozen=True)
 class Boundary:
     """A day from which a partner's lines fare differently (a tier or status change, a registration's approval),
-    or the day of one of its returns the programme clawed back (`clawed`: its whole month goes to the lines)."""
+    or the day of one of its returns that counts nowhere, clawed back or of a sale never paid (`whole_month`:
+    its whole month goes to the lines)."""
 
     partner_id: UUID
     day: date
-    clawed: bool = False
+    whole_month: bool = False
 
 
 @dataclass(frozen=True)
@@ -98,5 +99,5 @@ def split_of(terms: VersionTerms, period: Period, as_of: date, boundaries: Itera
                 months.add(month_of(rule.window.from_))
             if _splits_month(rule.window.to):
                 months.add(month_of(rule.window.to))
-    cells = {(b.partner_id, month_of(b.day)) for b in boundaries if b.clawed or b.day.day != 1}
+    cells = {(b.partner_id, month_of(b.day)) for b in boundaries if b.whole_month or b.day.day != 1}
     return Split(terms.basis is Basis.PAID, whole, partial, frozenset(months), frozenset(cells))

@@ -17,10 +17,10 @@ from incentives.calculation_runs.models import CalculationRun, Payout
 
 
 def line_facts(
-    row: Any, rates: dict[tuple[str, date], Decimal], currency: str, flagged: Collection[str]
+    row: Any, rates: dict[tuple[str, date], Decimal], currency: str, flagged: Collection[str] | None
 ) -> LineFacts:
     """A row of `line_sums.partner_lines` / `lines_with_facts` as the reference calculator takes it, with the
-    run's FX rate of the line's day and the run's `flagged` lines."""
+    run's FX rate of the line's day and the run's `flagged` lines (None: the line's own flag, as it is now)."""
     line = row.SalesLine
     rate = (
         Decimal(1) if line.currency == currency else rates.get((line.currency, line.occurred_on), Decimal(0))
@@ -41,12 +41,13 @@ def line_facts(
         fx_rate=rate,
         approved_deal=bool(row.approved_deal),
         # the flags the run held, not today's: a trace reads the same whatever the guard decides later
-        flag_status="open" if str(line.id) in flagged else "none",
+        flag_status=line.flag_status if flagged is None else "open" if str(line.id) in flagged else "none",
         tier=row.tier,
         active=row.status == "active",
         partner_type=row.partner_type,
         country=row.country,
         region=row.region,
+        original_external_id=line.original_external_id,
     )
 
 

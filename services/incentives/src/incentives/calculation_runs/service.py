@@ -598,7 +598,12 @@ async def payout_lines(
     ]
     target = run.targets.get(str(partner_id))
     targets = {partner_id: Decimal(target)} if target is not None else {}
-    reference = reference_calculation(terms, period, run.as_of, facts, targets).get(partner_id)
+    named = {f.original_external_id for f in facts if f.kind != "sale" and f.original_external_id is not None}
+    originals = {
+        (partner_id, row.SalesLine.external_id): line_facts(row, rates, run.currency, None)
+        for row in await line_sums.sales_with_facts(session, partner_id, named)
+    }
+    reference = reference_calculation(terms, period, run.as_of, facts, targets, originals).get(partner_id)
     stored = [(r["rule"], Decimal(r["amount"])) for r in payout.breakdown["rules"]]
     derived = [(r.rule, r.amount) for r in reference.results] if reference else []
     if derived != stored:

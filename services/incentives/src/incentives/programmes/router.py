@@ -17,6 +17,7 @@ from prm_kit.idempotency import IdempotencyDep, created
 from prm_kit.internal_auth import PrincipalDep, require
 from prm_kit.pagination import CursorQuery, LimitQuery
 
+from incentives.clients import RegistryDep
 from incentives.programmes import service
 from incentives.programmes.schemas import version_out
 
@@ -52,18 +53,25 @@ async def list_programmes(
     status_code=201,
     response_model=ProgrammeVersionOut,
     summary="Create a programme",
-    responses={**etag_response(201), **problems(403, 409, 422)},
+    responses={**etag_response(201), **problems(403, 409, 422, 503)},
     dependencies=[WRITE],
 )
 async def create_programme(
-    body: ProgrammeIn, session: SessionDep, who: PrincipalDep, idempotency: IdempotencyDep, now: NowDep
+    body: ProgrammeIn,
+    session: SessionDep,
+    who: PrincipalDep,
+    idempotency: IdempotencyDep,
+    now: NowDep,
+    registry: RegistryDep,
 ) -> Response:
     """Creates the programme and its version 1 as a draft, answered with that draft (publish it to use it).
     422 for invalid terms (overlapping or non-contiguous bands, an open band before the last, negative rates,
-    numbers where decimal strings are expected), and 422 `programme-amount-precision` for a cap, floor,
-    budget, SPIFF amount or band bound finer than the currency's minor unit; 409 when the name is taken. Not for
-    a partner's credential."""
-    programme, version = await service.create_programme(session, body, actor=who, now=now)
+    numbers where decimal strings are expected), 422 `programme-amount-precision` for a cap, floor, budget,
+    SPIFF amount or band bound finer than the currency's minor unit, and 422 `unknown-tier` for a key of
+    `eligibility.tiers` the registry's tier ladder does not have (checked with the registry: 503 with
+    `Retry-After` when it cannot answer); 409 when the name is taken. Nothing is stored unless 201. Not for a
+    partner's credential."""
+    programme, version = await service.create_programme(session, body, registry, actor=who, now=now)
     return await created(
         session,
         idempotency,
@@ -104,7 +112,7 @@ async def list_programme_versions(
     status_code=201,
     response_model=ProgrammeVersionOut,
     summary="Add a draft version to a programme",
-    responses={**etag_response(201), **problems(403, 404, 422)},
+    responses={**etag_response(201), **problems(403, 404, 422, 503)},
     dependencies=[WRITE],
 )
 async def create_programme_version(
@@ -114,11 +122,13 @@ async def create_programme_version(
     who: PrincipalDep,
     idempotency: IdempotencyDep,
     now: NowDep,
+    registry: RegistryDep,
 ) -> Response:
     """A new draft numbered after the latest version, with its own effective dates: the way to change a
     published programme. 422 for invalid terms, as at creation (`programme-amount-precision` for an amount
-    finer than the programme currency's minor unit)."""
-    programme, version = await service.new_version(session, programme_id, body, actor=who, now=now)
+    finer than the programme currency's minor unit, `unknown-tier` for a tier the registry does not have; 503
+    with `Retry-After` when the registry cannot answer)."""
+    programme, version = await service.new_version(session, programme_id, body, registry, actor=who, now=now)
     return await created(
         session,
         idempotency,
@@ -148,7 +158,7 @@ async def get_programme_version(
     "/{programme_id}/versions/{number}",
     response_model=ProgrammeVersionOut,
     summary="Replace a draft version's terms",
-    responses={**etag_response(200), **problems(403, 404, 409, 412, 422, 428)},
+    responses={**etag_response(200), **problems(403, 404, 409, 412, 422, 428, 503)},
     dependencies=[WRITE],
 )
 async def replace_programme_version(
@@ -159,13 +169,16 @@ async def replace_programme_version(
     who: PrincipalDep,
     response: Response,
     now: NowDep,
+    registry: RegistryDep,
     if_match: IfMatchHeader = None,
 ) -> ProgrammeVersionOut:
     """Replaces the draft's terms whole. A published version is 409 `programme-version-published` (add a new
     version instead). `If-Match` is required (428 without, 412 when stale). 422 for invalid terms, as at
-    creation (`programme-amount-precision` for an amount finer than the programme currency's minor unit)."""
+    creation (`programme-amount-precision` for an amount finer than the programme currency's minor unit,
+    `unknown-tier` for a tier the registry does not have; 503 with `Retry-After` when the registry cannot
+    answer)."""
     programme, version = await service.replace_version(
-        session, programme_id, number, body, if_match=if_match, actor=who, now=now
+        session, programme_id, number, body, registry, if_match=if_match, actor=who, now=now
     )
     set_etag(response, version.version)
     return version_out(version, programme)

@@ -12,6 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from uuid import UUID, uuid4
 
+from prm_contracts.clients.registry import RegistryClient
 from prm_contracts.incentives import (
     ProgrammeIn,
     ProgrammeOut,
@@ -32,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from incentives.programmes import repository
 from incentives.programmes.models import Programme, ProgrammeVersion
 from incentives.programmes.schemas import dump_terms, programme_out, version_out
+from incentives.programmes.tiers import check_tiers
 
 PROGRAMME_ORDER = "name"
 VERSION_ORDER = "-number"
@@ -122,11 +124,12 @@ def _new_version(
 
 
 async def create_programme(
-    session: AsyncSession, body: ProgrammeIn, *, actor: Principal, now: datetime
+    session: AsyncSession, body: ProgrammeIn, registry: RegistryClient, *, actor: Principal, now: datetime
 ) -> tuple[Programme, ProgrammeVersion]:
     """The programme and its version 1 as a draft; 409 when the name is taken."""
     actor.require_vendor("create programmes")
     _check_amounts(body.version, body.currency, ["body", "version"])
+    await check_tiers(session, registry, body.version, ["body", "version"])
     if await repository.name_taken(session, body.name):
         raise ProgrammeNameTaken(f"a programme named {body.name!r} exists already")
     programme = Programme(
@@ -170,10 +173,18 @@ async def visible_version(
 
 
 async def new_version(
-    session: AsyncSession, programme_id: UUID, terms: VersionTerms, *, actor: Principal, now: datetime
+    session: AsyncSession,
+    programme_id: UUID,
+    terms: VersionTerms,
+    registry: RegistryClient,
+    *,
+    actor: Principal,
+    now: datetime,
 ) -> tuple[Programme, ProgrammeVersion]:
     """A new draft numbered after the latest version: the way to change a published programme."""
     actor.require_vendor("change programmes")
+    await visible_programme(session, programme_id)  # 404 before the registry is asked
+    await check_tiers(session, registry, terms, ["body"])
     programme = await repository.lock_programme(session, programme_id)
     if programme is None:
         raise NotFound(f"no programme {programme_id}")
@@ -198,6 +209,7 @@ async def replace_version(
     programme_id: UUID,
     number: int,
     terms: VersionTerms,
+    registry: RegistryClient,
     *,
     if_match: str | None,
     actor: Principal,
@@ -205,6 +217,8 @@ async def replace_version(
 ) -> tuple[Programme, ProgrammeVersion]:
     """Replace a draft's terms, read at the version `if_match` names; a published version is 409."""
     actor.require_vendor("change programmes")
+    await visible_programme(session, programme_id)  # 404 before the registry is asked
+    await check_tiers(session, registry, terms, ["body"])
     programme, version = await visible_version(session, programme_id, number, for_update=True)
     _ensure_draft(programme, version)
     check_if_match(if_match, version.version, required=True, resource="programme version")

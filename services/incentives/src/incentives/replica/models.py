@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from prm_contracts.deal_registrations import DealRegistrationStatus
@@ -21,6 +22,7 @@ from prm_kit.db import one_of
 from sqlalchemy.orm import Mapped, mapped_column
 
 from incentives.db import Base
+from incentives.replica.regions import REGION_KEY_LENGTH, region_key
 
 FLAG_STATUSES = ("none", "open", "confirmed", "dismissed")
 HELD_BY_FLAG = "flag_status IN ('open', 'confirmed')"
@@ -75,6 +77,10 @@ class SalesLine(Base):
     recorded_at: Mapped[datetime] = mapped_column(doc="When analytics recorded it (the event's occurred_at).")
 
 
+def _key_of_region(context: Any) -> str | None:
+    return region_key(context.get_current_parameters().get("region"))
+
+
 class PartnerProfile(Base):
     """A partner's current dimensions; `as_of` is the event time they came from (older events never win)."""
 
@@ -84,6 +90,11 @@ class PartnerProfile(Base):
     partner_type: Mapped[str | None] = mapped_column(sa.String(30))
     country: Mapped[str | None] = mapped_column(sa.String(2))
     region: Mapped[str | None] = mapped_column(sa.String(100))
+    region_key: Mapped[str | None] = mapped_column(
+        sa.String(REGION_KEY_LENGTH),
+        default=_key_of_region,
+        doc="The region as eligibility compares it (`replica.regions`); set from `region` when not given.",
+    )
     as_of: Mapped[datetime]
 
 

@@ -29,6 +29,7 @@ from prm_kit.db import end_reading
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from incentives.replica import repository
+from incentives.replica.regions import region_key
 
 # How long a client should wait before retrying when the registry cannot say whether a partner exists.
 REGISTRY_RETRY_AFTER_SECONDS = 5
@@ -171,6 +172,7 @@ async def apply_partner_record(session: AsyncSession, partner: PartnerOut, *, oc
             "partner_type": partner.partner_type.value,
             "country": partner.country,
             "region": partner.region,
+            "region_key": region_key(partner.region),
             "as_of": occurred_at,
         },
     )

@@ -17,9 +17,9 @@ from prm_contracts.incentives import (
     StatementProgramme,
 )
 from prm_contracts.money import Money, minor_unit
-from prm_contracts.periods import parse_period
+from prm_contracts.periods import parse_documented_period
 from prm_contracts.principal import Principal
-from prm_contracts.problem import NotFound, UnprocessableContent
+from prm_contracts.problem import NotFound, UnprocessableContent, ValidationIssue
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from incentives.adjustments import repository as adjustments
@@ -91,9 +91,10 @@ async def statement(
     if actor.partner_id is not None and actor.partner_id != partner_id:
         raise NotFound(f"no statement of partner {partner_id} for {period}")
     try:
-        label = parse_period(period).label
+        label = parse_documented_period(period).label
     except ValueError as exc:
-        raise UnprocessableContent(str(exc)) from exc
+        issue = ValidationIssue(loc=["path", "period"], msg=str(exc), type="period")
+        raise UnprocessableContent(f"period: {exc}", errors=[issue]) from exc
     sections = []
     for payout, run in await runs.payout_page_for(session, partner_id=partner_id, period=label):
         if actor.partner_id is not None and run.status == RunStatus.DRAFT.value:

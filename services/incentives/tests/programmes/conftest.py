@@ -1,0 +1,3 @@
+from ..calculation_runs.conftest import analytics, app
+
+__all__ = ["analytics", "app"]
