@@ -73,7 +73,7 @@ async def test_a_draft_is_replaced_whole_with_if_match(client: httpx.AsyncClient
 async def test_a_new_version_with_overlapping_dates_is_not_published(client: httpx.AsyncClient) -> None:
     first = await a_programme(client, effective_to="2026-06-30")
     versions = f"/v1/programmes/{first['programme_id']}/versions"
-    overlapping = await client.post(versions, json=terms(rebate("0.03"), effective_from="2026-06-01"))
+    overlapping = await client.post(versions, json=terms(rebate("0.03"), effective_from="2026-04-01"))
     following = await client.post(versions, json=terms(rebate("0.03"), effective_from="2026-07-01"))
 
     refused = await client.post(f"{versions}/2/publish")
@@ -86,6 +86,50 @@ async def test_a_new_version_with_overlapping_dates_is_not_published(client: htt
     assert refused.json()["overlapping_versions"] == [1]
     assert (await client.get(f"{versions}/2")).json()["status"] == "draft"
     assert accepted.status_code == 200
+
+
+async def test_a_version_starts_and_ends_on_the_programmes_period_boundaries(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    """One run computes one period with one version: a version changing mid-quarter would leave the sales of
+    one part of that quarter unpayable."""
+    first = await a_programme(client, effective_to="2026-03-31")  # quarterly
+    versions = f"/v1/programmes/{first['programme_id']}/versions"
+    before = await db.scalar(sa.select(sa.func.count()).select_from(ProgrammeVersion))
+
+    mid_quarter = await client.post(
+        versions, json=terms(rebate("0.03"), effective_from="2026-05-15", effective_to="2026-11-30")
+    )
+    new_programme = await client.post(
+        "/v1/programmes", json=programme_body(rebate("0.02"), period_type="year", effective_from="2026-04-01")
+    )
+    on_bounds = await client.post(
+        versions, json=terms(rebate("0.03"), effective_from="2026-04-01", effective_to="2026-12-31")
+    )
+    open_ended_month = await client.post(
+        "/v1/programmes",
+        json=programme_body(rebate("0.02"), period_type="month", effective_from="2026-02-01"),
+    )
+    far_end = await client.post(
+        versions, json=terms(rebate("0.03"), effective_from="2027-01-01", effective_to="9998-12-31")
+    )
+
+    assert mid_quarter.status_code == 422, mid_quarter.text
+    problem = mid_quarter.json()
+    assert problem["type"].endswith("/problems/programme-version-off-periods")
+    assert [error["loc"] for error in problem["errors"]] == [
+        ["body", "effective_from"],
+        ["body", "effective_to"],
+    ]
+    assert "2026-05-15 is inside 2026-Q2; a quarter starts on 2026-04-01" in problem["detail"]
+    assert "2026-11-30 is inside 2026-Q4, which ends on 2026-12-31" in problem["detail"]
+    assert new_programme.status_code == 422, new_programme.text
+    assert new_programme.json()["errors"][0]["loc"] == ["body", "version", "effective_from"]
+    assert on_bounds.status_code == 201, on_bounds.text
+    assert open_ended_month.status_code == 201, open_ended_month.text
+    assert far_end.status_code == 201, far_end.text
+    # the three accepted, nothing of the two refused
+    assert await db.scalar(sa.select(sa.func.count()).select_from(ProgrammeVersion)) == before + 3
 
 
 async def test_publishing_twice_is_a_conflict(client: httpx.AsyncClient) -> None:

@@ -77,6 +77,17 @@ def period_containing(kind: PeriodKind, day: date) -> Period:
     return Period(first, _first_of_next_month(first), kind, f"{day.year:04d}-{day.month:02d}")
 
 
+def starts_a_period(kind: PeriodKind, day: date) -> bool:
+    """Whether `day` is the first day of a year, quarter or month (as `kind` says)."""
+    months = {PeriodKind.YEAR: 12, PeriodKind.QUARTER: 3, PeriodKind.MONTH: 1}[kind]
+    return day.day == 1 and (day.month - 1) % months == 0
+
+
+def ends_a_period(kind: PeriodKind, day: date) -> bool:
+    """Whether `day` is the last day of a year, quarter or month (9999-12-31 ends every kind)."""
+    return day == date.max or starts_a_period(kind, day + timedelta(days=1))
+
+
 def parse_period(text: str) -> Period:
     """`2026`, `2026-Q3` or `2026-07` (surrounding spaces ignored, `q` accepted for `Q`); ValueError with a
     message a client can act on for anything else."""

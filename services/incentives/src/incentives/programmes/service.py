@@ -23,6 +23,7 @@ from prm_contracts.incentives import (
 )
 from prm_contracts.money import in_minor_units, minor_unit
 from prm_contracts.pagination import Page
+from prm_contracts.periods import PeriodKind, ends_a_period, period_containing, starts_a_period
 from prm_contracts.principal import Principal
 from prm_contracts.problem import Conflict, NotFound, UnprocessableContent, ValidationIssue
 from prm_kit.db import bump_version
@@ -53,6 +54,42 @@ class VersionsOverlap(Conflict):
 
 class AmountPrecision(UnprocessableContent):
     slug, title = "programme-amount-precision", "Amount finer than the currency's minor unit"
+
+
+class VersionOffPeriods(UnprocessableContent):
+    slug, title = "programme-version-off-periods", "Effective dates not on the programme's period boundaries"
+
+
+def _check_period_bounds(terms: VersionTerms, kind: PeriodKind, loc: list[str | int]) -> None:
+    """422 unless a version starts on the first day of one of the programme's periods and ends (if it ends) on
+    the last day of one: a run computes one programme's period with one version, so a version changing in the
+    middle of a period would leave one part of that period's sales unpayable."""
+    issues = []
+    if not starts_a_period(kind, terms.effective_from):
+        first = period_containing(kind, terms.effective_from)
+        issues.append(
+            ValidationIssue(
+                loc=[*loc, "effective_from"],
+                msg=f"{terms.effective_from} is inside {first.label}; a {kind.value} starts on {first.first_day}",
+                type="off_period_start",
+            )
+        )
+    if terms.effective_to is not None and not ends_a_period(kind, terms.effective_to):
+        last = period_containing(kind, terms.effective_to)
+        issues.append(
+            ValidationIssue(
+                loc=[*loc, "effective_to"],
+                msg=f"{terms.effective_to} is inside {last.label}, which ends on {last.last_day}",
+                type="off_period_end",
+            )
+        )
+    if issues:
+        raise VersionOffPeriods(
+            f"a version of a programme paid by {kind.value} takes effect from the first day of a {kind.value} "
+            f"and ends on the last day of one (one run computes each period with one version): "
+            + "; ".join(issue.msg for issue in issues),
+            errors=issues,
+        )
 
 
 def _check_amounts(terms: VersionTerms, currency: str, loc: list[str | int]) -> None:
@@ -129,6 +166,7 @@ async def create_programme(
     """The programme and its version 1 as a draft; 409 when the name is taken."""
     actor.require_vendor("create programmes")
     _check_amounts(body.version, body.currency, ["body", "version"])
+    _check_period_bounds(body.version, body.period_type, ["body", "version"])
     await check_tiers(session, registry, body.version, ["body", "version"])
     if await repository.name_taken(session, body.name):
         raise ProgrammeNameTaken(f"a programme named {body.name!r} exists already")
@@ -183,7 +221,8 @@ async def new_version(
 ) -> tuple[Programme, ProgrammeVersion]:
     """A new draft numbered after the latest version: the way to change a published programme."""
     actor.require_vendor("change programmes")
-    await visible_programme(session, programme_id)  # 404 before the registry is asked
+    visible = await visible_programme(session, programme_id)  # 404 before the registry is asked
+    _check_period_bounds(terms, PeriodKind(visible.period_type), ["body"])
     await check_tiers(session, registry, terms, ["body"])
     programme = await repository.lock_programme(session, programme_id)
     if programme is None:
@@ -217,7 +256,8 @@ async def replace_version(
 ) -> tuple[Programme, ProgrammeVersion]:
     """Replace a draft's terms, read at the version `if_match` names; a published version is 409."""
     actor.require_vendor("change programmes")
-    await visible_programme(session, programme_id)  # 404 before the registry is asked
+    visible = await visible_programme(session, programme_id)  # 404 before the registry is asked
+    _check_period_bounds(terms, PeriodKind(visible.period_type), ["body"])
     await check_tiers(session, registry, terms, ["body"])
     programme, version = await visible_version(session, programme_id, number, for_update=True)
     _ensure_draft(programme, version)
