@@ -58,6 +58,7 @@ UNSTATED_RULES: dict[str, str] = {
     "partner_unknown": "a reference to a partner that must exist",
     "not_found": "a reference to a record that must exist",
     "model_version_unknown": "a reference to a published model version that must exist",
+    "unknown_tier": "a programme's `eligibility.tiers` are keys of the registry's tier ladder",
     "criterion_unknown": "an assessment's inputs name criteria of the model version it refers to",
     # the kit's text guard, on every string of a body, path or query: stating it would add a pattern to each
     "control_character": "C0/C1 control characters (but tab, LF, CR) are refused in any text",
@@ -80,6 +81,12 @@ UNSTATED_RULES: dict[str, str] = {
     "criteria_required": "criteria are required unless `copy_from` is given",
     "expires_before_issued": "`expires_on` after `issued_on`",
     "due_before_start": "a goal is due after the plan starts",
+    "goal_too_long": "a goal is read over at most the range analytics reads KPIs over (from the plan's start)",
+    "target_kind": "a goal's `target` is Money for the amount KPIs and a decimal string for the others",
+    "baseline_not_applicable": "a goal takes a `baseline` only for a KPI that is not summed over its window",
+    "off_period_start": "a programme version starts on the first day of one of the programme's periods "
+    "(`period_type`)",
+    "off_period_end": "a programme version ends on the last day of one of the programme's periods",
     "score_missing": "a survey response has `nps`, `csat` or both",
     "reason_missing": "an MDF decision `rejected` needs a `reason`",
     "admin_bound": "a key bound to a partner cannot hold `admin`",

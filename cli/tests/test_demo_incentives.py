@@ -36,7 +36,7 @@ from prm_cli.demo_incentives import (
     sent_line_days,
 )
 from prm_contracts.incentives import ProgrammeIn, RuleKind, VersionTerms
-from prm_contracts.periods import PeriodKind, parse_period
+from prm_contracts.periods import PeriodKind, parse_period, period_containing
 
 pytestmark = pytest.mark.backend_independent
 
@@ -72,7 +72,13 @@ def test_the_programmes_are_valid_contracts_and_use_every_rule_kind() -> None:
     used = {rule.kind for body in bodies for rule in body.version.rules}
     assert used == set(RuleKind)
     assert {body.name for body in bodies} == {REBATE, GROWTH, SPIFF}
-    assert all(body.version.effective_from == YEAR.first for body in bodies)
+    # the demo year of 18 November 2026 starts on 1 November 2025, in the quarter that starts on 1 October
+    assert {body.name: body.version.effective_from for body in bodies} == {
+        REBATE: date(2025, 10, 1),
+        GROWTH: date(2025, 10, 1),
+        SPIFF: YEAR.first,
+    }
+
     # both volume bonus modes, stated
     modes = {
         rule.mode for body in bodies for rule in body.version.rules if rule.kind == RuleKind.VOLUME_BONUS
@@ -354,3 +360,15 @@ async def test_the_clawback_is_sent_signed_and_the_draft_run_again_until_it_show
     assert found == {"kind": "clawback"}
     assert [line["external_id"] for line in gateway.sent] == [returned["external_id"]]
     assert (gateway.runs, ticks) == (3, [1.0, 1.0])
+
+
+@pytest.mark.parametrize("today", [date(2026, 12, 3), date(2026, 2, 10), date(2026, 4, 1)])
+def test_each_programme_starts_on_the_first_day_of_its_period_the_demo_year_starts_in(today: date) -> None:
+    """A version starts on a period's first day (the API refuses others): the demo year of 3 December 2026
+    starts 1 December 2025, so the quarterly programmes start on 1 October 2025 and the monthly one then."""
+    year = Year.ending_before(today)
+
+    for body in (ProgrammeIn.model_validate(body) for body in programme_bodies(year)):
+        start = period_containing(body.period_type, year.first).first_day
+        assert body.version.effective_from == start, body.name
+        assert start <= year.first

@@ -38,6 +38,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
+from prm_contracts.periods import PeriodKind, period_containing
 
 from prm_cli.demo_analytics import (
     DemoPartner,
@@ -63,9 +64,11 @@ STABLE_POLLS = 5  # unchanged counts in a row that end the wait when the expecte
 
 
 def programme_bodies(year: Year) -> list[Json]:
-    """The three programmes, effective from the first day of the demo year, open-ended. The partners came to
-    the platform recently, so their status history does not cover the year: `active_at_sale` is off."""
-    since = year.first.isoformat()
+    """The three programmes, effective from the start of the period (of each programme's kind) the demo year
+    starts in — a version starts on a period's first day — open-ended. The partners came to the platform
+    recently, so their status history does not cover the year: `active_at_sale` is off."""
+    quarterly = period_containing(PeriodKind.QUARTER, year.first).first_day.isoformat()
+    since = year.first.isoformat()  # a month's first day: the monthly programme's start
     window = {"from": since, "to": year.last.isoformat()}
     return [
         {
@@ -74,7 +77,7 @@ def programme_bodies(year: Year) -> list[Json]:
             "period_type": "quarter",
             "description": "Every partner: 2 % back on net sales, a volume bonus, an MDF accrual.",
             "version": {
-                "effective_from": since,
+                "effective_from": quarterly,
                 "basis": "invoiced",
                 "eligibility": {"active_at_sale": False},
                 "rules": [
@@ -102,7 +105,7 @@ def programme_bodies(year: Year) -> list[Json]:
             "period_type": "quarter",
             "description": "Gold and platinum partners: paid for growth above target and registered deals.",
             "version": {
-                "effective_from": since,
+                "effective_from": quarterly,
                 "basis": "invoiced",
                 "eligibility": {"tiers": ["gold", "platinum"], "active_at_sale": False},
                 "rules": [

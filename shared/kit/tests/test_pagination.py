@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import base64
+import json
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -130,3 +132,23 @@ def test_the_cursor_of_a_row_named_in_200_non_ascii_characters_is_one_the_api_ac
     position = keyset_position(cursor, "display_name", str)
     assert position is not None
     assert (position.key, position.id) == (name, last_id)
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"])
+def test_a_cursor_whose_timestamp_leaves_the_calendar_in_utc_is_refused(moment: str) -> None:
+    """Such a key passed the parse and broke the query (OverflowError converting it to UTC): a 500."""
+    position = {"order": "-created_at", "key": moment, "id": str(uuid.UUID(int=0))}
+    cursor = base64.urlsafe_b64encode(json.dumps(position).encode()).decode().rstrip("=")
+
+    with pytest.raises(UnprocessableContent):
+        keyset_position(cursor, "-created_at", datetime)
+
+
+def test_a_cursor_timestamp_is_read_in_utc() -> None:
+    position = {"order": "-created_at", "key": "2026-07-01T02:00:00+02:00", "id": str(uuid.UUID(int=0))}
+    cursor = base64.urlsafe_b64encode(json.dumps(position).encode()).decode().rstrip("=")
+
+    read = keyset_position(cursor, "-created_at", datetime)
+
+    assert read is not None
+    assert (read.key, read.key.tzinfo) == (datetime(2026, 7, 1, 0, 0, tzinfo=UTC), UTC)

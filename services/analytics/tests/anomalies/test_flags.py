@@ -98,7 +98,14 @@ async def test_partners_see_only_their_own_flags_and_never_review(
     )
 
     assert (await client.get(f"/v1/anomaly-flags/{item['id']}", headers=own)).status_code == 200
-    assert (await client.get(f"/v1/anomaly-flags/{item['id']}", headers=other)).status_code == 404
+    rivals = await client.get(f"/v1/anomaly-flags/{item['id']}", headers=other)
+    unknown_id = uuid4()
+    unknown = await client.get(f"/v1/anomaly-flags/{unknown_id}", headers=other)
+    # another partner's flag reads as an unknown one: neither that it exists nor whose it is
+    assert (rivals.status_code, unknown.status_code) == (404, 404)
+    assert rivals.json()["detail"] == f"no anomaly flag {item['id']}"
+    assert str(partner_id) not in rivals.text
+    assert unknown.json()["detail"] == f"no anomaly flag {unknown_id}"
     assert (await client.get("/v1/anomaly-flags", headers=other)).json()["items"] == []
     before = await stored_counts(db)
     refused = await client.post(

@@ -22,6 +22,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    StrictBool,
     WithJsonSchema,
     model_validator,
 )
@@ -124,7 +125,7 @@ class FxRatesIn(BaseModel):
         description="Each pair's rates in this batch must have no gap between the pair's first and last "
         "date: `daily` every calendar day, `monthly` the first day of every month.",
     )
-    corrections: bool = Field(
+    corrections: StrictBool = Field(
         default=False,
         description="Allow replacing a stored rate of a pair and date by a different one; without it such a "
         "rate is refused with 409 and nothing is stored.",

@@ -27,6 +27,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    StrictBool,
     StringConstraints,
     WithJsonSchema,
     model_validator,
@@ -357,14 +358,14 @@ class Eligibility(BaseModel):
         description="Regions as the registry places partners (`EMEA`, `UK & Ireland`), matched as the registry "
         "compares them: ignoring case and runs of spaces (`emea` is `EMEA`).",
     )
-    active_at_sale: bool = Field(
+    active_at_sale: StrictBool = Field(
         default=True, description="Only lines of a partner active on the line's day."
     )
     categories_included: list[Label] | None = Field(default=None, min_length=1, max_length=MAX_LIST)
     categories_excluded: list[Label] = Field(default_factory=list, max_length=MAX_LIST)
     skus_included: list[Label] | None = Field(default=None, min_length=1, max_length=MAX_LIST)
     skus_excluded: list[Label] = Field(default_factory=list, max_length=MAX_LIST)
-    registered_deals_only: bool = Field(
+    registered_deals_only: StrictBool = Field(
         default=False,
         description="Only lines linked to a deal registration approved on or before the line's day.",
     )

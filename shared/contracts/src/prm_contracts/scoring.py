@@ -29,6 +29,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    StrictBool,
     StringConstraints,
     WithJsonSchema,
     field_validator,
@@ -700,7 +701,7 @@ class AssessmentFactsIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    certified_technical_contact: bool | None = None
+    certified_technical_contact: StrictBool | None = None
     answers: JsonObject = Field(
         default_factory=dict,
         max_length=100,

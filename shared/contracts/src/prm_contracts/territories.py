@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool
 
 from prm_contracts.partners import CountryCode, CustomerSegment, Region
 from prm_contracts.patch import Omittable
@@ -31,7 +31,7 @@ class TerritoryIn(BaseModel):
     segment: CustomerSegment | None = Field(
         default=None, description="The customer segment the territory is for; null for all segments."
     )
-    exclusive: bool = Field(
+    exclusive: StrictBool = Field(
         default=False, description="No other partner is meant to sell in an exclusive territory."
     )
 

@@ -13,7 +13,7 @@ import binascii
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Generic, TypeVar
 from uuid import UUID
 
@@ -80,7 +80,7 @@ def keyset_position(cursor: str | None, order: str, key_type: type[Key]) -> Keys
         raise _cursor_of_another_list()
     try:
         return KeysetPosition(key=_parse_key(key, key_type), id=UUID(raw_id))
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:
         raise _cursor_of_another_list() from exc
 
 
@@ -89,7 +89,8 @@ def _parse_key(text: str, key_type: type[Key]) -> Key:
         moment = datetime.fromisoformat(text)
         if moment.tzinfo is None:
             raise ValueError("a cursor's timestamp always has a timezone")
-        return moment  # type: ignore[return-value]
+        # ours hold UTC; one whose UTC time leaves the calendar (0001-01-01T00:00+14:00) is no cursor of ours
+        return moment.astimezone(UTC)  # type: ignore[return-value]
     if key_type is date:
         return date.fromisoformat(text)  # type: ignore[return-value]
     if key_type is int:

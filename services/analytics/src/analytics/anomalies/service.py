@@ -36,7 +36,7 @@ from analytics.anomalies import repository
 from analytics.anomalies.models import AnomalyFlag
 from analytics.anomalies.rules import GuardedLine, History, HistoryWanted, Raised
 from analytics.partners import repository as partners
-from analytics.partners.access import ensure_visible, visible_partner_filter
+from analytics.partners.access import can_see, visible_partner_filter
 from analytics.sales.deduplication import StoredKey
 
 EVENT_SOURCE = "analytics"
@@ -148,9 +148,9 @@ async def list_flags(
 
 async def visible_flag(session: AsyncSession, flag_id: UUID, *, viewer: Principal) -> AnomalyFlag:
     flag = await repository.flag_by_id(session, flag_id)
-    if flag is None:
+    # another partner's flag answers as an unknown one: neither that it exists nor whose it is shows
+    if flag is None or not can_see(viewer, flag.partner_id):
         raise NotFound(f"no anomaly flag {flag_id}")
-    ensure_visible(viewer, flag.partner_id, "anomaly flag")
     return flag
 
 

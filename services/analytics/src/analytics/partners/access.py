@@ -25,9 +25,15 @@ def _vendor_only(who: PrincipalDep) -> None:
 VENDOR_ONLY: Any = Depends(_vendor_only)
 
 
+def can_see(viewer: Principal, partner_id: UUID) -> bool:
+    """A vendor's credential sees every partner's data; a partner-bound one its own partner's only."""
+    return viewer.partner_id is None or viewer.partner_id == partner_id
+
+
 def ensure_visible(viewer: Principal, partner_id: UUID, noun: str) -> None:
-    """404 for a partner-bound viewer asking for another partner's `noun`."""
-    if viewer.partner_id is not None and viewer.partner_id != partner_id:
+    """404 for a partner-bound viewer asking for another partner's `noun` (the partner the caller named: a
+    record found by its own id answers as unknown instead, see `can_see`)."""
+    if not can_see(viewer, partner_id):
         raise NotFound(f"no {noun} of partner {partner_id}")
 
 

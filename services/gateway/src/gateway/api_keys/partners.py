@@ -35,7 +35,7 @@ async def ensure_partner_exists(registry: RegistryClient, partner_id: UUID) -> N
             f"no partner {partner_id} in the registry: bind the key to an existing partner",
             errors=[
                 ValidationIssue(
-                    loc=["body", "partner_id"], msg=f"no partner {partner_id}", type="unknown_partner"
+                    loc=["body", "partner_id"], msg=f"no partner {partner_id}", type="partner_unknown"
                 )
             ],
         )
