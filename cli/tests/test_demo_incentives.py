@@ -12,6 +12,7 @@ from uuid import NAMESPACE_URL, uuid5
 
 import httpx
 import pytest
+from incentives.programmes.service import check_period_bounds
 from prm_cli import demo, demo_incentives
 from prm_cli.demo_analytics import DemoPartner, Year, anomalies, year_of_sales
 from prm_cli.demo_data import registry
@@ -372,3 +373,4 @@ def test_each_programme_starts_on_the_first_day_of_its_period_the_demo_year_star
         start = period_containing(body.period_type, year.first).first_day
         assert body.version.effective_from == start, body.name
         assert start <= year.first
+        check_period_bounds(body.version, body.period_type, ["body", "version"])  # what the API checks

@@ -60,7 +60,7 @@ class VersionOffPeriods(UnprocessableContent):
     slug, title = "programme-version-off-periods", "Effective dates not on the programme's period boundaries"
 
 
-def _check_period_bounds(terms: VersionTerms, kind: PeriodKind, loc: list[str | int]) -> None:
+def check_period_bounds(terms: VersionTerms, kind: PeriodKind, loc: list[str | int]) -> None:
     """422 unless a version starts on the first day of one of the programme's periods and ends (if it ends) on
     the last day of one: a run computes one programme's period with one version, so a version changing in the
     middle of a period would leave one part of that period's sales unpayable."""
@@ -166,7 +166,7 @@ async def create_programme(
     """The programme and its version 1 as a draft; 409 when the name is taken."""
     actor.require_vendor("create programmes")
     _check_amounts(body.version, body.currency, ["body", "version"])
-    _check_period_bounds(body.version, body.period_type, ["body", "version"])
+    check_period_bounds(body.version, body.period_type, ["body", "version"])
     await check_tiers(session, registry, body.version, ["body", "version"])
     if await repository.name_taken(session, body.name):
         raise ProgrammeNameTaken(f"a programme named {body.name!r} exists already")
@@ -222,7 +222,7 @@ async def new_version(
     """A new draft numbered after the latest version: the way to change a published programme."""
     actor.require_vendor("change programmes")
     visible = await visible_programme(session, programme_id)  # 404 before the registry is asked
-    _check_period_bounds(terms, PeriodKind(visible.period_type), ["body"])
+    check_period_bounds(terms, PeriodKind(visible.period_type), ["body"])
     await check_tiers(session, registry, terms, ["body"])
     programme = await repository.lock_programme(session, programme_id)
     if programme is None:
@@ -257,7 +257,7 @@ async def replace_version(
     """Replace a draft's terms, read at the version `if_match` names; a published version is 409."""
     actor.require_vendor("change programmes")
     visible = await visible_programme(session, programme_id)  # 404 before the registry is asked
-    _check_period_bounds(terms, PeriodKind(visible.period_type), ["body"])
+    check_period_bounds(terms, PeriodKind(visible.period_type), ["body"])
     await check_tiers(session, registry, terms, ["body"])
     programme, version = await visible_version(session, programme_id, number, for_update=True)
     _ensure_draft(programme, version)
