@@ -116,6 +116,8 @@ UNSTATED_RULES: dict[str, str] = {
     "weight_not_positive": "a weight above 0",
     "amount_not_positive": "an amount above 0",
     "amount_negative": "an amount of at least 0",
+    "amount_places": "an amount in whole minor units of its currency (2 places for EUR, 0 for JPY: the pattern "
+    "allows 4 for any)",
     "negative_revenue": "a minimum revenue of at least 0 (money's pattern allows a sign)",
     "rate_too_large": "a rate of at most 1",
     "size_not_positive": "a market size above 0",
@@ -134,6 +136,9 @@ UNSTATED_RULES: dict[str, str] = {
     # an import's body is a CSV file: its records are checked line by line, which a string schema cannot state
     "csv_invalid": "a CSV file with a header and at least one record",
     "fx_monthly_day": "a monthly rate holds from a month's first day",
+    "fx_duplicate": "a pair's rate is given once per date in a batch (rates are objects: uniqueItems compares "
+    "whole items, not the pair and date they name)",
+    "fx_gap": "each pair's rates in a batch form a series without a gap (daily or monthly, as `frequency` says)",
 }
 # Generic error types (pydantic's own) accepted only at one operation and field.
 UNSTATED_RULES_AT: dict[tuple[str, str, tuple[str, ...]], str] = {

@@ -430,6 +430,16 @@ async def test_a_retried_submission_gets_the_first_answer(
             "greater than zero",
         ),
         (
+            {"estimated_value": {"amount": "1.001", "currency": "EUR"}},
+            ["body", "estimated_value"],
+            "finer than the currency's minor unit (0.01)",
+        ),
+        (
+            {"estimated_value": {"amount": "1500.5", "currency": "JPY"}},
+            ["body", "estimated_value"],
+            "finer than the currency's minor unit (1)",
+        ),
+        (
             {"estimated_value": {"amount": 100, "currency": "EUR"}},
             ["body", "estimated_value", "amount"],
             "decimal string",

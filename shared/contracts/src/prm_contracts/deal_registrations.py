@@ -29,7 +29,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from prm_contracts.dates import DATE_PATTERN, parse_date
-from prm_contracts.money import Money
+from prm_contracts.money import Money, in_minor_units, minor_unit
 from prm_contracts.partners import CountryCode, CustomerSegment, Label, Name, Region, normalise_domain
 from prm_contracts.text import NOT_BLANK, STRIPPED
 
@@ -107,7 +107,22 @@ def _positive(value: Money) -> Money:
     return value
 
 
-PositiveMoney = Annotated[Money, AfterValidator(_positive)]
+def _in_minor_units(value: Money) -> Money:
+    """A deal is priced in what its currency can pay (1.001 EUR is no price), as MDF and payouts are."""
+    if not in_minor_units(value.amount, value.currency):
+        raise PydanticCustomError(
+            "amount_places",
+            "{amount} {currency} is finer than the currency's minor unit ({unit})",
+            {
+                "amount": str(value.amount),
+                "currency": value.currency,
+                "unit": str(minor_unit(value.currency)),
+            },
+        )
+    return value
+
+
+PositiveMoney = Annotated[Money, AfterValidator(_positive), AfterValidator(_in_minor_units)]
 
 
 def earliest_close_date(now: datetime | None = None) -> date:
