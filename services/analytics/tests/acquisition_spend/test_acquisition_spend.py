@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import httpx
@@ -10,6 +9,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..partners.callers import partner_key, signed_as, stored_counts
+from ..sales.fakes import FakeRegistry
 
 pytestmark = pytest.mark.asyncio
 
@@ -18,8 +18,8 @@ def spend(amount: str = "18000.00", currency: str = "EUR") -> dict[str, Any]:
     return {"spend": {"amount": amount, "currency": currency}}
 
 
-async def test_put_get_replace(client: httpx.AsyncClient) -> None:
-    partner = uuid.uuid4()
+async def test_put_get_replace(registry: FakeRegistry, client: httpx.AsyncClient) -> None:
+    partner = registry.partner_without_secrets()
 
     created = await client.put(f"/v1/acquisition-spend/{partner}/2026-07", json=spend())
     zero_elsewhere = await client.put(f"/v1/acquisition-spend/{partner}/2026-08", json=spend("0"))
@@ -39,18 +39,22 @@ async def test_put_get_replace(client: httpx.AsyncClient) -> None:
     ("period", "body"), [("2026-7", spend()), ("2026", spend("-5")), ("2026", spend(currency="ZZZ"))]
 )
 async def test_refusals_store_nothing(
-    client: httpx.AsyncClient, db: AsyncSession, period: str, body: dict[str, Any]
+    registry: FakeRegistry, client: httpx.AsyncClient, db: AsyncSession, period: str, body: dict[str, Any]
 ) -> None:
     before = await stored_counts(db)
 
-    response = await client.put(f"/v1/acquisition-spend/{uuid.uuid4()}/{period}", json=body)
+    response = await client.put(
+        f"/v1/acquisition-spend/{registry.partner_without_secrets()}/{period}", json=body
+    )
 
     assert response.status_code == 422
     assert await stored_counts(db) == before
 
 
-async def test_a_partner_reads_only_its_own_spend_and_writes_none(client: httpx.AsyncClient) -> None:
-    partner, other = uuid.uuid4(), uuid.uuid4()
+async def test_a_partner_reads_only_its_own_spend_and_writes_none(
+    registry: FakeRegistry, client: httpx.AsyncClient
+) -> None:
+    partner, other = registry.partner_without_secrets(), registry.partner_without_secrets()
     await client.put(f"/v1/acquisition-spend/{partner}/2026", json=spend())
     await client.put(f"/v1/acquisition-spend/{other}/2026", json=spend())
     key = signed_as(partner_key(partner))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import date
 from decimal import Decimal
 
@@ -12,11 +11,15 @@ from prm_contracts.analytics import FxRateUsed
 from prm_contracts.clients import AnalyticsClient
 from prm_contracts.problem import NotFound
 
+from ..sales.fakes import FakeRegistry
+
 pytestmark = pytest.mark.asyncio
 
 
-async def test_rates_and_targets_come_back_as_contract_models(client: httpx.AsyncClient) -> None:
-    partner = uuid.uuid4()
+async def test_rates_and_targets_come_back_as_contract_models(
+    registry: FakeRegistry, client: httpx.AsyncClient
+) -> None:
+    partner = registry.partner_without_secrets()
     await client.post(
         "/v1/fx-rates",
         json={

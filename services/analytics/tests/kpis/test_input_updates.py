@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..partners.test_replica_events import T0, deal_event, deliver, event, partner_record
 from ..sales.factories import events_of
+from ..sales.fakes import FakeRegistry
 
 pytestmark = pytest.mark.asyncio
 Q3 = ["2026-07", "2026-08", "2026-09"]
@@ -31,9 +32,9 @@ async def put(client: httpx.AsyncClient, url: str, body: dict[str, Any], **heade
 
 
 async def test_a_target_announces_every_month_of_its_period_once_per_change(
-    client: httpx.AsyncClient, db: AsyncSession
+    registry: FakeRegistry, client: httpx.AsyncClient, db: AsyncSession
 ) -> None:
-    partner = uuid.uuid4()
+    partner = registry.partner_without_secrets()
     url = f"/v1/targets/{partner}/revenue/2026-Q3"
 
     await put(client, url, {"target": {"amount": "90000.00", "currency": "EUR"}})
@@ -43,8 +44,10 @@ async def test_a_target_announces_every_month_of_its_period_once_per_change(
     assert await announced(db) == [(str(partner), Q3), (str(partner), Q3)]
 
 
-async def test_acquisition_spend_announces_its_month(client: httpx.AsyncClient, db: AsyncSession) -> None:
-    partner = uuid.uuid4()
+async def test_acquisition_spend_announces_its_month(
+    registry: FakeRegistry, client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    partner = registry.partner_without_secrets()
 
     await put(
         client, f"/v1/acquisition-spend/{partner}/2026-07", {"spend": {"amount": "5000", "currency": "EUR"}}

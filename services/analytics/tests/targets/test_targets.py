@@ -12,6 +12,7 @@ from prm_contracts.clients import AnalyticsClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..partners.callers import ANALYST, OUTSIDER, SERVICE, partner_key, problem_type, signed_as, stored_counts
+from ..sales.fakes import FakeRegistry
 
 pytestmark = pytest.mark.asyncio
 
@@ -25,9 +26,10 @@ def path(partner_id: uuid.UUID, period: str = "2026-Q3", metric: str = "revenue"
 
 
 async def test_put_creates_then_repeats_harmlessly_then_replaces_with_if_match(
+    registry: FakeRegistry,
     client: httpx.AsyncClient,
 ) -> None:
-    partner = uuid.uuid4()
+    partner = registry.partner_without_secrets()
 
     created = await client.put(path(partner, "2026-q3"), json=target())
     repeated = await client.put(path(partner), json=target("250000.0000"))
@@ -53,11 +55,13 @@ async def test_put_creates_then_repeats_harmlessly_then_replaces_with_if_match(
 
 
 async def test_if_match_on_a_target_that_does_not_exist_fails(
-    client: httpx.AsyncClient, db: AsyncSession
+    registry: FakeRegistry, client: httpx.AsyncClient, db: AsyncSession
 ) -> None:
     before = await stored_counts(db)
 
-    response = await client.put(path(uuid.uuid4()), json=target(), headers={"If-Match": '"1"'})
+    response = await client.put(
+        path(registry.partner_without_secrets()), json=target(), headers={"If-Match": '"1"'}
+    )
 
     assert response.status_code == 412
     assert await stored_counts(db) == before
@@ -65,11 +69,11 @@ async def test_if_match_on_a_target_that_does_not_exist_fails(
 
 @pytest.mark.parametrize("period", ["2026-Q5", "2026-7", "26", "2026-07-01", "next-year"])
 async def test_a_period_that_does_not_parse_is_422_and_nothing_is_stored(
-    client: httpx.AsyncClient, db: AsyncSession, period: str
+    registry: FakeRegistry, client: httpx.AsyncClient, db: AsyncSession, period: str
 ) -> None:
     before = await stored_counts(db)
 
-    response = await client.put(path(uuid.uuid4(), period), json=target())
+    response = await client.put(path(registry.partner_without_secrets(), period), json=target())
 
     assert response.status_code == 422
     assert response.json()["errors"][0]["loc"] == ["path", "period"]
@@ -93,14 +97,16 @@ async def test_a_bad_amount_is_422(client: httpx.AsyncClient, body: dict[str, An
 
 
 async def test_a_target_in_another_currency_than_the_partners_others_is_refused(
-    client: httpx.AsyncClient, db: AsyncSession
+    registry: FakeRegistry, client: httpx.AsyncClient, db: AsyncSession
 ) -> None:
-    partner = uuid.uuid4()
+    partner = registry.partner_without_secrets()
     await client.put(path(partner, "2026"), json=target("1000000.00", "EUR"))
     before = await stored_counts(db)
 
     other_period = await client.put(path(partner, "2026-Q1"), json=target("250000.00", "USD"))
-    other_partner = await client.put(path(uuid.uuid4(), "2026-Q1"), json=target("250000.00", "USD"))
+    other_partner = await client.put(
+        path(registry.partner_without_secrets(), "2026-Q1"), json=target("250000.00", "USD")
+    )
     replacing_the_only_one = await client.put(
         path(partner, "2026"), json=target("1100000.00", "USD"), headers={"If-Match": '"1"'}
     )
@@ -114,8 +120,10 @@ async def test_a_target_in_another_currency_than_the_partners_others_is_refused(
     assert (await stored_counts(db))["target"] == before["target"] + 1
 
 
-async def test_the_list_filters_by_partner_metric_and_period(client: httpx.AsyncClient) -> None:
-    partner, other = uuid.uuid4(), uuid.uuid4()
+async def test_the_list_filters_by_partner_metric_and_period(
+    registry: FakeRegistry, client: httpx.AsyncClient
+) -> None:
+    partner, other = registry.partner_without_secrets(), registry.partner_without_secrets()
     await client.put(path(partner, "2026-Q3"), json=target())
     await client.put(path(partner, "2026-Q4"), json=target())
     await client.put(path(partner, "2026-Q4", "gross_profit"), json=target("50000.00"))
@@ -133,9 +141,9 @@ async def test_the_list_filters_by_partner_metric_and_period(client: httpx.Async
 
 
 async def test_a_partner_reads_only_its_own_targets_and_sets_none(
-    client: httpx.AsyncClient, db: AsyncSession
+    registry: FakeRegistry, client: httpx.AsyncClient, db: AsyncSession
 ) -> None:
-    partner, other = uuid.uuid4(), uuid.uuid4()
+    partner, other = registry.partner_without_secrets(), registry.partner_without_secrets()
     await client.put(path(partner), json=target())
     await client.put(path(other), json=target())
     key = signed_as(partner_key(partner))
@@ -165,8 +173,10 @@ async def test_scopes(client: httpx.AsyncClient) -> None:
     assert (by_analyst.status_code, read_by_analyst.status_code, by_outsider.status_code) == (403, 200, 403)
 
 
-async def test_other_services_read_a_partners_targets_internally(client: httpx.AsyncClient) -> None:
-    partner = uuid.uuid4()
+async def test_other_services_read_a_partners_targets_internally(
+    registry: FakeRegistry, client: httpx.AsyncClient
+) -> None:
+    partner = registry.partner_without_secrets()
     await client.put(path(partner, "2026"), json=target("1000000.00"))
     await client.put(path(partner, "2026-Q3"), json=target())
 
@@ -182,9 +192,14 @@ async def test_other_services_read_a_partners_targets_internally(client: httpx.A
 
 
 async def test_other_services_read_every_partners_targets_of_a_period_in_one_call(
+    registry: FakeRegistry,
     client: httpx.AsyncClient,
 ) -> None:
-    first, second, elsewhere = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    first, second, elsewhere = (
+        registry.partner_without_secrets(),
+        registry.partner_without_secrets(),
+        registry.partner_without_secrets(),
+    )
     await client.put(path(first, "2026-Q3"), json=target("100.00"))
     await client.put(path(second, "2026-Q3"), json=target("200.00"))
     await client.put(path(second, "2026-Q3", "gross_profit"), json=target("5.00"))
@@ -221,8 +236,10 @@ async def test_other_services_read_every_partners_targets_of_a_period_in_one_cal
     assert (no_period.status_code, by_analyst.status_code) == (422, 403)
 
 
-async def test_the_typed_client_reads_a_periods_targets_of_every_partner(client: httpx.AsyncClient) -> None:
-    first, second = uuid.uuid4(), uuid.uuid4()
+async def test_the_typed_client_reads_a_periods_targets_of_every_partner(
+    registry: FakeRegistry, client: httpx.AsyncClient
+) -> None:
+    first, second = registry.partner_without_secrets(), registry.partner_without_secrets()
     await client.put(path(first, "2026-Q3"), json=target("100.00"))
     await client.put(path(second, "2026-Q3"), json=target("200.00", "USD"))
     await client.put(path(second, "2026-Q4"), json=target("300.00", "USD"))

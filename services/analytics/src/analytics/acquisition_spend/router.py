@@ -8,6 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Response
 from prm_contracts.pagination import Page
 from prm_contracts.periods import PERIOD_IN_DOCUMENT
+from prm_contracts.problem import NotFound, ServiceUnavailable
 from prm_kit.clock import NowDep
 from prm_kit.db import SessionDep
 from prm_kit.errors import problems
@@ -19,6 +20,7 @@ from prm_kit.periods import PeriodPath
 from analytics.acquisition_spend import service
 from analytics.acquisition_spend.schemas import AcquisitionSpendIn, AcquisitionSpendOut
 from analytics.partners.access import VENDOR_ONLY
+from analytics.sales.secrets import WebhookSecretsDep, ensure_partner_known
 from analytics.targets.put_rules import PutOutcome, period_in_path, period_in_query
 
 router = APIRouter(prefix="/v1/acquisition-spend", tags=["acquisition-spend"])
@@ -34,7 +36,7 @@ WRITE = require("analytics:write")
     responses={
         **etag_response(200),
         201: {"model": AcquisitionSpendOut, "description": "Created"} | etag_response(201)[201],
-        **problems(403, 412, 422, 428),
+        **problems(403, 404, 412, 422, 428, 503, only={404: [NotFound.slug], 503: [ServiceUnavailable.slug]}),
     },
     dependencies=[WRITE, VENDOR_ONLY],
 )
@@ -45,10 +47,13 @@ async def put_acquisition_spend(
     session: SessionDep,
     response: Response,
     now: NowDep,
+    secrets: WebhookSecretsDep,
     if_match: IfMatchHeader = None,
 ) -> AcquisitionSpendOut:
     """Creates the spend (201), leaves it when sent unchanged (200), or replaces it (200) with `If-Match`
-    naming the version read (428 without, 412 when stale). Not for a partner's own credential."""
+    naming the version read (428 without, 412 when stale). Not for a partner's own credential; 404 for a
+    partner the registry does not know (nothing stored)."""
+    await ensure_partner_known(secrets, partner_id)  # a partner the registry knows, as for its sales
     spend, outcome = await service.put_spend(
         session, partner_id, period_in_path(period), body, if_match=if_match, now=now
     )

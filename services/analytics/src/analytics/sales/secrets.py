@@ -167,3 +167,9 @@ async def from_registry(fetch: Awaitable[_Fetched], what: str) -> _Fetched:
             f"{what} cannot be fetched from the registry right now; nothing was stored, retry later",
             headers={"Retry-After": str(REGISTRY_RETRY_AFTER_SECONDS)},
         ) from error
+
+
+async def ensure_partner_known(secrets: WebhookSecretCache, partner_id: UUID) -> None:
+    """404 for a partner the registry does not know, 503 when it cannot be asked: the webhook's own question,
+    through the same cache, so sales, imports and a partner's inputs are taken for the same partners."""
+    await from_registry(secrets.get(partner_id), f"partner {partner_id}")

@@ -13,7 +13,7 @@ from prm_kit.db import ordered_id
 from prm_kit.errors import problems
 from prm_kit.internal_auth import PrincipalDep, require
 
-from analytics.sales.secrets import WebhookSecretsDep, from_registry
+from analytics.sales.secrets import WebhookSecretsDep, ensure_partner_known
 from analytics.sales_imports import service
 from analytics.sales_imports.columns import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
 from analytics.sales_imports.schemas import SalesImportReport
@@ -91,7 +91,7 @@ async def import_sales_lines(
     partner = who.partner_scope(partner_id)
     assert partner is not None  # partner_id is required
     # the webhook's own question (cached): both take sales only for partners the registry knows
-    await from_registry(secrets.get(partner), f"partner {partner}")
+    await ensure_partner_known(secrets, partner)
     return await service.import_sales(
         request.app.state.session_factory,
         csv_body(request),

@@ -10,6 +10,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Response
 from prm_contracts.analytics import TargetIn, TargetMetric, TargetOut
 from prm_contracts.pagination import Page
+from prm_contracts.problem import NotFound, ServiceUnavailable
 from prm_kit.clock import NowDep
 from prm_kit.db import SessionDep
 from prm_kit.errors import problems
@@ -19,6 +20,7 @@ from prm_kit.pagination import CursorQuery, LimitQuery
 from prm_kit.periods import PeriodPath, PeriodQuery
 
 from analytics.partners.access import VENDOR_ONLY
+from analytics.sales.secrets import WebhookSecretsDep, ensure_partner_known
 from analytics.targets import service
 from analytics.targets.put_rules import PutOutcome, period_in_path, period_in_query
 
@@ -36,7 +38,9 @@ WRITE = require("analytics:write")
     responses={
         **etag_response(200),
         201: {"model": TargetOut, "description": "Created"} | etag_response(201)[201],
-        **problems(403, 409, 412, 422, 428),
+        **problems(
+            403, 404, 409, 412, 422, 428, 503, only={404: [NotFound.slug], 503: [ServiceUnavailable.slug]}
+        ),
     },
     dependencies=[WRITE, VENDOR_ONLY],
 )
@@ -48,12 +52,14 @@ async def put_target(
     session: SessionDep,
     response: Response,
     now: NowDep,
+    secrets: WebhookSecretsDep,
     if_match: IfMatchHeader = None,
 ) -> TargetOut:
     """Creates the target (201), leaves it as it is when sent unchanged (200), or replaces it (200) with
     `If-Match` naming the version read (428 without, 412 when stale). 422 when the period is not `2026`,
     `2026-Q3` or `2026-07`; 409 `target-currency-mismatch` when the partner's other targets are in another
-    currency (targets are not converted)."""
+    currency (targets are not converted); 404 for a partner the registry does not know (nothing stored)."""
+    await ensure_partner_known(secrets, partner_id)  # a partner the registry knows, as for its sales
     target, outcome = await service.put_target(
         session, partner_id, metric, period_in_path(period), body, if_match=if_match, now=now
     )
