@@ -27,6 +27,7 @@ from prm_kit.outbox import outbox_event
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .partners.callers import signed_as
+from .sales.fakes import FakeRegistry
 
 pytestmark = pytest.mark.asyncio
 
@@ -59,8 +60,8 @@ class World:
         )
 
 
-async def _world(client: httpx.AsyncClient, db: AsyncSession) -> World:
-    own, rival = uuid.uuid4(), uuid.uuid4()
+async def _world(client: httpx.AsyncClient, db: AsyncSession, registry: FakeRegistry) -> World:
+    own, rival = registry.partner_without_secrets(), registry.partner_without_secrets()
     for partner_id in (own, rival):
         db.add(PartnerDimension(partner_id=partner_id, updated_at=datetime.now(UTC)))
     await db.flush()
@@ -130,10 +131,10 @@ async def test_every_id_bearing_operation_of_analytics_is_covered(app: FastAPI) 
 
 @pytest.mark.parametrize("operation_id", sorted(ARRANGEMENTS))
 async def test_a_foreign_id_in_a_body_is_answered_like_a_made_up_one(
-    app: FastAPI, client: httpx.AsyncClient, db: AsyncSession, operation_id: str
+    app: FastAPI, client: httpx.AsyncClient, db: AsyncSession, registry: FakeRegistry, operation_id: str
 ) -> None:
     fields = id_bearing_operations(app.openapi()).get(operation_id, set())
-    world = await _world(client, db)
+    world = await _world(client, db, registry)
     probe = ARRANGEMENTS[operation_id](world)
 
     await assert_no_existence_oracle(

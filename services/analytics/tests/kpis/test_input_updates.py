@@ -81,9 +81,9 @@ async def test_a_market_size_announces_every_partner_placed_in_its_region(
 
 
 async def test_survey_answers_announce_each_partner_and_month_they_fall_in(
-    client: httpx.AsyncClient, db: AsyncSession
+    client: httpx.AsyncClient, db: AsyncSession, registry: FakeRegistry
 ) -> None:
-    one, other = uuid.uuid4(), uuid.uuid4()
+    one, other = registry.partner_without_secrets(), registry.partner_without_secrets()
 
     def answer(partner: uuid.UUID, respondent: str, day: str) -> dict[str, Any]:
         return {

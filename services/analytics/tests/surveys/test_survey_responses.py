@@ -13,8 +13,19 @@ from analytics.surveys.models import SurveyResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..partners.callers import ANALYST, partner_key, problem_type, signed_as, stored_counts
+from ..sales.fakes import FakeRegistry
 
 pytestmark = pytest.mark.asyncio
+
+
+@pytest.fixture(autouse=True)
+def _partner_known(registry: FakeRegistry) -> FakeRegistry:
+    """PARTNER, whose answers every test sends, is one the registry knows (a batch naming an unknown one is
+    refused: see the test of that below)."""
+    registry.partners[PARTNER] = []
+    return registry
+
+
 PARTNER = uuid.UUID("5d0f1a1e-0000-4000-8000-000000000001")
 
 
@@ -72,9 +83,10 @@ async def test_a_different_response_of_a_stored_respondent_is_409_and_nothing_is
 
 
 async def test_the_same_respondent_and_survey_for_another_partner_is_another_response(
-    client: httpx.AsyncClient,
+    client: httpx.AsyncClient, registry: FakeRegistry
 ) -> None:
-    response = await submit(client, answer("r-1"), answer("r-1", partner_id=str(uuid.uuid4())))
+    other = registry.partner_without_secrets()
+    response = await submit(client, answer("r-1"), answer("r-1", partner_id=str(other)))
 
     assert response.json()["accepted"] == 2
 
@@ -113,8 +125,10 @@ async def test_a_full_batch_of_1000_is_accepted(client: httpx.AsyncClient) -> No
     assert response.json()["accepted"] == 1000
 
 
-async def test_list_get_and_partner_visibility(client: httpx.AsyncClient, db: AsyncSession) -> None:
-    other = uuid.uuid4()
+async def test_list_get_and_partner_visibility(
+    client: httpx.AsyncClient, db: AsyncSession, registry: FakeRegistry
+) -> None:
+    other = registry.partner_without_secrets()
     stored = await submit(
         client, answer("r-1"), answer("r-2", partner_id=str(other), responded_on="2026-07-01")
     )
@@ -134,4 +148,36 @@ async def test_list_get_and_partner_visibility(client: httpx.AsyncClient, db: As
     assert [item["id"] for item in own_list.json()["items"]] == [mine]
     assert (own.status_code, others.status_code, others_list.status_code) == (200, 404, 404)
     assert (written.status_code, by_analyst.status_code) == (403, 403)
+    assert await stored_counts(db) == before
+
+
+async def test_a_batch_naming_a_partner_the_registry_does_not_know_is_422_and_nothing_is_stored(
+    client: httpx.AsyncClient, db: AsyncSession, registry: FakeRegistry
+) -> None:
+    unknown = uuid.uuid4()  # never given to the registry
+    before = await stored_counts(db)
+
+    response = await submit(client, answer("r-1"), answer("r-2", partner_id=str(unknown)), answer("r-3"))
+
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"] == [
+        {
+            "loc": ["body", "responses", 1, "partner_id"],
+            "msg": f"no partner {unknown}",
+            "type": "partner_unknown",
+        }
+    ]
+    assert await stored_counts(db) == before
+
+
+async def test_a_batch_when_the_registry_cannot_answer_is_503_and_nothing_is_stored(
+    client: httpx.AsyncClient, db: AsyncSession, registry: FakeRegistry
+) -> None:
+    registry.mode = "unreachable"
+    before = await stored_counts(db)
+
+    response = await submit(client, answer("r-1"))
+
+    assert response.status_code == 503, response.text
+    assert response.headers["retry-after"] == "5"
     assert await stored_counts(db) == before

@@ -8,6 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 from prm_contracts.dates import IsoDate
 from prm_contracts.pagination import Page
+from prm_contracts.problem import ServiceUnavailable, UnprocessableContent, ValidationIssue
 from prm_kit.clock import NowDep
 from prm_kit.db import SessionDep
 from prm_kit.errors import problems
@@ -15,6 +16,7 @@ from prm_kit.internal_auth import PrincipalDep, require
 from prm_kit.pagination import CursorQuery, LimitQuery
 
 from analytics.partners.access import VENDOR_ONLY
+from analytics.sales.secrets import WebhookSecretsDep, unknown_partners
 from analytics.surveys import service
 from analytics.surveys.schemas import SurveyResponseOut, SurveyResponsesIn, SurveySubmissionReport
 
@@ -28,16 +30,31 @@ WRITE = require("analytics:write")
     "",
     response_model=SurveySubmissionReport,
     summary="Submit survey responses",
-    responses=problems(403, 409, 422),
+    responses=problems(403, 409, 422, 503, only={503: [ServiceUnavailable.slug]}),
     dependencies=[WRITE, VENDOR_ONLY],
 )
 async def submit_survey_responses(
-    body: SurveyResponsesIn, session: SessionDep, now: NowDep
+    body: SurveyResponsesIn, session: SessionDep, now: NowDep, secrets: WebhookSecretsDep
 ) -> SurveySubmissionReport:
     """Stores up to 1,000 responses, all or nothing, each keyed by (partner_id, survey_id, respondent_id).
     A response already stored (or given earlier in the batch) with the same content is reported `duplicate`
     and not stored again; with different content the batch is refused: 409 `survey-response-conflict`
-    against a stored one (responses are never overwritten), 422 within the batch."""
+    against a stored one (responses are never overwritten), 422 within the batch. Every partner named must be
+    one the registry knows (422 `partner_unknown` for each response naming another, nothing stored)."""
+    unknown = await unknown_partners(secrets, (response.partner_id for response in body.responses))
+    if unknown:
+        raise UnprocessableContent(
+            f"nothing was stored: the registry knows no partner {', '.join(sorted(map(str, unknown)))}",
+            errors=[
+                ValidationIssue(
+                    loc=["body", "responses", index, "partner_id"],
+                    msg=f"no partner {response.partner_id}",
+                    type="partner_unknown",
+                )
+                for index, response in enumerate(body.responses)
+                if response.partner_id in unknown
+            ],
+        )
     return await service.submit_responses(session, body, now=now)
 
 
