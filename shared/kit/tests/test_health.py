@@ -79,22 +79,33 @@ async def test_readyz_is_not_ready_when_migrations_have_not_run(kit_app: AppFact
     assert body["detail"] == "database at None, code expects kittest0003; run prm migrate"
 
 
+async def readiness_at(
+    kit_app: AppFactory, tmp_path: Path, *, revision: str = "head", stamped: str | None = None
+) -> httpx.Response:
+    """/readyz of an app whose fresh database was upgraded to `revision`, then (`stamped`) made to say it is
+    at another revision, as a newer release or another service would have left it."""
+    url = fresh_database_url("kitrevision", tmp_path)
+    engine = make_engine(url)
+    try:
+        await ensure_database(url)
+        await upgrade(engine, MIGRATIONS_DIR, revision)
+        if stamped is not None:
+            async with engine.begin() as connection:
+                await connection.execute(
+                    sa.text("UPDATE alembic_version SET version_num = :stamped"), {"stamped": stamped}
+                )
+        return await readiness_of(kit_app(database_url=url))
+    finally:
+        await engine.dispose()
+        await drop_database(url)
+
+
 @pytest.mark.asyncio
 async def test_readyz_stays_ready_when_a_newer_release_migrated_the_database(
     kit_app: AppFactory, tmp_path: Path
 ) -> None:
     """A rollout runs the migrate Job first: the pods of the release before must keep serving until replaced."""
-    url = fresh_database_url("kitahead", tmp_path)
-    engine = make_engine(url)
-    try:
-        await ensure_database(url)
-        await upgrade(engine, MIGRATIONS_DIR)
-        async with engine.begin() as connection:
-            await connection.execute(sa.text("UPDATE alembic_version SET version_num = 'kittest9999'"))
-        response = await readiness_of(kit_app(database_url=url))
-    finally:
-        await engine.dispose()
-        await drop_database(url)
+    response = await readiness_at(kit_app, tmp_path, stamped="kittest9999")
 
     assert response.status_code == 200
     body = response.json()
@@ -106,17 +117,7 @@ async def test_readyz_stays_ready_when_a_newer_release_migrated_the_database(
 
 @pytest.mark.asyncio
 async def test_readyz_is_not_ready_on_another_services_database(kit_app: AppFactory, tmp_path: Path) -> None:
-    url = fresh_database_url("kitforeign", tmp_path)
-    engine = make_engine(url)
-    try:
-        await ensure_database(url)
-        await upgrade(engine, MIGRATIONS_DIR)
-        async with engine.begin() as connection:
-            await connection.execute(sa.text("UPDATE alembic_version SET version_num = 'registry0011'"))
-        response = await readiness_of(kit_app(database_url=url))
-    finally:
-        await engine.dispose()
-        await drop_database(url)
+    response = await readiness_at(kit_app, tmp_path, stamped="registry0011")
 
     assert response.status_code == 503
     body = response.json()
@@ -130,15 +131,7 @@ async def test_readyz_is_not_ready_on_another_services_database(kit_app: AppFact
 async def test_readyz_is_not_ready_when_the_database_is_at_an_older_revision(
     kit_app: AppFactory, tmp_path: Path
 ) -> None:
-    url = fresh_database_url("kitolder", tmp_path)
-    engine = make_engine(url)
-    try:
-        await ensure_database(url)
-        await upgrade(engine, MIGRATIONS_DIR, "kittest0002")
-        response = await readiness_of(kit_app(database_url=url))
-    finally:
-        await engine.dispose()
-        await drop_database(url)
+    response = await readiness_at(kit_app, tmp_path, revision="kittest0002")
 
     assert response.status_code == 503
     body = response.json()

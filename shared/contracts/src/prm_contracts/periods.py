@@ -77,6 +77,15 @@ def period_containing(kind: PeriodKind, day: date) -> Period:
     return Period(first, _first_of_next_month(first), kind, f"{day.year:04d}-{day.month:02d}")
 
 
+def month_labels(first: date, last: date) -> list[str]:
+    """`YYYY-MM` of every month the days `first`..`last` touch, oldest first."""
+    labels, year, month = [], first.year, first.month
+    while (year, month) <= (last.year, last.month):
+        labels.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return labels
+
+
 def starts_a_period(kind: PeriodKind, day: date) -> bool:
     """Whether `day` is the first day of a year, quarter or month (as `kind` says)."""
     months = {PeriodKind.YEAR: 12, PeriodKind.QUARTER: 3, PeriodKind.MONTH: 1}[kind]

@@ -3,6 +3,8 @@ a newer release migrated it during a rollout)."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from prm_contracts.health import Health, Readiness
@@ -44,36 +46,29 @@ async def readyz(request: Request) -> JSONResponse:
 def _readiness(
     service: str, revision: str | None, *, head: str | None, known: frozenset[str]
 ) -> JSONResponse:
+    migrations: Literal["at_head", "ahead", "behind", "unknown"]
     if revision == head:
-        body = Readiness(status="ready", service=service, database="ok", migrations="at_head")
+        ready, migrations, detail = True, "at_head", None
     elif revision is not None and revision not in known and _same_lineage(revision, head):
         # A newer release migrated first, as a rollout does (the migrate Job runs before pods are replaced):
         # this one keeps serving until it is replaced, since migrations keep the schema readable by the
         # release before them.
-        body = Readiness(
-            status="ready",
-            service=service,
-            database="ok",
-            migrations="ahead",
-            detail=f"database at {revision}, newer than this code's {head}: a newer release migrated it",
-        )
+        ready, migrations = True, "ahead"
+        detail = f"database at {revision}, newer than this code's {head}: a newer release migrated it"
     elif revision is not None and revision not in known:
-        body = Readiness(
-            status="not_ready",
-            service=service,
-            database="ok",
-            migrations="unknown",
-            detail=f"database at {revision}, not one of this service's migrations: another service's database?",
-        )
+        ready, migrations = False, "unknown"
+        detail = f"database at {revision}, not one of this service's migrations: another service's database?"
     else:
-        body = Readiness(
-            status="not_ready",
-            service=service,
-            database="ok",
-            migrations="behind",
-            detail=f"database at {revision}, code expects {head}; run prm migrate",
-        )
-    return JSONResponse(body.model_dump(), status_code=200 if body.status == "ready" else 503)
+        ready, migrations = False, "behind"
+        detail = f"database at {revision}, code expects {head}; run prm migrate"
+    body = Readiness(
+        status="ready" if ready else "not_ready",
+        service=service,
+        database="ok",
+        migrations=migrations,
+        detail=detail,
+    )
+    return JSONResponse(body.model_dump(), status_code=200 if ready else 503)
 
 
 def _same_lineage(revision: str, head: str | None) -> bool:

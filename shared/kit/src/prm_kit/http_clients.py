@@ -9,9 +9,22 @@ from typing import Any, TypeVar
 import httpx
 from fastapi import FastAPI, Request
 from prm_contracts.principal import INTERNAL_SCOPE, Principal
+from prm_contracts.problem import ServiceUnavailable
 
 from prm_kit.internal_auth import INTERNAL_HEADER, sign_principal
 from prm_kit.request_id import REQUEST_ID_HEADER, current_request_id
+
+# How soon a caller may try again when a request needed another service that could not answer.
+NEIGHBOUR_RETRY_AFTER_SECONDS = 5
+
+
+def cannot_ask(neighbour: str, about: str) -> ServiceUnavailable:
+    """The 503 of a request that needs `neighbour`'s answer (`about` what) when it cannot be had: nothing was
+    stored, and the caller may retry after `NEIGHBOUR_RETRY_AFTER_SECONDS`."""
+    return ServiceUnavailable(
+        f"the {neighbour} cannot be asked about {about} right now; nothing was stored, retry later",
+        headers={"Retry-After": str(NEIGHBOUR_RETRY_AFTER_SECONDS)},
+    )
 
 
 class InternalAuth(httpx.Auth):

@@ -3,6 +3,7 @@ events a subscriber refused for good, and the consumer-side inbox table."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -157,22 +158,33 @@ def _envelope(type: str, source: str, data: BaseModel | dict[str, Any]) -> Event
     return _Envelope(id=uuid4(), type=type, occurred_at=utc_now(), source=source, data=data)
 
 
+def _row(type: str, envelope: EventEnvelope[Any]) -> dict[str, Any]:
+    return {
+        "id": envelope.id,
+        "type": type,
+        "occurred_at": envelope.occurred_at,
+        "payload": envelope.model_dump(mode="json"),
+        "attempts": 0,
+        "next_attempt_at": envelope.occurred_at,
+    }
+
+
 async def add_event(
     session: AsyncSession, *, type: str, source: str, data: BaseModel | dict[str, Any]
 ) -> UUID:
     """Record an event in the same transaction as the change it describes; the relay sends it later."""
     envelope = _envelope(type, source, data)
-    await session.execute(
-        sa.insert(outbox_event).values(
-            id=envelope.id,
-            type=type,
-            occurred_at=envelope.occurred_at,
-            payload=envelope.model_dump(mode="json"),
-            attempts=0,
-            next_attempt_at=envelope.occurred_at,
-        )
-    )
+    await session.execute(sa.insert(outbox_event).values(_row(type, envelope)))
     return envelope.id
+
+
+async def add_events(
+    session: AsyncSession, *, type: str, source: str, data: Iterable[BaseModel | dict[str, Any]]
+) -> None:
+    """Record several events of one type in one statement, in the transaction of the change they describe."""
+    rows = [_row(type, _envelope(type, source, each)) for each in data]
+    if rows:
+        await session.execute(sa.insert(outbox_event), rows)
 
 
 def outbox_row(*, type: str, source: str, data: BaseModel | dict[str, Any]) -> dict[str, Any]:

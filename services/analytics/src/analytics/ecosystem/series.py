@@ -18,6 +18,7 @@ from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
+from prm_contracts import periods
 from prm_contracts.kpis import Kpi
 from prm_contracts.periods import parse_period
 from prm_contracts.problem import UnprocessableContent, ValidationIssue
@@ -39,11 +40,7 @@ def _refused(message: str, kind: str) -> UnprocessableContent:
 
 
 def month_labels(span: Span) -> list[str]:
-    labels, year, month = [], span.first.year, span.first.month
-    while (year, month) <= (span.last.year, span.last.month):
-        labels.append(f"{year:04d}-{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return labels
+    return periods.month_labels(span.first, span.last)
 
 
 def quarter_of(month_label: str) -> str:

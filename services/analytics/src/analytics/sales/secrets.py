@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Annotated, TypeVar
@@ -30,14 +30,13 @@ from uuid import UUID
 
 from fastapi import Depends, FastAPI, Request
 from prm_contracts.clients.registry import RegistryClient
-from prm_contracts.problem import AppError, NotFound, ServiceUnavailable
+from prm_contracts.problem import AppError
 from prm_contracts.webhook_secrets import PartnerWebhookSecrets, WebhookSigningSecret
-from prm_kit.http_clients import client_on_app_state
+from prm_kit.http_clients import cannot_ask, client_on_app_state
 
 from analytics.config import Settings
 
 SERVICE_NAME = "analytics"
-REGISTRY_RETRY_AFTER_SECONDS = 5
 _Fetched = TypeVar("_Fetched")
 
 
@@ -163,33 +162,4 @@ async def from_registry(fetch: Awaitable[_Fetched], what: str) -> _Fetched:
     except AppError as error:
         if error.status < 500:
             raise
-        raise ServiceUnavailable(
-            f"{what} cannot be fetched from the registry right now; nothing was stored, retry later",
-            headers={"Retry-After": str(REGISTRY_RETRY_AFTER_SECONDS)},
-        ) from error
-
-
-async def ensure_partner_known(secrets: WebhookSecretCache, partner_id: UUID) -> None:
-    """404 for a partner the registry does not know, 503 when it cannot be asked: the webhook's own question,
-    through the same cache, so sales, imports and a partner's inputs are taken for the same partners."""
-    await from_registry(secrets.get(partner_id), f"partner {partner_id}")
-
-
-# A survey batch may name hundreds of partners: asked side by side, a few at a time (each answer is then kept).
-REGISTRY_LOOKUPS_AT_ONCE = 8
-
-
-async def unknown_partners(secrets: WebhookSecretCache, partner_ids: Iterable[UUID]) -> set[UUID]:
-    """Those of the partners the registry does not know (503 when it cannot be asked about one)."""
-    at_once = asyncio.Semaphore(REGISTRY_LOOKUPS_AT_ONCE)
-
-    async def known(partner_id: UUID) -> None:
-        async with at_once:
-            await from_registry(secrets.get(partner_id), f"partner {partner_id}")
-
-    distinct = sorted(set(partner_ids), key=str)
-    answers = await asyncio.gather(*(known(partner_id) for partner_id in distinct), return_exceptions=True)
-    for answer in answers:
-        if isinstance(answer, BaseException) and not isinstance(answer, NotFound):
-            raise answer
-    return {partner_id for partner_id, answer in zip(distinct, answers, strict=True) if answer is not None}
+        raise cannot_ask("registry", what) from error

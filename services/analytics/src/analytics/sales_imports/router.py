@@ -13,7 +13,8 @@ from prm_kit.db import ordered_id
 from prm_kit.errors import problems
 from prm_kit.internal_auth import PrincipalDep, require
 
-from analytics.sales.secrets import WebhookSecretsDep, ensure_partner_known
+from analytics.partners.known import ensure_partner_known
+from analytics.sales.secrets import WebhookSecretsDep
 from analytics.sales_imports import service
 from analytics.sales_imports.columns import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
 from analytics.sales_imports.schemas import SalesImportReport

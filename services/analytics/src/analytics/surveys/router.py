@@ -16,7 +16,8 @@ from prm_kit.internal_auth import PrincipalDep, require
 from prm_kit.pagination import CursorQuery, LimitQuery
 
 from analytics.partners.access import VENDOR_ONLY
-from analytics.sales.secrets import WebhookSecretsDep, unknown_partners
+from analytics.partners.known import unknown_partners
+from analytics.sales.secrets import WebhookSecretsDep
 from analytics.surveys import service
 from analytics.surveys.schemas import SurveyResponseOut, SurveyResponsesIn, SurveySubmissionReport
 

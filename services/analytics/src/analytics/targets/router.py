@@ -20,7 +20,8 @@ from prm_kit.pagination import CursorQuery, LimitQuery
 from prm_kit.periods import PeriodPath, PeriodQuery
 
 from analytics.partners.access import VENDOR_ONLY
-from analytics.sales.secrets import WebhookSecretsDep, ensure_partner_known
+from analytics.partners.known import ensure_partner_known
+from analytics.sales.secrets import WebhookSecretsDep
 from analytics.targets import service
 from analytics.targets.put_rules import PutOutcome, period_in_path, period_in_query
 

@@ -10,13 +10,10 @@ from fastapi import Depends
 from prm_contracts.clients.registry import RegistryClient
 from prm_contracts.problem import (
     AppError,
-    ServiceUnavailable,
     UnprocessableContent,
     ValidationIssue,
 )
-from prm_kit.http_clients import from_app_state
-
-REGISTRY_RETRY_AFTER_SECONDS = 5
+from prm_kit.http_clients import cannot_ask, from_app_state
 
 RegistryDep = Annotated[RegistryClient, Depends(from_app_state("registry"))]
 
@@ -25,11 +22,7 @@ async def ensure_partner_exists(registry: RegistryClient, partner_id: UUID) -> N
     try:
         exists = await registry.partner_exists(partner_id)
     except AppError as error:
-        raise ServiceUnavailable(
-            f"whether partner {partner_id} exists cannot be confirmed with the registry right now; nothing "
-            "was stored, retry later",
-            headers={"Retry-After": str(REGISTRY_RETRY_AFTER_SECONDS)},
-        ) from error
+        raise cannot_ask("registry", f"whether partner {partner_id} exists") from error
     if not exists:
         raise UnprocessableContent(
             f"no partner {partner_id} in the registry: bind the key to an existing partner",

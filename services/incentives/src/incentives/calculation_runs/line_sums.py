@@ -779,20 +779,23 @@ async def sales_with_facts(
     """The partner's sales of these external ids with their facts (the sales its returns name)."""
     if not external_ids:
         return []
-    dialect = session.get_bind().dialect.name
-    statement = _with_facts(dialect).where(
+    return await _rows_with_facts(
+        session,
         SalesLine.partner_id == partner_id,
         SalesLine.kind == "sale",
         SalesLine.external_id.in_(sorted(set(external_ids))),
     )
-    rows: Sequence[sa.Row[Any]] = (await session.execute(statement)).all()
-    return rows
 
 
 async def lines_with_facts(session: AsyncSession, line_ids: Collection[UUID]) -> dict[UUID, sa.Row[Any]]:
     """The given lines with their facts, by id (the sales returns name, to judge whether a run paid them)."""
     if not line_ids:
         return {}
-    dialect = session.get_bind().dialect.name
-    rows = await session.execute(_with_facts(dialect).where(SalesLine.id.in_(sorted(set(line_ids)))))
-    return {row.SalesLine.id: row for row in rows.all()}
+    rows = await _rows_with_facts(session, SalesLine.id.in_(sorted(set(line_ids))))
+    return {row.SalesLine.id: row for row in rows}
+
+
+async def _rows_with_facts(session: AsyncSession, *conditions: Any) -> Sequence[sa.Row[Any]]:
+    statement = _with_facts(session.get_bind().dialect.name).where(*conditions)
+    rows: Sequence[sa.Row[Any]] = (await session.execute(statement)).all()
+    return rows

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from prm_contracts.clients.registry import RegistryClient
 from prm_contracts.incentives import VersionTerms
-from prm_contracts.problem import AppError, ServiceUnavailable, UnprocessableContent, ValidationIssue
+from prm_contracts.problem import AppError, UnprocessableContent, ValidationIssue
 from prm_kit.db import end_reading
+from prm_kit.http_clients import cannot_ask
 from sqlalchemy.ext.asyncio import AsyncSession
-
-from incentives.replica.service import REGISTRY_RETRY_AFTER_SECONDS
 
 
 class UnknownTier(UnprocessableContent):
@@ -32,11 +31,7 @@ async def check_tiers(
     try:
         ladder = [tier.key for tier in await registry.tiers()]
     except AppError as error:
-        raise ServiceUnavailable(
-            "the tiers of eligibility.tiers cannot be checked with the registry right now; nothing was stored, "
-            "retry later",
-            headers={"Retry-After": str(REGISTRY_RETRY_AFTER_SECONDS)},
-        ) from error
+        raise cannot_ask("registry", "the tier keys of eligibility.tiers") from error
     unknown = [(position, key) for position, key in enumerate(tiers) if key not in ladder]
     if not unknown:
         return

@@ -22,17 +22,15 @@ from uuid import UUID
 from prm_contracts.clients.registry import RegistryClient
 from prm_contracts.deal_registrations import DealRegistrationChanged, DealRegistrationStatus
 from prm_contracts.partners import PartnerOut, PartnerStatusChanged
-from prm_contracts.problem import AppError, NotFound, ServiceUnavailable, UnprocessableContent
+from prm_contracts.problem import AppError, NotFound, UnprocessableContent
 from prm_contracts.sales import RecordedSalesLine, SalesFlagReviewed, SalesPaymentUpdated, SalesRecorded
 from prm_contracts.tiers import PartnerTierChanged
 from prm_kit.db import end_reading
+from prm_kit.http_clients import cannot_ask
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from incentives.replica import repository
 from incentives.replica.regions import region_key
-
-# How long a client should wait before retrying when the registry cannot say whether a partner exists.
-REGISTRY_RETRY_AFTER_SECONDS = 5
 
 # Statuses a registration reaches only through approval: its approval day is known from any of them.
 _APPROVED_ONCE = frozenset(
@@ -229,8 +227,4 @@ async def ensure_partner(session: AsyncSession, registry: RegistryClient, partne
     except NotFound as error:
         raise NotFound(f"no partner {partner_id}") from error
     except AppError as error:
-        raise ServiceUnavailable(
-            f"whether partner {partner_id} exists cannot be confirmed with the registry right now; nothing was "
-            "stored, retry later",
-            headers={"Retry-After": str(REGISTRY_RETRY_AFTER_SECONDS)},
-        ) from error
+        raise cannot_ask("registry", f"whether partner {partner_id} exists") from error

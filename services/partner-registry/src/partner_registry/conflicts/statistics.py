@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
+from prm_contracts.periods import month_labels
 from prm_contracts.problem import UnprocessableContent, ValidationIssue
 
 MAX_MONTHS = 60
@@ -95,12 +96,7 @@ def _check_year(field: str, year: int) -> None:
 
 def months(period: Period) -> list[str]:
     """`YYYY-MM` of every month the period touches, in order."""
-    labels = []
-    day = period.first_day.replace(day=1)
-    while day <= period.last_day:
-        labels.append(f"{day:%Y-%m}")
-        day = _next_month(day)
-    return labels
+    return month_labels(period.first_day, period.last_day)
 
 
 def exact_median_seconds(durations: Sequence[timedelta]) -> Decimal | None:

@@ -19,11 +19,12 @@ whole months the window touches (`WHOLE_MONTH_KPIS`), still judged at the window
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
+
+from prm_contracts.periods import PeriodKind, period_containing
 
 
 class KpiName(StrEnum):
@@ -109,12 +110,8 @@ def goal_window(
         return None
     first, last = starts_on, min(today, due_on)
     if kpi in WHOLE_MONTH_KPIS:
-        first, last = first.replace(day=1), _month_end(last)
+        first, last = first.replace(day=1), period_containing(PeriodKind.MONTH, last).last_day
     return Window(first, last, currency if kpi in AMOUNT_KPIS else None)
-
-
-def _month_end(day: date) -> date:
-    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
 
 
 @dataclass(frozen=True)
